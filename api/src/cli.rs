@@ -1,0 +1,129 @@
+//! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`, `schema`.
+//!
+//! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::{EnvFilter, fmt};
+
+use crate::{
+    config::{Config, DatabaseConfig, LogFormat, ServeConfig},
+    db, graphql, http, seed,
+};
+
+/// Terrasse: GraphQL service for the local social and solidarity economy (territories,
+/// organisations, partnerships, public procurement).
+#[derive(Debug, Parser)]
+#[command(name = "terrasse", version, long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    database: DatabaseConfig,
+    /// Log format on standard error.
+    #[arg(
+        long,
+        env = "TERRASSE_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database, load reference territories if absent, and serve GraphQL
+    /// (GraphiQL at /, the API at /graphql, /healthz and /readyz). The default command.
+    Serve(ServeConfig),
+    /// Apply pending migrations and load reference territories if absent, then exit.
+    Migrate,
+    /// Write generated data.
+    Seed {
+        /// Generate the deterministic demo SSE ecosystem (source DEMO) in
+        /// Provence-Alpes-Côte d'Azur, Occitanie and Corse.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Print the GraphQL schema (SDL) the server serves.
+    Schema,
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", graphql::sdl());
+        return ExitCode::SUCCESS;
+    }
+    init_tracing(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeConfig::parse_default()));
+    match command {
+        Command::Serve(serve) => {
+            let config = Config {
+                database: cli.database,
+                serve,
+            };
+            let app = http::Application::build(config).await?;
+            tracing::info!("GraphiQL on http://{}/", app.local_addr());
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await
+        }
+        Command::Seed { demo: _ } => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            let summary = seed::demo::seed_demo(&db).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Schema => Ok(()),
+    }
+}
+
+impl ServeConfig {
+    /// The serve settings from the environment and defaults, for `terrasse` with no command.
+    fn parse_default() -> Self {
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            serve: ServeConfig,
+        }
+        Defaults::parse_from(["terrasse"]).serve
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -1,0 +1,46 @@
+//! Connecting to the database and bringing it up to date: pending migrations, then the
+//! reference territories when they are absent.
+
+use std::time::{Duration, Instant};
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+use crate::{config::DatabaseConfig, reference, store};
+
+/// Opens the connection pool. SQLite files use write-ahead logging, a 5 s busy timeout and
+/// enforced foreign keys.
+pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+/// Runs pending migrations, then loads the reference territories if they are absent.
+pub async fn prepare(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await?;
+    if !store::territories::reference_loaded(db).await? {
+        let started = Instant::now();
+        let data = reference::load()?;
+        let load = store::territories::load_reference(db, data).await?;
+        tracing::info!(
+            territories = load.territories,
+            memberships = load.memberships,
+            postal_codes = load.postal_codes,
+            legal_categories = load.legal_categories,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "loaded reference territories (COG {})",
+            reference::COG_VINTAGE
+        );
+    }
+    Ok(())
+}

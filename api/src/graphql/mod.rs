@@ -1,0 +1,15 @@
+//! The GraphQL API: schema, global ids, loaders, errors and one module per type.
+//!
+//! Resolvers are thin: arguments -> store call -> wrap the entity model in its GraphQL type.
+//! Every relation between types goes through a DataLoader ([`loaders`]), so a page of N
+//! parents costs one query per relation, not N.
+
+pub mod enums;
+pub mod errors;
+pub mod loaders;
+pub mod node;
+pub mod organisation;
+pub mod schema;
+pub mod territory;
+
+pub use schema::{TerrasseSchema, build_schema, sdl};

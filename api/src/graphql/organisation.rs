@@ -1,0 +1,324 @@
+//! The `Organisation`, `Establishment` and `Label` types.
+
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{establishment, organisation, organisation_label};
+
+use super::{
+    enums::{
+        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, LabelKind,
+        OrganisationStatus,
+    },
+    errors::OrInternal,
+    loaders::Loaders,
+    node::global_id,
+    territory::Territory,
+};
+
+/// A legal unit: association, cooperative, mutual, foundation, company, or a public
+/// authority (commune, EPCI...) acting as buyer or partner.
+pub struct Organisation(pub organisation::Model);
+
+#[Object]
+impl Organisation {
+    /// Global id.
+    async fn id(&self) -> ID {
+        global_id("Organisation", self.0.id)
+    }
+
+    /// SIREN (9 digits).
+    async fn siren(&self) -> Option<&str> {
+        self.0.siren.as_deref()
+    }
+
+    /// RNA number of an association (`W` + 9).
+    async fn rna(&self) -> Option<&str> {
+        self.0.rna.as_deref()
+    }
+
+    /// Name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Acronym.
+    async fn acronym(&self) -> Option<&str> {
+        self.0.acronym.as_deref()
+    }
+
+    /// INSEE legal category (catégorie juridique, 4 digits).
+    async fn legal_category_code(&self) -> Option<&str> {
+        self.0.legal_category_code.as_deref()
+    }
+
+    /// SSE family.
+    async fn ess_family(&self) -> EssFamily {
+        self.0.ess_family.into()
+    }
+
+    /// What the SSE family was decided from.
+    async fn ess_family_basis(&self) -> EssFamilyBasis {
+        self.0.ess_family_basis.into()
+    }
+
+    /// The Sirene ESS flag, when known.
+    async fn sirene_ess_flag(&self) -> Option<bool> {
+        self.0.sirene_ess_flag
+    }
+
+    /// Main activity code (NAF rév. 2), e.g. `88.99B`.
+    async fn naf_code(&self) -> Option<&str> {
+        self.0.naf_code.as_deref()
+    }
+
+    /// Sirene headcount band.
+    async fn headcount_band(&self) -> Option<HeadcountBand> {
+        self.0.headcount_band.map(Into::into)
+    }
+
+    /// Reference year of the headcount band.
+    async fn headcount_year(&self) -> Option<i16> {
+        self.0.headcount_year
+    }
+
+    /// Whether it employs staff.
+    async fn employer(&self) -> Option<bool> {
+        self.0.employer
+    }
+
+    /// Administrative status.
+    async fn admin_status(&self) -> OrganisationStatus {
+        self.0.admin_status.into()
+    }
+
+    /// Creation date.
+    async fn created_on(&self) -> Option<NaiveDate> {
+        self.0.created_on
+    }
+
+    /// Cessation date.
+    async fn ceased_on(&self) -> Option<NaiveDate> {
+        self.0.ceased_on
+    }
+
+    /// False for a minimal record created from a bare identifier, not yet enriched from
+    /// the business register.
+    async fn resolved(&self) -> bool {
+        self.0.resolved
+    }
+
+    /// Whether it is a public authority (commune, EPCI, département, région) that can award
+    /// contracts.
+    async fn is_public_buyer(&self) -> bool {
+        self.0.public_authority_territory_id.is_some()
+    }
+
+    /// The territory it governs, for a public authority.
+    async fn public_authority_territory(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Territory>> {
+        let Some(id) = &self.0.public_authority_territory_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders
+            .territories
+            .load_one(id.clone())
+            .await
+            .or_internal()?
+            .map(Territory))
+    }
+
+    /// Its establishments, head office first.
+    async fn establishments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Establishment>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let rows = loaders
+            .establishments
+            .load_one(self.0.id)
+            .await
+            .or_internal()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(Establishment)
+            .collect())
+    }
+
+    /// Its head office (siège), when known.
+    async fn headquarters(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Establishment>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let rows = loaders
+            .establishments
+            .load_one(self.0.id)
+            .await
+            .or_internal()?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .find(|e| e.is_headquarters)
+            .map(Establishment))
+    }
+
+    /// Its labels and agreements, by kind.
+    async fn labels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Label>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let rows = loaders.labels.load_one(self.0.id).await.or_internal()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Label).collect())
+    }
+
+    /// Source system of the record (`SIRENE`, `DECP`, `DEMO`, `PARTNER:<slug>`...).
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+
+    /// Id of the record in its source.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
+    /// Row version, bumped on every write.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Last update in Terrasse.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// An establishment (établissement) of an organisation.
+pub struct Establishment(pub establishment::Model);
+
+#[Object]
+impl Establishment {
+    /// Global id.
+    async fn id(&self) -> ID {
+        global_id("Establishment", self.0.id)
+    }
+
+    /// SIRET (14 digits).
+    async fn siret(&self) -> Option<&str> {
+        self.0.siret.as_deref()
+    }
+
+    /// Trade name (enseigne).
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+
+    /// Whether it is the organisation's head office.
+    async fn is_headquarters(&self) -> bool {
+        self.0.is_headquarters
+    }
+
+    /// First address line.
+    async fn address_line1(&self) -> Option<&str> {
+        self.0.address_line1.as_deref()
+    }
+
+    /// Second address line.
+    async fn address_line2(&self) -> Option<&str> {
+        self.0.address_line2.as_deref()
+    }
+
+    /// Postal code.
+    async fn postal_code(&self) -> Option<&str> {
+        self.0.postal_code.as_deref()
+    }
+
+    /// The commune (or municipal arrondissement) it is in.
+    async fn commune(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Territory>> {
+        let Some(id) = &self.0.commune_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders
+            .territories
+            .load_one(id.clone())
+            .await
+            .or_internal()?
+            .map(Territory))
+    }
+
+    /// Latitude (WGS84).
+    async fn latitude(&self) -> Option<f64> {
+        self.0.latitude
+    }
+
+    /// Longitude (WGS84).
+    async fn longitude(&self) -> Option<f64> {
+        self.0.longitude
+    }
+
+    /// How precise the coordinates are.
+    async fn geo_precision(&self) -> Option<GeoPrecision> {
+        self.0.geo_precision.map(Into::into)
+    }
+
+    /// Activity code (NAF rév. 2).
+    async fn naf_code(&self) -> Option<&str> {
+        self.0.naf_code.as_deref()
+    }
+
+    /// Administrative status.
+    async fn admin_status(&self) -> EstablishmentStatus {
+        self.0.admin_status.into()
+    }
+
+    /// The organisation it belongs to.
+    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders
+            .organisations
+            .load_one(self.0.organisation_id)
+            .await
+            .or_internal()?
+            .map(Organisation))
+    }
+}
+
+/// A label or agreement held by an organisation, valid over a period.
+pub struct Label(pub organisation_label::Model);
+
+#[Object]
+impl Label {
+    /// Global id.
+    async fn id(&self) -> ID {
+        global_id("Label", self.0.id)
+    }
+
+    /// Kind of label.
+    async fn kind(&self) -> LabelKind {
+        self.0.kind.into()
+    }
+
+    /// Who issued it.
+    async fn issuer(&self) -> Option<&str> {
+        self.0.issuer.as_deref()
+    }
+
+    /// The issuer's reference.
+    async fn reference(&self) -> Option<&str> {
+        self.0.reference.as_deref()
+    }
+
+    /// First day of validity.
+    async fn valid_from(&self) -> Option<NaiveDate> {
+        self.0.valid_from
+    }
+
+    /// Last day of validity (open-ended when null).
+    async fn valid_to(&self) -> Option<NaiveDate> {
+        self.0.valid_to
+    }
+
+    /// Where the label can be checked.
+    async fn evidence_url(&self) -> Option<&str> {
+        self.0.evidence_url.as_deref()
+    }
+}

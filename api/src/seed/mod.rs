@@ -1,0 +1,3 @@
+//! Generated data: the demo ecosystem.
+
+pub mod demo;

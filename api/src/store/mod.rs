@@ -1,0 +1,122 @@
+//! All database access. One module per aggregate; each returns entity models or plain
+//! structs and knows nothing of GraphQL or HTTP.
+//!
+//! Every write to a syncable record goes through this module, inside a transaction that also
+//! appends to the change log ([`changes`]). Aggregations are done in SQL, never by loading
+//! rows into Rust.
+
+pub mod changes;
+pub mod contracts;
+pub mod organisations;
+pub mod partnerships;
+pub mod territories;
+
+use entity::{
+    contract, enums::ChangeOp, establishment, organisation, organisation_identifier,
+    organisation_label, partnership,
+};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable};
+use uuid::Uuid;
+
+use crate::domain::ValidationError;
+
+/// What a store function can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The input is invalid; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The database failed; `context` says what the store was doing.
+    #[error("database error while {context}: {source}")]
+    Database {
+        /// What the store was doing.
+        context: &'static str,
+        /// The driver's error.
+        #[source]
+        source: DbErr,
+    },
+}
+
+/// Adds context to a database result.
+pub trait DbContext<T> {
+    /// Wraps a database error with what the store was doing.
+    fn context(self, context: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> DbContext<T> for Result<T, DbErr> {
+    fn context(self, context: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Database { context, source })
+    }
+}
+
+/// Largest number of bound parameters put in one statement (SQLite allows 32 766,
+/// PostgreSQL 65 535).
+const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
+
+/// Inserts rows in multi-row statements sized to stay under the parameter limit of both
+/// databases. Call inside a transaction: a failure leaves earlier chunks written.
+pub(crate) async fn insert_chunked<A, C>(db: &C, rows: Vec<A>) -> Result<(), DbErr>
+where
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter()
+        .count()
+        .max(1);
+    let per_statement = (MAX_PARAMS_PER_STATEMENT / columns).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
+        <A::Entity as EntityTrait>::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A record partners can sync: it has an id and a version, and its writes are logged.
+pub(crate) trait Synced {
+    /// Entity name used in the change log.
+    const ENTITY: &'static str;
+    /// The row's id and version.
+    fn sync_key(&self) -> (Uuid, i32);
+}
+
+macro_rules! synced {
+    ($($module:ident => $name:literal),* $(,)?) => {$(
+        impl Synced for $module::Model {
+            const ENTITY: &'static str = $name;
+            fn sync_key(&self) -> (Uuid, i32) {
+                (self.id, self.version)
+            }
+        }
+    )*};
+}
+
+synced!(
+    organisation => "organisation",
+    establishment => "establishment",
+    organisation_identifier => "organisation_identifier",
+    organisation_label => "organisation_label",
+    partnership => "partnership",
+    contract => "contract",
+);
+
+/// Inserts new syncable records and appends one change-log entry for each. Call inside a
+/// transaction so the rows and their log entries commit together.
+pub(crate) async fn insert_logged<M, A, C>(db: &C, rows: Vec<M>) -> Result<(), DbErr>
+where
+    M: Synced + IntoActiveModel<A>,
+    A: ActiveModelTrait + Send,
+    C: ConnectionTrait,
+{
+    let keys: Vec<(Uuid, i32)> = rows.iter().map(Synced::sync_key).collect();
+    insert_chunked(
+        db,
+        rows.into_iter()
+            .map(IntoActiveModel::into_active_model)
+            .collect(),
+    )
+    .await?;
+    changes::append(db, M::ENTITY, ChangeOp::Upsert, keys).await
+}

@@ -1,0 +1,19 @@
+//! Terrasse's schema, as an ordered list of migrations.
+//!
+//! One file per change; a migration that has landed is never edited, a later one amends it.
+//! The server runs pending migrations at start-up, and the tests run the same migrations on a
+//! fresh database, so the schema users get is the schema that is tested.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_foundation;
+
+/// The ordered list of migrations.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261129_000001_foundation::Migration)]
+    }
+}

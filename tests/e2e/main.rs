@@ -1,0 +1,17 @@
+//! End-to-end tests: the real server on a random port, over SQLite and PostgreSQL, each test
+//! on a fresh database built by the real migrations.
+//!
+//! PostgreSQL: set `TEST_DATABASE_URL` (an admin URL such as
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to make the PostgreSQL variants mandatory.
+//! Without it they try that local default and, when it is unreachable, print loudly that
+//! they did not run.
+
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on the unexpected")]
+
+mod harness;
+
+mod demo;
+mod http;
+mod organisations;
+mod schema;
+mod territories;
