@@ -43,6 +43,9 @@ pub struct Model {
     pub opened_on: Option<Date>,
     /// Closing date.
     pub closed_on: Option<Date>,
+    /// False when Sirene marks the establishment non-diffusible: its address and
+    /// coordinates must not be exposed.
+    pub diffusible: bool,
     /// Source system of the record.
     pub source: String,
     /// Id of the record in its source.

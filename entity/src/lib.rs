@@ -12,8 +12,10 @@
 //! euro cents in a 64-bit integer (`*_cents`), exact on both databases.
 
 pub mod change_log;
+pub mod concession_execution;
 pub mod contract;
 pub mod contract_modification;
+pub mod contract_subcontract;
 pub mod contract_supplier;
 pub mod enums;
 pub mod establishment;

@@ -18,16 +18,6 @@ impl MigrationName for Migration {
     }
 }
 
-/// The tables partners can sync, which all carry the sync columns.
-const SYNCED: [&str; 6] = [
-    "organisation",
-    "establishment",
-    "organisation_identifier",
-    "organisation_label",
-    "partnership",
-    "contract",
-];
-
 /// Adds `source`, `external_id`, `source_updated_at`, `created_at`, `updated_at`,
 /// `deleted_at`, `version` and the `(source, external_id)` unique key.
 fn with_sync_columns(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
@@ -231,6 +221,7 @@ impl MigrationTrait for Migration {
                         .col(text("admin_status"))
                         .col(date_null("opened_on"))
                         .col(date_null("closed_on"))
+                        .col(boolean("diffusible").default(true))
                         .foreign_key(&mut fk(
                             "establishment",
                             "organisation_id",
@@ -529,6 +520,70 @@ impl MigrationTrait for Migration {
             )
             .await?;
 
+        manager
+            .create_table(
+                Table::create()
+                    .table("contract_subcontract")
+                    .col(uuid("id").primary_key())
+                    .col(uuid("contract_id"))
+                    .col(text("act_id"))
+                    .col(text("subcontractor_scheme"))
+                    .col(text("subcontractor_id"))
+                    .col(uuid_null("organisation_id"))
+                    .col(integer_null("duration_months"))
+                    .col(date_null("notified_on"))
+                    .col(date_null("published_on"))
+                    .col(big_integer_null("amount_cents"))
+                    .col(text_null("price_variation"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .index(Index::create().unique().col("contract_id").col("act_id"))
+                    .foreign_key(&mut fk(
+                        "contract_subcontract",
+                        "contract_id",
+                        "contract",
+                        "id",
+                    ))
+                    .foreign_key(&mut fk(
+                        "contract_subcontract",
+                        "organisation_id",
+                        "organisation",
+                        "id",
+                    ))
+                    .check(
+                        Expr::col("amount_cents")
+                            .is_null()
+                            .or(Expr::col("amount_cents").gte(0)),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("concession_execution")
+                    .col(uuid("id").primary_key())
+                    .col(uuid("contract_id"))
+                    .col(date("period_start"))
+                    .col(date_null("published_on"))
+                    .col(big_integer_null("investment_cents"))
+                    .col(json_binary("tariffs"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .index(
+                        Index::create()
+                            .unique()
+                            .col("contract_id")
+                            .col("period_start"),
+                    )
+                    .foreign_key(&mut fk(
+                        "concession_execution",
+                        "contract_id",
+                        "contract",
+                        "id",
+                    ))
+                    .to_owned(),
+            )
+            .await?;
+
         // The change log.
         manager
             .create_table(
@@ -581,6 +636,7 @@ impl MigrationTrait for Migration {
             index("contract_supplier", &["organisation_id"]),
             index("contract_supplier", &["establishment_id"]),
             index("contract_modification", &["contract_id"]),
+            index("contract_subcontract", &["organisation_id"]),
             index("change_log", &["entity", "seq"]),
         ] {
             manager.create_index(statement).await?;
@@ -591,6 +647,8 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
             "change_log",
+            "concession_execution",
+            "contract_subcontract",
             "contract_modification",
             "contract_supplier",
             "contract",
@@ -609,7 +667,6 @@ impl MigrationTrait for Migration {
                 .drop_table(Table::drop().table(table).to_owned())
                 .await?;
         }
-        let _ = SYNCED;
         Ok(())
     }
 }

@@ -118,6 +118,7 @@ async fn postgres_template(admin: &DatabaseConnection, admin_url: &str) -> &'sta
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: DatabaseConnection,
+    pub database_url: String,
     cleanup: Cleanup,
 }
 
@@ -188,7 +189,12 @@ impl TestApp {
         let addr = app.local_addr();
         tokio::spawn(app.run_until_stopped());
         let db = Database::connect(&database_url).await.unwrap();
-        Some(TestApp { addr, db, cleanup })
+        Some(TestApp {
+            addr,
+            db,
+            database_url,
+            cleanup,
+        })
     }
 
     /// GETs a path; returns the status and body.
@@ -219,6 +225,28 @@ impl TestApp {
             "unexpected errors: {response:#}"
         );
         response["data"].clone()
+    }
+
+    /// Runs a GraphQL query on the schema directly (no HTTP) over a new connection that
+    /// counts the SQL statements it sends; returns the response data and that count.
+    pub async fn query_counting_statements(&self, query: &str) -> (Value, usize) {
+        use std::sync::{
+            Arc,
+            atomic::{AtomicUsize, Ordering},
+        };
+        let statements = Arc::new(AtomicUsize::new(0));
+        let mut db = Database::connect(&self.database_url).await.unwrap();
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::SeqCst);
+        });
+        let schema = api::graphql::build_schema(db.clone());
+        let request =
+            async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db));
+        let response = schema.execute(request).await;
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        let data = response.data.into_json().unwrap();
+        (data, statements.load(Ordering::SeqCst))
     }
 
     /// Runs a scalar SQL query (first column of the first row, as i64).

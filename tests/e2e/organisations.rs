@@ -10,6 +10,7 @@ use entity::{
     establishment, organisation, organisation_label,
 };
 use sea_orm::{DatabaseConnection, TransactionTrait};
+
 use uuid::Uuid;
 
 use crate::harness::on_both_databases;
@@ -69,6 +70,7 @@ pub async fn write_association(db: &DatabaseConnection) -> Uuid {
         admin_status: EstablishmentStatus::Active,
         opened_on: None,
         closed_on: None,
+        diffusible: true,
         source: "MANUAL".into(),
         external_id: Some(format!("test-{siret}")),
         source_updated_at: None,
@@ -148,6 +150,35 @@ on_both_databases! {
         // Every write was logged in the same transaction: 1 organisation, 2 establishments, 1 label.
         assert_eq!(app.scalar("SELECT COUNT(*) FROM change_log").await, 4);
         assert_eq!(app.scalar("SELECT COUNT(*) FROM change_log WHERE entity = 'establishment'").await, 2);
+    }
+
+    async fn non_diffusible_units_are_redacted(app: &TestApp) {
+        use sea_orm::ConnectionTrait;
+        super::write_association(&app.db).await;
+        app.db
+            .execute_unprepared("UPDATE organisation SET diffusible = false")
+            .await
+            .unwrap();
+        app.db
+            .execute_unprepared("UPDATE establishment SET diffusible = false WHERE siret = '55210055400013'")
+            .await
+            .unwrap();
+        let data = app
+            .query(
+                r#"{ organisation(siren: "552100554") { name acronym diffusible
+                     establishments { siret diffusible addressLine1 latitude commune { name } } } }"#,
+                serde_json::json!({}),
+            )
+            .await;
+        let org = &data["organisation"];
+        assert_eq!(org["name"], "[non diffusible]");
+        assert!(org["acronym"].is_null());
+        assert_eq!(org["diffusible"], false);
+        let hq = &org["establishments"][0];
+        assert_eq!(hq["siret"], "55210055400013");
+        assert!(hq["addressLine1"].is_null() && hq["latitude"].is_null());
+        assert_eq!(hq["commune"]["name"], "Marseille", "the commune stays public");
+        assert_eq!(org["establishments"][1]["addressLine1"], "1 rue de la République");
     }
 
     async fn organisation_lookup_validates_the_siren(app: &TestApp) {

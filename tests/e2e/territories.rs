@@ -69,6 +69,22 @@ on_both_databases! {
         assert_eq!(data["amp"]["children"].as_array().unwrap().len(), 92);
     }
 
+    async fn nested_relations_are_batched_not_one_query_per_parent(app: &TestApp) {
+        let (data, statements) = app
+            .query_counting_statements(
+                r#"{ territory(code: "13", level: DEPARTEMENT) {
+                    children(first: 1000) { name parent { name } epci { name region { name } } departement { name } region { name } }
+                } }"#,
+            )
+            .await;
+        let communes = data["territory"]["children"].as_array().unwrap();
+        assert_eq!(communes.len(), 119, "Bouches-du-Rhône has 119 communes");
+        assert!(communes.iter().all(|c| c["region"]["name"] == "Provence-Alpes-Côte d'Azur"));
+        // One query for the département, one for its communes, then one batch per level of
+        // nesting for parents, EPCI, département and région: never one per commune.
+        assert!(statements <= 6, "{statements} SQL statements for {} communes", communes.len());
+    }
+
     async fn reference_tables_are_complete(app: &TestApp) {
         assert!(app.scalar("SELECT COUNT(*) FROM territory WHERE level = 'commune'").await > 34_000);
         assert_eq!(app.scalar("SELECT COUNT(*) FROM territory WHERE level = 'epci'").await, 1255);

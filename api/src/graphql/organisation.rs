@@ -15,8 +15,12 @@ use super::{
     territory::Territory,
 };
 
+/// Shown instead of the name of a unit Sirene marks as non-diffusible.
+const NON_DIFFUSIBLE: &str = "[non diffusible]";
+
 /// A legal unit: association, cooperative, mutual, foundation, company, or a public
-/// authority (commune, EPCI...) acting as buyer or partner.
+/// authority (commune, EPCI...) acting as buyer or partner. Units that Sirene marks as
+/// non-diffusible (individuals) are redacted: name and acronym withheld.
 pub struct Organisation(pub organisation::Model);
 
 #[Object]
@@ -36,14 +40,23 @@ impl Organisation {
         self.0.rna.as_deref()
     }
 
-    /// Name.
+    /// Name (`[non diffusible]` for a unit Sirene marks as non-diffusible).
     async fn name(&self) -> &str {
-        &self.0.name
+        if self.0.diffusible {
+            &self.0.name
+        } else {
+            NON_DIFFUSIBLE
+        }
     }
 
-    /// Acronym.
+    /// Acronym (withheld for a non-diffusible unit).
     async fn acronym(&self) -> Option<&str> {
-        self.0.acronym.as_deref()
+        self.0.acronym.as_deref().filter(|_| self.0.diffusible)
+    }
+
+    /// False when Sirene marks the unit non-diffusible; its name is then withheld.
+    async fn diffusible(&self) -> bool {
+        self.0.diffusible
     }
 
     /// INSEE legal category (catégorie juridique, 4 digits).
@@ -191,8 +204,17 @@ impl Organisation {
     }
 }
 
-/// An establishment (établissement) of an organisation.
+/// An establishment (établissement) of an organisation. For an establishment Sirene marks
+/// as non-diffusible, the trade name, address and coordinates are withheld (the commune is
+/// kept).
 pub struct Establishment(pub establishment::Model);
+
+impl Establishment {
+    /// `value` when the establishment is diffusible, else nothing.
+    fn public<T>(&self, value: Option<T>) -> Option<T> {
+        value.filter(|_| self.0.diffusible)
+    }
+}
 
 #[Object]
 impl Establishment {
@@ -208,7 +230,7 @@ impl Establishment {
 
     /// Trade name (enseigne).
     async fn name(&self) -> Option<&str> {
-        self.0.name.as_deref()
+        self.public(self.0.name.as_deref())
     }
 
     /// Whether it is the organisation's head office.
@@ -218,17 +240,17 @@ impl Establishment {
 
     /// First address line.
     async fn address_line1(&self) -> Option<&str> {
-        self.0.address_line1.as_deref()
+        self.public(self.0.address_line1.as_deref())
     }
 
     /// Second address line.
     async fn address_line2(&self) -> Option<&str> {
-        self.0.address_line2.as_deref()
+        self.public(self.0.address_line2.as_deref())
     }
 
     /// Postal code.
     async fn postal_code(&self) -> Option<&str> {
-        self.0.postal_code.as_deref()
+        self.public(self.0.postal_code.as_deref())
     }
 
     /// The commune (or municipal arrondissement) it is in.
@@ -247,12 +269,18 @@ impl Establishment {
 
     /// Latitude (WGS84).
     async fn latitude(&self) -> Option<f64> {
-        self.0.latitude
+        self.public(self.0.latitude)
     }
 
     /// Longitude (WGS84).
     async fn longitude(&self) -> Option<f64> {
-        self.0.longitude
+        self.public(self.0.longitude)
+    }
+
+    /// False when Sirene marks the establishment non-diffusible; its name, address and
+    /// coordinates are then withheld.
+    async fn diffusible(&self) -> bool {
+        self.0.diffusible
     }
 
     /// How precise the coordinates are.
