@@ -20,7 +20,10 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 async fn load_once(database_url: String) -> Duration {
-    let config = DatabaseConfig { database_url, db_max_connections: 2 };
+    let config = DatabaseConfig {
+        database_url,
+        db_max_connections: 2,
+    };
     let db = api::db::connect(&config).await.unwrap();
     let started = Instant::now();
     api::db::prepare(&db).await.unwrap();
@@ -39,7 +42,10 @@ async fn main() {
             started.elapsed()
         })
         .collect();
-    println!("parse embedded reference files: median {:?} over {RUNS} runs", median(parse));
+    println!(
+        "parse embedded reference files: median {:?} over {RUNS} runs",
+        median(parse)
+    );
 
     let mut sqlite = Vec::new();
     for run in 0..RUNS {
@@ -60,12 +66,21 @@ async fn main() {
     let mut postgres = Vec::new();
     for run in 0..RUNS {
         let name = format!("terrasse_bench_{}_{run}", std::process::id());
-        admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
         let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
         postgres.push(load_once(format!("{base}/{name}")).await);
-        admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .unwrap();
     }
     let postgres = median(postgres);
     println!("PostgreSQL: migrate + load all France into an empty database: median {postgres:?} over {RUNS} runs");
-    println!("ratio PostgreSQL / SQLite: {:.2}", postgres.as_secs_f64() / sqlite.as_secs_f64());
+    println!(
+        "ratio PostgreSQL / SQLite: {:.2}",
+        postgres.as_secs_f64() / sqlite.as_secs_f64()
+    );
 }

@@ -25,12 +25,7 @@ pub struct DatabaseConfig {
     )]
     pub database_url: String,
     /// Largest number of pooled database connections.
-    #[arg(
-        long,
-        env = "TERRASSE_DB_MAX_CONNECTIONS",
-        default_value_t = 10,
-        global = true
-    )]
+    #[arg(long, env = "TERRASSE_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
 }
 

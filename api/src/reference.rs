@@ -35,8 +35,7 @@ pub struct ReferenceData {
 /// Parses the embedded reference files.
 pub fn load() -> Result<ReferenceData, ValidationError> {
     let territories = parse_territories(&gunzip("territories", TERRITORIES_GZ)?)?;
-    let known: std::collections::HashSet<&str> =
-        territories.iter().map(|t| t.id.as_str()).collect();
+    let known: std::collections::HashSet<&str> = territories.iter().map(|t| t.id.as_str()).collect();
     let postal_codes = parse_rows(&gunzip("postal codes", POSTAL_CODES_GZ)?, 2, |f| {
         // A postal code maps to a commune, or to a municipal arrondissement of Paris, Lyon or
         // Marseille (whose codes are not commune codes).
@@ -44,13 +43,7 @@ pub fn load() -> Result<ReferenceData, ValidationError> {
             .iter()
             .map(|prefix| format!("{prefix}{}", f[1]))
             .find(|id| known.contains(id.as_str()))
-            .ok_or_else(|| {
-                ValidationError::new(
-                    "postalCode.communeCode",
-                    f[1],
-                    "no such commune or arrondissement",
-                )
-            })?;
+            .ok_or_else(|| ValidationError::new("postalCode.communeCode", f[1], "no such commune or arrondissement"))?;
         Ok(postal_code_commune::Model {
             postal_code: f[0].to_owned(),
             commune_id,
@@ -93,10 +86,7 @@ fn parse_rows<T>(
                 return Err(ValidationError::new(
                     "reference row",
                     line,
-                    format!(
-                        "expected {width} tab-separated fields, got {}",
-                        fields.len()
-                    ),
+                    format!("expected {width} tab-separated fields, got {}", fields.len()),
                 ));
             }
             map(&fields)
@@ -104,22 +94,15 @@ fn parse_rows<T>(
         .collect()
 }
 
-fn parse_enum<E: ActiveEnum<Value = String>>(
-    field: &'static str,
-    value: &str,
-) -> Result<E, ValidationError> {
-    E::try_from_value(&value.to_owned())
-        .map_err(|_| ValidationError::new(field, value, "unknown value"))
+fn parse_enum<E: ActiveEnum<Value = String>>(field: &'static str, value: &str) -> Result<E, ValidationError> {
+    E::try_from_value(&value.to_owned()).map_err(|_| ValidationError::new(field, value, "unknown value"))
 }
 
 fn optional(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
-fn optional_number<T: std::str::FromStr>(
-    field: &'static str,
-    value: &str,
-) -> Result<Option<T>, ValidationError> {
+fn optional_number<T: std::str::FromStr>(field: &'static str, value: &str) -> Result<Option<T>, ValidationError> {
     if value.is_empty() {
         return Ok(None);
     }

@@ -3,9 +3,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use crate::enums::{
-    CompanyCategory, EssFamily, EssFamilyBasis, HeadcountBand, NafNomenclature, OrganisationStatus,
-};
+use crate::enums::{CompanyCategory, EssFamily, EssFamilyBasis, HeadcountBand, NafNomenclature, OrganisationStatus};
 
 /// One organisation.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -49,17 +49,13 @@ fn fk(
 
 /// `length(col) = n` for a nullable column.
 fn len_is(col: &'static str, n: i32) -> SimpleExpr {
-    Expr::col(col)
-        .is_null()
-        .or(Func::char_length(Expr::col(col)).eq(n))
+    Expr::col(col).is_null().or(Func::char_length(Expr::col(col)).eq(n))
 }
 
 /// A plain index on `table(cols...)`.
 fn index(table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
-    index
-        .name(format!("ix_{table}_{}", cols.join("_")))
-        .table(table);
+    index.name(format!("ix_{table}_{}", cols.join("_"))).table(table);
     for col in cols {
         index.col(*col);
     }
@@ -90,13 +86,7 @@ impl MigrationTrait for Migration {
                     .col(text_null("departement_id"))
                     .col(text_null("region_id"))
                     .col(small_integer("cog_vintage"))
-                    .index(
-                        Index::create()
-                            .unique()
-                            .col("level")
-                            .col("code")
-                            .col("cog_vintage"),
-                    )
+                    .index(Index::create().unique().col("level").col("code").col("cog_vintage"))
                     .foreign_key(&mut fk("territory", "parent_id", "territory", "id"))
                     .foreign_key(&mut fk("territory", "epci_id", "territory", "id"))
                     .foreign_key(&mut fk("territory", "departement_id", "territory", "id"))
@@ -113,18 +103,8 @@ impl MigrationTrait for Migration {
                     .col(text("ancestor_id"))
                     .col(text("ancestor_level"))
                     .primary_key(Index::create().col("territory_id").col("ancestor_id"))
-                    .foreign_key(&mut fk(
-                        "territory_membership",
-                        "territory_id",
-                        "territory",
-                        "id",
-                    ))
-                    .foreign_key(&mut fk(
-                        "territory_membership",
-                        "ancestor_id",
-                        "territory",
-                        "id",
-                    ))
+                    .foreign_key(&mut fk("territory_membership", "territory_id", "territory", "id"))
+                    .foreign_key(&mut fk("territory_membership", "ancestor_id", "territory", "id"))
                     .to_owned(),
             )
             .await?;
@@ -135,12 +115,7 @@ impl MigrationTrait for Migration {
                     .col(text("postal_code"))
                     .col(text("commune_id"))
                     .primary_key(Index::create().col("postal_code").col("commune_id"))
-                    .foreign_key(&mut fk(
-                        "postal_code_commune",
-                        "commune_id",
-                        "territory",
-                        "id",
-                    ))
+                    .foreign_key(&mut fk("postal_code_commune", "commune_id", "territory", "id"))
                     .check(len_is("postal_code", 5))
                     .to_owned(),
             )
@@ -222,12 +197,7 @@ impl MigrationTrait for Migration {
                         .col(date_null("opened_on"))
                         .col(date_null("closed_on"))
                         .col(boolean("diffusible").default(true))
-                        .foreign_key(&mut fk(
-                            "establishment",
-                            "organisation_id",
-                            "organisation",
-                            "id",
-                        ))
+                        .foreign_key(&mut fk("establishment", "organisation_id", "organisation", "id"))
                         .foreign_key(&mut fk("establishment", "commune_id", "territory", "id"))
                         .check(len_is("siret", 14)),
                 )
@@ -268,18 +238,8 @@ impl MigrationTrait for Migration {
                         .col(date_null("valid_from"))
                         .col(date_null("valid_to"))
                         .col(text_null("evidence_url"))
-                        .foreign_key(&mut fk(
-                            "organisation_label",
-                            "organisation_id",
-                            "organisation",
-                            "id",
-                        ))
-                        .foreign_key(&mut fk(
-                            "organisation_label",
-                            "establishment_id",
-                            "establishment",
-                            "id",
-                        ))
+                        .foreign_key(&mut fk("organisation_label", "organisation_id", "organisation", "id"))
+                        .foreign_key(&mut fk("organisation_label", "establishment_id", "establishment", "id"))
                         .check(
                             Expr::col("valid_to")
                                 .is_null()
@@ -307,11 +267,7 @@ impl MigrationTrait for Migration {
                         .col(big_integer_null("amount_cents"))
                         .col(text("status"))
                         .foreign_key(&mut fk("partnership", "territory_id", "territory", "id"))
-                        .check(
-                            Expr::col("amount_cents")
-                                .is_null()
-                                .or(Expr::col("amount_cents").gte(0)),
-                        )
+                        .check(Expr::col("amount_cents").is_null().or(Expr::col("amount_cents").gte(0)))
                         .check(
                             Expr::col("end_date")
                                 .is_null()
@@ -340,18 +296,8 @@ impl MigrationTrait for Migration {
                             .col("organisation_id")
                             .col("role"),
                     )
-                    .foreign_key(&mut fk(
-                        "partnership_party",
-                        "partnership_id",
-                        "partnership",
-                        "id",
-                    ))
-                    .foreign_key(&mut fk(
-                        "partnership_party",
-                        "organisation_id",
-                        "organisation",
-                        "id",
-                    ))
+                    .foreign_key(&mut fk("partnership_party", "partnership_id", "partnership", "id"))
+                    .foreign_key(&mut fk("partnership_party", "organisation_id", "organisation", "id"))
                     .to_owned(),
             )
             .await?;
@@ -410,23 +356,9 @@ impl MigrationTrait for Migration {
                         .col(big_integer_null("public_subsidy_cents"))
                         .col(json_binary("quality_flags"))
                         .foreign_key(&mut fk("contract", "exec_territory_id", "territory", "id"))
-                        .foreign_key(&mut fk(
-                            "contract",
-                            "buyer_establishment_id",
-                            "establishment",
-                            "id",
-                        ))
-                        .foreign_key(&mut fk(
-                            "contract",
-                            "buyer_organisation_id",
-                            "organisation",
-                            "id",
-                        ))
-                        .check(
-                            Expr::col("amount_cents")
-                                .is_null()
-                                .or(Expr::col("amount_cents").gte(0)),
-                        )
+                        .foreign_key(&mut fk("contract", "buyer_establishment_id", "establishment", "id"))
+                        .foreign_key(&mut fk("contract", "buyer_organisation_id", "organisation", "id"))
+                        .check(Expr::col("amount_cents").is_null().or(Expr::col("amount_cents").gte(0)))
                         .check(
                             Expr::col("current_amount_cents")
                                 .is_null()
@@ -466,29 +398,10 @@ impl MigrationTrait for Migration {
                             .col("id_value")
                             .col("from_modification"),
                     )
-                    .foreign_key(&mut fk(
-                        "contract_supplier",
-                        "contract_id",
-                        "contract",
-                        "id",
-                    ))
-                    .foreign_key(&mut fk(
-                        "contract_supplier",
-                        "establishment_id",
-                        "establishment",
-                        "id",
-                    ))
-                    .foreign_key(&mut fk(
-                        "contract_supplier",
-                        "organisation_id",
-                        "organisation",
-                        "id",
-                    ))
-                    .check(
-                        Expr::col("distance_km")
-                            .is_null()
-                            .or(Expr::col("distance_km").gte(0)),
-                    )
+                    .foreign_key(&mut fk("contract_supplier", "contract_id", "contract", "id"))
+                    .foreign_key(&mut fk("contract_supplier", "establishment_id", "establishment", "id"))
+                    .foreign_key(&mut fk("contract_supplier", "organisation_id", "organisation", "id"))
+                    .check(Expr::col("distance_km").is_null().or(Expr::col("distance_km").gte(0)))
                     .to_owned(),
             )
             .await?;
@@ -505,12 +418,7 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("new_amount_cents"))
                     .col(timestamp_with_time_zone("created_at"))
                     .index(Index::create().unique().col("contract_id").col("seq"))
-                    .foreign_key(&mut fk(
-                        "contract_modification",
-                        "contract_id",
-                        "contract",
-                        "id",
-                    ))
+                    .foreign_key(&mut fk("contract_modification", "contract_id", "contract", "id"))
                     .check(
                         Expr::col("new_amount_cents")
                             .is_null()
@@ -537,23 +445,9 @@ impl MigrationTrait for Migration {
                     .col(text_null("price_variation"))
                     .col(timestamp_with_time_zone("created_at"))
                     .index(Index::create().unique().col("contract_id").col("act_id"))
-                    .foreign_key(&mut fk(
-                        "contract_subcontract",
-                        "contract_id",
-                        "contract",
-                        "id",
-                    ))
-                    .foreign_key(&mut fk(
-                        "contract_subcontract",
-                        "organisation_id",
-                        "organisation",
-                        "id",
-                    ))
-                    .check(
-                        Expr::col("amount_cents")
-                            .is_null()
-                            .or(Expr::col("amount_cents").gte(0)),
-                    )
+                    .foreign_key(&mut fk("contract_subcontract", "contract_id", "contract", "id"))
+                    .foreign_key(&mut fk("contract_subcontract", "organisation_id", "organisation", "id"))
+                    .check(Expr::col("amount_cents").is_null().or(Expr::col("amount_cents").gte(0)))
                     .to_owned(),
             )
             .await?;
@@ -568,18 +462,8 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("investment_cents"))
                     .col(json_binary("tariffs"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .index(
-                        Index::create()
-                            .unique()
-                            .col("contract_id")
-                            .col("period_start"),
-                    )
-                    .foreign_key(&mut fk(
-                        "concession_execution",
-                        "contract_id",
-                        "contract",
-                        "id",
-                    ))
+                    .index(Index::create().unique().col("contract_id").col("period_start"))
+                    .foreign_key(&mut fk("concession_execution", "contract_id", "contract", "id"))
                     .to_owned(),
             )
             .await?;
@@ -663,9 +547,7 @@ impl MigrationTrait for Migration {
             "territory_membership",
             "territory",
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

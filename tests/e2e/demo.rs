@@ -45,12 +45,12 @@ on_both_databases! {
             .unwrap();
         let data = app
             .query(
-                r#"query($siren: String!) { organisation(siren: $siren) { essFamily establishments { commune { region { code } } } } }"#,
+                r#"query($siren: String!) { organisation(siren: $siren) { essFamily establishments { nodes { commune { region { code } } } } } }"#,
                 serde_json::json!({ "siren": siren }),
             )
             .await;
         assert_eq!(data["organisation"]["essFamily"], "COOPERATIVE");
-        let region = data["organisation"]["establishments"][0]["commune"]["region"]["code"].as_str().unwrap();
+        let region = data["organisation"]["establishments"]["nodes"][0]["commune"]["region"]["code"].as_str().unwrap();
         assert!(["93", "76", "94"].contains(&region), "{region}");
     }
 }

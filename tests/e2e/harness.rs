@@ -57,9 +57,7 @@ async fn sqlite_template() -> &'static PathBuf {
             };
             let db = api::db::connect(&config).await.unwrap();
             api::db::prepare(&db).await.unwrap();
-            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
-                .await
-                .unwrap();
+            db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
             db.close().await.unwrap();
             path
         })
@@ -143,9 +141,7 @@ impl TestApp {
             }
             Backend::Postgres => {
                 let required = std::env::var("TEST_DATABASE_URL").ok();
-                let admin_url = required
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
+                let admin_url = required.clone().unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_owned());
                 let admin = match Database::connect(&admin_url).await {
                     Ok(admin) => admin,
                     Err(error) if required.is_none() => {
@@ -183,9 +179,7 @@ impl TestApp {
                 demo: false,
             },
         };
-        let app = api::http::Application::build(config)
-            .await
-            .expect("server builds");
+        let app = api::http::Application::build(config).await.expect("server builds");
         let addr = app.local_addr();
         tokio::spawn(app.run_until_stopped());
         let db = Database::connect(&database_url).await.unwrap();
@@ -220,10 +214,7 @@ impl TestApp {
     /// Like [`TestApp::graphql`], but fails the test on any GraphQL error and returns `data`.
     pub async fn query(&self, query: &str, variables: Value) -> Value {
         let response = self.graphql(query, variables).await;
-        assert!(
-            response.get("errors").is_none(),
-            "unexpected errors: {response:#}"
-        );
+        assert!(response.get("errors").is_none(), "unexpected errors: {response:#}");
         response["data"].clone()
     }
 
@@ -241,8 +232,7 @@ impl TestApp {
             counter.fetch_add(1, Ordering::SeqCst);
         });
         let schema = api::graphql::build_schema(db.clone());
-        let request =
-            async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db));
+        let request = async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db));
         let response = schema.execute(request).await;
         assert!(response.errors.is_empty(), "{:?}", response.errors);
         let data = response.data.into_json().unwrap();
@@ -271,9 +261,7 @@ async fn send(request: Request<Full<Bytes>>) -> (u16, String) {
 
 /// `postgres://u@h:p/db?x` with the database replaced by `name`.
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let prefix = base.rsplit_once('/').map_or(base, |(prefix, _)| prefix);
     match query {
         Some(query) => format!("{prefix}/{name}?{query}"),
@@ -300,9 +288,7 @@ impl Drop for TestApp {
                     runtime.block_on(async {
                         let admin = Database::connect(&admin_url).await?;
                         admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {database} WITH (FORCE)"
-                            ))
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
                             .await?;
                         admin.close().await
                     })

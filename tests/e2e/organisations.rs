@@ -4,8 +4,7 @@ use api::store::organisations::{NewOrganisations, insert_new};
 use chrono::{TimeZone, Utc};
 use entity::{
     enums::{
-        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, LabelKind,
-        OrganisationStatus,
+        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, LabelKind, OrganisationStatus,
     },
     establishment, organisation, organisation_label,
 };
@@ -124,7 +123,7 @@ on_both_databases! {
                 r#"query($siren: String!) { organisation(siren: $siren) {
                     id name siren rna essFamily essFamilyBasis headcountBand createdOn isPublicBuyer version
                     headquarters { siret commune { name } }
-                    establishments { siret isHeadquarters commune { code name departement { code } } organisation { name } }
+                    establishments { totalCount nodes { siret isHeadquarters commune { code name departement { code } } organisation { name } } }
                     labels { kind issuer validFrom validTo }
                 } }"#,
                 serde_json::json!({ "siren": "552 100 554" }),
@@ -139,8 +138,9 @@ on_both_databases! {
         assert_eq!(org["isPublicBuyer"], false);
         assert_eq!(org["version"], 1);
         assert_eq!(org["headquarters"]["commune"]["name"], "Marseille");
-        let establishments = org["establishments"].as_array().unwrap();
+        let establishments = org["establishments"]["nodes"].as_array().unwrap();
         assert_eq!(establishments.len(), 2);
+        assert_eq!(org["establishments"]["totalCount"], 2);
         assert_eq!(establishments[0]["isHeadquarters"], true, "head office first");
         assert_eq!(establishments[1]["commune"]["name"], "Nice");
         assert_eq!(establishments[1]["commune"]["departement"]["code"], "06");
@@ -166,7 +166,7 @@ on_both_databases! {
         let data = app
             .query(
                 r#"{ organisation(siren: "552100554") { name acronym diffusible
-                     establishments { siret diffusible addressLine1 latitude commune { name } } } }"#,
+                     establishments { nodes { siret diffusible addressLine1 latitude commune { name } } } } }"#,
                 serde_json::json!({}),
             )
             .await;
@@ -174,11 +174,11 @@ on_both_databases! {
         assert_eq!(org["name"], "[non diffusible]");
         assert!(org["acronym"].is_null());
         assert_eq!(org["diffusible"], false);
-        let hq = &org["establishments"][0];
+        let hq = &org["establishments"]["nodes"][0];
         assert_eq!(hq["siret"], "55210055400013");
         assert!(hq["addressLine1"].is_null() && hq["latitude"].is_null());
         assert_eq!(hq["commune"]["name"], "Marseille", "the commune stays public");
-        assert_eq!(org["establishments"][1]["addressLine1"], "1 rue de la République");
+        assert_eq!(org["establishments"]["nodes"][1]["addressLine1"], "1 rue de la République");
     }
 
     async fn organisation_lookup_validates_the_siren(app: &TestApp) {

@@ -115,7 +115,7 @@ on_both_databases! {
             .await;
         assert_eq!(response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert_eq!(response["errors"][0]["extensions"]["field"], "first");
-        let unknown = app.query(r#"{ territory(code: "99999", level: DEPARTEMENT) { name } }"#, serde_json::json!({})).await;
+        let unknown = app.query(r#"{ territory(code: "99", level: DEPARTEMENT) { name } }"#, serde_json::json!({})).await;
         assert!(unknown["territory"].is_null());
     }
 }

@@ -39,13 +39,8 @@ impl CommuneCode {
         let length = code.chars().count();
         if length != 5 {
             let padded = format!("0{code}");
-            if length == 4
-                && code.bytes().all(|b| b.is_ascii_digit())
-                && commune_problem(&padded).is_none()
-            {
-                return Err(invalid(format!(
-                    "must be 5 characters; did you mean {padded:?}?"
-                )));
+            if length == 4 && code.bytes().all(|b| b.is_ascii_digit()) && commune_problem(&padded).is_none() {
+                return Err(invalid(format!("must be 5 characters; did you mean {padded:?}?")));
             }
             return Err(invalid(format!("must be 5 characters, got {length}")));
         }
@@ -111,8 +106,8 @@ fn commune_problem(code: &str) -> Option<String> {
 /// The CPV divisions (Common Procurement Vocabulary, regulation (EC) 213/2008): the first two
 /// digits of every CPV code.
 const CPV_DIVISIONS: [u8; 45] = [
-    3, 9, 14, 15, 16, 18, 19, 22, 24, 30, 31, 32, 33, 34, 35, 37, 38, 39, 41, 42, 43, 44, 45, 48,
-    50, 51, 55, 60, 63, 64, 65, 66, 70, 71, 72, 73, 75, 76, 77, 79, 80, 85, 90, 92, 98,
+    3, 9, 14, 15, 16, 18, 19, 22, 24, 30, 31, 32, 33, 34, 35, 37, 38, 39, 41, 42, 43, 44, 45, 48, 50, 51, 55, 60, 63,
+    64, 65, 66, 70, 71, 72, 73, 75, 76, 77, 79, 80, 85, 90, 92, 98,
 ];
 
 /// A CPV code (Common Procurement Vocabulary): 8 digits, division (2), group (3), class (4) and
@@ -150,9 +145,7 @@ impl CpvCode {
         if code.len() != 8 {
             let padded = format!("0{code}");
             if code.len() == 7 && cpv_division_problem(&padded).is_none() {
-                return Err(invalid(format!(
-                    "must be 8 digits; did you mean {padded:?}?"
-                )));
+                return Err(invalid(format!("must be 8 digits; did you mean {padded:?}?")));
             }
             return Err(invalid(format!("must be 8 digits, got {}", code.len())));
         }
@@ -358,10 +351,7 @@ string_conversions!(CommuneCode, CpvCode, NafCode);
 
 #[cfg(test)]
 mod tests {
-    #![expect(
-        clippy::unwrap_used,
-        reason = "a test fails loudly on an unexpected result"
-    )]
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected result")]
 
     use std::collections::HashSet;
 
@@ -427,10 +417,7 @@ mod tests {
         );
         assert!(commune_reason("97901").starts_with("979 is neither"));
         for raw in ["98001", "98101", "98201", "98301", "98501"] {
-            let expected = format!(
-                "{} is not an overseas collectivity (984, 986-989)",
-                &raw[..3]
-            );
+            let expected = format!("{} is not an overseas collectivity (984, 986-989)", &raw[..3]);
             assert_eq!(commune_reason(raw), expected);
         }
         assert_eq!(
@@ -458,10 +445,7 @@ mod tests {
 
     #[test]
     fn commune_rejects_wrong_length_and_suggests_the_lost_leading_zero() {
-        assert_eq!(
-            commune_reason("1001"),
-            r#"must be 5 characters; did you mean "01001"?"#
-        );
+        assert_eq!(commune_reason("1001"), r#"must be 5 characters; did you mean "01001"?"#);
         assert_eq!(
             commune_reason("0123"),
             "must be 5 characters, got 4",
@@ -527,10 +511,7 @@ mod tests {
     #[test]
     fn cpv_rejects_malformed_codes() {
         assert_eq!(cpv_reason("4500000"), "must be 8 digits, got 7");
-        assert_eq!(
-            cpv_reason("3000000"),
-            r#"must be 8 digits; did you mean "03000000"?"#
-        );
+        assert_eq!(cpv_reason("3000000"), r#"must be 8 digits; did you mean "03000000"?"#);
         assert_eq!(cpv_reason("450000000"), "must be 8 digits, got 9");
         assert_eq!(cpv_reason(""), "must be 8 digits, got 0");
         let reason = cpv_reason("4500000A");
@@ -538,10 +519,7 @@ mod tests {
             reason.starts_with("must be 8 digits, optionally followed by a dash and a check digit"),
             "{reason}"
         );
-        assert!(
-            reason.ends_with(r#"as in "45000000-7", found 'A'"#),
-            "{reason}"
-        );
+        assert!(reason.ends_with(r#"as in "45000000-7", found 'A'"#), "{reason}");
         assert_eq!(
             cpv_reason("45000000-77"),
             r#"the check digit after the dash must be a single digit, got "77""#
@@ -552,10 +530,7 @@ mod tests {
         );
         assert!(cpv_reason("45000000-7-1").starts_with("the check digit"));
         let error = CpvCode::parse("45").unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            r#"invalid cpvCode "45": must be 8 digits, got 2"#
-        );
+        assert_eq!(error.to_string(), r#"invalid cpvCode "45": must be 8 digits, got 2"#);
     }
 
     #[test]
@@ -586,9 +561,7 @@ mod tests {
         assert_eq!(sections.len(), 88);
         let distinct: HashSet<char> = sections.iter().copied().collect();
         assert_eq!(distinct, ('A'..='U').collect());
-        for missing in [
-            "00", "04", "34", "40", "44", "48", "54", "57", "67", "76", "83", "89",
-        ] {
+        for missing in ["00", "04", "34", "40", "44", "48", "54", "57", "67", "76", "83", "89"] {
             assert_eq!(naf_section_of_division(missing), None, "{missing}");
         }
         assert_eq!(naf_section_of_division("8"), None);
@@ -611,10 +584,7 @@ mod tests {
         assert_eq!(naf_reason("00.00Z"), "00 is not a NAF rév. 2 division");
         assert_eq!(naf_reason("04.11Z"), "04 is not a NAF rév. 2 division");
         let error = NafCode::parse("8899").unwrap_err();
-        assert!(
-            error.to_string().starts_with(r#"invalid nafCode "8899": "#),
-            "{error}"
-        );
+        assert!(error.to_string().starts_with(r#"invalid nafCode "8899": "#), "{error}");
     }
 
     #[test]
@@ -623,10 +593,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&commune).unwrap(), r#""2A004""#);
         let cpv: CpvCode = serde_json::from_str(r#""45000000-7""#).unwrap();
         assert_eq!(serde_json::to_string(&cpv).unwrap(), r#""45000000""#);
-        assert_eq!(
-            serde_json::from_str::<CpvCode>(r#""45000000""#).unwrap(),
-            cpv
-        );
+        assert_eq!(serde_json::from_str::<CpvCode>(r#""45000000""#).unwrap(), cpv);
         let naf: NafCode = serde_json::from_str(r#""8899b""#).unwrap();
         assert_eq!(serde_json::to_string(&naf).unwrap(), r#""88.99B""#);
         assert_eq!(serde_json::from_str::<NafCode>(r#""88.99B""#).unwrap(), naf);
@@ -636,9 +603,7 @@ mod tests {
     fn serde_rejects_invalid_codes() {
         let error = serde_json::from_str::<CommuneCode>(r#""20004""#).unwrap_err();
         assert!(
-            error
-                .to_string()
-                .starts_with(r#"invalid communeCode "20004": "#),
+            error.to_string().starts_with(r#"invalid communeCode "20004": "#),
             "{error}"
         );
         assert!(serde_json::from_str::<CpvCode>(r#""99000000""#).is_err());
@@ -654,10 +619,7 @@ mod tests {
         let commune: CommuneCode = "13055".parse().unwrap();
         assert_eq!(commune.as_ref(), "13055");
         assert_eq!(String::from(commune), "13055");
-        assert_eq!(
-            NafCode::try_from("8899B".to_owned()).unwrap().to_string(),
-            "88.99B"
-        );
+        assert_eq!(NafCode::try_from("8899B".to_owned()).unwrap().to_string(), "88.99B");
         assert!("1001".parse::<CommuneCode>().is_err());
         let mut codes = [
             CpvCode::parse("90910000").unwrap(),
@@ -667,5 +629,72 @@ mod tests {
         codes.sort();
         let sorted: Vec<&str> = codes.iter().map(CpvCode::as_str).collect();
         assert_eq!(sorted, ["30192000", "45000000", "90910000"]);
+    }
+}
+
+/// Expands a NAF rév. 2 filter prefix into code prefixes to match with `LIKE 'prefix%'`:
+/// a section letter (`Q`) becomes its divisions (`86`, `87`, `88`); a division (`88`),
+/// group (`88.9`), class (`88.99` or `8899`) or sub-class (`88.99B`) stays one prefix, in
+/// canonical dotted form.
+pub fn naf_prefixes(raw: &str) -> Result<Vec<String>, ValidationError> {
+    let field = "naf";
+    let trimmed = raw.trim().to_ascii_uppercase();
+    if trimmed.len() == 1 && trimmed.as_bytes()[0].is_ascii_uppercase() {
+        let section = trimmed.as_bytes()[0] as char;
+        let divisions: Vec<String> = (1..=99)
+            .map(|d| format!("{d:02}"))
+            .filter(|d| naf_section_of_division(d) == Some(section))
+            .collect();
+        if divisions.is_empty() {
+            return Err(ValidationError::new(
+                field,
+                raw,
+                "no NAF section has this letter (A to U)",
+            ));
+        }
+        return Ok(divisions);
+    }
+    let digits: String = trimmed.chars().filter(|c| *c != '.' && *c != ' ').collect();
+    let bytes = digits.as_bytes();
+    let well_formed = match bytes.len() {
+        2..=4 => bytes.iter().all(u8::is_ascii_digit),
+        5 => bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4].is_ascii_uppercase(),
+        _ => false,
+    };
+    if !well_formed {
+        return Err(ValidationError::new(
+            field,
+            raw,
+            "must be a section letter (Q), a division (88), group (88.9), class (88.99) or sub-class (88.99B)",
+        ));
+    }
+    if naf_section_of_division(&digits[..2]).is_none() {
+        return Err(ValidationError::new(
+            field,
+            raw,
+            format!("{} is not a NAF rév. 2 division", &digits[..2]),
+        ));
+    }
+    Ok(vec![if digits.len() == 2 {
+        digits
+    } else {
+        format!("{}.{}", &digits[..2], &digits[2..])
+    }])
+}
+
+#[cfg(test)]
+mod naf_prefix_tests {
+    use super::naf_prefixes;
+
+    #[test]
+    fn expands_sections_and_normalises_prefixes() {
+        assert_eq!(naf_prefixes("q").expect("section"), ["86", "87", "88"]);
+        assert_eq!(naf_prefixes("88").expect("division"), ["88"]);
+        assert_eq!(naf_prefixes("889").expect("group"), ["88.9"]);
+        assert_eq!(naf_prefixes("88.99").expect("class"), ["88.99"]);
+        assert_eq!(naf_prefixes("88.99b").expect("sub-class"), ["88.99B"]);
+        assert!(naf_prefixes("V").is_err());
+        assert!(naf_prefixes("04").is_err());
+        assert!(naf_prefixes("88.99BB").is_err());
     }
 }

@@ -40,8 +40,7 @@ pub struct Placement {
 /// The smallest territory a buyer and a French supplier share. `Unknown` when either side
 /// cannot be placed; `Foreign` is decided by the caller from the supplier's identifier scheme.
 pub fn locality_level(buyer: &Placement, supplier: &Placement) -> LocalityLevel {
-    let same =
-        |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
+    let same = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
     if buyer.commune_id.is_none() || supplier.commune_id.is_none() {
         LocalityLevel::Unknown
     } else if same(&buyer.commune_id, &supplier.commune_id) {
@@ -93,15 +92,9 @@ mod tests {
         let nice = place("COM:06088", Some("EPCI:200030195"), "DEP:06", "REG:93");
         let lyon = place("COM:69123", Some("EPCI:200046977"), "DEP:69", "REG:84");
         let isle = place("COM:29155", None, "DEP:29", "REG:53");
-        assert_eq!(
-            locality_level(&marseille, &marseille),
-            LocalityLevel::SameCommune
-        );
+        assert_eq!(locality_level(&marseille, &marseille), LocalityLevel::SameCommune);
         assert_eq!(locality_level(&marseille, &aix), LocalityLevel::SameEpci);
-        assert_eq!(
-            locality_level(&marseille, &arles),
-            LocalityLevel::SameDepartement
-        );
+        assert_eq!(locality_level(&marseille, &arles), LocalityLevel::SameDepartement);
         assert_eq!(locality_level(&marseille, &nice), LocalityLevel::SameRegion);
         assert_eq!(locality_level(&marseille, &lyon), LocalityLevel::National);
         assert_eq!(locality_level(&isle, &lyon), LocalityLevel::National);
@@ -109,5 +102,84 @@ mod tests {
             locality_level(&marseille, &Placement::default()),
             LocalityLevel::Unknown
         );
+    }
+}
+
+/// Kilometres per degree of latitude (and of longitude at the equator).
+pub const KM_PER_DEGREE: f64 = 111.195;
+
+/// A search circle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Near {
+    /// Centre.
+    pub centre: GeoPoint,
+    /// Radius, km.
+    pub radius_km: f64,
+}
+
+impl Near {
+    /// Largest radius accepted, km.
+    pub const MAX_RADIUS_KM: f64 = 1_000.0;
+
+    /// Validates a search circle: latitude within ±90, longitude within ±180, radius
+    /// above 0 and at most [`Near::MAX_RADIUS_KM`].
+    pub fn new(latitude: f64, longitude: f64, radius_km: f64) -> Result<Self, crate::domain::ValidationError> {
+        use crate::domain::ValidationError;
+        if !(-90.0..=90.0).contains(&latitude) {
+            return Err(ValidationError::new(
+                "near.latitude",
+                latitude.to_string(),
+                "must be between -90 and 90",
+            ));
+        }
+        if !(-180.0..=180.0).contains(&longitude) {
+            return Err(ValidationError::new(
+                "near.longitude",
+                longitude.to_string(),
+                "must be between -180 and 180",
+            ));
+        }
+        if !(radius_km > 0.0 && radius_km <= Self::MAX_RADIUS_KM) {
+            return Err(ValidationError::new(
+                "near.radiusKm",
+                radius_km.to_string(),
+                format!("must be above 0 and at most {}", Self::MAX_RADIUS_KM),
+            ));
+        }
+        Ok(Self {
+            centre: GeoPoint { latitude, longitude },
+            radius_km,
+        })
+    }
+
+    /// Kilometres per degree of longitude at the centre's latitude (equirectangular
+    /// projection, accurate to well under 1 % within [`Near::MAX_RADIUS_KM`] at French
+    /// latitudes, and computable in plain SQL on every database).
+    pub fn km_per_degree_longitude(&self) -> f64 {
+        KM_PER_DEGREE * self.centre.latitude.to_radians().cos()
+    }
+
+    /// The squared projected distance, km², from the centre to the point in columns `lat`
+    /// and `lon`, as SQL arithmetic (the constants are numbers computed here).
+    pub fn squared_distance_sql(&self, lat: &str, lon: &str) -> String {
+        format!(
+            "((({lat}) - ({clat:.6})) * {ky:.6} * (({lat}) - ({clat:.6})) * {ky:.6} + (({lon}) - ({clon:.6})) * {kx:.6} * (({lon}) - ({clon:.6})) * {kx:.6})",
+            clat = self.centre.latitude,
+            clon = self.centre.longitude,
+            ky = KM_PER_DEGREE,
+            kx = self.km_per_degree_longitude(),
+        )
+    }
+
+    /// Bounding box (min lat, max lat, min lon, max lon) of the circle, for index use.
+    pub fn bounding_box(&self) -> (f64, f64, f64, f64) {
+        let dlat = self.radius_km / KM_PER_DEGREE;
+        let dlon = self.radius_km / self.km_per_degree_longitude().max(1e-6);
+        (
+            self.centre.latitude - dlat,
+            self.centre.latitude + dlat,
+            self.centre.longitude - dlon,
+            self.centre.longitude + dlon,
+        )
     }
 }

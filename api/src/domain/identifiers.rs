@@ -19,15 +19,11 @@ pub fn luhn_valid(digits: &str) -> bool {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
-    let sum = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .fold(0_u32, |sum, (position, byte)| {
-            let digit = u32::from(byte - b'0');
-            let weighted = if position % 2 == 1 { digit * 2 } else { digit };
-            (sum + weighted / 10 + weighted % 10) % 10
-        });
+    let sum = digits.bytes().rev().enumerate().fold(0_u32, |sum, (position, byte)| {
+        let digit = u32::from(byte - b'0');
+        let weighted = if position % 2 == 1 { digit * 2 } else { digit };
+        (sum + weighted / 10 + weighted % 10) % 10
+    });
     sum == 0
 }
 
@@ -83,8 +79,7 @@ impl Siren {
             9 => {}
             14 => {
                 return Err(invalid(
-                    "must be 9 digits, got 14 (a SIRET? its first 9 digits are the SIREN)"
-                        .to_owned(),
+                    "must be 9 digits, got 14 (a SIRET? its first 9 digits are the SIREN)".to_owned(),
                 ));
             }
             n => return Err(invalid(format!("must be 9 digits, got {n}"))),
@@ -186,9 +181,7 @@ impl Rna {
         };
         let count = rest.chars().count();
         if count != 9 {
-            return Err(invalid(&format!(
-                "must be W followed by 9 characters, got {count}"
-            )));
+            return Err(invalid(&format!("must be W followed by 9 characters, got {count}")));
         }
         let (prefix, serial) = rest.as_bytes().split_at(2);
         let prefix_ok = match prefix {
@@ -196,9 +189,7 @@ impl Rna {
             _ => prefix.iter().all(u8::is_ascii_digit),
         };
         if !prefix_ok {
-            return Err(invalid(
-                "the 2 characters after W must be digits, or 2A/2B for Corsica",
-            ));
+            return Err(invalid("the 2 characters after W must be digits, or 2A/2B for Corsica"));
         }
         if !serial.iter().all(u8::is_ascii_digit) {
             return Err(invalid("must end with 7 digits"));
@@ -216,10 +207,7 @@ string_conversions!(Siren, Siret, Rna);
 
 #[cfg(test)]
 mod tests {
-    #![expect(
-        clippy::unwrap_used,
-        reason = "a test fails loudly on an unexpected result"
-    )]
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected result")]
 
     use super::{Rna, Siren, Siret, luhn_valid};
 
@@ -241,10 +229,7 @@ mod tests {
         assert!(luhn_valid("732829320"));
         assert!(luhn_valid("73282932000074"));
         assert!(luhn_valid("356000000"), "La Poste's SIREN passes Luhn");
-        assert!(
-            luhn_valid("35600000000048"),
-            "La Poste's head office passes Luhn"
-        );
+        assert!(luhn_valid("35600000000048"), "La Poste's head office passes Luhn");
         assert!(!luhn_valid("552100555"));
         assert!(!luhn_valid("35600000000049"));
         assert!(!luhn_valid(""));
@@ -277,14 +262,8 @@ mod tests {
 
     #[test]
     fn siren_trims_and_removes_spaces_between_digits() {
-        assert_eq!(
-            Siren::parse("  356 000 000\n").unwrap().as_str(),
-            "356000000"
-        );
-        assert_eq!(
-            Siren::parse("732\u{a0}829\u{202f}320").unwrap().as_str(),
-            "732829320"
-        );
+        assert_eq!(Siren::parse("  356 000 000\n").unwrap().as_str(), "356000000");
+        assert_eq!(Siren::parse("732\u{a0}829\u{202f}320").unwrap().as_str(), "732829320");
         assert_eq!(
             Siren::parse("\t552100554 ").unwrap(),
             Siren::parse("552100554").unwrap()
@@ -304,18 +283,9 @@ mod tests {
 
     #[test]
     fn siren_rejects_non_digits() {
-        assert_eq!(
-            siren_reason("55210055A"),
-            "must contain only digits, found 'A'"
-        );
-        assert_eq!(
-            siren_reason("552-100-554"),
-            "must contain only digits, found '-'"
-        );
-        assert_eq!(
-            siren_reason("５52100554"),
-            "must contain only digits, found '５'"
-        );
+        assert_eq!(siren_reason("55210055A"), "must contain only digits, found 'A'");
+        assert_eq!(siren_reason("552-100-554"), "must contain only digits, found '-'");
+        assert_eq!(siren_reason("５52100554"), "must contain only digits, found '５'");
     }
 
     #[test]
@@ -383,10 +353,7 @@ mod tests {
             siret_reason("732829320"),
             "must be 14 digits, got 9 (a SIREN? a SIRET is the SIREN followed by the 5-digit NIC)"
         );
-        assert_eq!(
-            siret_reason("7328293200007A"),
-            "must contain only digits, found 'A'"
-        );
+        assert_eq!(siret_reason("7328293200007A"), "must contain only digits, found 'A'");
         assert_eq!(siret_reason(""), "is empty");
     }
 
@@ -412,10 +379,7 @@ mod tests {
     #[test]
     fn siret_error_names_the_field() {
         let error = Siret::parse("123").unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            r#"invalid siret "123": must be 14 digits, got 3"#
-        );
+        assert_eq!(error.to_string(), r#"invalid siret "123": must be 14 digits, got 3"#);
     }
 
     #[test]
@@ -435,14 +399,8 @@ mod tests {
     fn rna_rejects_malformed_numbers() {
         assert_eq!(rna_reason("751212517"), "must start with W");
         assert_eq!(rna_reason(""), "must start with W");
-        assert_eq!(
-            rna_reason("W75121251"),
-            "must be W followed by 9 characters, got 8"
-        );
-        assert_eq!(
-            rna_reason("W7512125170"),
-            "must be W followed by 9 characters, got 10"
-        );
+        assert_eq!(rna_reason("W75121251"), "must be W followed by 9 characters, got 8");
+        assert_eq!(rna_reason("W7512125170"), "must be W followed by 9 characters, got 10");
         assert_eq!(
             rna_reason("W2C1000123"),
             "the 2 characters after W must be digits, or 2A/2B for Corsica"

@@ -58,7 +58,7 @@ pub mod geo;
 pub mod identifiers;
 pub mod text;
 
-pub use codes::{CommuneCode, CpvCode, NafCode, PurchaseType, naf_section_of_division};
+pub use codes::{CommuneCode, CpvCode, NafCode, PurchaseType, naf_prefixes, naf_section_of_division};
 pub use identifiers::{Rna, Siren, Siret, luhn_valid};
 
 /// A value that failed validation: names the field, the value as given and why.
@@ -75,11 +75,7 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// An error for `field`, whose given `value` is wrong for `reason`.
-    pub fn new(
-        field: impl Into<Cow<'static, str>>,
-        value: impl Into<String>,
-        reason: impl Into<String>,
-    ) -> Self {
+    pub fn new(field: impl Into<Cow<'static, str>>, value: impl Into<String>, reason: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             value: value.into(),

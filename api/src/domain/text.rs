@@ -46,10 +46,7 @@ mod tests {
 
     #[test]
     fn folds_accents_case_and_punctuation() {
-        assert_eq!(
-            fold_for_search("Société Coopérative"),
-            "societe cooperative"
-        );
+        assert_eq!(fold_for_search("Société Coopérative"), "societe cooperative");
         assert_eq!(fold_for_search("  L'Île-d'Yeu  "), "l ile d yeu");
         assert_eq!(fold_for_search("ŒUVRE  d’ÉDUCATION"), "oeuvre d education");
         assert_eq!(

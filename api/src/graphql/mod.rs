@@ -4,8 +4,10 @@
 //! Every relation between types goes through a DataLoader ([`loaders`]), so a page of N
 //! parents costs one query per relation, not N.
 
+pub mod connection;
 pub mod enums;
 pub mod errors;
+pub mod filters;
 pub mod loaders;
 pub mod node;
 pub mod organisation;

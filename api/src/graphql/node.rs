@@ -35,3 +35,67 @@ mod tests {
         assert!(parse_global_id(&URL_SAFE_NO_PAD.encode("no-colon")).is_err());
     }
 }
+
+/// Any object with a global id (Relay Global Object Identification).
+#[derive(async_graphql::Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "Global id: opaque, stable, usable with `node(id:)`."))]
+pub enum Node {
+    /// A territory.
+    Territory(super::territory::Territory),
+    /// An organisation.
+    Organisation(super::organisation::Organisation),
+    /// An establishment.
+    Establishment(super::organisation::Establishment),
+    /// A label.
+    Label(super::organisation::Label),
+}
+
+/// Resolves a global id to its object through the request's loaders; `None` when no live
+/// object has that id, a BAD_USER_INPUT error when the id is malformed.
+pub async fn resolve_node(loaders: &super::loaders::Loaders, id: &ID) -> async_graphql::Result<Option<Node>> {
+    use super::{
+        errors::{OrInternal, bad_input},
+        organisation::{Establishment, Label, Organisation},
+        territory::Territory,
+    };
+    let (type_name, key) = bad_input(parse_global_id(id))?;
+    let uuid = || {
+        bad_input(
+            key.parse::<uuid::Uuid>()
+                .map_err(|_| ValidationError::new("id", id.as_str(), "not a Terrasse global id")),
+        )
+    };
+    Ok(match type_name.as_str() {
+        "Territory" => loaders
+            .territories
+            .load_one(key)
+            .await
+            .or_internal()?
+            .map(|t| Node::Territory(Territory(t))),
+        "Organisation" => loaders
+            .organisations
+            .load_one(uuid()?)
+            .await
+            .or_internal()?
+            .map(|o| Node::Organisation(Organisation(o))),
+        "Establishment" => loaders
+            .establishment_by_id
+            .load_one(uuid()?)
+            .await
+            .or_internal()?
+            .map(|e| Node::Establishment(Establishment(e))),
+        "Label" => loaders
+            .label_by_id
+            .load_one(uuid()?)
+            .await
+            .or_internal()?
+            .map(|l| Node::Label(Label(l))),
+        _ => {
+            return bad_input(Err(ValidationError::new(
+                "id",
+                id.as_str(),
+                format!("unknown type {type_name}"),
+            )));
+        }
+    })
+}

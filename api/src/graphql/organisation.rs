@@ -5,9 +5,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{establishment, organisation, organisation_label};
 
 use super::{
+    connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
     enums::{
-        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, LabelKind,
-        OrganisationStatus,
+        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, LabelKind, OrganisationStatus,
     },
     errors::OrInternal,
     loaders::Loaders,
@@ -26,7 +26,7 @@ pub struct Organisation(pub organisation::Model);
 #[Object]
 impl Organisation {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global_id("Organisation", self.0.id)
     }
 
@@ -127,10 +127,7 @@ impl Organisation {
     }
 
     /// The territory it governs, for a public authority.
-    async fn public_authority_territory(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<Territory>> {
+    async fn public_authority_territory(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Territory>> {
         let Some(id) = &self.0.public_authority_territory_id else {
             return Ok(None);
         };
@@ -143,32 +140,33 @@ impl Organisation {
             .map(Territory))
     }
 
-    /// Its establishments, head office first.
-    async fn establishments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Establishment>> {
+    /// Its establishments, head office first, then by SIRET.
+    async fn establishments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Establishment>> {
+        let args = page_args(first, after, last, before)?;
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders
-            .establishments
-            .load_one(self.0.id)
+        let page = loaders
+            .establishment_pages
+            .load_one((self.0.id, args))
             .await
             .or_internal()?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(Establishment)
-            .collect())
+        let id = self.0.id;
+        let totals = ConnectionTotals::new(move |loaders| {
+            Box::pin(async move { Ok(loaders.establishment_counts.load_one(id).await?.unwrap_or_default()) })
+        });
+        Ok(connection(page.unwrap_or_default(), Establishment, totals))
     }
 
     /// Its head office (siège), when known.
-    async fn headquarters(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<Establishment>> {
+    async fn headquarters(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Establishment>> {
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders
-            .establishments
-            .load_one(self.0.id)
-            .await
-            .or_internal()?;
+        let rows = loaders.establishments.load_one(self.0.id).await.or_internal()?;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
@@ -219,7 +217,7 @@ impl Establishment {
 #[Object]
 impl Establishment {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global_id("Establishment", self.0.id)
     }
 
@@ -316,7 +314,7 @@ pub struct Label(pub organisation_label::Model);
 #[Object]
 impl Label {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global_id("Label", self.0.id)
     }
 

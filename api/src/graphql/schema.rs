@@ -2,44 +2,56 @@
 //! (`schema.execute`), which the tests use; `sdl()` is what `terrasse schema` prints and
 //! what `schema.graphql` must equal.
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Schema};
-use entity::enums::TerritoryLevel as StoredLevel;
+use std::sync::Arc;
+
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, ID, MergedObject, Object, Schema, futures_util::future::join_all,
+};
 use sea_orm::DatabaseConnection;
 
 use super::{
+    connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
     enums::TerritoryLevel,
     errors::{OrInternal, bad_input},
-    organisation::Organisation,
+    filters::{OrganisationFilterInput, OrganisationOrder, territory_id},
+    loaders::Loaders,
+    node::{Node, resolve_node},
+    organisation::{Establishment, Organisation},
     territory::Territory,
 };
 use crate::{
-    domain::{CommuneCode, Siren},
-    store,
+    domain::{Rna, Siren, Siret, ValidationError},
+    store::{self, page::MAX_PAGE_SIZE},
 };
 
 /// The Terrasse GraphQL schema.
 pub type TerrasseSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
+/// Entry points for reading Terrasse: one root per area, merged.
+#[derive(MergedObject, Default)]
+pub struct Query(CoreQuery);
+
 /// Builds the schema over a database. Per-request data (the loaders) is added by the HTTP
 /// handler.
 pub fn build_schema(db: DatabaseConnection) -> TerrasseSchema {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .finish()
 }
 
 /// The schema in SDL, as served.
 pub fn sdl() -> String {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .finish()
         .sdl()
 }
 
-/// Entry points for reading Terrasse.
-pub struct Query;
+/// Territories, organisations, establishments, labels and global ids.
+#[derive(Default)]
+pub struct CoreQuery;
 
 #[Object]
-impl Query {
+impl CoreQuery {
     /// A territory by level and code: the INSEE code (`13055`, `2A004`, `13` for a
     /// département, `93` for a région) or, for an EPCI, its SIREN.
     async fn territory(
@@ -48,39 +60,110 @@ impl Query {
         code: String,
         level: TerritoryLevel,
     ) -> async_graphql::Result<Option<Territory>> {
-        let level = StoredLevel::from(level);
-        let code = match level {
-            StoredLevel::Commune
-            | StoredLevel::ArrondissementMunicipal
-            | StoredLevel::CommuneDeleguee
-            | StoredLevel::CommuneAssociee => {
-                bad_input(CommuneCode::parse(&code).map_err(|e| e.with_field("code")))?
-                    .as_str()
-                    .to_owned()
-            }
-            StoredLevel::Epci => bad_input(Siren::parse(&code).map_err(|e| e.with_field("code")))?
-                .as_str()
-                .to_owned(),
-            StoredLevel::Departement | StoredLevel::Region => code.trim().to_uppercase(),
-        };
-        let db = ctx.data::<DatabaseConnection>()?;
-        Ok(store::territories::by_code(db, level, &code)
-            .await
-            .or_internal()?
-            .map(Territory))
+        let id = bad_input(territory_id(level.into(), &code))?;
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders.territories.load_one(id).await.or_internal()?.map(Territory))
     }
 
-    /// An organisation by SIREN (9 digits; spaces are ignored).
+    /// Fetches any object by its global id; null when no live object has it.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        resolve_node(ctx.data::<Loaders>()?, &id).await
+    }
+
+    /// Fetches objects by global ids, in the same order (null where none has the id); at most
+    /// 500 ids.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE_SIZE as usize {
+            return bad_input(Err(ValidationError::new(
+                "ids",
+                ids.len().to_string(),
+                format!("at most {MAX_PAGE_SIZE} ids"),
+            )));
+        }
+        let loaders = ctx.data::<Loaders>()?;
+        join_all(ids.iter().map(|id| resolve_node(loaders, id)))
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    /// One organisation by exactly one of: global `id`, `siren`, `siret` of any of its
+    /// establishments, or `rna`.
     async fn organisation(
         &self,
         ctx: &Context<'_>,
-        siren: String,
+        id: Option<ID>,
+        siren: Option<String>,
+        siret: Option<String>,
+        rna: Option<String>,
     ) -> async_graphql::Result<Option<Organisation>> {
-        let siren = bad_input(Siren::parse(&siren))?;
+        let given = [id.is_some(), siren.is_some(), siret.is_some(), rna.is_some()]
+            .iter()
+            .filter(|g| **g)
+            .count();
+        if given != 1 {
+            return bad_input(Err(ValidationError::new(
+                "organisation",
+                format!("{given} keys"),
+                "give exactly one of id, siren, siret, rna",
+            )));
+        }
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(store::organisations::by_siren(db, &siren)
+        let found = if let Some(id) = id {
+            return Ok(match resolve_node(ctx.data::<Loaders>()?, &id).await? {
+                Some(Node::Organisation(organisation)) => Some(organisation),
+                _ => None,
+            });
+        } else if let Some(siren) = siren {
+            store::organisations::by_siren(db, &bad_input(Siren::parse(&siren))?).await
+        } else if let Some(siret) = siret {
+            store::organisations::by_siret(db, &bad_input(Siret::parse(&siret))?).await
+        } else {
+            let rna = rna.unwrap_or_default();
+            store::organisations::by_rna(db, &bad_input(Rna::parse(&rna))?).await
+        };
+        Ok(found.or_internal()?.map(Organisation))
+    }
+
+    /// Organisations matching `filter`, in `orderBy` order (name by default), paged with
+    /// `first`/`after` or `last`/`before` (50 by default, at most 500).
+    #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganisationFilterInput>,
+        order_by: Option<OrganisationOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Organisation>> {
+        let filter = bad_input(filter.unwrap_or_default().validate())?;
+        let order = order_by.unwrap_or_default();
+        let sort = bad_input(store::organisations::sort_key(
+            order.sort(),
+            order.direction.descending(),
+            filter.near.as_ref(),
+        ))?;
+        let args = page_args(first, after, last, before)?;
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let page = store::organisations::page(&db, &filter, &sort, &args)
+            .await
+            .or_internal()?;
+        let totals = ConnectionTotals::new(move |_| {
+            let (db, filter) = (db.clone(), filter.clone());
+            Box::pin(async move { store::organisations::count(&db, &filter).await.map_err(Arc::new) })
+        });
+        Ok(connection(page, Organisation, totals))
+    }
+
+    /// An establishment by SIRET (14 digits; spaces are ignored).
+    async fn establishment(&self, ctx: &Context<'_>, siret: String) -> async_graphql::Result<Option<Establishment>> {
+        let siret = bad_input(Siret::parse(&siret))?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        Ok(store::organisations::establishment_by_siret(db, &siret)
             .await
             .or_internal()?
-            .map(Organisation))
+            .map(Establishment))
     }
 }

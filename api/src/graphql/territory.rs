@@ -20,10 +20,7 @@ const MAX_CHILDREN: i32 = 1_000;
 pub struct Territory(pub territory::Model);
 
 impl Territory {
-    async fn load(
-        ctx: &Context<'_>,
-        id: &Option<String>,
-    ) -> async_graphql::Result<Option<Territory>> {
+    async fn load(ctx: &Context<'_>, id: &Option<String>) -> async_graphql::Result<Option<Territory>> {
         let Some(id) = id else { return Ok(None) };
         let loaders = ctx.data::<Loaders>()?;
         Ok(loaders
@@ -50,7 +47,7 @@ fn level_below(level: StoredLevel) -> StoredLevel {
 #[Object]
 impl Territory {
     /// Global id.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global_id("Territory", &self.0.id)
     }
 

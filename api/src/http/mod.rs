@@ -92,12 +92,7 @@ pub fn router(db: DatabaseConnection) -> Router {
 }
 
 async fn graphiql() -> Html<String> {
-    Html(
-        GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Terrasse")
-            .finish(),
-    )
+    Html(GraphiQLSource::build().endpoint("/graphql").title("Terrasse").finish())
 }
 
 async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {

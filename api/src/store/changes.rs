@@ -57,8 +57,5 @@ pub async fn latest_seq<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
             "SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log",
         ))
         .await?;
-    Ok(row
-        .map(|row| row.try_get::<i64>("", "seq"))
-        .transpose()?
-        .unwrap_or(0))
+    Ok(row.map(|row| row.try_get::<i64>("", "seq")).transpose()?.unwrap_or(0))
 }

@@ -20,9 +20,7 @@ pub struct NewContracts {
 /// the change log (suppliers and modifications are part of their contract's record). Call
 /// inside a transaction.
 pub async fn insert_new<C: ConnectionTrait>(db: &C, new: NewContracts) -> Result<(), StoreError> {
-    insert_logged(db, new.contracts)
-        .await
-        .context("inserting contracts")?;
+    insert_logged(db, new.contracts).await.context("inserting contracts")?;
     insert_chunked(
         db,
         new.suppliers

@@ -8,12 +8,12 @@
 pub mod changes;
 pub mod contracts;
 pub mod organisations;
+pub mod page;
 pub mod partnerships;
 pub mod territories;
 
 use entity::{
-    contract, enums::ChangeOp, establishment, organisation, organisation_identifier,
-    organisation_label, partnership,
+    contract, enums::ChangeOp, establishment, organisation, organisation_identifier, organisation_label, partnership,
 };
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable};
 use uuid::Uuid;
@@ -35,6 +35,16 @@ pub enum StoreError {
         #[source]
         source: DbErr,
     },
+}
+
+impl StoreError {
+    /// A paging failure: an invalid cursor, or the database (with `context`).
+    pub fn from_page(error: page::PageError, context: &'static str) -> Self {
+        match error {
+            page::PageError::Invalid(invalid) => StoreError::Invalid(invalid),
+            page::PageError::Database(source) => StoreError::Database { context, source },
+        }
+    }
 }
 
 /// Adds context to a database result.
@@ -60,9 +70,7 @@ where
     A: ActiveModelTrait + Send,
     C: ConnectionTrait,
 {
-    let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter()
-        .count()
-        .max(1);
+    let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter().count().max(1);
     let per_statement = (MAX_PARAMS_PER_STATEMENT / columns).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -111,12 +119,6 @@ where
     C: ConnectionTrait,
 {
     let keys: Vec<(Uuid, i32)> = rows.iter().map(Synced::sync_key).collect();
-    insert_chunked(
-        db,
-        rows.into_iter()
-            .map(IntoActiveModel::into_active_model)
-            .collect(),
-    )
-    .await?;
+    insert_chunked(db, rows.into_iter().map(IntoActiveModel::into_active_model).collect()).await?;
     changes::append(db, M::ENTITY, ChangeOp::Upsert, keys).await
 }

@@ -2,12 +2,23 @@
 
 use std::collections::HashMap;
 
-use entity::{establishment, organisation, organisation_identifier, organisation_label};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    enums::{EssFamily, HeadcountBand, LabelKind, OrganisationStatus},
+    establishment, organisation, organisation_identifier, organisation_label, territory_membership,
+};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
+};
 use uuid::Uuid;
 
-use super::{DbContext, StoreError, insert_logged};
-use crate::domain::Siren;
+use super::{
+    DbContext, StoreError, insert_logged,
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, paginate, paginate_partitioned},
+};
+use crate::domain::{Rna, Siren, Siret, ValidationError, geo::Near};
 
 /// New organisations with their establishments, identifiers and labels, written together.
 #[derive(Debug, Default)]
@@ -24,10 +35,7 @@ pub struct NewOrganisations {
 
 /// Inserts new organisations and their dependants, logging every row in the change log.
 /// Call inside a transaction.
-pub async fn insert_new<C: ConnectionTrait>(
-    db: &C,
-    new: NewOrganisations,
-) -> Result<(), StoreError> {
+pub async fn insert_new<C: ConnectionTrait>(db: &C, new: NewOrganisations) -> Result<(), StoreError> {
     insert_logged(db, new.organisations)
         .await
         .context("inserting organisations")?;
@@ -44,10 +52,7 @@ pub async fn insert_new<C: ConnectionTrait>(
 }
 
 /// The live (not deleted) organisation with a SIREN.
-pub async fn by_siren<C: ConnectionTrait>(
-    db: &C,
-    siren: &Siren,
-) -> Result<Option<organisation::Model>, StoreError> {
+pub async fn by_siren<C: ConnectionTrait>(db: &C, siren: &Siren) -> Result<Option<organisation::Model>, StoreError> {
     organisation::Entity::find()
         .filter(organisation::Column::Siren.eq(siren.as_str()))
         .filter(organisation::Column::DeletedAt.is_null())
@@ -57,10 +62,7 @@ pub async fn by_siren<C: ConnectionTrait>(
 }
 
 /// Live organisations by id.
-pub async fn by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-) -> Result<Vec<organisation::Model>, StoreError> {
+pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<organisation::Model>, StoreError> {
     organisation::Entity::find()
         .filter(organisation::Column::Id.is_in(ids.iter().copied()))
         .filter(organisation::Column::DeletedAt.is_null())
@@ -109,4 +111,356 @@ pub async fn labels_of<C: ConnectionTrait>(
         grouped.entry(row.organisation_id).or_default().push(row);
     }
     Ok(grouped)
+}
+
+/// Filters on organisations; fields combine with AND, values within a list with OR.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrganisationFilter {
+    /// Restrict to these ids.
+    pub ids: Vec<Uuid>,
+    /// Has a live establishment in one of these territories, at any level.
+    pub territory_ids: Vec<String>,
+    /// SSE family.
+    pub ess_families: Vec<EssFamily>,
+    /// INSEE legal category (4 digits).
+    pub legal_categories: Vec<String>,
+    /// NAF prefixes: a section letter (`Q`), a division (`88`), group (`88.9`), class
+    /// (`88.99`) or sub-class (`88.99B`).
+    pub naf_prefixes: Vec<String>,
+    /// Holds one of these labels.
+    pub labels: Vec<LabelKind>,
+    /// The labels must be valid on this date.
+    pub label_valid_on: Option<NaiveDate>,
+    /// Headcount bands.
+    pub headcount_bands: Vec<HeadcountBand>,
+    /// Administrative status.
+    pub admin_statuses: Vec<OrganisationStatus>,
+    /// Folded words that must all appear in the folded name.
+    pub name_words: Vec<String>,
+    /// Has a live establishment within this circle.
+    pub near: Option<Near>,
+    /// Public authority (true) or not (false).
+    pub public_buyer: Option<bool>,
+    /// Updated at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Orders of organisation lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrganisationSort {
+    /// By folded name.
+    Name,
+    /// By creation date (unknown dates first).
+    CreatedOn,
+    /// By distance of the nearest establishment to the `near` centre.
+    Distance,
+}
+
+/// Alias of the establishment table in subqueries.
+const E: &str = "e";
+/// Alias of the label table in subqueries.
+const L: &str = "l";
+
+/// `SELECT 1 FROM establishment e WHERE e.organisation_id = organisation.id AND e.deleted_at
+/// IS NULL`: the live establishments of the current organisation row.
+fn live_establishments() -> SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(establishment::Entity, E)
+        .and_where(
+            Expr::col((E, establishment::Column::OrganisationId))
+                .equals((organisation::Entity, organisation::Column::Id)),
+        )
+        .and_where(Expr::col((E, establishment::Column::DeletedAt)).is_null())
+        .to_owned()
+}
+
+impl OrganisationFilter {
+    /// The WHERE condition of the filter (live organisations only).
+    pub fn condition(&self) -> Condition {
+        let col = |c: organisation::Column| Expr::col((organisation::Entity, c));
+        let mut all = Condition::all().add(col(organisation::Column::DeletedAt).is_null());
+        if !self.ids.is_empty() {
+            all = all.add(col(organisation::Column::Id).is_in(self.ids.iter().copied()));
+        }
+        if !self.territory_ids.is_empty() {
+            let within = Query::select()
+                .column(territory_membership::Column::TerritoryId)
+                .from(territory_membership::Entity)
+                .and_where(
+                    Expr::col(territory_membership::Column::AncestorId).is_in(self.territory_ids.iter().cloned()),
+                )
+                .to_owned();
+            all = all.add(Expr::exists(
+                live_establishments()
+                    .and_where(Expr::col((E, establishment::Column::CommuneId)).in_subquery(within))
+                    .to_owned(),
+            ));
+        }
+        if !self.ess_families.is_empty() {
+            all = all.add(col(organisation::Column::EssFamily).is_in(self.ess_families.iter().map(|f| f.to_value())));
+        }
+        if !self.legal_categories.is_empty() {
+            all = all.add(col(organisation::Column::LegalCategoryCode).is_in(self.legal_categories.iter().cloned()));
+        }
+        if !self.naf_prefixes.is_empty() {
+            let mut any = Condition::any();
+            for prefix in &self.naf_prefixes {
+                any = any.add(col(organisation::Column::NafCode).like(format!("{prefix}%")));
+            }
+            all = all.add(any);
+        }
+        if !self.labels.is_empty() {
+            let mut labels = Query::select()
+                .expr(Expr::val(1))
+                .from_as(organisation_label::Entity, L)
+                .and_where(
+                    Expr::col((L, organisation_label::Column::OrganisationId))
+                        .equals((organisation::Entity, organisation::Column::Id)),
+                )
+                .and_where(Expr::col((L, organisation_label::Column::DeletedAt)).is_null())
+                .and_where(
+                    Expr::col((L, organisation_label::Column::Kind)).is_in(self.labels.iter().map(|k| k.to_value())),
+                )
+                .to_owned();
+            if let Some(on) = self.label_valid_on {
+                labels
+                    .cond_where(
+                        Condition::any()
+                            .add(Expr::col((L, organisation_label::Column::ValidFrom)).is_null())
+                            .add(Expr::col((L, organisation_label::Column::ValidFrom)).lte(on)),
+                    )
+                    .cond_where(
+                        Condition::any()
+                            .add(Expr::col((L, organisation_label::Column::ValidTo)).is_null())
+                            .add(Expr::col((L, organisation_label::Column::ValidTo)).gte(on)),
+                    );
+            }
+            all = all.add(Expr::exists(labels));
+        }
+        if !self.headcount_bands.is_empty() {
+            all = all
+                .add(col(organisation::Column::HeadcountBand).is_in(self.headcount_bands.iter().map(|b| b.to_value())));
+        }
+        if !self.admin_statuses.is_empty() {
+            all =
+                all.add(col(organisation::Column::AdminStatus).is_in(self.admin_statuses.iter().map(|s| s.to_value())));
+        }
+        for word in &self.name_words {
+            all = all.add(col(organisation::Column::NameSearch).like(format!("%{}%", escape_like(word))));
+        }
+        if let Some(near) = &self.near {
+            let (min_lat, max_lat, min_lon, max_lon) = near.bounding_box();
+            all = all.add(Expr::exists(
+                live_establishments()
+                    .and_where(Expr::col((E, establishment::Column::Latitude)).between(min_lat, max_lat))
+                    .and_where(Expr::col((E, establishment::Column::Longitude)).between(min_lon, max_lon))
+                    .and_where(
+                        Expr::cust(near.squared_distance_sql("e.latitude", "e.longitude"))
+                            .lte(near.radius_km * near.radius_km),
+                    )
+                    .to_owned(),
+            ));
+        }
+        if let Some(public_buyer) = self.public_buyer {
+            let column = col(organisation::Column::PublicAuthorityTerritoryId);
+            all = all.add(if public_buyer {
+                column.is_not_null()
+            } else {
+                column.is_null()
+            });
+        }
+        if let Some(since) = self.updated_since {
+            all = all.add(col(organisation::Column::UpdatedAt).gte(since));
+        }
+        all
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern (folded names hold none of them, but words
+/// typed by users might).
+fn escape_like(word: &str) -> String {
+    word.replace(['%', '_', '\\'], "")
+}
+
+/// The sort key of an organisation list.
+pub fn sort_key(sort: OrganisationSort, descending: bool, near: Option<&Near>) -> Result<SortKey, ValidationError> {
+    let col = |c: organisation::Column| Expr::col((organisation::Entity, c));
+    let (expr, kind) = match sort {
+        OrganisationSort::Name => (col(organisation::Column::NameSearch), KeyKind::Text),
+        OrganisationSort::CreatedOn => (
+            Func::coalesce([
+                col(organisation::Column::CreatedOn),
+                Expr::val(super::page::UNKNOWN_DATE),
+            ])
+            .into(),
+            KeyKind::Date,
+        ),
+        OrganisationSort::Distance => {
+            let near = near.ok_or_else(|| ValidationError::new("sort", "DISTANCE", "needs the near filter"))?;
+            (
+                Expr::cust(format!(
+                    "COALESCE((SELECT MIN({}) FROM establishment e WHERE e.organisation_id = organisation.id AND e.deleted_at IS NULL AND e.latitude IS NOT NULL), 1e12)",
+                    near.squared_distance_sql("e.latitude", "e.longitude")
+                )),
+                KeyKind::Float,
+            )
+        }
+    };
+    Ok(SortKey {
+        name: match sort {
+            OrganisationSort::Name => "NAME",
+            OrganisationSort::CreatedOn => "CREATED_ON",
+            OrganisationSort::Distance => "DISTANCE",
+        },
+        expr,
+        kind,
+        id: col(organisation::Column::Id),
+        id_kind: IdKind::Uuid,
+        descending,
+    })
+}
+
+/// One page of organisations matching `filter`.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    filter: &OrganisationFilter,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<Page<organisation::Model>, StoreError> {
+    let select = organisation::Entity::find().filter(filter.condition());
+    paginate(db, select, sort, args)
+        .await
+        .map_err(|e| StoreError::from_page(e, "paging organisations"))
+}
+
+/// Number of organisations matching `filter`.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &OrganisationFilter) -> Result<u64, StoreError> {
+    organisation::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await
+        .context("counting organisations")
+}
+
+/// The live organisation owning the establishment with this SIRET.
+pub async fn by_siret<C: ConnectionTrait>(db: &C, siret: &Siret) -> Result<Option<organisation::Model>, StoreError> {
+    organisation::Entity::find()
+        .filter(organisation::Column::DeletedAt.is_null())
+        .filter(
+            organisation::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(establishment::Column::OrganisationId)
+                    .from(establishment::Entity)
+                    .and_where(Expr::col(establishment::Column::Siret).eq(siret.as_str()))
+                    .and_where(Expr::col(establishment::Column::DeletedAt).is_null())
+                    .to_owned(),
+            ),
+        )
+        .one(db)
+        .await
+        .context("loading an organisation by SIRET")
+}
+
+/// The live organisation with this RNA number.
+pub async fn by_rna<C: ConnectionTrait>(db: &C, rna: &Rna) -> Result<Option<organisation::Model>, StoreError> {
+    organisation::Entity::find()
+        .filter(organisation::Column::Rna.eq(rna.as_str()))
+        .filter(organisation::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+        .context("loading an organisation by RNA")
+}
+
+/// The live establishment with this SIRET.
+pub async fn establishment_by_siret<C: ConnectionTrait>(
+    db: &C,
+    siret: &Siret,
+) -> Result<Option<establishment::Model>, StoreError> {
+    establishment::Entity::find()
+        .filter(establishment::Column::Siret.eq(siret.as_str()))
+        .filter(establishment::Column::DeletedAt.is_null())
+        .one(db)
+        .await
+        .context("loading an establishment by SIRET")
+}
+
+/// Live establishments by id.
+pub async fn establishments_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<establishment::Model>, StoreError> {
+    establishment::Entity::find()
+        .filter(establishment::Column::Id.is_in(ids.iter().copied()))
+        .filter(establishment::Column::DeletedAt.is_null())
+        .all(db)
+        .await
+        .context("loading establishments by id")
+}
+
+/// Live labels by id.
+pub async fn labels_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<organisation_label::Model>, StoreError> {
+    organisation_label::Entity::find()
+        .filter(organisation_label::Column::Id.is_in(ids.iter().copied()))
+        .filter(organisation_label::Column::DeletedAt.is_null())
+        .all(db)
+        .await
+        .context("loading labels by id")
+}
+
+/// Establishment order: head office first, then by SIRET.
+pub fn establishment_sort() -> SortKey {
+    SortKey {
+        name: "HEADQUARTERS_FIRST",
+        expr: Expr::cust(
+            "(CASE WHEN establishment.is_headquarters THEN '0' ELSE '1' END || COALESCE(establishment.siret, ''))",
+        ),
+        kind: KeyKind::Text,
+        id: Expr::col((establishment::Entity, establishment::Column::Id)),
+        id_kind: IdKind::Uuid,
+        descending: false,
+    }
+}
+
+/// One page of live establishments per organisation, in one query.
+pub async fn establishment_pages<C: ConnectionTrait>(
+    db: &C,
+    organisation_ids: &[Uuid],
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<establishment::Model>>, StoreError> {
+    let select = establishment::Entity::find()
+        .filter(establishment::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
+        .filter(establishment::Column::DeletedAt.is_null());
+    let partition = (
+        Expr::col((establishment::Entity, establishment::Column::OrganisationId)),
+        IdKind::Uuid,
+    );
+    paginate_partitioned(db, select, partition, &establishment_sort(), args)
+        .await
+        .map_err(|e| StoreError::from_page(e, "paging establishments of organisations"))
+}
+
+/// Number of live establishments of each organisation.
+pub async fn establishment_counts<C: ConnectionTrait>(
+    db: &C,
+    organisation_ids: &[Uuid],
+) -> Result<HashMap<Uuid, u64>, StoreError> {
+    let rows: Vec<(Uuid, i64)> = establishment::Entity::find()
+        .select_only()
+        .column(establishment::Column::OrganisationId)
+        .column_as(establishment::Column::Id.count(), "n")
+        .filter(establishment::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
+        .filter(establishment::Column::DeletedAt.is_null())
+        .group_by(establishment::Column::OrganisationId)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("counting establishments of organisations")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
+        .collect())
 }

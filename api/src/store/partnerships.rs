@@ -17,10 +17,7 @@ pub async fn insert_new<C: ConnectionTrait>(
         .context("inserting partnerships")?;
     insert_chunked(
         db,
-        parties
-            .into_iter()
-            .map(IntoActiveModel::into_active_model)
-            .collect(),
+        parties.into_iter().map(IntoActiveModel::into_active_model).collect(),
     )
     .await
     .context("inserting partnership parties")?;

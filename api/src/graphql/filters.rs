@@ -1,0 +1,203 @@
+//! Filter and order inputs, and their validation into store filters. Every bad value gives
+//! BAD_USER_INPUT naming the input field and the value.
+
+use async_graphql::{Enum, InputObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::enums::{HeadcountBand as StoredBand, TerritoryLevel as StoredLevel};
+use sea_orm::Iterable;
+
+use super::{
+    connection::SortDirection,
+    enums::{EssFamily, HeadcountBand, LabelKind, OrganisationStatus, TerritoryLevel},
+};
+use crate::{
+    domain::{CommuneCode, Siren, ValidationError, geo::Near, naf_prefixes, text::fold_for_search},
+    store::organisations::{OrganisationFilter, OrganisationSort},
+};
+
+/// A territory named by level and code (INSEE code; SIREN for an EPCI).
+#[derive(InputObject, Debug, Clone)]
+pub struct TerritoryRef {
+    /// Level.
+    pub level: TerritoryLevel,
+    /// INSEE code (`13055`, `2A004`, `13`, `93`) or, for an EPCI, its SIREN.
+    pub code: String,
+}
+
+impl TerritoryRef {
+    /// The internal territory id, after validating the code for its level.
+    pub fn territory_id(&self) -> Result<String, ValidationError> {
+        territory_id(self.level.into(), &self.code)
+    }
+}
+
+/// The internal id (`COM:13055`) of a territory given by level and code.
+pub fn territory_id(level: StoredLevel, code: &str) -> Result<String, ValidationError> {
+    let commune = || {
+        CommuneCode::parse(code)
+            .map(|c| c.as_str().to_owned())
+            .map_err(|e| e.with_field("code"))
+    };
+    Ok(match level {
+        StoredLevel::Commune => format!("COM:{}", commune()?),
+        StoredLevel::ArrondissementMunicipal => format!("ARM:{}", commune()?),
+        StoredLevel::CommuneDeleguee => format!("COMD:{}", commune()?),
+        StoredLevel::CommuneAssociee => format!("COMA:{}", commune()?),
+        StoredLevel::Epci => format!(
+            "EPCI:{}",
+            Siren::parse(code).map_err(|e| e.with_field("code"))?.as_str()
+        ),
+        StoredLevel::Departement | StoredLevel::Region => {
+            let code = code.trim().to_ascii_uppercase();
+            let well_formed = (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
+            if !well_formed {
+                return Err(ValidationError::new(
+                    "code",
+                    code,
+                    "must be a 2- or 3-character INSEE code",
+                ));
+            }
+            let prefix = if level == StoredLevel::Region { "REG" } else { "DEP" };
+            format!("{prefix}:{code}")
+        }
+    })
+}
+
+/// A search circle.
+#[derive(InputObject, Debug, Clone, Copy)]
+pub struct NearInput {
+    /// Latitude of the centre (WGS84).
+    pub latitude: f64,
+    /// Longitude of the centre (WGS84).
+    pub longitude: f64,
+    /// Radius in km (above 0, at most 1000).
+    pub radius_km: f64,
+}
+
+impl NearInput {
+    /// The validated circle.
+    pub fn validate(&self) -> Result<Near, ValidationError> {
+        Near::new(self.latitude, self.longitude, self.radius_km)
+    }
+}
+
+/// Filters on organisations. Fields combine with AND; values within a list with OR.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct OrganisationFilterInput {
+    /// Has an establishment in one of these territories, at any level (a département, EPCI
+    /// or région matches every organisation with an establishment in a commune below it).
+    pub territories: Option<Vec<TerritoryRef>>,
+    /// SSE family.
+    pub ess_families: Option<Vec<EssFamily>>,
+    /// INSEE legal category (4 digits).
+    pub legal_categories: Option<Vec<String>>,
+    /// NAF rév. 2 prefixes: section letter (`Q`), division (`88`), group (`88.9`), class
+    /// (`88.99`) or sub-class (`88.99B`).
+    pub naf: Option<Vec<String>>,
+    /// Holds one of these labels (valid on `labelValidOn` when given).
+    pub labels: Option<Vec<LabelKind>>,
+    /// Date on which the labels must be valid.
+    pub label_valid_on: Option<NaiveDate>,
+    /// Smallest headcount band (bands are ordered NON_EMPLOYER, ZERO, FROM_1_TO_2, …).
+    pub headcount_min: Option<HeadcountBand>,
+    /// Largest headcount band.
+    pub headcount_max: Option<HeadcountBand>,
+    /// Administrative status.
+    pub admin_status: Option<Vec<OrganisationStatus>>,
+    /// Words that must all appear in the name, ignoring case and accents
+    /// ("societe cooperative" finds "Société Coopérative").
+    pub name: Option<String>,
+    /// Has an establishment within this circle.
+    pub near: Option<NearInput>,
+    /// Public authorities (communes, EPCI…) only, or none of them.
+    pub is_public_buyer: Option<bool>,
+    /// Changed at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl OrganisationFilterInput {
+    /// Validates the input into a store filter.
+    pub fn validate(&self) -> Result<OrganisationFilter, ValidationError> {
+        let mut filter = OrganisationFilter::default();
+        for territory in self.territories.iter().flatten() {
+            filter.territory_ids.push(
+                territory
+                    .territory_id()
+                    .map_err(|e| e.with_field("filter.territories.code"))?,
+            );
+        }
+        filter.ess_families = self.ess_families.iter().flatten().map(|f| (*f).into()).collect();
+        for code in self.legal_categories.iter().flatten() {
+            let code = code.trim();
+            if code.len() != 4 || !code.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ValidationError::new("filter.legalCategories", code, "must be 4 digits"));
+            }
+            filter.legal_categories.push(code.to_owned());
+        }
+        for prefix in self.naf.iter().flatten() {
+            filter
+                .naf_prefixes
+                .extend(naf_prefixes(prefix).map_err(|e| e.with_field("filter.naf"))?);
+        }
+        filter.labels = self.labels.iter().flatten().map(|k| (*k).into()).collect();
+        filter.label_valid_on = self.label_valid_on;
+        if self.headcount_min.is_some() || self.headcount_max.is_some() {
+            let min: StoredBand = self.headcount_min.map_or(StoredBand::NonEmployer, Into::into);
+            let max: StoredBand = self.headcount_max.map_or(StoredBand::From10000, Into::into);
+            if min > max {
+                return Err(ValidationError::new(
+                    "filter.headcountMin",
+                    format!("{:?}", self.headcount_min),
+                    "is above headcountMax",
+                ));
+            }
+            filter.headcount_bands = StoredBand::iter().filter(|b| (min..=max).contains(b)).collect();
+        }
+        filter.admin_statuses = self.admin_status.iter().flatten().map(|s| (*s).into()).collect();
+        if let Some(name) = &self.name {
+            filter.name_words = fold_for_search(name)
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        filter.near = self.near.map(|near| near.validate()).transpose()?;
+        filter.public_buyer = self.is_public_buyer;
+        filter.updated_since = self.updated_since;
+        Ok(filter)
+    }
+}
+
+/// Fields organisations can be sorted by.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrganisationSortField {
+    /// Name, ignoring case and accents.
+    #[default]
+    Name,
+    /// Creation date (unknown dates first in ascending order).
+    CreatedOn,
+    /// Distance of the nearest establishment to the `near` filter's centre (requires `near`).
+    Distance,
+}
+
+/// Order of an organisation list; ties are broken by id, so paging is stable.
+#[derive(InputObject, Debug, Clone, Copy, Default)]
+pub struct OrganisationOrder {
+    /// Field.
+    #[graphql(default)]
+    pub field: OrganisationSortField,
+    /// Direction.
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+impl OrganisationOrder {
+    /// The store sort.
+    pub fn sort(&self) -> OrganisationSort {
+        match self.field {
+            OrganisationSortField::Name => OrganisationSort::Name,
+            OrganisationSortField::CreatedOn => OrganisationSort::CreatedOn,
+            OrganisationSortField::Distance => OrganisationSort::Distance,
+        }
+    }
+}
