@@ -8,10 +8,12 @@
 
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on the unexpected")]
 
+mod fixtures;
 mod harness;
 
 mod demo;
 mod http;
+mod organisation_filters;
 mod organisations;
 mod schema;
 mod territories;

@@ -51,33 +51,37 @@ on_both_databases! {
         let data = app
             .query(
                 r#"{ region: territory(code: "93", level: REGION) {
-                        children(first: 1000) { code level }
-                        communes: children(level: COMMUNE, first: 1000) { code }
+                        children(first: 500) { totalCount nodes { code level } }
+                        communes: children(level: COMMUNE, first: 500) { totalCount pageInfo { hasNextPage } nodes { code } }
                      }
-                     marseille: territory(code: "13055", level: COMMUNE) { children(first: 50) { code level } }
-                     amp: territory(code: "200054807", level: EPCI) { children(first: 1000) { code } } }"#,
+                     marseille: territory(code: "13055", level: COMMUNE) { children(first: 50) { nodes { code level } } }
+                     amp: territory(code: "200054807", level: EPCI) { children(first: 500) { totalCount nodes { code } } } }"#,
                 serde_json::json!({}),
             )
             .await;
         let departements: Vec<&str> =
-            data["region"]["children"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+            data["region"]["children"]["nodes"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
         assert_eq!(departements, ["04", "05", "06", "13", "83", "84"]);
-        assert_eq!(data["region"]["communes"].as_array().unwrap().len(), 946, "PACA has 946 communes (COG 2026)");
-        let arrondissements = data["marseille"]["children"].as_array().unwrap();
+        assert_eq!(data["region"]["children"]["totalCount"], 6);
+        assert_eq!(data["region"]["communes"]["totalCount"], 946, "PACA has 946 communes (COG 2026)");
+        assert_eq!(data["region"]["communes"]["nodes"].as_array().unwrap().len(), 500);
+        assert_eq!(data["region"]["communes"]["pageInfo"]["hasNextPage"], true);
+        let arrondissements = data["marseille"]["children"]["nodes"].as_array().unwrap();
         assert_eq!(arrondissements.len(), 16);
         assert!(arrondissements.iter().all(|a| a["level"] == "ARRONDISSEMENT_MUNICIPAL"));
-        assert_eq!(data["amp"]["children"].as_array().unwrap().len(), 92);
+        assert_eq!(data["amp"]["children"]["totalCount"], 92);
+        assert_eq!(data["amp"]["children"]["nodes"].as_array().unwrap().len(), 92);
     }
 
     async fn nested_relations_are_batched_not_one_query_per_parent(app: &TestApp) {
         let (data, statements) = app
             .query_counting_statements(
                 r#"{ territory(code: "13", level: DEPARTEMENT) {
-                    children(first: 1000) { name parent { name } epci { name region { name } } departement { name } region { name } }
+                    children(first: 500) { nodes { name parent { name } epci { name region { name } } departement { name } region { name } } }
                 } }"#,
             )
             .await;
-        let communes = data["territory"]["children"].as_array().unwrap();
+        let communes = data["territory"]["children"]["nodes"].as_array().unwrap();
         assert_eq!(communes.len(), 119, "Bouches-du-Rhône has 119 communes");
         assert!(communes.iter().all(|c| c["region"]["name"] == "Provence-Alpes-Côte d'Azur"));
         // One query for the département, one for its communes, then one batch per level of
@@ -111,7 +115,7 @@ on_both_databases! {
         assert_eq!(error["extensions"]["value"], "20004");
         assert!(error["message"].as_str().unwrap().contains("20004"), "{error}");
         let response = app
-            .graphql(r#"{ territory(code: "13055", level: COMMUNE) { children(first: 5000) { code } } }"#, serde_json::json!({}))
+            .graphql(r#"{ territory(code: "13055", level: COMMUNE) { children(first: 501) { nodes { code } } } }"#, serde_json::json!({}))
             .await;
         assert_eq!(response["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert_eq!(response["errors"][0]["extensions"]["field"], "first");

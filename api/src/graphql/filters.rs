@@ -12,7 +12,10 @@ use super::{
 };
 use crate::{
     domain::{CommuneCode, Siren, ValidationError, geo::Near, naf_prefixes, text::fold_for_search},
-    store::organisations::{OrganisationFilter, OrganisationSort},
+    store::{
+        organisations::{OrganisationFilter, OrganisationSort},
+        territories::{TerritoryFilter, TerritorySort},
+    },
 };
 
 /// A territory named by level and code (INSEE code; SIREN for an EPCI).
@@ -198,6 +201,76 @@ impl OrganisationOrder {
             OrganisationSortField::Name => OrganisationSort::Name,
             OrganisationSortField::CreatedOn => OrganisationSort::CreatedOn,
             OrganisationSortField::Distance => OrganisationSort::Distance,
+        }
+    }
+}
+
+/// Filters on territories. Fields combine with AND; values within a list with OR.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct TerritoryFilterInput {
+    /// Levels.
+    pub levels: Option<Vec<TerritoryLevel>>,
+    /// Lies within one of these territories, at any depth (the communes of a région…).
+    pub within: Option<Vec<TerritoryRef>>,
+    /// Words that must all appear in the name, ignoring case and accents.
+    pub name: Option<String>,
+}
+
+impl TerritoryFilterInput {
+    /// Validates the input into a store filter.
+    pub fn validate(&self) -> Result<TerritoryFilter, ValidationError> {
+        let mut filter = TerritoryFilter {
+            levels: self.levels.iter().flatten().map(|l| (*l).into()).collect(),
+            ..TerritoryFilter::default()
+        };
+        for territory in self.within.iter().flatten() {
+            filter.within.push(
+                territory
+                    .territory_id()
+                    .map_err(|e| e.with_field("filter.within.code"))?,
+            );
+        }
+        if let Some(name) = &self.name {
+            filter.name_words = fold_for_search(name)
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+        Ok(filter)
+    }
+}
+
+/// Fields territories can be sorted by.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TerritorySortField {
+    /// INSEE code (SIREN for EPCI).
+    #[default]
+    Code,
+    /// Name, ignoring case and accents.
+    Name,
+    /// Population (unknown first in ascending order).
+    Population,
+}
+
+/// Order of a territory list; ties are broken by id.
+#[derive(InputObject, Debug, Clone, Copy, Default)]
+pub struct TerritoryOrder {
+    /// Field.
+    #[graphql(default)]
+    pub field: TerritorySortField,
+    /// Direction.
+    #[graphql(default)]
+    pub direction: SortDirection,
+}
+
+impl TerritoryOrder {
+    /// The store sort.
+    pub fn sort(&self) -> TerritorySort {
+        match self.field {
+            TerritorySortField::Code => TerritorySort::Code,
+            TerritorySortField::Name => TerritorySort::Name,
+            TerritorySortField::Population => TerritorySort::Population,
         }
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::store::{
     self, StoreError,
+    organisations::{OrganisationFilter, OrganisationSort},
     page::{Page, PageArgs},
 };
 
@@ -18,8 +19,6 @@ use crate::store::{
 pub struct Loaders {
     /// Territories by id.
     pub territories: Arc<DataLoader<TerritoryById, HashMapCache>>,
-    /// Territories of a level contained in a territory.
-    pub contained: Arc<DataLoader<ContainedTerritories, HashMapCache>>,
     /// Organisations by id.
     pub organisations: Arc<DataLoader<OrganisationById, HashMapCache>>,
     /// Establishments of an organisation.
@@ -34,6 +33,14 @@ pub struct Loaders {
     pub establishment_pages: Arc<DataLoader<EstablishmentPages, HashMapCache>>,
     /// Number of establishments of an organisation.
     pub establishment_counts: Arc<DataLoader<EstablishmentCounts, HashMapCache>>,
+    /// A page of the territories of a level within a territory.
+    pub contained_pages: Arc<DataLoader<ContainedPages, HashMapCache>>,
+    /// Number of territories of a level within a territory.
+    pub contained_counts: Arc<DataLoader<ContainedCounts, HashMapCache>>,
+    /// A page of the organisations within a territory.
+    pub organisations_within: Arc<DataLoader<OrganisationsWithin, HashMapCache>>,
+    /// Number of organisations within a territory.
+    pub organisation_counts_within: Arc<DataLoader<OrganisationCountsWithin, HashMapCache>>,
 }
 
 impl Loaders {
@@ -47,14 +54,17 @@ impl Loaders {
         }
         Self {
             territories: build(TerritoryById(db.clone())),
-            contained: build(ContainedTerritories(db.clone())),
             organisations: build(OrganisationById(db.clone())),
             establishments: build(EstablishmentsOfOrganisation(db.clone())),
             labels: build(LabelsOfOrganisation(db.clone())),
             establishment_by_id: build(EstablishmentById(db.clone())),
             label_by_id: build(LabelById(db.clone())),
             establishment_pages: build(EstablishmentPages(db.clone())),
-            establishment_counts: build(EstablishmentCounts(db)),
+            establishment_counts: build(EstablishmentCounts(db.clone())),
+            contained_pages: build(ContainedPages(db.clone())),
+            contained_counts: build(ContainedCounts(db.clone())),
+            organisations_within: build(OrganisationsWithin(db.clone())),
+            organisation_counts_within: build(OrganisationCountsWithin(db)),
         }
     }
 }
@@ -69,33 +79,6 @@ impl Loader<String> for TerritoryById {
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
         let rows = store::territories::by_ids(&self.0, keys).await?;
         Ok(rows.into_iter().map(|t| (t.id.clone(), t)).collect())
-    }
-}
-
-/// Loads, for (ancestor id, level), the territories of that level within the ancestor.
-pub struct ContainedTerritories(DatabaseConnection);
-
-impl Loader<(String, TerritoryLevel)> for ContainedTerritories {
-    type Value = Vec<territory::Model>;
-    type Error = Arc<StoreError>;
-
-    async fn load(
-        &self,
-        keys: &[(String, TerritoryLevel)],
-    ) -> Result<HashMap<(String, TerritoryLevel), Self::Value>, Self::Error> {
-        let mut by_level: HashMap<TerritoryLevel, Vec<String>> = HashMap::new();
-        for (ancestor, level) in keys {
-            by_level.entry(*level).or_default().push(ancestor.clone());
-        }
-        let mut found = HashMap::new();
-        for (level, ancestors) in by_level {
-            let contained = store::territories::contained(&self.0, &ancestors, level).await?;
-            for ancestor in ancestors {
-                let children = contained.get(&ancestor).cloned().unwrap_or_default();
-                found.insert((ancestor, level), children);
-            }
-        }
-        Ok(found)
     }
 }
 
@@ -213,5 +196,130 @@ impl Loader<Uuid> for EstablishmentCounts {
             .iter()
             .map(|id| (*id, counts.get(id).copied().unwrap_or_default()))
             .collect())
+    }
+}
+
+/// Loads a page of the territories of a level within a territory.
+pub struct ContainedPages(DatabaseConnection);
+
+impl Loader<(String, TerritoryLevel, PageArgs)> for ContainedPages {
+    type Value = Page<territory::Model>;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[(String, TerritoryLevel, PageArgs)],
+    ) -> Result<HashMap<(String, TerritoryLevel, PageArgs), Self::Value>, Self::Error> {
+        let mut groups: HashMap<(TerritoryLevel, PageArgs), Vec<String>> = HashMap::new();
+        for (parent, level, args) in keys {
+            groups.entry((*level, args.clone())).or_default().push(parent.clone());
+        }
+        let mut found = HashMap::new();
+        for ((level, args), parents) in groups {
+            let mut pages = store::territories::contained_pages(&self.0, &parents, level, &args).await?;
+            for parent in parents {
+                let page = pages.remove(&parent).unwrap_or_default();
+                found.insert((parent, level, args.clone()), page);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Counts the territories of a level within a territory.
+pub struct ContainedCounts(DatabaseConnection);
+
+impl Loader<(String, TerritoryLevel)> for ContainedCounts {
+    type Value = u64;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[(String, TerritoryLevel)],
+    ) -> Result<HashMap<(String, TerritoryLevel), Self::Value>, Self::Error> {
+        let mut groups: HashMap<TerritoryLevel, Vec<String>> = HashMap::new();
+        for (parent, level) in keys {
+            groups.entry(*level).or_default().push(parent.clone());
+        }
+        let mut found = HashMap::new();
+        for (level, parents) in groups {
+            let counts = store::territories::contained_counts(&self.0, &parents, level).await?;
+            for parent in parents {
+                let count = counts.get(&parent).copied().unwrap_or_default();
+                found.insert((parent, level), count);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Which organisations of a territory, in which order and page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OrganisationListKey {
+    /// Filter.
+    pub filter: OrganisationFilter,
+    /// Sort field.
+    pub sort: OrganisationSort,
+    /// Descending order.
+    pub descending: bool,
+    /// Page.
+    pub args: PageArgs,
+}
+
+/// Loads a page of the organisations within a territory.
+pub struct OrganisationsWithin(DatabaseConnection);
+
+impl Loader<(String, OrganisationListKey)> for OrganisationsWithin {
+    type Value = Page<organisation::Model>;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[(String, OrganisationListKey)],
+    ) -> Result<HashMap<(String, OrganisationListKey), Self::Value>, Self::Error> {
+        let mut groups: HashMap<OrganisationListKey, Vec<String>> = HashMap::new();
+        for (territory, list) in keys {
+            groups.entry(list.clone()).or_default().push(territory.clone());
+        }
+        let mut found = HashMap::new();
+        for (list, territories) in groups {
+            let sort = store::organisations::sort_key(list.sort, list.descending, list.filter.near.as_ref())
+                .map_err(|e| Arc::new(StoreError::Invalid(e)))?;
+            let mut pages =
+                store::organisations::pages_in_territories(&self.0, &territories, &list.filter, &sort, &list.args)
+                    .await?;
+            for territory in territories {
+                let page = pages.remove(&territory).unwrap_or_default();
+                found.insert((territory, list.clone()), page);
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Counts the organisations matching a filter within a territory.
+pub struct OrganisationCountsWithin(DatabaseConnection);
+
+impl Loader<(String, OrganisationFilter)> for OrganisationCountsWithin {
+    type Value = u64;
+    type Error = Arc<StoreError>;
+
+    async fn load(
+        &self,
+        keys: &[(String, OrganisationFilter)],
+    ) -> Result<HashMap<(String, OrganisationFilter), Self::Value>, Self::Error> {
+        let mut groups: HashMap<OrganisationFilter, Vec<String>> = HashMap::new();
+        for (territory, filter) in keys {
+            groups.entry(filter.clone()).or_default().push(territory.clone());
+        }
+        let mut found = HashMap::new();
+        for (filter, territories) in groups {
+            let counts = store::organisations::counts_in_territories(&self.0, &territories, &filter).await?;
+            for territory in territories {
+                let count = counts.get(&territory).copied().unwrap_or_default();
+                found.insert((territory, filter.clone()), count);
+            }
+        }
+        Ok(found)
     }
 }

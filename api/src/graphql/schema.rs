@@ -13,7 +13,7 @@ use super::{
     connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
     enums::TerritoryLevel,
     errors::{OrInternal, bad_input},
-    filters::{OrganisationFilterInput, OrganisationOrder, territory_id},
+    filters::{OrganisationFilterInput, OrganisationOrder, TerritoryFilterInput, TerritoryOrder, territory_id},
     loaders::Loaders,
     node::{Node, resolve_node},
     organisation::{Establishment, Organisation},
@@ -155,6 +155,33 @@ impl CoreQuery {
             Box::pin(async move { store::organisations::count(&db, &filter).await.map_err(Arc::new) })
         });
         Ok(connection(page, Organisation, totals))
+    }
+
+    /// Territories matching `filter`, in `orderBy` order (code by default).
+    #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+    async fn territories(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TerritoryFilterInput>,
+        order_by: Option<TerritoryOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Territory>> {
+        let filter = bad_input(filter.unwrap_or_default().validate())?;
+        let order = order_by.unwrap_or_default();
+        let sort = store::territories::sort_key(order.sort(), order.direction.descending());
+        let args = page_args(first, after, last, before)?;
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let page = store::territories::page(&db, &filter, &sort, &args)
+            .await
+            .or_internal()?;
+        let totals = ConnectionTotals::new(move |_| {
+            let (db, filter) = (db.clone(), filter.clone());
+            Box::pin(async move { store::territories::count(&db, &filter).await.map_err(Arc::new) })
+        });
+        Ok(connection(page, Territory, totals))
     }
 
     /// An establishment by SIRET (14 digits; spaces are ignored).

@@ -5,15 +5,15 @@ use async_graphql::{Context, ID, Object};
 use entity::{enums::TerritoryLevel as StoredLevel, territory};
 
 use super::{
+    connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
     enums::{GeoSource, TerritoryLevel, Zone},
     errors::{OrInternal, bad_input},
-    loaders::Loaders,
+    filters::{OrganisationFilterInput, OrganisationOrder},
+    loaders::{Loaders, OrganisationListKey},
     node::global_id,
+    organisation::Organisation,
 };
-use crate::domain::ValidationError;
-
-/// Largest `first` accepted by `Territory.children`.
-const MAX_CHILDREN: i32 = 1_000;
+use crate::store;
 
 /// A territory of the Code officiel géographique (COG 2026): région, département, EPCI,
 /// commune, municipal arrondissement, commune déléguée or associée.
@@ -125,32 +125,76 @@ impl Territory {
 
     /// Territories of `level` inside this one, by code: by default the level just below
     /// (départements of a région, communes of a département or EPCI, arrondissements of a
-    /// commune). At most `first` (1 to 1000) are returned.
+    /// commune).
     async fn children(
         &self,
         ctx: &Context<'_>,
         level: Option<TerritoryLevel>,
-        #[graphql(default = 100)] first: i32,
-    ) -> async_graphql::Result<Vec<Territory>> {
-        if !(1..=MAX_CHILDREN).contains(&first) {
-            return bad_input(Err(ValidationError::new(
-                "first",
-                first.to_string(),
-                format!("must be between 1 and {MAX_CHILDREN}"),
-            )));
-        }
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Territory>> {
         let level = level.map_or_else(|| level_below(self.0.level), Into::into);
+        let args = page_args(first, after, last, before)?;
         let loaders = ctx.data::<Loaders>()?;
-        let children = loaders
-            .contained
-            .load_one((self.0.id.clone(), level))
+        let page = loaders
+            .contained_pages
+            .load_one((self.0.id.clone(), level, args))
             .await
             .or_internal()?;
-        Ok(children
-            .unwrap_or_default()
-            .into_iter()
-            .take(usize::try_from(first).unwrap_or_default())
-            .map(Territory)
-            .collect())
+        let id = self.0.id.clone();
+        let totals = ConnectionTotals::new(move |loaders| {
+            let key = (id.clone(), level);
+            Box::pin(async move { Ok(loaders.contained_counts.load_one(key).await?.unwrap_or_default()) })
+        });
+        Ok(connection(page.unwrap_or_default(), Territory, totals))
+    }
+
+    /// Organisations with an establishment in this territory (at any depth), matching
+    /// `filter`, in `orderBy` order (name by default).
+    #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrganisationFilterInput>,
+        order_by: Option<OrganisationOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Organisation>> {
+        let filter = bad_input(filter.unwrap_or_default().validate())?;
+        let order = order_by.unwrap_or_default();
+        // Validate the order now (DISTANCE needs `near`), not inside the loader.
+        bad_input(store::organisations::sort_key(
+            order.sort(),
+            order.direction.descending(),
+            filter.near.as_ref(),
+        ))?;
+        let key = OrganisationListKey {
+            filter: filter.clone(),
+            sort: order.sort(),
+            descending: order.direction.descending(),
+            args: page_args(first, after, last, before)?,
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        let page = loaders
+            .organisations_within
+            .load_one((self.0.id.clone(), key))
+            .await
+            .or_internal()?;
+        let id = self.0.id.clone();
+        let totals = ConnectionTotals::new(move |loaders| {
+            let key = (id.clone(), filter.clone());
+            Box::pin(async move {
+                Ok(loaders
+                    .organisation_counts_within
+                    .load_one(key)
+                    .await?
+                    .unwrap_or_default())
+            })
+        });
+        Ok(connection(page.unwrap_or_default(), Organisation, totals))
     }
 }

@@ -8,9 +8,9 @@ use entity::{
     establishment, organisation, organisation_identifier, organisation_label, territory_membership,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-    sea_query::{Expr, ExprTrait, Func, Query, SelectStatement},
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
+    sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -459,6 +459,88 @@ pub async fn establishment_counts<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting establishments of organisations")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
+        .collect())
+}
+
+impl Eq for OrganisationFilter {}
+
+impl std::hash::Hash for OrganisationFilter {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Every field has a faithful Debug form (coordinates are validated, never NaN).
+        format!("{self:?}").hash(state);
+    }
+}
+
+/// `(organisation_id, ancestor_id)` pairs, without duplicates, of organisations with a live
+/// establishment within each of `territory_ids`, as a derived table `w`.
+fn within_territories(territory_ids: &[String]) -> SelectStatement {
+    Query::select()
+        .distinct()
+        .expr_as(
+            Expr::col((E, establishment::Column::OrganisationId)),
+            Alias::new("organisation_id"),
+        )
+        .expr_as(
+            Expr::col(("m", territory_membership::Column::AncestorId)),
+            Alias::new("ancestor_id"),
+        )
+        .from_as(establishment::Entity, E)
+        .join_as(
+            JoinType::InnerJoin,
+            territory_membership::Entity,
+            Alias::new("m"),
+            Expr::col(("m", territory_membership::Column::TerritoryId)).equals((E, establishment::Column::CommuneId)),
+        )
+        .and_where(Expr::col(("m", territory_membership::Column::AncestorId)).is_in(territory_ids.iter().cloned()))
+        .and_where(Expr::col((E, establishment::Column::DeletedAt)).is_null())
+        .to_owned()
+}
+
+fn select_within(territory_ids: &[String], filter: &OrganisationFilter) -> sea_orm::Select<organisation::Entity> {
+    let mut select = organisation::Entity::find().filter(filter.condition());
+    QueryTrait::query(&mut select).join_subquery(
+        JoinType::InnerJoin,
+        within_territories(territory_ids),
+        Alias::new("w"),
+        Expr::col(("w", "organisation_id")).equals((organisation::Entity, organisation::Column::Id)),
+    );
+    select
+}
+
+/// For each territory, one page of the organisations matching `filter` with a live
+/// establishment within it, in one query.
+pub async fn pages_in_territories<C: ConnectionTrait>(
+    db: &C,
+    territory_ids: &[String],
+    filter: &OrganisationFilter,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<organisation::Model>>, StoreError> {
+    let partition = (Expr::col(("w", "ancestor_id")), IdKind::Text);
+    paginate_partitioned(db, select_within(territory_ids, filter), partition, sort, args)
+        .await
+        .map_err(|e| StoreError::from_page(e, "paging organisations of territories"))
+}
+
+/// For each territory, the number of organisations matching `filter` with a live
+/// establishment within it.
+pub async fn counts_in_territories<C: ConnectionTrait>(
+    db: &C,
+    territory_ids: &[String],
+    filter: &OrganisationFilter,
+) -> Result<HashMap<String, u64>, StoreError> {
+    let rows: Vec<(String, i64)> = select_within(territory_ids, filter)
+        .select_only()
+        .expr_as(Expr::col(("w", "ancestor_id")), "ancestor_id")
+        .expr_as(Expr::col((organisation::Entity, organisation::Column::Id)).count(), "n")
+        .group_by(Expr::col(("w", "ancestor_id")))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("counting organisations of territories")?;
     Ok(rows
         .into_iter()
         .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))

@@ -5,12 +5,15 @@ use std::collections::{BTreeSet, HashMap};
 
 use entity::{enums::TerritoryLevel, legal_category, postal_code_commune, territory, territory_membership};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
-    sea_query::{BinOper, Expr, ExprTrait},
+    ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Query},
 };
 
-use super::{DbContext, StoreError, insert_chunked};
+use super::{
+    DbContext, StoreError, insert_chunked,
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, paginate, paginate_partitioned},
+};
 use crate::reference::{COG_VINTAGE, ReferenceData};
 
 /// How many rows the reference load wrote.
@@ -189,4 +192,162 @@ pub async fn postal_codes_of<C: ConnectionTrait>(
         grouped.entry(row.commune_id).or_default().push(row.postal_code);
     }
     Ok(grouped)
+}
+/// Filters on territories; fields combine with AND, values within a list with OR.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TerritoryFilter {
+    /// Levels.
+    pub levels: Vec<TerritoryLevel>,
+    /// Lies within one of these territories (any level; the territory itself excluded).
+    pub within: Vec<String>,
+    /// Folded words that must all appear in the folded name.
+    pub name_words: Vec<String>,
+}
+
+impl TerritoryFilter {
+    /// The WHERE condition of the filter, at the shipped COG vintage.
+    pub fn condition(&self) -> Condition {
+        let col = |c: territory::Column| Expr::col((territory::Entity, c));
+        let mut all = Condition::all().add(col(territory::Column::CogVintage).eq(COG_VINTAGE));
+        if !self.levels.is_empty() {
+            all = all.add(col(territory::Column::Level).is_in(self.levels.iter().map(|l| l.to_value())));
+        }
+        if !self.within.is_empty() {
+            all = all.add(
+                col(territory::Column::Id).in_subquery(
+                    Query::select()
+                        .column(territory_membership::Column::TerritoryId)
+                        .from(territory_membership::Entity)
+                        .and_where(
+                            Expr::col(territory_membership::Column::AncestorId).is_in(self.within.iter().cloned()),
+                        )
+                        .and_where(
+                            Expr::col(territory_membership::Column::TerritoryId)
+                                .binary(BinOper::NotEqual, Expr::col(territory_membership::Column::AncestorId)),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        for word in &self.name_words {
+            all = all.add(col(territory::Column::NameSearch).like(format!("%{}%", word.replace(['%', '_', '\\'], ""))));
+        }
+        all
+    }
+}
+
+/// Orders of territory lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TerritorySort {
+    /// By INSEE code.
+    Code,
+    /// By folded name.
+    Name,
+    /// By population (unknown first).
+    Population,
+}
+
+/// The sort key of a territory list.
+pub fn sort_key(sort: TerritorySort, descending: bool) -> SortKey {
+    let col = |c: territory::Column| Expr::col((territory::Entity, c));
+    let (name, expr, kind) = match sort {
+        TerritorySort::Code => ("CODE", col(territory::Column::Code), KeyKind::Text),
+        TerritorySort::Name => ("NAME", col(territory::Column::NameSearch), KeyKind::Text),
+        TerritorySort::Population => (
+            "POPULATION",
+            Func::coalesce([col(territory::Column::Population), Expr::val(-1_i64)]).into(),
+            KeyKind::Integer,
+        ),
+    };
+    SortKey {
+        name,
+        expr,
+        kind,
+        id: col(territory::Column::Id),
+        id_kind: IdKind::Text,
+        descending,
+    }
+}
+
+/// One page of territories matching `filter`.
+pub async fn page<C: ConnectionTrait>(
+    db: &C,
+    filter: &TerritoryFilter,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<Page<territory::Model>, StoreError> {
+    let select = territory::Entity::find().filter(filter.condition());
+    paginate(db, select, sort, args)
+        .await
+        .map_err(|e| StoreError::from_page(e, "paging territories"))
+}
+
+/// Number of territories matching `filter`.
+pub async fn count<C: ConnectionTrait>(db: &C, filter: &TerritoryFilter) -> Result<u64, StoreError> {
+    territory::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await
+        .context("counting territories")
+}
+
+/// For each ancestor, one page of the territories of `level` within it, by code, in one query.
+pub async fn contained_pages<C: ConnectionTrait>(
+    db: &C,
+    ancestor_ids: &[String],
+    level: TerritoryLevel,
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<territory::Model>>, StoreError> {
+    let mut select = territory::Entity::find()
+        .filter(territory::Column::Level.eq(level))
+        .filter(territory::Column::CogVintage.eq(COG_VINTAGE));
+    QueryTrait::query(&mut select).join_as(
+        JoinType::InnerJoin,
+        territory_membership::Entity,
+        Alias::new("m"),
+        Condition::all()
+            .add(
+                Expr::col(("m", territory_membership::Column::TerritoryId))
+                    .equals((territory::Entity, territory::Column::Id)),
+            )
+            .add(Expr::col(("m", territory_membership::Column::AncestorId)).is_in(ancestor_ids.iter().cloned()))
+            .add(Expr::col(("m", territory_membership::Column::TerritoryId)).binary(
+                BinOper::NotEqual,
+                Expr::col(("m", territory_membership::Column::AncestorId)),
+            )),
+    );
+    let partition = (Expr::col(("m", territory_membership::Column::AncestorId)), IdKind::Text);
+    paginate_partitioned(db, select, partition, &sort_key(TerritorySort::Code, false), args)
+        .await
+        .map_err(|e| StoreError::from_page(e, "paging contained territories"))
+}
+
+/// For each ancestor, the number of territories of `level` within it.
+pub async fn contained_counts<C: ConnectionTrait>(
+    db: &C,
+    ancestor_ids: &[String],
+    level: TerritoryLevel,
+) -> Result<HashMap<String, u64>, StoreError> {
+    let rows: Vec<(String, i64)> = territory_membership::Entity::find()
+        .select_only()
+        .column(territory_membership::Column::AncestorId)
+        .column_as(territory_membership::Column::TerritoryId.count(), "n")
+        .inner_join(territory::Entity)
+        .filter(territory_membership::Column::AncestorId.is_in(ancestor_ids.iter().cloned()))
+        .filter(territory::Column::Level.eq(level))
+        .filter(
+            Expr::col((territory_membership::Entity, territory_membership::Column::TerritoryId)).binary(
+                BinOper::NotEqual,
+                Expr::col((territory_membership::Entity, territory_membership::Column::AncestorId)),
+            ),
+        )
+        .group_by(territory_membership::Column::AncestorId)
+        .into_tuple()
+        .all(db)
+        .await
+        .context("counting contained territories")?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
+        .collect())
 }
