@@ -13,6 +13,7 @@ mod harness;
 
 mod demo;
 mod http;
+mod lists;
 mod organisation_filters;
 mod organisations;
 mod schema;

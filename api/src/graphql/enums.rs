@@ -238,3 +238,29 @@ mirror_enum! {
         CommuneCentroid,
     }
 }
+
+mirror_enum! {
+    /// Scheme of an organisation identifier.
+    IdScheme mirrors IdScheme {
+        /// SIREN (legal unit, 9 digits).
+        Siren,
+        /// SIRET (establishment, 14 digits).
+        Siret,
+        /// RNA (associations).
+        Rna,
+        /// Intra-community VAT number.
+        Tva,
+        /// French Polynesia business number.
+        Tahiti,
+        /// New Caledonia business number.
+        Ridet,
+        /// Wallis and Futuna business number.
+        Frwf,
+        /// Register of foreign companies without an establishment in France.
+        Irep,
+        /// Identifier of a company outside the European Union.
+        HorsUe,
+        /// Identifier given by a partner.
+        Partner,
+    }
+}

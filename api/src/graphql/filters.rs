@@ -13,7 +13,7 @@ use super::{
 use crate::{
     domain::{CommuneCode, Siren, ValidationError, geo::Near, naf_prefixes, text::fold_for_search},
     store::{
-        organisations::{OrganisationFilter, OrganisationSort},
+        organisations::{EstablishmentFilter, LabelFilter, OrganisationFilter, OrganisationSort},
         territories::{TerritoryFilter, TerritorySort},
     },
 };
@@ -272,5 +272,69 @@ impl TerritoryOrder {
             TerritorySortField::Name => TerritorySort::Name,
             TerritorySortField::Population => TerritorySort::Population,
         }
+    }
+}
+
+/// Filters on establishments. Fields combine with AND; values within a list with OR.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct EstablishmentFilterInput {
+    /// In a commune within one of these territories, at any level.
+    pub territories: Option<Vec<TerritoryRef>>,
+    /// Within this circle.
+    pub near: Option<NearInput>,
+    /// Head offices only (true), or secondary establishments only (false).
+    pub is_headquarters: Option<bool>,
+    /// Changed at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl EstablishmentFilterInput {
+    /// Validates the input into a store filter.
+    pub fn validate(&self) -> Result<EstablishmentFilter, ValidationError> {
+        let mut filter = EstablishmentFilter::default();
+        for territory in self.territories.iter().flatten() {
+            filter.territory_ids.push(
+                territory
+                    .territory_id()
+                    .map_err(|e| e.with_field("filter.territories.code"))?,
+            );
+        }
+        filter.near = self.near.map(|near| near.validate()).transpose()?;
+        filter.headquarters = self.is_headquarters;
+        filter.updated_since = self.updated_since;
+        Ok(filter)
+    }
+}
+
+/// Filters on labels. Fields combine with AND; values within a list with OR.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct LabelFilterInput {
+    /// Kinds.
+    pub kinds: Option<Vec<LabelKind>>,
+    /// Valid on this date.
+    pub valid_on: Option<NaiveDate>,
+    /// Held by an organisation with an establishment within one of these territories.
+    pub territories: Option<Vec<TerritoryRef>>,
+    /// Changed at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl LabelFilterInput {
+    /// Validates the input into a store filter.
+    pub fn validate(&self) -> Result<LabelFilter, ValidationError> {
+        let mut filter = LabelFilter {
+            kinds: self.kinds.iter().flatten().map(|k| (*k).into()).collect(),
+            valid_on: self.valid_on,
+            updated_since: self.updated_since,
+            ..LabelFilter::default()
+        };
+        for territory in self.territories.iter().flatten() {
+            filter.territory_ids.push(
+                territory
+                    .territory_id()
+                    .map_err(|e| e.with_field("filter.territories.code"))?,
+            );
+        }
+        Ok(filter)
     }
 }

@@ -4,7 +4,9 @@
 use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
-use entity::{enums::TerritoryLevel, establishment, organisation, organisation_label, territory};
+use entity::{
+    enums::TerritoryLevel, establishment, organisation, organisation_identifier, organisation_label, territory,
+};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -25,6 +27,8 @@ pub struct Loaders {
     pub establishments: Arc<DataLoader<EstablishmentsOfOrganisation, HashMapCache>>,
     /// Labels of an organisation.
     pub labels: Arc<DataLoader<LabelsOfOrganisation, HashMapCache>>,
+    /// Identifiers of an organisation.
+    pub identifiers: Arc<DataLoader<IdentifiersOfOrganisation, HashMapCache>>,
     /// Establishments by id.
     pub establishment_by_id: Arc<DataLoader<EstablishmentById, HashMapCache>>,
     /// Labels by id.
@@ -57,6 +61,7 @@ impl Loaders {
             organisations: build(OrganisationById(db.clone())),
             establishments: build(EstablishmentsOfOrganisation(db.clone())),
             labels: build(LabelsOfOrganisation(db.clone())),
+            identifiers: build(IdentifiersOfOrganisation(db.clone())),
             establishment_by_id: build(EstablishmentById(db.clone())),
             label_by_id: build(LabelById(db.clone())),
             establishment_pages: build(EstablishmentPages(db.clone())),
@@ -321,5 +326,21 @@ impl Loader<(String, OrganisationFilter)> for OrganisationCountsWithin {
             }
         }
         Ok(found)
+    }
+}
+
+/// Loads the live identifiers of organisations.
+pub struct IdentifiersOfOrganisation(DatabaseConnection);
+
+impl Loader<Uuid> for IdentifiersOfOrganisation {
+    type Value = Vec<organisation_identifier::Model>;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut found = store::organisations::identifiers_of(&self.0, keys).await?;
+        Ok(keys
+            .iter()
+            .map(|id| (*id, found.remove(id).unwrap_or_default()))
+            .collect())
     }
 }

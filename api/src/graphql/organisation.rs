@@ -2,12 +2,13 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{establishment, organisation, organisation_label};
+use entity::{establishment, organisation, organisation_identifier, organisation_label};
 
 use super::{
     connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
     enums::{
-        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, LabelKind, OrganisationStatus,
+        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, IdScheme, LabelKind,
+        OrganisationStatus,
     },
     errors::OrInternal,
     loaders::Loaders,
@@ -174,6 +175,13 @@ impl Organisation {
             .map(Establishment))
     }
 
+    /// Its identifiers in other schemes (VAT, foreign registers, partner ids).
+    async fn identifiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Identifier>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let rows = loaders.identifiers.load_one(self.0.id).await.or_internal()?;
+        Ok(rows.unwrap_or_default().into_iter().map(Identifier).collect())
+    }
+
     /// Its labels and agreements, by kind.
     async fn labels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Label>> {
         let loaders = ctx.data::<Loaders>()?;
@@ -308,6 +316,27 @@ impl Establishment {
     }
 }
 
+/// An identifier of an organisation in a scheme other than SIREN.
+pub struct Identifier(pub organisation_identifier::Model);
+
+#[Object]
+impl Identifier {
+    /// Scheme.
+    async fn scheme(&self) -> IdScheme {
+        self.0.scheme.into()
+    }
+
+    /// Value, normalised for its scheme.
+    async fn value(&self) -> &str {
+        &self.0.value
+    }
+
+    /// Source system of the record.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+}
+
 /// A label or agreement held by an organisation, valid over a period.
 pub struct Label(pub organisation_label::Model);
 
@@ -346,5 +375,16 @@ impl Label {
     /// Where the label can be checked.
     async fn evidence_url(&self) -> Option<&str> {
         self.0.evidence_url.as_deref()
+    }
+
+    /// The labelled organisation.
+    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders
+            .organisations
+            .load_one(self.0.organisation_id)
+            .await
+            .or_internal()?
+            .map(Organisation))
     }
 }

@@ -10,13 +10,17 @@ use async_graphql::{
 use sea_orm::DatabaseConnection;
 
 use super::{
+    connection::SortDirection,
     connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
     enums::TerritoryLevel,
     errors::{OrInternal, bad_input},
-    filters::{OrganisationFilterInput, OrganisationOrder, TerritoryFilterInput, TerritoryOrder, territory_id},
+    filters::{
+        EstablishmentFilterInput, LabelFilterInput, OrganisationFilterInput, OrganisationOrder, TerritoryFilterInput,
+        TerritoryOrder, territory_id,
+    },
     loaders::Loaders,
     node::{Node, resolve_node},
-    organisation::{Establishment, Organisation},
+    organisation::{Establishment, Label, Organisation},
     territory::Territory,
 };
 use crate::{
@@ -182,6 +186,68 @@ impl CoreQuery {
             Box::pin(async move { store::territories::count(&db, &filter).await.map_err(Arc::new) })
         });
         Ok(connection(page, Territory, totals))
+    }
+
+    /// Establishments matching `filter`, by SIRET.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments plus filter and direction"
+    )]
+    async fn establishments(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EstablishmentFilterInput>,
+        #[graphql(default)] direction: SortDirection,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Establishment>> {
+        let filter = bad_input(filter.unwrap_or_default().validate())?;
+        let sort = store::organisations::establishment_siret_sort(direction.descending());
+        let args = page_args(first, after, last, before)?;
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let page = store::organisations::establishment_page(&db, &filter, &sort, &args)
+            .await
+            .or_internal()?;
+        let totals = ConnectionTotals::new(move |_| {
+            let (db, filter) = (db.clone(), filter.clone());
+            Box::pin(async move {
+                store::organisations::establishment_count(&db, &filter)
+                    .await
+                    .map_err(Arc::new)
+            })
+        });
+        Ok(connection(page, Establishment, totals))
+    }
+
+    /// Labels and agreements matching `filter`, by start of validity.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments plus filter and direction"
+    )]
+    async fn labels(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<LabelFilterInput>,
+        #[graphql(default)] direction: SortDirection,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Label>> {
+        let filter = bad_input(filter.unwrap_or_default().validate())?;
+        let sort = store::organisations::label_sort(direction.descending());
+        let args = page_args(first, after, last, before)?;
+        let db = ctx.data::<DatabaseConnection>()?.clone();
+        let page = store::organisations::label_page(&db, &filter, &sort, &args)
+            .await
+            .or_internal()?;
+        let totals = ConnectionTotals::new(move |_| {
+            let (db, filter) = (db.clone(), filter.clone());
+            Box::pin(async move { store::organisations::label_count(&db, &filter).await.map_err(Arc::new) })
+        });
+        Ok(connection(page, Label, totals))
     }
 
     /// An establishment by SIRET (14 digits; spaces are ignored).

@@ -6,7 +6,7 @@ use std::{future::IntoFuture, net::SocketAddr};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
-    Router,
+    Extension, Router,
     extract::State,
     http::StatusCode,
     response::{Html, IntoResponse},
@@ -14,7 +14,11 @@ use axum::{
 };
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tower_http::{limit::RequestBodyLimitLayer, trace::TraceLayer};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    trace::TraceLayer,
+};
 
 use crate::{
     config::Config,
@@ -88,6 +92,8 @@ pub fn router(db: DatabaseConnection) -> Router {
         .route("/readyz", get(readyz))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
 
@@ -95,9 +101,45 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("Terrasse").finish())
 }
 
-async fn graphql(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
+/// Executes a GraphQL request with fresh loaders. INTERNAL errors get the request id (also
+/// in the `x-request-id` response header), so a client can quote it and an operator find the
+/// logged cause.
+async fn graphql(
+    State(state): State<AppState>,
+    request_id: Option<Extension<RequestId>>,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let request_id = request_id
+        .and_then(|Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
+        .unwrap_or_default();
     let request = request.into_inner().data(Loaders::new(state.db.clone()));
-    state.schema.execute(request).await.into()
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .cloned();
+        // Errors raised before execution (syntax, unknown fields, wrong argument types) carry
+        // no path: the client's input is at fault. A resolver error without a code is a bug.
+        let code = code.unwrap_or_else(|| {
+            let code = if error.path.is_empty() {
+                "BAD_USER_INPUT"
+            } else {
+                "INTERNAL"
+            };
+            error.extensions.get_or_insert_with(Default::default).set("code", code);
+            async_graphql::Value::from(code)
+        });
+        if code == async_graphql::Value::from("INTERNAL") {
+            tracing::error!(request_id, message = %error.message, "request failed with an internal error");
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("requestId", request_id.clone());
+        }
+    }
+    response.into()
 }
 
 async fn healthz() -> &'static str {

@@ -546,3 +546,214 @@ pub async fn counts_in_territories<C: ConnectionTrait>(
         .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
         .collect())
 }
+
+/// Live identifiers of each organisation, by scheme then value.
+pub async fn identifiers_of<C: ConnectionTrait>(
+    db: &C,
+    organisation_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<organisation_identifier::Model>>, StoreError> {
+    let rows = organisation_identifier::Entity::find()
+        .filter(organisation_identifier::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
+        .filter(organisation_identifier::Column::DeletedAt.is_null())
+        .order_by_asc(organisation_identifier::Column::Scheme)
+        .order_by_asc(organisation_identifier::Column::Value)
+        .all(db)
+        .await
+        .context("loading identifiers of organisations")?;
+    let mut grouped: HashMap<Uuid, Vec<organisation_identifier::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.organisation_id).or_default().push(row);
+    }
+    Ok(grouped)
+}
+
+/// Filters on establishments; fields combine with AND, values within a list with OR.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EstablishmentFilter {
+    /// In a commune within one of these territories (any level).
+    pub territory_ids: Vec<String>,
+    /// Within this circle.
+    pub near: Option<Near>,
+    /// Head offices only (true) or secondary establishments only (false).
+    pub headquarters: Option<bool>,
+    /// Updated at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl EstablishmentFilter {
+    /// The WHERE condition (live establishments of live organisations).
+    pub fn condition(&self) -> Condition {
+        let col = |c: establishment::Column| Expr::col((establishment::Entity, c));
+        let mut all = Condition::all()
+            .add(col(establishment::Column::DeletedAt).is_null())
+            .add(
+                col(establishment::Column::OrganisationId).in_subquery(
+                    Query::select()
+                        .column(organisation::Column::Id)
+                        .from(organisation::Entity)
+                        .and_where(Expr::col(organisation::Column::DeletedAt).is_null())
+                        .to_owned(),
+                ),
+            );
+        if !self.territory_ids.is_empty() {
+            all = all.add(
+                col(establishment::Column::CommuneId).in_subquery(
+                    Query::select()
+                        .column(territory_membership::Column::TerritoryId)
+                        .from(territory_membership::Entity)
+                        .and_where(
+                            Expr::col(territory_membership::Column::AncestorId)
+                                .is_in(self.territory_ids.iter().cloned()),
+                        )
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(near) = &self.near {
+            let (min_lat, max_lat, min_lon, max_lon) = near.bounding_box();
+            all = all
+                .add(col(establishment::Column::Latitude).between(min_lat, max_lat))
+                .add(col(establishment::Column::Longitude).between(min_lon, max_lon))
+                .add(
+                    Expr::cust(near.squared_distance_sql("establishment.latitude", "establishment.longitude"))
+                        .lte(near.radius_km * near.radius_km),
+                );
+        }
+        if let Some(headquarters) = self.headquarters {
+            all = all.add(col(establishment::Column::IsHeadquarters).eq(headquarters));
+        }
+        if let Some(since) = self.updated_since {
+            all = all.add(col(establishment::Column::UpdatedAt).gte(since));
+        }
+        all
+    }
+}
+
+/// Establishment list order: by SIRET (establishments without one first).
+pub fn establishment_siret_sort(descending: bool) -> SortKey {
+    SortKey {
+        name: "SIRET",
+        expr: Func::coalesce([
+            Expr::col((establishment::Entity, establishment::Column::Siret)),
+            Expr::val(""),
+        ])
+        .into(),
+        kind: KeyKind::Text,
+        id: Expr::col((establishment::Entity, establishment::Column::Id)),
+        id_kind: IdKind::Uuid,
+        descending,
+    }
+}
+
+/// One page of establishments matching `filter`.
+pub async fn establishment_page<C: ConnectionTrait>(
+    db: &C,
+    filter: &EstablishmentFilter,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<Page<establishment::Model>, StoreError> {
+    let select = establishment::Entity::find().filter(filter.condition());
+    paginate(db, select, sort, args)
+        .await
+        .map_err(|e| StoreError::from_page(e, "paging establishments"))
+}
+
+/// Number of establishments matching `filter`.
+pub async fn establishment_count<C: ConnectionTrait>(db: &C, filter: &EstablishmentFilter) -> Result<u64, StoreError> {
+    establishment::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await
+        .context("counting establishments")
+}
+
+/// Filters on labels; fields combine with AND, values within a list with OR.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LabelFilter {
+    /// Kinds.
+    pub kinds: Vec<LabelKind>,
+    /// Valid on this date.
+    pub valid_on: Option<NaiveDate>,
+    /// Held by an organisation with a live establishment within one of these territories.
+    pub territory_ids: Vec<String>,
+    /// Updated at or after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl LabelFilter {
+    /// The WHERE condition (live labels of live organisations).
+    pub fn condition(&self) -> Condition {
+        let col = |c: organisation_label::Column| Expr::col((organisation_label::Entity, c));
+        let mut organisations = OrganisationFilter::default();
+        organisations.territory_ids = self.territory_ids.clone();
+        let mut all = Condition::all()
+            .add(col(organisation_label::Column::DeletedAt).is_null())
+            .add(
+                col(organisation_label::Column::OrganisationId).in_subquery(
+                    Query::select()
+                        .column((organisation::Entity, organisation::Column::Id))
+                        .from(organisation::Entity)
+                        .cond_where(organisations.condition())
+                        .to_owned(),
+                ),
+            );
+        if !self.kinds.is_empty() {
+            all = all.add(col(organisation_label::Column::Kind).is_in(self.kinds.iter().map(|k| k.to_value())));
+        }
+        if let Some(on) = self.valid_on {
+            all = all
+                .add(
+                    Condition::any()
+                        .add(col(organisation_label::Column::ValidFrom).is_null())
+                        .add(col(organisation_label::Column::ValidFrom).lte(on)),
+                )
+                .add(
+                    Condition::any()
+                        .add(col(organisation_label::Column::ValidTo).is_null())
+                        .add(col(organisation_label::Column::ValidTo).gte(on)),
+                );
+        }
+        if let Some(since) = self.updated_since {
+            all = all.add(col(organisation_label::Column::UpdatedAt).gte(since));
+        }
+        all
+    }
+}
+
+/// Label list order: by start of validity (unknown first).
+pub fn label_sort(descending: bool) -> SortKey {
+    SortKey {
+        name: "VALID_FROM",
+        expr: Func::coalesce([
+            Expr::col((organisation_label::Entity, organisation_label::Column::ValidFrom)),
+            Expr::val(super::page::UNKNOWN_DATE),
+        ])
+        .into(),
+        kind: KeyKind::Date,
+        id: Expr::col((organisation_label::Entity, organisation_label::Column::Id)),
+        id_kind: IdKind::Uuid,
+        descending,
+    }
+}
+
+/// One page of labels matching `filter`.
+pub async fn label_page<C: ConnectionTrait>(
+    db: &C,
+    filter: &LabelFilter,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<Page<organisation_label::Model>, StoreError> {
+    let select = organisation_label::Entity::find().filter(filter.condition());
+    paginate(db, select, sort, args)
+        .await
+        .map_err(|e| StoreError::from_page(e, "paging labels"))
+}
+
+/// Number of labels matching `filter`.
+pub async fn label_count<C: ConnectionTrait>(db: &C, filter: &LabelFilter) -> Result<u64, StoreError> {
+    organisation_label::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await
+        .context("counting labels")
+}

@@ -90,16 +90,20 @@ pub(super) fn epci_legal_category(name: &str) -> &'static str {
 /// inhabitant than communes).
 fn buyer_band(population: i64, level: TerritoryLevel) -> HeadcountBand {
     use HeadcountBand::*;
-    let per_commune_equivalent = if level == TerritoryLevel::Epci { population / 4 } else { population };
+    let per_commune_equivalent = if level == TerritoryLevel::Epci {
+        population / 4
+    } else {
+        population
+    };
     match per_commune_equivalent {
         ..5_000 => From20To49,
-        ..10_000 => From50To99,
-        ..15_000 => From100To199,
-        ..30_000 => From250To499,
-        ..60_000 => From500To999,
-        ..120_000 => From1000To1999,
-        ..300_000 => From2000To4999,
-        ..600_000 => From5000To9999,
+        5_000..10_000 => From50To99,
+        10_000..15_000 => From100To199,
+        15_000..30_000 => From250To499,
+        30_000..60_000 => From500To999,
+        60_000..120_000 => From1000To1999,
+        120_000..300_000 => From2000To4999,
+        300_000..600_000 => From5000To9999,
         _ => From10000,
     }
 }
@@ -112,7 +116,9 @@ fn add_buyer(
     territory: &territory::Model,
     seat_id: &str,
 ) -> Result<(), StoreError> {
-    let Some(siren) = territory.siren.as_deref() else { return Ok(()) };
+    let Some(siren) = territory.siren.as_deref() else {
+        return Ok(());
+    };
     let siren = Siren::parse(siren)?;
     if !eco.sirens.insert(siren.as_str().to_owned()) {
         return Ok(());
@@ -142,7 +148,11 @@ fn add_buyer(
         ..organisation_row(organisation_id, territory.name.clone())
     });
     let point = geo.point(seat_id);
-    let address = if territory.level == TerritoryLevel::Epci { "Siège communautaire" } else { "Hôtel de ville" };
+    let address = if territory.level == TerritoryLevel::Epci {
+        "Siège communautaire"
+    } else {
+        "Hôtel de ville"
+    };
     eco.push_establishment(establishment::Model {
         siret: Some(siret.as_str().to_owned()),
         is_headquarters: true,
@@ -159,7 +169,11 @@ fn add_buyer(
     eco.members.push(Member {
         organisation_id,
         name: territory.name.clone(),
-        role: Role::Buyer { territory_id: territory.id.clone(), level: territory.level, population },
+        role: Role::Buyer {
+            territory_id: territory.id.clone(),
+            level: territory.level,
+            population,
+        },
         family: EssFamily::NonSse,
         sector: None,
         inclusive: false,
@@ -188,6 +202,9 @@ mod tests {
         assert_eq!(epci_legal_category("Métropole d'Aix-Marseille-Provence"), "7344");
         assert_eq!(epci_legal_category("Toulouse Métropole"), "7344");
         assert_eq!(epci_legal_category("CC du Pays de Forcalquier"), "7346");
-        assert_eq!(epci_legal_category("Communauté d'agglomération du Grand Avignon"), "7348");
+        assert_eq!(
+            epci_legal_category("Communauté d'agglomération du Grand Avignon"),
+            "7348"
+        );
     }
 }

@@ -6,10 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use entity::{
-    enums::{
-        EssFamily, EssFamilyBasis, EstablishmentStatus, IdScheme, LabelKind, OrganisationStatus,
-        TerritoryLevel,
-    },
+    enums::{EssFamily, EssFamilyBasis, EstablishmentStatus, IdScheme, LabelKind, OrganisationStatus, TerritoryLevel},
     establishment, organisation, organisation_identifier, organisation_label,
 };
 use uuid::Uuid;
@@ -245,6 +242,7 @@ pub(super) fn establishment_row(id: Uuid, organisation_id: Uuid) -> establishmen
         admin_status: EstablishmentStatus::Active,
         opened_on: None,
         closed_on: None,
+        diffusible: true,
         source: SOURCE.to_owned(),
         external_id: None,
         source_updated_at: None,

@@ -21,8 +21,7 @@ pub(super) const SCOPE_REGIONS: [&str; 3] = ["REG:76", "REG:93", "REG:94"];
 
 /// Cities outside the three régions where a few national suppliers sit: Lyon, Paris,
 /// Bordeaux, Nantes, Lille.
-pub(super) const FAR_COMMUNES: [&str; 5] =
-    ["COM:69123", "COM:75056", "COM:33063", "COM:44109", "COM:59350"];
+pub(super) const FAR_COMMUNES: [&str; 5] = ["COM:69123", "COM:75056", "COM:33063", "COM:44109", "COM:59350"];
 
 /// How each département's name reads after "de" (the default is "de " and the name).
 const DEPARTEMENT_AFTER_DE: &[(&str, &str)] = &[
@@ -63,13 +62,21 @@ struct CommuneDraw {
 impl CommuneDraw {
     fn new(communes: Vec<&territory::Model>) -> Self {
         let weights = WeightedIndex::new(
-            communes.iter().map(|c| u64::try_from(c.population.unwrap_or(0)).unwrap_or(0)),
+            communes
+                .iter()
+                .map(|c| u64::try_from(c.population.unwrap_or(0)).unwrap_or(0)),
         );
-        Self { ids: communes.into_iter().map(|c| c.id.clone()).collect(), weights }
+        Self {
+            ids: communes.into_iter().map(|c| c.id.clone()).collect(),
+            weights,
+        }
     }
 
     fn draw(&self, rng: &mut DemoRng) -> Option<&str> {
-        self.weights.sample(rng).and_then(|i| self.ids.get(i)).map(String::as_str)
+        self.weights
+            .sample(rng)
+            .and_then(|i| self.ids.get(i))
+            .map(String::as_str)
     }
 }
 
@@ -82,8 +89,6 @@ pub(super) struct Geography {
     communes: Vec<String>,
     /// EPCI of the three régions, by région then code.
     epcis: Vec<String>,
-    /// Départements of the three régions, by région then code.
-    departements: Vec<String>,
     /// Communes of the three régions drawn by population.
     commune_draw: CommuneDraw,
     /// The same, per département.
@@ -110,8 +115,7 @@ impl Geography {
             .into());
         }
         let epcis = collect(db, &regions, TerritoryLevel::Epci, &mut territories).await?;
-        let departements =
-            collect(db, &regions, TerritoryLevel::Departement, &mut territories).await?;
+        collect(db, &regions, TerritoryLevel::Departement, &mut territories).await?;
         let mut others = regions.clone();
         others.extend(FAR_COMMUNES.iter().map(|id| (*id).to_owned()));
         for territory in store::territories::by_ids(db, &others).await? {
@@ -131,7 +135,9 @@ impl Geography {
         let mut members = store::territories::contained(db, &epcis, TerritoryLevel::Commune).await?;
         let mut seats = BTreeMap::new();
         for epci in &epcis {
-            let Some(member_communes) = members.remove(epci) else { continue };
+            let Some(member_communes) = members.remove(epci) else {
+                continue;
+            };
             let seat = member_communes
                 .iter()
                 .max_by(|a, b| a.population.cmp(&b.population).then_with(|| b.code.cmp(&a.code)));
@@ -149,28 +155,41 @@ impl Geography {
             .map(|t| t.id.clone())
             .collect();
         let postal_codes = store::territories::postal_codes_of(db, &commune_ids).await?;
+        Ok(Self::assemble(territories, communes, epcis, seats, postal_codes))
+    }
 
-        let in_scope: Vec<&territory::Model> =
-            communes.iter().filter_map(|id| territories.get(id)).collect();
+    /// The geography of the given territories: `communes` and `epcis` are those of the demo's
+    /// régions, in order; `seats` maps EPCI to their seat commune.
+    fn assemble(
+        territories: BTreeMap<String, territory::Model>,
+        communes: Vec<String>,
+        epcis: Vec<String>,
+        seats: BTreeMap<String, String>,
+        mut postal_codes: HashMap<String, Vec<String>>,
+    ) -> Self {
+        // Sorted here, byte-wise, rather than by the database's collation.
+        postal_codes.values_mut().for_each(|codes| codes.sort());
+        let in_scope: Vec<&territory::Model> = communes.iter().filter_map(|id| territories.get(id)).collect();
         let mut per_departement: BTreeMap<String, Vec<&territory::Model>> = BTreeMap::new();
         for commune in &in_scope {
             if let Some(departement) = &commune.departement_id {
                 per_departement.entry(departement.clone()).or_default().push(commune);
             }
         }
-        let departement_draws =
-            per_departement.into_iter().map(|(dep, list)| (dep, CommuneDraw::new(list))).collect();
+        let departement_draws = per_departement
+            .into_iter()
+            .map(|(dep, list)| (dep, CommuneDraw::new(list)))
+            .collect();
         let commune_draw = CommuneDraw::new(in_scope);
-        Ok(Self {
+        Self {
             territories,
             communes,
             epcis,
-            departements,
             commune_draw,
             departement_draws,
             seats,
             postal_codes,
-        })
+        }
     }
 
     /// A loaded territory.
@@ -193,11 +212,6 @@ impl Geography {
         &self.epcis
     }
 
-    /// Départements of the three régions, by région then code.
-    pub(super) fn departements(&self) -> &[String] {
-        &self.departements
-    }
-
     /// The most populous member commune of an EPCI, where its seat is taken to be.
     pub(super) fn seat_of(&self, epci_id: &str) -> Option<&str> {
         self.seats.get(epci_id).map(String::as_str)
@@ -215,7 +229,10 @@ impl Geography {
 
     /// One of the postal codes of a commune.
     pub(super) fn postal_code(&self, commune_id: &str, rng: &mut DemoRng) -> Option<String> {
-        self.postal_codes.get(commune_id).and_then(|codes| rng.pick(codes)).cloned()
+        self.postal_codes
+            .get(commune_id)
+            .and_then(|codes| rng.pick(codes))
+            .cloned()
     }
 
     /// Where a commune sits: itself, its EPCI, département and région.
@@ -232,7 +249,10 @@ impl Geography {
     /// The representative point of a territory.
     pub(super) fn point(&self, id: &str) -> Option<GeoPoint> {
         let territory = self.territory(id)?;
-        Some(GeoPoint { latitude: territory.latitude?, longitude: territory.longitude? })
+        Some(GeoPoint {
+            latitude: territory.latitude?,
+            longitude: territory.longitude?,
+        })
     }
 
     /// A département's name after "de": "des Bouches-du-Rhône", "de l'Aude", "du Gard".
@@ -256,7 +276,10 @@ async fn collect<C: ConnectionTrait>(
     let mut contained = store::territories::contained(db, ancestors, level).await?;
     let mut ids = Vec::new();
     for ancestor in ancestors {
-        for territory in contained.remove(ancestor).unwrap_or_default() {
+        let mut within = contained.remove(ancestor).unwrap_or_default();
+        // Sorted here, byte-wise, rather than by the database's collation.
+        within.sort_by(|a, b| a.code.cmp(&b.code));
+        for territory in within {
             ids.push(territory.id.clone());
             territories.insert(territory.id.clone(), territory);
         }
@@ -271,10 +294,203 @@ pub(super) fn jitter(point: GeoPoint, max_km: f64, rng: &mut DemoRng) -> GeoPoin
     let bearing = std::f64::consts::TAU * rng.unit();
     let km_per_degree = 111.32;
     let latitude = point.latitude + distance * bearing.cos() / km_per_degree;
-    let longitude = point.longitude
-        + distance * bearing.sin() / (km_per_degree * point.latitude.to_radians().cos());
+    let longitude = point.longitude + distance * bearing.sin() / (km_per_degree * point.latitude.to_radians().cos());
     let round = |degrees: f64| (degrees * 100_000.0).round() / 100_000.0;
-    GeoPoint { latitude: round(latitude), longitude: round(longitude) }
+    GeoPoint {
+        latitude: round(latitude),
+        longitude: round(longitude),
+    }
+}
+
+/// A small geography for tests: two départements of Provence-Alpes-Côte d'Azur, two EPCI, a
+/// handful of communes with their real SIREN, and Lyon for far suppliers.
+#[cfg(test)]
+pub(super) fn sample() -> Geography {
+    use entity::enums::{GeoSource, Zone};
+
+    let territory = |id: &str,
+                     level: TerritoryLevel,
+                     name: &str,
+                     siren: Option<&str>,
+                     population: i64,
+                     point: (f64, f64),
+                     parents: [Option<&str>; 3]| {
+        let code = id.split_once(':').map_or(id, |(_, code)| code).to_owned();
+        territory::Model {
+            id: id.to_owned(),
+            level,
+            code,
+            name: name.to_owned(),
+            name_search: crate::domain::text::fold_for_search(name),
+            siren: siren.map(str::to_owned),
+            population: Some(population),
+            latitude: Some(point.0),
+            longitude: Some(point.1),
+            geo_source: GeoSource::Mairie,
+            zone: Some(Zone::Metro),
+            parent_id: parents[0].or(parents[1]).map(str::to_owned),
+            epci_id: parents[0].map(str::to_owned),
+            departement_id: parents[1].map(str::to_owned),
+            region_id: parents[2].map(str::to_owned),
+            cog_vintage: 2026,
+        }
+    };
+    use TerritoryLevel::{Commune, Departement, Epci, Region};
+    let amp = Some("EPCI:200054807");
+    let avignon = Some("EPCI:248400251");
+    let (d13, d84, r93) = (Some("DEP:13"), Some("DEP:84"), Some("REG:93"));
+    let rows = [
+        territory(
+            "REG:93",
+            Region,
+            "Provence-Alpes-Côte d'Azur",
+            None,
+            5_218_960,
+            (43.9, 6.0),
+            [None, None, None],
+        ),
+        territory(
+            "REG:84",
+            Region,
+            "Auvergne-Rhône-Alpes",
+            None,
+            8_000_000,
+            (45.5, 4.5),
+            [None, None, None],
+        ),
+        territory(
+            "DEP:13",
+            Departement,
+            "Bouches-du-Rhône",
+            None,
+            2_087_658,
+            (43.5, 5.2),
+            [None, None, r93],
+        ),
+        territory(
+            "DEP:84",
+            Departement,
+            "Vaucluse",
+            None,
+            572_056,
+            (44.0, 5.1),
+            [None, None, r93],
+        ),
+        territory(
+            "DEP:69",
+            Departement,
+            "Rhône",
+            None,
+            1_900_000,
+            (45.8, 4.8),
+            [None, None, Some("REG:84")],
+        ),
+        territory(
+            "EPCI:200054807",
+            Epci,
+            "Métropole d'Aix-Marseille-Provence",
+            Some("200054807"),
+            1_900_000,
+            (43.4, 5.4),
+            [None, d13, r93],
+        ),
+        territory(
+            "EPCI:248400251",
+            Epci,
+            "CA du Grand Avignon (COGA)",
+            Some("248400251"),
+            200_000,
+            (43.9, 4.8),
+            [None, d84, r93],
+        ),
+        territory(
+            "COM:13055",
+            Commune,
+            "Marseille",
+            Some("211300553"),
+            886_040,
+            (43.2976, 5.36943),
+            [amp, d13, r93],
+        ),
+        territory(
+            "COM:13001",
+            Commune,
+            "Aix-en-Provence",
+            Some("211300017"),
+            149_695,
+            (43.52994, 5.44765),
+            [amp, d13, r93],
+        ),
+        territory(
+            "COM:13004",
+            Commune,
+            "Arles",
+            Some("211300041"),
+            50_000,
+            (43.67681, 4.63028),
+            [None, d13, r93],
+        ),
+        territory(
+            "COM:84007",
+            Commune,
+            "Avignon",
+            Some("218400075"),
+            90_000,
+            (43.94923, 4.80601),
+            [avignon, d84, r93],
+        ),
+        territory(
+            "COM:84092",
+            Commune,
+            "Le Pontet",
+            Some("218400927"),
+            17_000,
+            (43.96189, 4.86083),
+            [avignon, d84, r93],
+        ),
+        territory(
+            "COM:84001",
+            Commune,
+            "Althen-des-Paluds",
+            Some("218400018"),
+            2_800,
+            (44.0054, 4.9583),
+            [avignon, d84, r93],
+        ),
+        territory(
+            "COM:69123",
+            Commune,
+            "Lyon",
+            Some("216901231"),
+            519_127,
+            (45.76769, 4.83537),
+            [Some("EPCI:200046977"), Some("DEP:69"), Some("REG:84")],
+        ),
+    ];
+    let territories: BTreeMap<String, territory::Model> = rows.into_iter().map(|t| (t.id.clone(), t)).collect();
+    let communes = [
+        "COM:13001",
+        "COM:13004",
+        "COM:13055",
+        "COM:84001",
+        "COM:84007",
+        "COM:84092",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let epcis = ["EPCI:200054807", "EPCI:248400251"].map(str::to_owned).to_vec();
+    let seats = [("EPCI:200054807", "COM:13055"), ("EPCI:248400251", "COM:84007")]
+        .into_iter()
+        .map(|(epci, seat)| (epci.to_owned(), seat.to_owned()))
+        .collect();
+    let postal_codes = [
+        ("COM:13055", vec!["13002".to_owned(), "13001".to_owned()]),
+        ("COM:84007", vec!["84000".to_owned()]),
+    ]
+    .into_iter()
+    .map(|(id, codes)| (id.to_owned(), codes))
+    .collect();
+    Geography::assemble(territories, communes, epcis, seats, postal_codes)
 }
 
 #[cfg(test)]
@@ -288,7 +504,10 @@ mod tests {
     #[test]
     fn jitter_stays_within_the_radius() {
         let mut rng = DemoRng::for_step("jitter");
-        let marseille = GeoPoint { latitude: 43.2976, longitude: 5.36943 };
+        let marseille = GeoPoint {
+            latitude: 43.2976,
+            longitude: 5.36943,
+        };
         for _ in 0..500 {
             assert!(distance_km(marseille, jitter(marseille, 1.5, &mut rng)) <= 1.6);
         }

@@ -11,7 +11,7 @@ use crate::domain::{Rna, Siren, Siret, ValidationError, luhn_valid};
 const SIREN_FIRST_DIGITS: [u8; 6] = [3, 4, 5, 7, 8, 9];
 
 /// `stem` followed by the one digit that makes the whole number pass the Luhn check.
-fn with_luhn_digit(stem: &str) -> String {
+pub(super) fn with_luhn_digit(stem: &str) -> String {
     (0..=9)
         .map(|digit| format!("{stem}{digit}"))
         .find(|candidate| luhn_valid(candidate))
@@ -20,10 +20,7 @@ fn with_luhn_digit(stem: &str) -> String {
 
 /// A new SIREN: 8 random digits (not starting with 1 or 2) and the Luhn check digit, not
 /// already in `taken` (to which it is added).
-pub(super) fn new_siren(
-    rng: &mut DemoRng,
-    taken: &mut BTreeSet<String>,
-) -> Result<Siren, ValidationError> {
+pub(super) fn new_siren(rng: &mut DemoRng, taken: &mut BTreeSet<String>) -> Result<Siren, ValidationError> {
     loop {
         let first = SIREN_FIRST_DIGITS[rng.below(SIREN_FIRST_DIGITS.len())];
         let stem = format!("{first}{}", rng.digits(7));

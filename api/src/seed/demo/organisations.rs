@@ -7,8 +7,8 @@
 use chrono::{Months, NaiveDate};
 use entity::{
     enums::{
-        CompanyCategory, EssFamily, EstablishmentStatus, GeoPrecision, HeadcountBand, IdScheme,
-        LabelKind, NafNomenclature, OrganisationStatus,
+        CompanyCategory, EssFamily, EstablishmentStatus, GeoPrecision, HeadcountBand, IdScheme, LabelKind,
+        NafNomenclature, OrganisationStatus,
     },
     establishment, organisation, territory,
 };
@@ -21,8 +21,8 @@ use super::{
     numbers,
     random::DemoRng,
     vocabulary::{
-        Activity, BUSINESS_PARKS, FAR_ACTIVITIES, FAR_COMPANY, NAME_QUALIFIERS, NameWords, PROFILES,
-        Profile, STREETS, SURNAMES, fill,
+        Activity, BUSINESS_PARKS, FAR_ACTIVITIES, FAR_COMPANY, NAME_QUALIFIERS, NameWords, PROFILES, Profile, STREETS,
+        SURNAMES, fill,
     },
 };
 use crate::{
@@ -65,17 +65,39 @@ pub(super) fn generate(geo: &Geography, eco: &mut Ecosystem) -> Result<(), Store
     let mut rng = DemoRng::for_step("organisations");
     for (profile, count) in profile_counts(ORGANISATION_COUNT) {
         for _ in 0..count {
-            let Some(activity) = rng.pick_by_weight(profile.activities, |a| a.weight) else { break };
+            let Some(activity) = rng.pick_by_weight(profile.activities, |a| a.weight) else {
+                break;
+            };
             let Some(commune) = geo.draw_commune(&mut rng).and_then(|id| geo.territory(id)) else {
                 break;
             };
-            add_organisation(geo, eco, &mut rng, Placed { profile, activity, commune, far: false })?;
+            add_organisation(
+                geo,
+                eco,
+                &mut rng,
+                Placed {
+                    profile,
+                    activity,
+                    commune,
+                    far: false,
+                },
+            )?;
         }
     }
     for (i, activity) in FAR_ACTIVITIES.iter().cycle().take(FAR_SUPPLIER_COUNT).enumerate() {
         let city = FAR_COMMUNES[i % FAR_COMMUNES.len()];
         let Some(commune) = geo.territory(city) else { continue };
-        add_organisation(geo, eco, &mut rng, Placed { profile: &FAR_COMPANY, activity, commune, far: true })?;
+        add_organisation(
+            geo,
+            eco,
+            &mut rng,
+            Placed {
+                profile: &FAR_COMPANY,
+                activity,
+                commune,
+                far: true,
+            },
+        )?;
     }
     Ok(())
 }
@@ -129,7 +151,13 @@ fn add_organisation(
     let headquarters = add_establishment(geo, eco, rng, organisation_id, placed.commune, &drawn, "0001")?;
     if !placed.far && drawn.siren.is_some() && rng.chance(SECOND_ESTABLISHMENT_SHARE) {
         let other = (0..4)
-            .filter_map(|_| placed.commune.departement_id.as_deref().and_then(|dep| geo.draw_commune_in(dep, rng)))
+            .filter_map(|_| {
+                placed
+                    .commune
+                    .departement_id
+                    .as_deref()
+                    .and_then(|dep| geo.draw_commune_in(dep, rng))
+            })
             .find(|id| *id != placed.commune.id)
             .and_then(|id| geo.territory(id));
         if let Some(other) = other {
@@ -146,8 +174,7 @@ fn add_organisation(
         let id = rng.uuid();
         eco.push_label(id, organisation_id, label);
     }
-    let inclusive = drawn.ceased_on.is_none()
-        && placed.activity.labels.iter().any(|kind| is_inclusive(*kind));
+    let inclusive = drawn.ceased_on.is_none() && placed.activity.labels.iter().any(|kind| is_inclusive(*kind));
     eco.members.push(Member {
         organisation_id,
         name: drawn.name,
@@ -171,26 +198,45 @@ pub(super) fn is_inclusive(kind: LabelKind) -> bool {
 
 /// Draws the identity, size and dates of an organisation.
 fn draw(geo: &Geography, eco: &mut Ecosystem, rng: &mut DemoRng, placed: &Placed<'_>) -> Result<Drawn, StoreError> {
-    let Placed { profile, activity, commune, far } = *placed;
+    let Placed {
+        profile,
+        activity,
+        commune,
+        far,
+    } = *placed;
     let legal_category = activity
         .legal_category
-        .or_else(|| rng.pick_by_weight(profile.legal_categories, |(_, w)| *w).map(|(code, _)| *code))
+        .or_else(|| {
+            rng.pick_by_weight(profile.legal_categories, |(_, w)| *w)
+                .map(|(code, _)| *code)
+        })
         .unwrap_or("9220");
     let name = unique_name(geo, eco, rng, placed, legal_category);
     let band = rng
         .pick_by_weight(activity.size.bands(), |(_, w)| *w)
         .map_or(HeadcountBand::NonEmployer, |(band, _)| *band);
-    let founded_from = if activity.labels.is_empty() { profile.founded_from } else { profile.founded_from.max(1985) };
+    let founded_from = if activity.labels.is_empty() {
+        profile.founded_from
+    } else {
+        profile.founded_from.max(1985)
+    };
     let created_on = founding_date(rng, founded_from);
     let ceased_on = (!far && rng.chance(CEASED_SHARE)).then(|| {
-        let earliest = created_on.checked_add_months(Months::new(12)).unwrap_or(created_on).max(date(2016, 1, 1));
+        let earliest = created_on
+            .checked_add_months(Months::new(12))
+            .unwrap_or(created_on)
+            .max(date(2016, 1, 1));
         rng.date_between(earliest, date(2026, 9, 30))
     });
     let is_association = profile.family == EssFamily::Association;
     let unregistered = is_association
         && matches!(band, HeadcountBand::NonEmployer | HeadcountBand::Zero)
         && rng.chance(UNREGISTERED_SMALL_ASSOCIATION_SHARE);
-    let siren = if unregistered { None } else { Some(numbers::new_siren(rng, &mut eco.sirens)?) };
+    let siren = if unregistered {
+        None
+    } else {
+        Some(numbers::new_siren(rng, &mut eco.sirens)?)
+    };
     let departement_code = commune
         .departement_id
         .as_deref()
@@ -235,14 +281,31 @@ fn unique_name(
     placed: &Placed<'_>,
     legal_category: &str,
 ) -> String {
-    let de_departement = placed.commune.departement_id.as_deref().map(|dep| geo.departement_with_de(dep)).unwrap_or_default();
-    let suffix = if placed.profile.legal_form_in_name { legal_form(legal_category) } else { "" };
-    let mut candidate = |rng: &mut DemoRng, qualifier: &str| {
+    let de_departement = placed
+        .commune
+        .departement_id
+        .as_deref()
+        .map(|dep| geo.departement_with_de(dep))
+        .unwrap_or_default();
+    let suffix = if placed.profile.legal_form_in_name {
+        legal_form(legal_category)
+    } else {
+        ""
+    };
+    let candidate = |rng: &mut DemoRng, qualifier: &str| {
         let template = rng.pick(placed.activity.names).copied().unwrap_or("{commune}");
         let surname = rng.pick(SURNAMES).copied().unwrap_or("Martin");
-        let words = NameWords { commune: &placed.commune.name, de_departement: &de_departement, surname };
+        let words = NameWords {
+            commune: &placed.commune.name,
+            de_departement: &de_departement,
+            surname,
+        };
         let core = fill(template, &words);
-        [core.as_str(), qualifier, suffix].into_iter().filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ")
+        [core.as_str(), qualifier, suffix]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
     };
     for _ in 0..6 {
         let name = candidate(rng, "");
@@ -296,7 +359,11 @@ fn organisation_model(id: Uuid, placed: &Placed<'_>, drawn: &Drawn) -> organisat
         headcount_year: (band != HeadcountBand::NonEmployer).then_some(HEADCOUNT_YEAR),
         employer: Some(!matches!(band, HeadcountBand::NonEmployer | HeadcountBand::Zero)),
         company_category: Some(company_category(band)),
-        admin_status: if drawn.ceased_on.is_some() { OrganisationStatus::Ceased } else { OrganisationStatus::Active },
+        admin_status: if drawn.ceased_on.is_some() {
+            OrganisationStatus::Ceased
+        } else {
+            OrganisationStatus::Active
+        },
         created_on: Some(drawn.created_on),
         ceased_on: drawn.ceased_on,
         ..organisation_row(id, drawn.name.clone())
@@ -326,17 +393,29 @@ fn add_establishment(
     nic_stem: &str,
 ) -> Result<Site, StoreError> {
     let id = rng.uuid();
-    let siret = drawn.siren.as_ref().map(|siren| numbers::siret(siren.as_str(), nic_stem)).transpose()?;
+    let siret = drawn
+        .siren
+        .as_ref()
+        .map(|siren| numbers::siret(siren.as_str(), nic_stem))
+        .transpose()?;
     let headquarters = nic_stem == "0001";
-    let point = geo.point(&commune.id).map(|point| jitter(point, ADDRESS_SCATTER_KM, rng));
+    let point = geo
+        .point(&commune.id)
+        .map(|point| jitter(point, ADDRESS_SCATTER_KM, rng));
     let street = rng.pick(STREETS).copied().unwrap_or("rue de la République");
     let in_business_park = drawn.legal_category.starts_with('5') && rng.chance(0.25);
-    let opened_on = if headquarters { drawn.created_on } else { rng.date_between(drawn.created_on, LAST_CREATION) };
+    let opened_on = if headquarters {
+        drawn.created_on
+    } else {
+        rng.date_between(drawn.created_on, LAST_CREATION)
+    };
     eco.push_establishment(establishment::Model {
         siret: siret.as_ref().map(|s| s.as_str().to_owned()),
         is_headquarters: headquarters,
         address_line1: Some(format!("{} {street}", rng.between(1, 140))),
-        address_line2: in_business_park.then(|| rng.pick(BUSINESS_PARKS).map(|park| (*park).to_owned())).flatten(),
+        address_line2: in_business_park
+            .then(|| rng.pick(BUSINESS_PARKS).map(|park| (*park).to_owned()))
+            .flatten(),
         postal_code: geo.postal_code(&commune.id, rng),
         commune_id: Some(commune.id.clone()),
         latitude: point.map(|p| p.latitude),
@@ -344,7 +423,11 @@ fn add_establishment(
         geo_precision: point.map(|_| GeoPrecision::Address),
         naf_code: Some(drawn.naf.as_str().to_owned()),
         headcount_band: Some(drawn.band),
-        admin_status: if drawn.ceased_on.is_some() { EstablishmentStatus::Closed } else { EstablishmentStatus::Active },
+        admin_status: if drawn.ceased_on.is_some() {
+            EstablishmentStatus::Closed
+        } else {
+            EstablishmentStatus::Active
+        },
         opened_on: Some(opened_on),
         closed_on: drawn.ceased_on,
         ..establishment_row(id, organisation_id)
@@ -366,7 +449,9 @@ fn labels(geo: &Geography, rng: &mut DemoRng, placed: &Placed<'_>, drawn: &Drawn
     let departement = placed.commune.departement_id.as_deref().unwrap_or_default();
     let dep_code = geo.territory(departement).map_or("", |d| d.code.as_str()).to_owned();
     let ddets = format!("DDETS {}", geo.departement_with_de(departement));
-    let region = geo.name(placed.commune.region_id.as_deref().unwrap_or_default()).to_owned();
+    let region = geo
+        .name(placed.commune.region_id.as_deref().unwrap_or_default())
+        .to_owned();
     let mut labels: Vec<Label> = placed
         .profile
         .labels
@@ -384,11 +469,23 @@ fn labels(geo: &Geography, rng: &mut DemoRng, placed: &Placed<'_>, drawn: &Drawn
         return labels;
     }
     for &kind in placed.activity.labels {
-        labels.push(statutory_label(rng, kind, created, &dep_code, &ddets, &region, headquarters));
+        labels.push(statutory_label(
+            rng,
+            kind,
+            created,
+            &dep_code,
+            &ddets,
+            &region,
+            headquarters,
+        ));
     }
     if rng.chance(f64::from(placed.profile.esus_percent) / 100.0) {
         let always_valid = placed.profile.esus_percent == 100;
-        let earliest = if always_valid { date(2021, 11, 2) } else { date(2015, 1, 1) };
+        let earliest = if always_valid {
+            date(2021, 11, 2)
+        } else {
+            date(2015, 1, 1)
+        };
         let valid_from = rng.date_between(created.max(earliest), date(2026, 10, 15));
         labels.push(Label {
             kind: LabelKind::Esus,
@@ -402,7 +499,10 @@ fn labels(geo: &Geography, rng: &mut DemoRng, placed: &Placed<'_>, drawn: &Drawn
     let rup = drawn.legal_category == "9230"
         || (placed.profile.family == EssFamily::Foundation && rng.chance(RUP_FOUNDATION_SHARE));
     if rup {
-        let earliest = created.checked_add_months(Months::new(24)).unwrap_or(created).min(LAST_CREATION);
+        let earliest = created
+            .checked_add_months(Months::new(24))
+            .unwrap_or(created)
+            .min(LAST_CREATION);
         let valid_from = rng.date_between(earliest, LAST_CREATION);
         labels.push(Label {
             kind: LabelKind::Rup,
@@ -483,18 +583,34 @@ fn label_code(kind: LabelKind) -> &'static str {
 
 /// The last day of a validity of `years` years starting on `from`.
 fn years_later(from: NaiveDate, years: u32) -> Option<NaiveDate> {
-    from.checked_add_months(Months::new(12 * years)).and_then(|end| end.pred_opt())
+    from.checked_add_months(Months::new(12 * years))
+        .and_then(|end| end.pred_opt())
 }
 
 /// A date written the French way: "12 mars 1998".
 fn french_date(date: NaiveDate) -> String {
     use chrono::Datelike;
     const MONTHS: [&str; 12] = [
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-        "octobre", "novembre", "décembre",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ];
     let month = MONTHS.get(date.month0() as usize).copied().unwrap_or("janvier");
-    format!("{} {month} {}", date.day(), date.year())
+    let day = if date.day() == 1 {
+        "1er".to_owned()
+    } else {
+        date.day().to_string()
+    };
+    format!("{day} {month} {}", date.year())
 }
 
 #[cfg(test)]
@@ -511,7 +627,10 @@ mod tests {
 
     #[test]
     fn validities_end_the_day_before_the_anniversary() {
-        assert_eq!(years_later(TODAY, 5).map(|d| d.to_string()).as_deref(), Some("2031-10-31"));
-        assert_eq!(french_date(TODAY), "1 novembre 2026");
+        assert_eq!(
+            years_later(TODAY, 5).map(|d| d.to_string()).as_deref(),
+            Some("2031-10-31")
+        );
+        assert_eq!(french_date(TODAY), "1er novembre 2026");
     }
 }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Months, NaiveDate};
 use entity::{
-    enums::{PartnershipStatus, PartnershipType, PartyRole, TerritoryLevel},
+    enums::{EssFamily, PartnershipStatus, PartnershipType, PartyRole, TerritoryLevel},
     partnership, partnership_party,
 };
 
@@ -34,6 +34,9 @@ pub(super) const PARTNERSHIP_MIX: [(PartnershipType, usize); 9] = [
     (PartnershipType::NetworkMembership, 34),
     (PartnershipType::PartnershipAgreement, 30),
 ];
+
+/// How many draws a partnership gets to find its parties before it is given up.
+const DRAFT_ATTEMPTS: usize = 40;
 
 /// Themes of PTCE.
 const PTCE_THEMES: &[&str] = &[
@@ -98,7 +101,7 @@ pub(super) fn generate(geo: &Geography, members: &[Member]) -> Partnerships {
     };
     for (kind, count) in PARTNERSHIP_MIX {
         for index in 0..count {
-            let draft = (0..8).find_map(|_| builder.draft(kind, index));
+            let draft = (0..DRAFT_ATTEMPTS).find_map(|_| builder.draft(kind, index));
             if let Some(draft) = draft {
                 builder.push(draft);
             }
@@ -145,7 +148,11 @@ impl<'a> Directory<'a> {
         for (index, member) in members.iter().enumerate() {
             let dep = member.departement_id().unwrap_or_default().to_owned();
             match &member.role {
-                Role::Buyer { territory_id, population, .. } => {
+                Role::Buyer {
+                    territory_id,
+                    population,
+                    ..
+                } => {
                     directory.buyers.push(index);
                     buyer_weights.push(u64::try_from(*population).unwrap_or(0));
                     directory.buyers_by_departement.entry(dep).or_default().push(index);
@@ -188,7 +195,11 @@ impl<'a> Directory<'a> {
     fn buyer_epci(&self, index: usize) -> Option<String> {
         let member = self.member(index);
         match &member.role {
-            Role::Buyer { territory_id, level: TerritoryLevel::Epci, .. } => Some(territory_id.clone()),
+            Role::Buyer {
+                territory_id,
+                level: TerritoryLevel::Epci,
+                ..
+            } => Some(territory_id.clone()),
             _ => member.headquarters.placement.epci_id.clone(),
         }
     }
@@ -295,11 +306,10 @@ impl Builder<'_> {
             if chosen.len() == count {
                 break;
             }
-            let Some(&candidate) = self.rng.pick(candidates) else { break };
-            if !chosen.contains(&candidate)
-                && !taken.contains(&candidate)
-                && accept(self.directory.member(candidate))
-            {
+            let Some(&candidate) = self.rng.pick(candidates) else {
+                break;
+            };
+            if !chosen.contains(&candidate) && !taken.contains(&candidate) && accept(self.directory.member(candidate)) {
                 chosen.push(candidate);
             }
         }
@@ -314,7 +324,9 @@ impl Builder<'_> {
 
     /// An end date `months` months after `start` (the day before).
     fn after(start: NaiveDate, months: i64) -> Option<NaiveDate> {
-        start.checked_add_months(Months::new(u32::try_from(months).unwrap_or(12))).and_then(|d| d.pred_opt())
+        start
+            .checked_add_months(Months::new(u32::try_from(months).unwrap_or(12)))
+            .and_then(|d| d.pred_opt())
     }
 
     fn ptce(&mut self) -> Option<Draft> {
@@ -334,10 +346,21 @@ impl Builder<'_> {
             Some(epci) if self.rng.chance(0.6) => (*epci).clone(),
             _ => dep.clone(),
         };
-        let mut publics: Vec<usize> = self.directory.buyer_of_territory.get(&territory_id).copied().into_iter().collect();
+        let mut publics: Vec<usize> = self
+            .directory
+            .buyer_of_territory
+            .get(&territory_id)
+            .copied()
+            .into_iter()
+            .collect();
         let wanted_publics = self.rng.between(1, 2) as usize;
         let dep_buyers = self.directory.buyers_in(&dep).to_vec();
-        let more = self.draw(&dep_buyers, wanted_publics.saturating_sub(publics.len()), &publics, |_| true);
+        let more = self.draw(
+            &dep_buyers,
+            wanted_publics.saturating_sub(publics.len()),
+            &publics,
+            |_| true,
+        );
         publics.extend(more);
         let candidates = self.directory.in_departement(&dep).to_vec();
         let lead = self.draw(&candidates, 1, &[], |m| m.is_sse() && m.exists_on(start));
@@ -375,12 +398,23 @@ impl Builder<'_> {
     }
 
     fn multi_year_funding(&mut self) -> Option<Draft> {
-        let funder = *self.directory.buyers.get(self.directory.buyer_draw.sample(&mut self.rng)?)?;
+        let funder = *self
+            .directory
+            .buyers
+            .get(self.directory.buyer_draw.sample(&mut self.rng)?)?;
         let start = self.start();
         let epci = self.directory.buyer_epci(funder);
-        let dep = self.directory.member(funder).departement_id().unwrap_or_default().to_owned();
-        let near = epci.as_deref().map(|e| self.directory.in_epci(e).to_vec()).unwrap_or_default();
-        let is_association = |m: &Member| m.family == entity::enums::EssFamily::Association && m.exists_on(start);
+        let dep = self
+            .directory
+            .member(funder)
+            .departement_id()
+            .unwrap_or_default()
+            .to_owned();
+        let near = epci
+            .as_deref()
+            .map(|e| self.directory.in_epci(e).to_vec())
+            .unwrap_or_default();
+        let is_association = |m: &Member| m.family == EssFamily::Association && m.exists_on(start);
         let mut lead = self.draw(&near, 1, &[], is_association);
         if lead.is_empty() {
             let candidates = self.directory.in_departement(&dep).to_vec();
@@ -402,7 +436,10 @@ impl Builder<'_> {
                 start.year() + years as i32 - 1,
                 self.directory.member(lead).name
             ),
-            description: format!("Financement pluriannuel accordé par {}. Données de démonstration.", funder_member.name),
+            description: format!(
+                "Financement pluriannuel accordé par {}. Données de démonstration.",
+                funder_member.name
+            ),
             start,
             end,
             territory_id,
@@ -425,10 +462,17 @@ impl Builder<'_> {
         group.sort_by_key(|index| std::cmp::Reverse(population(index)));
         let start = self.start();
         let object = self.rng.pick(GROUPED_PURCHASES).copied().unwrap_or("de fournitures");
-        let end = if self.rng.chance(0.7) { Self::after(start, 48) } else { None };
+        let end = if self.rng.chance(0.7) {
+            Self::after(start, 48)
+        } else {
+            None
+        };
         Some(Draft {
             kind: PartnershipType::PurchasingGroup,
-            name: format!("Groupement de commandes {object} {}", self.geo.departement_with_de(&dep)),
+            name: format!(
+                "Groupement de commandes {object} {}",
+                self.geo.departement_with_de(&dep)
+            ),
             description: format!(
                 "Groupement de {} acheteurs publics coordonné par {}. Données de démonstration.",
                 group.len(),
@@ -456,7 +500,9 @@ impl Builder<'_> {
         let candidates = self.directory.in_departement(lead.departement_id()?).to_vec();
         let count = self.rng.between(1, 2) as usize;
         let sector = lead.sector;
-        let partners = self.draw(&candidates, count, &[anchor], |m| m.is_sse() && m.sector == sector && m.exists_on(start));
+        let partners = self.draw(&candidates, count, &[anchor], |m| {
+            m.is_sse() && m.sector == sector && m.exists_on(start)
+        });
         let &first = partners.first()?;
         let months = self.rng.between(12, 48);
         Some(Draft {
@@ -475,21 +521,37 @@ impl Builder<'_> {
         let start = self.start();
         let anchor = *self.rng.pick(&self.directory.local)?;
         let contractor = self.directory.member(anchor);
-        if contractor.sector.is_none() || !contractor.exists_on(start) || contractor.inclusive {
+        let is_company = matches!(
+            contractor.family,
+            EssFamily::NonSse | EssFamily::SseCommercialCompany | EssFamily::Cooperative
+        );
+        if !is_company || contractor.sector.is_none() || !contractor.exists_on(start) || contractor.inclusive {
             return None;
         }
         let candidates = self.directory.in_departement(contractor.departement_id()?).to_vec();
         let sector = contractor.sector;
-        let mut sub = self.draw(&candidates, 1, &[anchor], |m| m.inclusive && m.sector == sector && m.exists_on(start));
+        let mut sub = self.draw(&candidates, 1, &[anchor], |m| {
+            m.inclusive && m.sector == sector && m.exists_on(start)
+        });
         if sub.is_empty() {
-            sub = self.draw(&candidates, 1, &[anchor], |m| m.is_sse() && m.sector == sector && m.exists_on(start));
+            sub = self.draw(&candidates, 1, &[anchor], |m| {
+                m.is_sse() && m.sector == sector && m.exists_on(start)
+            });
+        }
+        if sub.is_empty() {
+            sub = self.draw(&candidates, 1, &[anchor], |m| m.inclusive && m.exists_on(start));
         }
         let &sub = sub.first()?;
         let months = self.rng.between(6, 36);
         Some(Draft {
             kind: PartnershipType::Subcontracting,
-            name: format!("Sous-traitance {} pour {}", self.directory.member(sub).name, contractor.name),
-            description: "Sous-traitance d'une partie d'un marché à une structure de l'ESS. Données de démonstration.".to_owned(),
+            name: format!(
+                "Sous-traitance {} pour {}",
+                self.directory.member(sub).name,
+                contractor.name
+            ),
+            description: "Sous-traitance d'une partie d'un marché à une structure de l'ESS. Données de démonstration."
+                .to_owned(),
             start,
             end: Self::after(start, months),
             territory_id: contractor.departement_id().map(str::to_owned),
@@ -514,7 +576,15 @@ impl Builder<'_> {
             .copied()
             .or_else(|| {
                 let buyers = self.directory.buyers_in(&dep).to_vec();
-                let is_commune = |m: &Member| matches!(m.role, Role::Buyer { level: TerritoryLevel::Commune, .. });
+                let is_commune = |m: &Member| {
+                    matches!(
+                        m.role,
+                        Role::Buyer {
+                            level: TerritoryLevel::Commune,
+                            ..
+                        }
+                    )
+                };
                 self.draw(&buyers, 1, &[], is_commune).first().copied()
             });
         Some(Draft {
@@ -542,25 +612,45 @@ impl Builder<'_> {
         if !lead.is_sse() || !lead.exists_on(start) {
             return None;
         }
-        let Placement { epci_id, departement_id, .. } = &lead.headquarters.placement;
-        let mut candidates = epci_id.as_deref().map(|e| self.directory.in_epci(e).to_vec()).unwrap_or_default();
+        let Placement {
+            epci_id,
+            departement_id,
+            ..
+        } = &lead.headquarters.placement;
+        let mut candidates = epci_id
+            .as_deref()
+            .map(|e| self.directory.in_epci(e).to_vec())
+            .unwrap_or_default();
         if candidates.len() < 5 {
             candidates = self.directory.in_departement(departement_id.as_deref()?).to_vec();
         }
         let count = self.rng.between(1, 4) as usize;
         let partners = self.draw(&candidates, count, &[anchor], |m| m.is_sse() && m.exists_on(start));
         let object = self.rng.pick(POOLED_RESOURCES).copied().unwrap_or("de locaux partagés");
-        let end = if self.rng.chance(0.4) { Self::after(start, 12 * self.rng.between(2, 5)) } else { None };
+        let end = if self.rng.chance(0.4) {
+            Self::after(start, 12 * self.rng.between(2, 5))
+        } else {
+            None
+        };
         let amount_cents = self.rng.chance(0.5).then(|| self.amount(5_000.0, 80_000.0));
         Some(Draft {
             kind: PartnershipType::ResourcePooling,
-            name: format!("Mutualisation {object} – {}", self.geo.name(&lead.headquarters.commune_id)),
-            description: format!("Mise en commun {object} entre {} structures. Données de démonstration.", partners.len() + 1),
+            name: format!(
+                "Mutualisation {object} – {}",
+                self.geo.name(&lead.headquarters.commune_id)
+            ),
+            description: format!(
+                "Mise en commun {object} entre {} structures. Données de démonstration.",
+                partners.len() + 1
+            ),
             start,
             end,
             territory_id: Some(lead.headquarters.commune_id.clone()),
             amount_cents,
-            parties: [(anchor, PartyRole::Lead)].into_iter().chain(partners.into_iter().map(|m| (m, PartyRole::Member))).collect(),
+            parties: [(anchor, PartyRole::Lead)]
+                .into_iter()
+                .chain(partners.into_iter().map(|m| (m, PartyRole::Member)))
+                .collect(),
         })
     }
 
@@ -583,12 +673,19 @@ impl Builder<'_> {
         Some(Draft {
             kind: PartnershipType::NetworkMembership,
             name: format!("Réseau {theme} {}", self.geo.departement_with_de(&dep)),
-            description: format!("Réseau animé par {} : {} adhérents. Données de démonstration.", head.name, members.len()),
+            description: format!(
+                "Réseau animé par {} : {} adhérents. Données de démonstration.",
+                head.name,
+                members.len()
+            ),
             start,
             end: None,
             territory_id: Some(dep),
             amount_cents: None,
-            parties: [(anchor, PartyRole::Lead)].into_iter().chain(members.into_iter().map(|m| (m, PartyRole::Member))).collect(),
+            parties: [(anchor, PartyRole::Lead)]
+                .into_iter()
+                .chain(members.into_iter().map(|m| (m, PartyRole::Member)))
+                .collect(),
         })
     }
 
@@ -605,14 +702,26 @@ impl Builder<'_> {
             (*self.draw(&buyers, 1, &[], |_| true).first()?, PartyRole::PublicPartner)
         } else {
             let candidates = self.directory.in_departement(&dep).to_vec();
-            (*self.draw(&candidates, 1, &[anchor], |m| !m.is_sse() && m.exists_on(start)).first()?, PartyRole::Associate)
+            (
+                *self
+                    .draw(&candidates, 1, &[anchor], |m| !m.is_sse() && m.exists_on(start))
+                    .first()?,
+                PartyRole::Associate,
+            )
         };
-        let end = if self.rng.chance(0.6) { Self::after(start, 12 * self.rng.between(1, 3)) } else { None };
+        let end = if self.rng.chance(0.6) {
+            Self::after(start, 12 * self.rng.between(1, 3))
+        } else {
+            None
+        };
         let partner_name = &self.directory.member(partner).name;
         Some(Draft {
             kind: PartnershipType::PartnershipAgreement,
             name: format!("Convention de partenariat {} – {partner_name}", lead.name),
-            description: format!("Partenariat entre {} et {partner_name}. Données de démonstration.", lead.name),
+            description: format!(
+                "Partenariat entre {} et {partner_name}. Données de démonstration.",
+                lead.name
+            ),
             start,
             end,
             territory_id: Some(dep),
@@ -644,8 +753,14 @@ mod tests {
     #[test]
     fn status_follows_the_dates() {
         assert_eq!(status(date(2027, 1, 1), None), PartnershipStatus::Planned);
-        assert_eq!(status(date(2020, 1, 1), Some(date(2022, 12, 31))), PartnershipStatus::Ended);
-        assert_eq!(status(date(2020, 1, 1), Some(date(2027, 12, 31))), PartnershipStatus::Active);
+        assert_eq!(
+            status(date(2020, 1, 1), Some(date(2022, 12, 31))),
+            PartnershipStatus::Ended
+        );
+        assert_eq!(
+            status(date(2020, 1, 1), Some(date(2027, 12, 31))),
+            PartnershipStatus::Active
+        );
         assert_eq!(status(date(2020, 1, 1), None), PartnershipStatus::Active);
     }
 

@@ -60,16 +60,16 @@ impl DemoRng {
 
     /// A uniform element of `items`, `None` when empty.
     pub(super) fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() { None } else { items.get(self.below(items.len())) }
+        if items.is_empty() {
+            None
+        } else {
+            items.get(self.below(items.len()))
+        }
     }
 
     /// An element of `items` drawn with probability proportional to `weight`; `None` when
     /// every weight is zero.
-    pub(super) fn pick_by_weight<'a, T>(
-        &mut self,
-        items: &'a [T],
-        weight: impl Fn(&T) -> u32,
-    ) -> Option<&'a T> {
+    pub(super) fn pick_by_weight<'a, T>(&mut self, items: &'a [T], weight: impl Fn(&T) -> u32) -> Option<&'a T> {
         let total: u64 = items.iter().map(|item| u64::from(weight(item))).sum();
         if total == 0 {
             return None;

@@ -158,13 +158,16 @@ pub(super) struct Activity {
 
 /// An activity of `weight` with code `naf`, supplying `sector`, named from `names`; small,
 /// unlabelled, with the profile's legal categories.
-const fn activity(
-    naf: &'static str,
-    weight: u32,
-    sector: Option<Sector>,
-    names: &'static [&'static str],
-) -> Activity {
-    Activity { naf, weight, sector, labels: &[], legal_category: None, size: Size::Small, names }
+const fn activity(naf: &'static str, weight: u32, sector: Option<Sector>, names: &'static [&'static str]) -> Activity {
+    Activity {
+        naf,
+        weight,
+        sector,
+        labels: &[],
+        legal_category: None,
+        size: Size::Small,
+        names,
+    }
 }
 
 impl Activity {
@@ -180,15 +183,16 @@ impl Activity {
 
     /// The same activity with a forced legal category.
     const fn category(self, code: &'static str) -> Self {
-        Self { legal_category: Some(code), ..self }
+        Self {
+            legal_category: Some(code),
+            ..self
+        }
     }
 }
 
 /// A kind of organisation and its share of the generated ones.
 #[derive(Debug)]
 pub(super) struct Profile {
-    /// What the profile is, for messages.
-    pub name: &'static str,
     /// Share of the generated organisations, per thousand.
     pub per_mille: u32,
     /// SSE family.
@@ -214,199 +218,327 @@ use Sector::*;
 use Size::{Large, Medium, Micro, National};
 
 const ASSOCIATION_ACTIVITIES: &[Activity] = &[
-    activity("88.99B", 110, Some(SocialCare), &[
-        "Association d'Entraide {de_commune}",
-        "Accueil et Solidarité {commune}",
-        "Épicerie Solidaire {de_commune}",
-        "Maison des Solidarités {de_commune}",
-        "Le Relais Solidaire {de_commune}",
-        "Partage et Dignité {commune}",
-    ])
+    activity(
+        "88.99B",
+        110,
+        Some(SocialCare),
+        &[
+            "Association d'Entraide {de_commune}",
+            "Accueil et Solidarité {commune}",
+            "Épicerie Solidaire {de_commune}",
+            "Maison des Solidarités {de_commune}",
+            "Le Relais Solidaire {de_commune}",
+            "Partage et Dignité {commune}",
+        ],
+    )
     .sized(Micro),
-    activity("88.10A", 45, Some(SocialCare), &[
-        "Aide à Domicile {de_commune}",
-        "Présence à Domicile {commune}",
-        "Service d'Aide et d'Accompagnement à Domicile {de_commune}",
-    ])
+    activity(
+        "88.10A",
+        45,
+        Some(SocialCare),
+        &[
+            "Aide à Domicile {de_commune}",
+            "Présence à Domicile {commune}",
+            "Service d'Aide et d'Accompagnement à Domicile {de_commune}",
+        ],
+    )
     .sized(Medium),
-    activity("88.91A", 40, Some(SocialCare), &[
-        "Crèche Parentale Les Petits Pas {de_commune}",
-        "Les Galopins {de_commune}",
-        "Multi-Accueil Les Lucioles {de_commune}",
-    ])
+    activity(
+        "88.91A",
+        40,
+        Some(SocialCare),
+        &[
+            "Crèche Parentale Les Petits Pas {de_commune}",
+            "Les Galopins {de_commune}",
+            "Multi-Accueil Les Lucioles {de_commune}",
+        ],
+    )
     .sized(Medium),
-    activity("94.99Z", 170, None, &[
-        "Comité des Fêtes {de_commune}",
-        "Les Amis du Patrimoine {de_commune}",
-        "Amicale Laïque {de_commune}",
-        "Association des Habitants {de_commune}",
-        "Collectif Citoyen {de_commune}",
-        "Les Amis de la Bibliothèque {de_commune}",
-    ])
+    activity(
+        "94.99Z",
+        170,
+        None,
+        &[
+            "Comité des Fêtes {de_commune}",
+            "Les Amis du Patrimoine {de_commune}",
+            "Amicale Laïque {de_commune}",
+            "Association des Habitants {de_commune}",
+            "Collectif Citoyen {de_commune}",
+            "Les Amis de la Bibliothèque {de_commune}",
+        ],
+    )
     .sized(Micro),
-    activity("88.99B", 40, Some(Training), &[
-        "Centre Social et Culturel {de_commune}",
-        "Maison des Jeunes et de la Culture {de_commune}",
-        "Foyer Rural {de_commune}",
-    ])
+    activity(
+        "88.99B",
+        40,
+        Some(Training),
+        &[
+            "Centre Social et Culturel {de_commune}",
+            "Maison des Jeunes et de la Culture {de_commune}",
+            "Foyer Rural {de_commune}",
+        ],
+    )
     .sized(Medium),
-    activity("85.59A", 45, Some(Training), &[
-        "Savoirs et Formation {commune}",
-        "Atelier d'Alphabétisation {de_commune}",
-        "Centre de Formation Solidaire {de_commune}",
-        "Passerelles Emploi {commune}",
-    ]),
-    activity("90.01Z", 70, Some(Culture), &[
-        "Compagnie Théâtrale {de_commune}",
-        "Les Tréteaux {de_commune}",
-        "Ensemble Vocal {de_commune}",
-        "Festival des Arts {de_commune}",
-        "Compagnie des Lucioles {de_commune}",
-    ])
+    activity(
+        "85.59A",
+        45,
+        Some(Training),
+        &[
+            "Savoirs et Formation {commune}",
+            "Atelier d'Alphabétisation {de_commune}",
+            "Centre de Formation Solidaire {de_commune}",
+            "Passerelles Emploi {commune}",
+        ],
+    ),
+    activity(
+        "90.01Z",
+        70,
+        Some(Culture),
+        &[
+            "Compagnie Théâtrale {de_commune}",
+            "Les Tréteaux {de_commune}",
+            "Ensemble Vocal {de_commune}",
+            "Festival des Arts {de_commune}",
+            "Compagnie des Lucioles {de_commune}",
+        ],
+    )
     .sized(Micro),
-    activity("93.12Z", 150, None, &[
-        "Football Club {de_commune}",
-        "Union Sportive {de_commune}",
-        "Rugby Club {de_commune}",
-        "Tennis Club {de_commune}",
-        "Club de Randonnée {de_commune}",
-        "Judo Club {de_commune}",
-    ])
+    activity(
+        "93.12Z",
+        150,
+        None,
+        &[
+            "Football Club {de_commune}",
+            "Union Sportive {de_commune}",
+            "Rugby Club {de_commune}",
+            "Tennis Club {de_commune}",
+            "Club de Randonnée {de_commune}",
+            "Judo Club {de_commune}",
+        ],
+    )
     .sized(Micro),
-    activity("01.13Z", 30, Some(Food), &[
-        "Les Jardins {de_commune}",
-        "Jardin Partagé {de_commune}",
-        "Les Potagers Solidaires {de_commune}",
-    ])
+    activity(
+        "01.13Z",
+        30,
+        Some(Food),
+        &[
+            "Les Jardins {de_commune}",
+            "Jardin Partagé {de_commune}",
+            "Les Potagers Solidaires {de_commune}",
+        ],
+    )
     .sized(Micro),
-    activity("95.29Z", 15, None, &[
-        "Atelier Vélo Solidaire {de_commune}",
-        "La Rustine {de_commune}",
-    ])
+    activity(
+        "95.29Z",
+        15,
+        None,
+        &["Atelier Vélo Solidaire {de_commune}", "La Rustine {de_commune}"],
+    )
     .sized(Micro),
-    activity("81.30Z", 35, Some(GreenSpaces), &[
-        "Chantier d'Insertion Nature et Patrimoine {de_commune}",
-        "Les Jardins d'Insertion {de_commune}",
-        "Atelier Chantier d'Insertion {de_commune}",
-    ])
+    activity(
+        "81.30Z",
+        45,
+        Some(GreenSpaces),
+        &[
+            "Chantier d'Insertion Nature et Patrimoine {de_commune}",
+            "Les Jardins d'Insertion {de_commune}",
+            "Atelier Chantier d'Insertion {de_commune}",
+        ],
+    )
     .sized(Medium)
     .labelled(&[SiaeAci])
     .category("9221"),
-    activity("38.32Z", 20, Some(Waste), &[
-        "Recyclerie {de_commune}",
-        "Ressourcerie du Pays {de_commune}",
-    ])
+    activity(
+        "38.32Z",
+        25,
+        Some(Waste),
+        &["Recyclerie {de_commune}", "Ressourcerie du Pays {de_commune}"],
+    )
     .sized(Medium)
     .labelled(&[SiaeAci]),
-    activity("81.21Z", 12, Some(Cleaning), &[
-        "Régie de Quartier {de_commune}",
-        "Régie Territoriale {de_commune}",
-    ])
+    activity(
+        "81.21Z",
+        15,
+        Some(Cleaning),
+        &["Régie de Quartier {de_commune}", "Régie Territoriale {de_commune}"],
+    )
     .sized(Medium)
     .labelled(&[SiaeAci]),
-    activity("78.30Z", 25, Some(Staffing), &[
-        "Association Intermédiaire Emploi Solidaire {de_commune}",
-        "Services Plus {commune}",
-        "Tremplin Emploi {commune}",
-    ])
+    activity(
+        "78.30Z",
+        25,
+        Some(Staffing),
+        &[
+            "Association Intermédiaire Emploi Solidaire {de_commune}",
+            "Services Plus {commune}",
+            "Tremplin Emploi {commune}",
+        ],
+    )
     .sized(Medium)
     .labelled(&[SiaeAi])
     .category("9222"),
-    activity("78.30Z", 10, Some(Staffing), &[
-        "GEIQ BTP {de_departement}",
-        "GEIQ Propreté {de_departement}",
-        "GEIQ Agricole {de_departement}",
-    ])
+    activity(
+        "78.30Z",
+        10,
+        Some(Staffing),
+        &[
+            "GEIQ BTP {de_departement}",
+            "GEIQ Propreté {de_departement}",
+            "GEIQ Agricole {de_departement}",
+        ],
+    )
     .sized(Medium)
     .labelled(&[Geiq]),
-    activity("88.10C", 20, Some(GreenSpaces), &[
-        "ESAT Les Oliviers {de_commune}",
-        "ESAT {de_commune}",
-        "ESAT Le Mas {de_commune}",
-    ])
+    activity(
+        "88.10C",
+        20,
+        Some(GreenSpaces),
+        &[
+            "ESAT Les Oliviers {de_commune}",
+            "ESAT {de_commune}",
+            "ESAT Le Mas {de_commune}",
+        ],
+    )
     .sized(Large)
     .labelled(&[Esat]),
-    activity("88.10C", 15, Some(Cleaning), &[
-        "ESAT Les Ateliers {de_commune}",
-        "ESAT Blanchisserie {de_commune}",
-    ])
+    activity(
+        "88.10C",
+        15,
+        Some(Cleaning),
+        &["ESAT Les Ateliers {de_commune}", "ESAT Blanchisserie {de_commune}"],
+    )
     .sized(Large)
     .labelled(&[Esat]),
-    activity("81.21Z", 10, Some(Cleaning), &[
-        "Entreprise Adaptée {de_commune}",
-        "EA Les Ateliers Solidaires {de_commune}",
-    ])
+    activity(
+        "81.21Z",
+        10,
+        Some(Cleaning),
+        &[
+            "Entreprise Adaptée {de_commune}",
+            "EA Les Ateliers Solidaires {de_commune}",
+        ],
+    )
     .sized(Medium)
     .labelled(&[Ea]),
     activity("18.12Z", 5, Some(Printing), &["Imprimerie Adaptée {de_commune}"])
         .sized(Medium)
         .labelled(&[Ea]),
     activity("86.21Z", 10, None, &["Centre de Santé Associatif {de_commune}"]).sized(Medium),
-    activity("86.90D", 10, Some(SocialCare), &[
-        "Service de Soins Infirmiers à Domicile {de_commune}",
-    ])
+    activity(
+        "86.90D",
+        10,
+        Some(SocialCare),
+        &["Service de Soins Infirmiers à Domicile {de_commune}"],
+    )
     .sized(Medium),
-    activity("87.30A", 20, Some(SocialCare), &[
-        "Résidence Autonomie Les Oliviers {de_commune}",
-        "Foyer-Logement {de_commune}",
-    ])
+    activity(
+        "87.30A",
+        20,
+        Some(SocialCare),
+        &[
+            "Résidence Autonomie Les Oliviers {de_commune}",
+            "Foyer-Logement {de_commune}",
+        ],
+    )
     .sized(Medium),
-    activity("55.20Z", 15, Some(Tourism), &[
-        "Village Vacances {de_commune}",
-        "Auberge de Jeunesse {de_commune}",
-        "Centre de Vacances {de_commune}",
-    ]),
-    activity("56.10A", 15, Some(Catering), &[
-        "Café Associatif {de_commune}",
-        "Le Resto Solidaire {de_commune}",
-        "La Cantine Solidaire {de_commune}",
-    ]),
-    activity("49.39A", 10, Some(Transport), &[
-        "Transport Solidaire {de_commune}",
-        "Mobilité Solidaire {commune}",
-    ]),
-    activity("94.99Z", 20, Some(Training), &[
-        "Centre d'Initiatives pour l'Environnement {de_commune}",
-        "Les Amis de la Nature {de_commune}",
-    ])
+    activity(
+        "55.20Z",
+        15,
+        Some(Tourism),
+        &[
+            "Village Vacances {de_commune}",
+            "Auberge de Jeunesse {de_commune}",
+            "Centre de Vacances {de_commune}",
+        ],
+    ),
+    activity(
+        "56.10A",
+        15,
+        Some(Catering),
+        &[
+            "Café Associatif {de_commune}",
+            "Le Resto Solidaire {de_commune}",
+            "La Cantine Solidaire {de_commune}",
+        ],
+    ),
+    activity(
+        "49.39A",
+        10,
+        Some(Transport),
+        &["Transport Solidaire {de_commune}", "Mobilité Solidaire {commune}"],
+    ),
+    activity(
+        "94.99Z",
+        20,
+        Some(Training),
+        &[
+            "Centre d'Initiatives pour l'Environnement {de_commune}",
+            "Les Amis de la Nature {de_commune}",
+        ],
+    )
     .sized(Micro),
 ];
 
 const SCOP_ACTIVITIES: &[Activity] = &[
-    activity("43.99C", 25, Some(Building), &[
-        "SCOP Bâtiment {commune}",
-        "Les Maçons Associés {de_commune}",
-    ]),
-    activity("43.21A", 12, Some(Electrical), &[
-        "Électricité Coopérative {de_commune}",
-        "SCOP Élec {commune}",
-    ]),
-    activity("43.32A", 10, Some(Building), &[
-        "Les Menuisiers Associés {de_commune}",
-        "Menuiserie Coopérative {de_commune}",
-    ]),
-    activity("71.12B", 12, Some(Engineering), &[
-        "Bureau d'Études Coopératif {de_commune}",
-        "{surname} & Associés",
-    ]),
-    activity("62.01Z", 10, Some(It), &[
-        "Coopérative Informatique {de_commune}",
-        "SCOP Numérique {commune}",
-    ]),
+    activity(
+        "43.99C",
+        25,
+        Some(Building),
+        &["SCOP Bâtiment {commune}", "Les Maçons Associés {de_commune}"],
+    ),
+    activity(
+        "43.21A",
+        12,
+        Some(Electrical),
+        &["Électricité Coopérative {de_commune}", "SCOP Élec {commune}"],
+    ),
+    activity(
+        "43.32A",
+        10,
+        Some(Building),
+        &[
+            "Les Menuisiers Associés {de_commune}",
+            "Menuiserie Coopérative {de_commune}",
+        ],
+    ),
+    activity(
+        "71.12B",
+        12,
+        Some(Engineering),
+        &["Bureau d'Études Coopératif {de_commune}", "{surname} & Associés"],
+    ),
+    activity(
+        "62.01Z",
+        10,
+        Some(It),
+        &["Coopérative Informatique {de_commune}", "SCOP Numérique {commune}"],
+    ),
     activity("18.12Z", 8, Some(Printing), &["Imprimerie Coopérative {de_commune}"]),
     activity("81.21Z", 8, Some(Cleaning), &["Nettoyage Coopératif {de_commune}"]),
     activity("49.39B", 5, Some(Transport), &["Transports Coopératifs {de_commune}"]),
     activity("56.10A", 5, Some(Catering), &["Restaurant Coopératif {de_commune}"]),
-    activity("71.11Z", 5, Some(Engineering), &["Atelier d'Architecture Coopératif {de_commune}"]),
+    activity(
+        "71.11Z",
+        5,
+        Some(Engineering),
+        &["Atelier d'Architecture Coopératif {de_commune}"],
+    ),
 ];
 
 const SCIC_ACTIVITIES: &[Activity] = &[
-    activity("35.11Z", 20, Some(Energy), &[
-        "SCIC Énergies Citoyennes {de_commune}",
-        "SCIC Soleil {de_commune}",
-    ]),
+    activity(
+        "35.11Z",
+        20,
+        Some(Energy),
+        &["SCIC Énergies Citoyennes {de_commune}", "SCIC Soleil {de_commune}"],
+    ),
     activity("02.20Z", 10, Some(Energy), &["SCIC Bois Énergie {de_commune}"]),
-    activity("68.20B", 15, None, &["SCIC Tiers-Lieu {de_commune}", "SCIC La Fabrique {de_commune}"]),
+    activity(
+        "68.20B",
+        15,
+        None,
+        &["SCIC Tiers-Lieu {de_commune}", "SCIC La Fabrique {de_commune}"],
+    ),
     activity("47.11B", 15, Some(Food), &["SCIC Alimentation Locale {de_commune}"]),
     activity("10.39A", 10, Some(Food), &["SCIC Légumerie {de_commune}"]),
     activity("49.39A", 10, Some(Transport), &["SCIC Mobilités {de_commune}"]),
@@ -415,45 +547,69 @@ const SCIC_ACTIVITIES: &[Activity] = &[
 ];
 
 const CAE_ACTIVITIES: &[Activity] = &[
-    activity("70.22Z", 3, Some(Training), &[
-        "Coopérative d'Activité et d'Emploi {de_commune}",
-        "CAE Les Entreprenants {de_commune}",
-        "Coopérative d'Entrepreneurs {de_commune}",
-    ])
+    activity(
+        "70.22Z",
+        3,
+        Some(Training),
+        &[
+            "Coopérative d'Activité et d'Emploi {de_commune}",
+            "CAE Les Entreprenants {de_commune}",
+            "Coopérative d'Entrepreneurs {de_commune}",
+        ],
+    )
     .sized(Medium),
     activity("43.99C", 1, Some(Building), &["CAE Bâtiment {de_commune}"]).sized(Medium),
 ];
 
 const AGRICULTURAL_COOPERATIVE_ACTIVITIES: &[Activity] = &[
-    activity("11.02B", 40, None, &[
-        "Cave Coopérative {de_commune}",
-        "Les Vignerons {de_commune}",
-        "Union des Caves {de_commune}",
-    ]),
-    activity("10.41A", 15, Some(Food), &[
-        "Coopérative Oléicole {de_commune}",
-        "Moulin Coopératif {de_commune}",
-    ]),
-    activity("46.31Z", 25, Some(Food), &[
-        "Coopérative Fruitière {de_commune}",
-        "Les Producteurs {de_commune}",
-    ]),
+    activity(
+        "11.02B",
+        40,
+        None,
+        &[
+            "Cave Coopérative {de_commune}",
+            "Les Vignerons {de_commune}",
+            "Union des Caves {de_commune}",
+        ],
+    ),
+    activity(
+        "10.41A",
+        15,
+        Some(Food),
+        &["Coopérative Oléicole {de_commune}", "Moulin Coopératif {de_commune}"],
+    ),
+    activity(
+        "46.31Z",
+        25,
+        Some(Food),
+        &["Coopérative Fruitière {de_commune}", "Les Producteurs {de_commune}"],
+    ),
     activity("46.21Z", 20, None, &["Coopérative Agricole {de_commune}"]),
 ];
 
-const CUMA_ACTIVITIES: &[Activity] = &[activity("01.61Z", 1, None, &[
-    "CUMA {de_commune}",
-    "CUMA Les Terres {de_commune}",
-    "CUMA du Plateau {de_commune}",
-])
+const CUMA_ACTIVITIES: &[Activity] = &[activity(
+    "01.61Z",
+    1,
+    None,
+    &[
+        "CUMA {de_commune}",
+        "CUMA Les Terres {de_commune}",
+        "CUMA du Plateau {de_commune}",
+    ],
+)
 .sized(Micro)];
 
 const MUTUAL_ACTIVITIES: &[Activity] = &[
-    activity("65.12Z", 60, Some(Insurance), &[
-        "Mutuelle Solidaire {de_commune}",
-        "Mutuelle des Agents Territoriaux {de_departement}",
-        "Mutuelle Familiale {de_commune}",
-    ])
+    activity(
+        "65.12Z",
+        60,
+        Some(Insurance),
+        &[
+            "Mutuelle Solidaire {de_commune}",
+            "Mutuelle des Agents Territoriaux {de_departement}",
+            "Mutuelle Familiale {de_commune}",
+        ],
+    )
     .sized(Large),
     activity("86.21Z", 20, None, &["Centre Mutualiste de Santé {de_commune}"]).sized(Medium),
     activity("86.23Z", 10, None, &["Centre Dentaire Mutualiste {de_commune}"]).sized(Medium),
@@ -461,48 +617,76 @@ const MUTUAL_ACTIVITIES: &[Activity] = &[
 ];
 
 const FOUNDATION_ACTIVITIES: &[Activity] = &[
-    activity("88.99B", 35, Some(SocialCare), &[
-        "Fondation {surname} pour l'Enfance",
-        "Fondation {surname} Solidarités",
-    ])
+    activity(
+        "88.99B",
+        35,
+        Some(SocialCare),
+        &["Fondation {surname} pour l'Enfance", "Fondation {surname} Solidarités"],
+    )
     .sized(Large),
-    activity("87.30A", 20, Some(SocialCare), &["Fondation Les Amandiers {de_commune}"]).sized(Large),
-    activity("94.99Z", 25, Some(Culture), &[
-        "Fondation {surname}",
-        "Fondation {surname} pour la Culture",
-    ])
+    activity(
+        "87.30A",
+        20,
+        Some(SocialCare),
+        &["Fondation Les Amandiers {de_commune}"],
+    )
+    .sized(Large),
+    activity(
+        "94.99Z",
+        25,
+        Some(Culture),
+        &["Fondation {surname}", "Fondation {surname} pour la Culture"],
+    )
     .sized(Micro),
     activity("72.19Z", 10, None, &["Fondation {surname} pour la Recherche Médicale"]).sized(Medium),
     activity("85.59A", 10, Some(Training), &["Fondation {surname} pour l'Insertion"]).sized(Medium),
 ];
 
 const SSE_COMPANY_ACTIVITIES: &[Activity] = &[
-    activity("81.30Z", 12, Some(GreenSpaces), &[
-        "{commune} Espaces Verts Insertion",
-        "Vert Solidaire {commune}",
-    ])
+    activity(
+        "81.30Z",
+        12,
+        Some(GreenSpaces),
+        &["{commune} Espaces Verts Insertion", "Vert Solidaire {commune}"],
+    )
     .sized(Medium)
     .labelled(&[SiaeEi]),
-    activity("81.21Z", 10, Some(Cleaning), &[
-        "Nettoyage Solidaire {de_commune}",
-        "Propreté Insertion {commune}",
-    ])
+    activity(
+        "81.21Z",
+        10,
+        Some(Cleaning),
+        &["Nettoyage Solidaire {de_commune}", "Propreté Insertion {commune}"],
+    )
     .sized(Medium)
     .labelled(&[SiaeEi]),
-    activity("43.99C", 8, Some(Building), &["Bâtiment Insertion {commune}", "Rénov'Solidaire {commune}"])
-        .sized(Medium)
-        .labelled(&[SiaeEi]),
-    activity("38.11Z", 5, Some(Waste), &[
-        "{commune} Recyclage Solidaire",
-        "Collecte Solidaire {de_commune}",
-    ])
+    activity(
+        "43.99C",
+        8,
+        Some(Building),
+        &["Bâtiment Insertion {commune}", "Rénov'Solidaire {commune}"],
+    )
     .sized(Medium)
     .labelled(&[SiaeEi]),
-    activity("78.20Z", 15, Some(Staffing), &["Intérim Solidaire {de_commune}", "ETTI Tremplin {commune}"])
-        .sized(Medium)
-        .labelled(&[SiaeEtti]),
+    activity(
+        "38.11Z",
+        5,
+        Some(Waste),
+        &["{commune} Recyclage Solidaire", "Collecte Solidaire {de_commune}"],
+    )
+    .sized(Medium)
+    .labelled(&[SiaeEi]),
+    activity(
+        "78.20Z",
+        15,
+        Some(Staffing),
+        &["Intérim Solidaire {de_commune}", "ETTI Tremplin {commune}"],
+    )
+    .sized(Medium)
+    .labelled(&[SiaeEtti]),
     activity("74.90B", 3, None, &["Entrepreneurs Solidaires {de_commune}"]).labelled(&[SiaeEiti]),
-    activity("81.30Z", 5, Some(GreenSpaces), &["EA Services {commune}"]).sized(Medium).labelled(&[Ea]),
+    activity("81.30Z", 5, Some(GreenSpaces), &["EA Services {commune}"])
+        .sized(Medium)
+        .labelled(&[Ea]),
     activity("96.09Z", 8, None, &["Conciergerie Solidaire {de_commune}"]),
     activity("56.21Z", 8, Some(Catering), &["Traiteur Solidaire {de_commune}"]),
     activity("47.11B", 6, Some(Food), &["Épicerie Solidaire {commune}"]),
@@ -512,23 +696,73 @@ const SSE_COMPANY_ACTIVITIES: &[Activity] = &[
 ];
 
 const COMPANY_ACTIVITIES: &[Activity] = &[
-    activity("41.20A", 40, Some(Building), &["{surname} Construction", "Bâtiments {surname}"]),
-    activity("43.99C", 35, Some(Building), &["{surname} Maçonnerie", "Entreprise {surname} et Fils"]),
-    activity("43.21A", 30, Some(Electrical), &["{surname} Électricité", "Élec {commune}"]),
+    activity(
+        "41.20A",
+        40,
+        Some(Building),
+        &["{surname} Construction", "Bâtiments {surname}"],
+    ),
+    activity(
+        "43.99C",
+        35,
+        Some(Building),
+        &["{surname} Maçonnerie", "Entreprise {surname} et Fils"],
+    ),
+    activity(
+        "43.21A",
+        30,
+        Some(Electrical),
+        &["{surname} Électricité", "Élec {commune}"],
+    ),
     activity("43.22A", 25, Some(Building), &["{surname} Plomberie Chauffage"]),
-    activity("42.11Z", 20, Some(PublicWorks), &["{surname} Travaux Publics", "Routes et Réseaux {surname}"]),
-    activity("81.21Z", 25, Some(Cleaning), &["Propreté {commune} Services", "{surname} Nettoyage"]),
-    activity("81.30Z", 25, Some(GreenSpaces), &["{surname} Paysages", "Jardins {surname}"]),
-    activity("56.29A", 15, Some(Catering), &["Restauration Collective {surname}", "{surname} Restauration"]),
-    activity("80.10Z", 15, Some(Security), &["{surname} Sécurité Privée", "Gardiennage {commune}"]),
+    activity(
+        "42.11Z",
+        20,
+        Some(PublicWorks),
+        &["{surname} Travaux Publics", "Routes et Réseaux {surname}"],
+    ),
+    activity(
+        "81.21Z",
+        25,
+        Some(Cleaning),
+        &["Propreté {commune} Services", "{surname} Nettoyage"],
+    ),
+    activity(
+        "81.30Z",
+        25,
+        Some(GreenSpaces),
+        &["{surname} Paysages", "Jardins {surname}"],
+    ),
+    activity(
+        "56.29A",
+        15,
+        Some(Catering),
+        &["Restauration Collective {surname}", "{surname} Restauration"],
+    ),
+    activity(
+        "80.10Z",
+        15,
+        Some(Security),
+        &["{surname} Sécurité Privée", "Gardiennage {commune}"],
+    ),
     activity("71.11Z", 20, Some(Engineering), &["Cabinet {surname} Architecture"]),
     activity("71.12B", 20, Some(Engineering), &["{surname} Ingénierie"]),
-    activity("62.01Z", 20, Some(It), &["{surname} Informatique", "{commune} Numérique Services"]),
+    activity(
+        "62.01Z",
+        20,
+        Some(It),
+        &["{surname} Informatique", "{commune} Numérique Services"],
+    ),
     activity("46.66Z", 10, Some(OfficeSupplies), &["Fournitures de Bureau {surname}"]),
     activity("46.65Z", 8, Some(Furniture), &["Mobilier {surname}"]),
     activity("45.11Z", 10, Some(Vehicles), &["Garage {surname} Automobiles"]),
     activity("66.22Z", 8, Some(Insurance), &["{surname} Assurances"]),
-    activity("46.31Z", 10, Some(Food), &["Primeurs {surname}", "Fruits et Légumes {surname}"]),
+    activity(
+        "46.31Z",
+        10,
+        Some(Food),
+        &["Primeurs {surname}", "Fruits et Légumes {surname}"],
+    ),
     activity("18.12Z", 10, Some(Printing), &["Imprimerie {surname}"]),
     activity("35.14Z", 5, Some(Energy), &["{surname} Énergies"]),
     activity("49.39B", 15, Some(Transport), &["Autocars {surname}"]),
@@ -562,11 +796,10 @@ pub(super) const FAR_ACTIVITIES: &[Activity] = &[
 /// The kinds of generated organisations; their shares add up to 1 000 per thousand.
 pub(super) const PROFILES: &[Profile] = &[
     Profile {
-        name: "association",
         per_mille: 580,
         family: EssFamily::Association,
         basis: EssFamilyBasis::LegalCategory,
-        legal_categories: &[("9220", 96), ("9230", 4)],
+        legal_categories: &[("9220", 98), ("9230", 2)],
         labels: &[],
         esus_percent: 10,
         founded_from: 1950,
@@ -574,7 +807,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: ASSOCIATION_ACTIVITIES,
     },
     Profile {
-        name: "SCOP",
         per_mille: 48,
         family: EssFamily::Cooperative,
         basis: EssFamilyBasis::LegalCategory,
@@ -586,7 +818,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: SCOP_ACTIVITIES,
     },
     Profile {
-        name: "SCIC",
         per_mille: 24,
         family: EssFamily::Cooperative,
         basis: EssFamilyBasis::Label,
@@ -598,7 +829,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: SCIC_ACTIVITIES,
     },
     Profile {
-        name: "CAE",
         per_mille: 12,
         family: EssFamily::Cooperative,
         basis: EssFamilyBasis::LegalCategory,
@@ -610,7 +840,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: CAE_ACTIVITIES,
     },
     Profile {
-        name: "agricultural cooperative",
         per_mille: 24,
         family: EssFamily::Cooperative,
         basis: EssFamilyBasis::LegalCategory,
@@ -622,7 +851,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: AGRICULTURAL_COOPERATIVE_ACTIVITIES,
     },
     Profile {
-        name: "CUMA",
         per_mille: 12,
         family: EssFamily::Cooperative,
         basis: EssFamilyBasis::LegalCategory,
@@ -634,7 +862,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: CUMA_ACTIVITIES,
     },
     Profile {
-        name: "mutual",
         per_mille: 30,
         family: EssFamily::Mutual,
         basis: EssFamilyBasis::LegalCategory,
@@ -646,7 +873,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: MUTUAL_ACTIVITIES,
     },
     Profile {
-        name: "foundation",
         per_mille: 20,
         family: EssFamily::Foundation,
         basis: EssFamilyBasis::LegalCategory,
@@ -658,7 +884,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: FOUNDATION_ACTIVITIES,
     },
     Profile {
-        name: "SSE commercial company",
         per_mille: 60,
         family: EssFamily::SseCommercialCompany,
         basis: EssFamilyBasis::Label,
@@ -670,7 +895,6 @@ pub(super) const PROFILES: &[Profile] = &[
         activities: SSE_COMPANY_ACTIVITIES,
     },
     Profile {
-        name: "company",
         per_mille: 190,
         family: EssFamily::NonSse,
         basis: EssFamilyBasis::LegalCategory,
@@ -685,7 +909,6 @@ pub(super) const PROFILES: &[Profile] = &[
 
 /// The profile of the companies placed outside the three régions.
 pub(super) const FAR_COMPANY: Profile = Profile {
-    name: "company outside the régions",
     per_mille: 0,
     family: EssFamily::NonSse,
     basis: EssFamilyBasis::LegalCategory,
@@ -699,13 +922,66 @@ pub(super) const FAR_COMPANY: Profile = Profile {
 
 /// Surnames for company and foundation names: common in the south of France and Corsica.
 pub(super) const SURNAMES: &[&str] = &[
-    "Martin", "Bernard", "Roux", "Fabre", "Blanc", "Garcia", "Rossi", "Giraud", "Michel",
-    "Arnaud", "Bonnet", "Fournier", "Mercier", "Laurent", "Lopez", "Martinez", "Moreau", "Faure",
-    "André", "Rouvier", "Castellani", "Santoni", "Pietri", "Mattei", "Casanova", "Orsini", "Rey",
-    "Gauthier", "Barthélemy", "Cayol", "Olivier", "Vidal", "Sabatier", "Bousquet", "Cabanel",
-    "Marty", "Costes", "Delmas", "Escudier", "Estève", "Garnier", "Imbert", "Jourdan", "Maurel",
-    "Pons", "Serre", "Teissier", "Bertrand", "Audibert", "Aubert", "Brun", "Chabert", "Reynaud",
-    "Sanchez", "Ferrer", "Puig", "Carrère", "Lafont", "Salvat", "Bonifay",
+    "Martin",
+    "Bernard",
+    "Roux",
+    "Fabre",
+    "Blanc",
+    "Garcia",
+    "Rossi",
+    "Giraud",
+    "Michel",
+    "Arnaud",
+    "Bonnet",
+    "Fournier",
+    "Mercier",
+    "Laurent",
+    "Lopez",
+    "Martinez",
+    "Moreau",
+    "Faure",
+    "André",
+    "Rouvier",
+    "Castellani",
+    "Santoni",
+    "Pietri",
+    "Mattei",
+    "Casanova",
+    "Orsini",
+    "Rey",
+    "Gauthier",
+    "Barthélemy",
+    "Cayol",
+    "Olivier",
+    "Vidal",
+    "Sabatier",
+    "Bousquet",
+    "Cabanel",
+    "Marty",
+    "Costes",
+    "Delmas",
+    "Escudier",
+    "Estève",
+    "Garnier",
+    "Imbert",
+    "Jourdan",
+    "Maurel",
+    "Pons",
+    "Serre",
+    "Teissier",
+    "Bertrand",
+    "Audibert",
+    "Aubert",
+    "Brun",
+    "Chabert",
+    "Reynaud",
+    "Sanchez",
+    "Ferrer",
+    "Puig",
+    "Carrère",
+    "Lafont",
+    "Salvat",
+    "Bonifay",
 ];
 
 /// Streets for addresses.
@@ -747,7 +1023,15 @@ pub(super) const BUSINESS_PARKS: &[&str] = &[
 
 /// What tells apart two organisations that would otherwise get the same name.
 pub(super) const NAME_QUALIFIERS: &[&str] = &[
-    "Centre", "Nord", "Sud", "Est", "Ouest", "Centre-Ville", "Les Hauts", "La Gare", "Le Port",
+    "Centre",
+    "Nord",
+    "Sud",
+    "Est",
+    "Ouest",
+    "Centre-Ville",
+    "Les Hauts",
+    "La Gare",
+    "Le Port",
     "Les Plaines",
 ];
 
@@ -797,7 +1081,7 @@ mod tests {
     #[test]
     fn every_activity_has_a_valid_naf_code_and_names() {
         for profile in PROFILES.iter().chain([&FAR_COMPANY]) {
-            assert!(!profile.legal_categories.is_empty(), "{}", profile.name);
+            assert!(!profile.legal_categories.is_empty());
             for activity in profile.activities {
                 assert!(NafCode::parse(activity.naf).is_ok(), "{}", activity.naf);
                 assert!(!activity.names.is_empty(), "{}", activity.naf);
@@ -814,9 +1098,16 @@ mod tests {
         assert_eq!(with_de("Les Pennes-Mirabeau"), "des Pennes-Mirabeau");
         assert_eq!(with_de("La Ciotat"), "de La Ciotat");
         assert_eq!(with_de("Éguilles"), "d'Éguilles");
-        let words = NameWords { commune: "Arles", de_departement: "des Bouches-du-Rhône", surname: "Roux" };
+        let words = NameWords {
+            commune: "Arles",
+            de_departement: "des Bouches-du-Rhône",
+            surname: "Roux",
+        };
         assert_eq!(fill("Les Jardins {de_commune}", &words), "Les Jardins d'Arles");
-        assert_eq!(fill("GEIQ BTP {de_departement}", &words), "GEIQ BTP des Bouches-du-Rhône");
+        assert_eq!(
+            fill("GEIQ BTP {de_departement}", &words),
+            "GEIQ BTP des Bouches-du-Rhône"
+        );
         assert_eq!(fill("{surname} Construction", &words), "Roux Construction");
     }
 }
