@@ -24,6 +24,9 @@ const NON_DIFFUSIBLE: &str = "[non diffusible]";
 /// non-diffusible (individuals) are redacted: name and acronym withheld.
 pub struct Organisation(pub organisation::Model);
 
+/// A legal unit: association, cooperative, mutual, foundation, company, or a public
+/// authority (commune, EPCI...) acting as buyer or partner. Units that Sirene marks as
+/// non-diffusible (individuals) are redacted: name and acronym withheld.
 #[Object]
 impl Organisation {
     /// Global id.
@@ -145,9 +148,19 @@ impl Organisation {
     async fn establishments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
         last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Establishment>> {
         let args = page_args(first, after, last, before)?;
@@ -222,6 +235,9 @@ impl Establishment {
     }
 }
 
+/// An establishment (établissement) of an organisation. For an establishment Sirene marks
+/// as non-diffusible, the trade name, address and coordinates are withheld (the commune is
+/// kept).
 #[Object]
 impl Establishment {
     /// Global id.
@@ -319,6 +335,7 @@ impl Establishment {
 /// An identifier of an organisation in a scheme other than SIREN.
 pub struct Identifier(pub organisation_identifier::Model);
 
+/// An identifier of an organisation in a scheme other than SIREN.
 #[Object]
 impl Identifier {
     /// Scheme.
@@ -340,6 +357,7 @@ impl Identifier {
 /// A label or agreement held by an organisation, valid over a period.
 pub struct Label(pub organisation_label::Model);
 
+/// A label or agreement held by an organisation, valid over a period.
 #[Object]
 impl Label {
     /// Global id.

@@ -61,8 +61,8 @@ impl CoreQuery {
     async fn territory(
         &self,
         ctx: &Context<'_>,
-        code: String,
-        level: TerritoryLevel,
+        #[graphql(desc = "INSEE code, or SIREN for an EPCI.")] code: String,
+        #[graphql(desc = "Level of the territory.")] level: TerritoryLevel,
     ) -> async_graphql::Result<Option<Territory>> {
         let id = bad_input(territory_id(level.into(), &code))?;
         let loaders = ctx.data::<Loaders>()?;
@@ -70,13 +70,21 @@ impl CoreQuery {
     }
 
     /// Fetches any object by its global id; null when no live object has it.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         resolve_node(ctx.data::<Loaders>()?, &id).await
     }
 
     /// Fetches objects by global ids, in the same order (null where none has the id); at most
     /// 500 ids.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> async_graphql::Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 500.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
         if ids.len() > MAX_PAGE_SIZE as usize {
             return bad_input(Err(ValidationError::new(
                 "ids",
@@ -96,10 +104,10 @@ impl CoreQuery {
     async fn organisation(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        siren: Option<String>,
-        siret: Option<String>,
-        rna: Option<String>,
+        #[graphql(desc = "Global id.")] id: Option<ID>,
+        #[graphql(desc = "SIREN, 9 digits (spaces ignored).")] siren: Option<String>,
+        #[graphql(desc = "SIRET of any of its establishments, 14 digits.")] siret: Option<String>,
+        #[graphql(desc = "RNA number of an association (`W` + 9).")] rna: Option<String>,
     ) -> async_graphql::Result<Option<Organisation>> {
         let given = [id.is_some(), siren.is_some(), siret.is_some(), rna.is_some()]
             .iter()
@@ -135,11 +143,26 @@ impl CoreQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+        )]
         filter: Option<OrganisationFilterInput>,
-        order_by: Option<OrganisationOrder>,
+        #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")] order_by: Option<
+            OrganisationOrder,
+        >,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
         last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Organisation>> {
         let filter = bad_input(filter.unwrap_or_default().validate())?;
@@ -166,11 +189,26 @@ impl CoreQuery {
     async fn territories(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+        )]
         filter: Option<TerritoryFilterInput>,
-        order_by: Option<TerritoryOrder>,
+        #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")] order_by: Option<
+            TerritoryOrder,
+        >,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
         last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Territory>> {
         let filter = bad_input(filter.unwrap_or_default().validate())?;
@@ -196,11 +234,24 @@ impl CoreQuery {
     async fn establishments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+        )]
         filter: Option<EstablishmentFilterInput>,
-        #[graphql(default)] direction: SortDirection,
+        #[graphql(default, desc = "Sort direction.")] direction: SortDirection,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
         last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Establishment>> {
         let filter = bad_input(filter.unwrap_or_default().validate())?;
@@ -229,11 +280,24 @@ impl CoreQuery {
     async fn labels(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+        )]
         filter: Option<LabelFilterInput>,
-        #[graphql(default)] direction: SortDirection,
+        #[graphql(default, desc = "Sort direction.")] direction: SortDirection,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
         last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Label>> {
         let filter = bad_input(filter.unwrap_or_default().validate())?;
@@ -251,7 +315,11 @@ impl CoreQuery {
     }
 
     /// An establishment by SIRET (14 digits; spaces are ignored).
-    async fn establishment(&self, ctx: &Context<'_>, siret: String) -> async_graphql::Result<Option<Establishment>> {
+    async fn establishment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "SIRET, 14 digits (spaces ignored).")] siret: String,
+    ) -> async_graphql::Result<Option<Establishment>> {
         let siret = bad_input(Siret::parse(&siret))?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(store::organisations::establishment_by_siret(db, &siret)

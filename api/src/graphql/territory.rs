@@ -44,6 +44,8 @@ fn level_below(level: StoredLevel) -> StoredLevel {
     }
 }
 
+/// A territory of the Code officiel géographique (COG 2026): région, département, EPCI,
+/// commune, municipal arrondissement, commune déléguée or associée.
 #[Object]
 impl Territory {
     /// Global id.
@@ -129,10 +131,22 @@ impl Territory {
     async fn children(
         &self,
         ctx: &Context<'_>,
-        level: Option<TerritoryLevel>,
+        #[graphql(desc = "Level of the territories listed; by default the level just below.")] level: Option<
+            TerritoryLevel,
+        >,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
         last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Territory>> {
         let level = level.map_or_else(|| level_below(self.0.level), Into::into);
@@ -157,11 +171,26 @@ impl Territory {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+        )]
         filter: Option<OrganisationFilterInput>,
-        order_by: Option<OrganisationOrder>,
+        #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")] order_by: Option<
+            OrganisationOrder,
+        >,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
         first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
         after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
         last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Organisation>> {
         let filter = bad_input(filter.unwrap_or_default().validate())?;

@@ -684,8 +684,7 @@ impl LabelFilter {
     /// The WHERE condition (live labels of live organisations).
     pub fn condition(&self) -> Condition {
         let col = |c: organisation_label::Column| Expr::col((organisation_label::Entity, c));
-        let mut organisations = OrganisationFilter::default();
-        organisations.territory_ids = self.territory_ids.clone();
+        let organisations = OrganisationFilter { territory_ids: self.territory_ids.clone(), ..Default::default() };
         let mut all = Condition::all()
             .add(col(organisation_label::Column::DeletedAt).is_null())
             .add(

@@ -336,14 +336,22 @@ impl Builder<'_> {
             return None;
         }
         let start = self.rng.date_between(date(2015, 1, 1), date(2025, 12, 31));
-        let epcis: Vec<&String> = self
-            .geo
+        // An EPCI of the département drawn by population (60 %), else the département.
+        let geo = self.geo;
+        let epcis: Vec<(&str, u32)> = geo
             .epcis()
             .iter()
-            .filter(|epci| self.geo.territory(epci).and_then(|t| t.departement_id.as_deref()) == Some(dep.as_str()))
+            .filter_map(|id| geo.territory(id))
+            .filter(|epci| epci.departement_id.as_deref() == Some(dep.as_str()))
+            .map(|epci| {
+                (
+                    epci.id.as_str(),
+                    u32::try_from(epci.population.unwrap_or(0)).unwrap_or(u32::MAX),
+                )
+            })
             .collect();
-        let territory_id = match self.rng.pick(&epcis) {
-            Some(epci) if self.rng.chance(0.6) => (*epci).clone(),
+        let territory_id = match self.rng.pick_by_weight(&epcis, |(_, population)| *population) {
+            Some((epci, _)) if self.rng.chance(0.6) => (*epci).to_owned(),
             _ => dep.clone(),
         };
         let mut publics: Vec<usize> = self
