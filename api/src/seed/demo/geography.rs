@@ -217,6 +217,15 @@ impl Geography {
         self.seats.get(epci_id).map(String::as_str)
     }
 
+    /// The département of an EPCI: its own, or, for an EPCI spanning several départements
+    /// (the reference data gives none), that of its seat.
+    pub(super) fn departement_of_epci(&self, epci_id: &str) -> Option<&str> {
+        self.territory(epci_id)?
+            .departement_id
+            .as_deref()
+            .or_else(|| self.territory(self.seat_of(epci_id)?)?.departement_id.as_deref())
+    }
+
     /// A commune of the three régions, drawn by population.
     pub(super) fn draw_commune(&self, rng: &mut DemoRng) -> Option<&str> {
         self.commune_draw.draw(rng)

@@ -341,8 +341,8 @@ impl Builder<'_> {
         let epcis: Vec<(&str, u32)> = geo
             .epcis()
             .iter()
+            .filter(|id| geo.departement_of_epci(id) == Some(dep.as_str()))
             .filter_map(|id| geo.territory(id))
-            .filter(|epci| epci.departement_id.as_deref() == Some(dep.as_str()))
             .map(|epci| {
                 (
                     epci.id.as_str(),
