@@ -62,7 +62,11 @@ impl Stats {
     }
 }
 
-async fn post(client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>, addr: SocketAddr, query: &str) {
+async fn post(
+    client: &Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    addr: SocketAddr,
+    query: &str,
+) {
     let body = serde_json::json!({ "query": query }).to_string();
     let request = Request::post(format!("http://{addr}/graphql"))
         .header("content-type", "application/json")
@@ -71,7 +75,11 @@ async fn post(client: &Client<hyper_util::client::legacy::connect::HttpConnector
     let response = client.request(request).await.unwrap();
     assert_eq!(response.status(), 200);
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    assert!(!bytes.windows(9).any(|w| w == b"\"errors\":"), "{}", String::from_utf8_lossy(&bytes));
+    assert!(
+        !bytes.windows(9).any(|w| w == b"\"errors\":"),
+        "{}",
+        String::from_utf8_lossy(&bytes)
+    );
 }
 
 async fn load(addr: SocketAddr, query: &'static str, clients: usize, per_client: usize) -> Stats {
@@ -95,7 +103,11 @@ async fn load(addr: SocketAddr, query: &'static str, clients: usize, per_client:
     }
     let elapsed = started.elapsed();
     let latencies = latencies.lock().unwrap().clone();
-    Stats { requests: latencies.len(), elapsed, latencies }
+    Stats {
+        requests: latencies.len(),
+        elapsed,
+        latencies,
+    }
 }
 
 /// The SQL statements one execution of `query` sends, recorded through a metric callback.
@@ -105,7 +117,9 @@ async fn statements_of(database_url: &str, query: &str) -> Vec<Statement> {
     let sink = recorded.clone();
     db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));
     let schema = api::graphql::build_schema(db.clone());
-    let response = schema.execute(async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db))).await;
+    let response = schema
+        .execute(async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db)))
+        .await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     recorded.lock().unwrap().clone()
 }
@@ -121,21 +135,37 @@ async fn replay(db: &DatabaseConnection, statements: &[Statement], runs: usize) 
         }
         latencies.push(t.elapsed());
     }
-    Stats { requests: runs, elapsed: started.elapsed(), latencies }
+    Stats {
+        requests: runs,
+        elapsed: started.elapsed(),
+        latencies,
+    }
 }
 
 async fn bench(label: &str, database_url: String) {
     let config = Config {
-        database: DatabaseConfig { database_url: database_url.clone(), db_max_connections: 16 },
-        serve: ServeConfig { listen: "127.0.0.1:0".parse().unwrap(), demo: true },
+        database: DatabaseConfig {
+            database_url: database_url.clone(),
+            db_max_connections: 16,
+        },
+        serve: ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            demo: true,
+        },
     };
     let started = Instant::now();
     let app = api::http::Application::build(config).await.unwrap();
-    println!("\n## {label} (migrate, reference data and demo seed: {:.1} s)\n", started.elapsed().as_secs_f64());
+    println!(
+        "\n## {label} (migrate, reference data and demo seed: {:.1} s)\n",
+        started.elapsed().as_secs_f64()
+    );
     let addr = app.local_addr();
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(&database_url).await.unwrap();
-    for (name, query) in [("nested organisations query", NESTED), ("contracts page (filtered, sorted)", CONTRACTS)] {
+    for (name, query) in [
+        ("nested organisations query", NESTED),
+        ("contracts page (filtered, sorted)", CONTRACTS),
+    ] {
         load(addr, query, 1, 20).await; // warm-up
         let statements = statements_of(&database_url, query).await;
         let single = load(addr, query, 1, SINGLE_CLIENT_REQUESTS).await;
@@ -143,7 +173,10 @@ async fn bench(label: &str, database_url: String) {
         let sql = replay(&db, &statements, SINGLE_CLIENT_REQUESTS).await;
         println!("{name}: {} SQL statements per request", statements.len());
         println!("{}", single.line("  GraphQL over HTTP, 1 client"));
-        println!("{}", concurrent.line(&format!("  GraphQL over HTTP, {CONCURRENT_CLIENTS} clients")));
+        println!(
+            "{}",
+            concurrent.line(&format!("  GraphQL over HTTP, {CONCURRENT_CLIENTS} clients"))
+        );
         println!("{}", sql.line("  same SQL replayed directly, 1 client"));
         println!(
             "  ratio GraphQL p50 / SQL p50: {:.2}",
@@ -165,8 +198,14 @@ async fn main() {
     };
     let admin = Database::connect(&admin_url).await.unwrap();
     let name = format!("terrasse_bench_read_{}", std::process::id());
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
     let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base);
     bench("PostgreSQL", format!("{base}/{name}")).await;
-    admin.execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)")).await.unwrap();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .await
+        .unwrap();
 }

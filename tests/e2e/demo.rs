@@ -52,5 +52,19 @@ on_both_databases! {
         assert_eq!(data["organisation"]["essFamily"], "COOPERATIVE");
         let region = data["organisation"]["establishments"]["nodes"][0]["commune"]["region"]["code"].as_str().unwrap();
         assert!(["93", "76", "94"].contains(&region), "{region}");
+
+        // The nested directory query costs a fixed number of SQL statements, whatever the
+        // page size: every relation is batched by a DataLoader.
+        for page_size in [5, 50, 200, 500] {
+            let query = format!(
+                "{{ organisations(first: {page_size}) {{ nodes {{
+                    establishments {{ nodes {{ commune {{ name departement {{ name }} }} }} }}
+                    contractsWon(first: 5) {{ nodes {{ buyer {{ name }} }} }}
+                    labels {{ kind }} }} }} }}"
+            );
+            let (data, statements) = app.query_counting_statements(&query).await;
+            assert_eq!(data["organisations"]["nodes"].as_array().unwrap().len(), page_size);
+            assert!(statements <= 10, "{statements} SQL statements for a page of {page_size}");
+        }
     }
 }

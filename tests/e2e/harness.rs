@@ -220,23 +220,20 @@ impl TestApp {
 
     /// Runs a GraphQL query on the schema directly (no HTTP) over a new connection that
     /// counts the SQL statements it sends; returns the response data and that count.
+    ///
+    /// The query runs on a single-threaded runtime, where DataLoader batching does not
+    /// depend on how threads interleave, so the count is deterministic.
     pub async fn query_counting_statements(&self, query: &str) -> (Value, usize) {
-        use std::sync::{
-            Arc,
-            atomic::{AtomicUsize, Ordering},
-        };
-        let statements = Arc::new(AtomicUsize::new(0));
-        let mut db = Database::connect(&self.database_url).await.unwrap();
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        });
-        let schema = api::graphql::build_schema(db.clone());
-        let request = async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db));
-        let response = schema.execute(request).await;
-        assert!(response.errors.is_empty(), "{:?}", response.errors);
-        let data = response.data.into_json().unwrap();
-        (data, statements.load(Ordering::SeqCst))
+        let (url, query) = (self.database_url.clone(), query.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(count_statements(url, query))
+        })
+        .await
+        .unwrap()
     }
 
     /// Runs a scalar SQL query (first column of the first row, as i64).
@@ -249,6 +246,27 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no row for {sql}"));
         row.try_get_by_index::<i64>(0).unwrap()
     }
+}
+
+async fn count_statements(database_url: String, query: String) -> (Value, usize) {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+    let statements = Arc::new(AtomicUsize::new(0));
+    let mut db = Database::connect(&database_url).await.unwrap();
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let schema = api::graphql::build_schema(db.clone());
+    let request = async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db.clone()));
+    let response = schema.execute(request).await;
+    assert!(response.errors.is_empty(), "{:?}", response.errors);
+    let data = response.data.into_json().unwrap();
+    let count = statements.load(Ordering::SeqCst);
+    db.close().await.unwrap();
+    (data, count)
 }
 
 async fn send(request: Request<Full<Bytes>>) -> (u16, String) {

@@ -11,10 +11,12 @@
 mod fixtures;
 mod harness;
 
+mod contracts;
 mod demo;
 mod http;
 mod lists;
 mod organisation_filters;
 mod organisations;
+mod partnerships;
 mod schema;
 mod territories;

@@ -24,7 +24,9 @@ fn every_type_field_and_argument_is_documented() {
     let document = async_graphql::parser::parse_schema(&sdl).unwrap();
     let mut missing = Vec::new();
     for definition in &document.definitions {
-        let TypeSystemDefinition::Type(ty) = definition else { continue };
+        let TypeSystemDefinition::Type(ty) = definition else {
+            continue;
+        };
         let ty = &ty.node;
         let name = ty.name.node.as_str();
         // Built-in scalars and the connection plumbing provided by async-graphql.
@@ -74,5 +76,10 @@ fn every_type_field_and_argument_is_documented() {
             _ => {}
         }
     }
-    assert!(missing.is_empty(), "undocumented in the schema ({}):\n{}", missing.len(), missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "undocumented in the schema ({}):\n{}",
+        missing.len(),
+        missing.join("\n")
+    );
 }

@@ -3,7 +3,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::{
+    dataloader::{DataLoader, HashMapCache, Loader},
+    futures_util::future::BoxFuture,
+};
 use entity::{
     enums::TerritoryLevel, establishment, organisation, organisation_identifier, organisation_label, territory,
 };
@@ -15,6 +18,22 @@ use crate::store::{
     organisations::{OrganisationFilter, OrganisationSort},
     page::{Page, PageArgs},
 };
+
+/// Scheduler turns a batch waits before fetching, so that every sibling resolver of a list
+/// (async-graphql polls list items in groups of about 32 between turns) has registered its key.
+const SIBLING_TURNS: usize = 256;
+
+/// Spawns a loader's fetch after [`SIBLING_TURNS`] scheduler turns (and then the loader's own
+/// 1 ms delay). Batches then hold every key of a list whatever the CPU speed, where the delay
+/// alone would split a large page into several queries in slow (debug) builds.
+pub(crate) fn spawn_after_siblings(fetch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for _ in 0..SIBLING_TURNS {
+            tokio::task::yield_now().await;
+        }
+        fetch.await;
+    })
+}
 
 /// The loaders of one request (cheap to clone: each loader is shared).
 #[derive(Clone)]
@@ -45,6 +64,11 @@ pub struct Loaders {
     pub organisations_within: Arc<DataLoader<OrganisationsWithin, HashMapCache>>,
     /// Number of organisations within a territory.
     pub organisation_counts_within: Arc<DataLoader<OrganisationCountsWithin, HashMapCache>>,
+    /// Contracts, their suppliers and modifications, and the contract lists of
+    /// organisations and territories.
+    pub contracts: Arc<super::contract::ContractLoaders>,
+    /// Partnerships, their parties, and the partnership lists of organisations.
+    pub partnerships: Arc<super::partnership::PartnershipLoaders>,
 }
 
 impl Loaders {
@@ -54,7 +78,11 @@ impl Loaders {
         where
             K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
         {
-            Arc::new(DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()))
+            Arc::new(DataLoader::with_cache(
+                loader,
+                spawn_after_siblings,
+                HashMapCache::default(),
+            ))
         }
         Self {
             territories: build(TerritoryById(db.clone())),
@@ -69,7 +97,9 @@ impl Loaders {
             contained_pages: build(ContainedPages(db.clone())),
             contained_counts: build(ContainedCounts(db.clone())),
             organisations_within: build(OrganisationsWithin(db.clone())),
-            organisation_counts_within: build(OrganisationCountsWithin(db)),
+            organisation_counts_within: build(OrganisationCountsWithin(db.clone())),
+            contracts: Arc::new(super::contract::ContractLoaders::new(db.clone())),
+            partnerships: Arc::new(super::partnership::PartnershipLoaders::new(db)),
         }
     }
 }

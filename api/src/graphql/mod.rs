@@ -5,12 +5,14 @@
 //! parents costs one query per relation, not N.
 
 pub mod connection;
+pub mod contract;
 pub mod enums;
 pub mod errors;
 pub mod filters;
 pub mod loaders;
 pub mod node;
 pub mod organisation;
+pub mod partnership;
 pub mod schema;
 pub mod territory;
 

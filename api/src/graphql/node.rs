@@ -48,6 +48,10 @@ pub enum Node {
     Establishment(super::organisation::Establishment),
     /// A label.
     Label(super::organisation::Label),
+    /// A public contract.
+    Contract(super::contract::Contract),
+    /// A partnership.
+    Partnership(super::partnership::Partnership),
 }
 
 /// Resolves a global id to its object through the request's loaders; `None` when no live
@@ -90,6 +94,20 @@ pub async fn resolve_node(loaders: &super::loaders::Loaders, id: &ID) -> async_g
             .await
             .or_internal()?
             .map(|l| Node::Label(Label(l))),
+        "Contract" => loaders
+            .contracts
+            .by_id
+            .load_one(uuid()?)
+            .await
+            .or_internal()?
+            .map(|c| Node::Contract(c.into())),
+        "Partnership" => loaders
+            .partnerships
+            .by_id
+            .load_one(uuid()?)
+            .await
+            .or_internal()?
+            .map(|p| Node::Partnership(super::partnership::Partnership(p))),
         _ => {
             return bad_input(Err(ValidationError::new(
                 "id",

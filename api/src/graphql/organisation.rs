@@ -6,6 +6,7 @@ use entity::{establishment, organisation, organisation_identifier, organisation_
 
 use super::{
     connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
+    contract::{self, Contract},
     enums::{
         EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, IdScheme, LabelKind,
         OrganisationStatus,
@@ -13,6 +14,7 @@ use super::{
     errors::OrInternal,
     loaders::Loaders,
     node::global_id,
+    partnership::{self, Partnership},
     territory::Territory,
 };
 
@@ -186,6 +188,72 @@ impl Organisation {
             .into_iter()
             .find(|e| e.is_headquarters)
             .map(Establishment))
+    }
+
+    /// Contracts it won as a supplier (co-contractor included), most recently notified first.
+    async fn contracts_won(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Contract>> {
+        contract::contracts_won(ctx, self.0.id, page_args(first, after, last, before)?).await
+    }
+
+    /// Contracts it awarded as a public buyer, most recently notified first.
+    async fn contracts_awarded(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Contract>> {
+        contract::contracts_awarded(ctx, self.0.id, page_args(first, after, last, before)?).await
+    }
+
+    /// Partnerships it is a party to (in any role), by name.
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Partnership>> {
+        partnership::partnerships_of(ctx, self.0.id, page_args(first, after, last, before)?).await
     }
 
     /// Its identifiers in other schemes (VAT, foreign registers, partner ids).

@@ -33,7 +33,11 @@ pub type TerrasseSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 
 /// Entry points for reading Terrasse: one root per area, merged.
 #[derive(MergedObject, Default)]
-pub struct Query(CoreQuery);
+pub struct Query(
+    CoreQuery,
+    super::contract::ContractQuery,
+    super::partnership::PartnershipQuery,
+);
 
 /// Builds the schema over a database. Per-request data (the loaders) is added by the HTTP
 /// handler.

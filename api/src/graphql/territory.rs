@@ -6,6 +6,7 @@ use entity::{enums::TerritoryLevel as StoredLevel, territory};
 
 use super::{
     connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
+    contract::{self, Contract},
     enums::{GeoSource, TerritoryLevel, Zone},
     errors::{OrInternal, bad_input},
     filters::{OrganisationFilterInput, OrganisationOrder},
@@ -225,5 +226,27 @@ impl Territory {
             })
         });
         Ok(connection(page.unwrap_or_default(), Organisation, totals))
+    }
+
+    /// Contracts awarded by public buyers in this territory (the buyer governs a territory within it, or has an establishment there), most recently notified first.
+    async fn contracts_awarded(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Contract>> {
+        contract::contracts_awarded_in_territory(ctx, self.0.id.clone(), page_args(first, after, last, before)?).await
     }
 }

@@ -684,7 +684,10 @@ impl LabelFilter {
     /// The WHERE condition (live labels of live organisations).
     pub fn condition(&self) -> Condition {
         let col = |c: organisation_label::Column| Expr::col((organisation_label::Entity, c));
-        let organisations = OrganisationFilter { territory_ids: self.territory_ids.clone(), ..Default::default() };
+        let organisations = OrganisationFilter {
+            territory_ids: self.territory_ids.clone(),
+            ..Default::default()
+        };
         let mut all = Condition::all()
             .add(col(organisation_label::Column::DeletedAt).is_null())
             .add(
