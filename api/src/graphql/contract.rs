@@ -21,7 +21,7 @@ use super::{
     enums::{EssFamily, IdScheme, LabelKind},
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
-    loaders::{Loaders, group_by_args},
+    loaders::{Loaders, build, group_by_args},
     node::{global_id, parse_global_id},
     organisation::{Establishment, Organisation},
     territory::Territory,
@@ -62,6 +62,7 @@ macro_rules! mirror_enum {
         }
     };
 }
+
 pub(super) use mirror_enum;
 
 mirror_enum! {
@@ -1029,19 +1030,6 @@ pub struct ContractLoaders {
     pub territory_pages: Arc<DataLoader<TerritoryContractPages, HashMapCache>>,
     /// Number of contracts awarded by buyers within a territory.
     pub territory_counts: Arc<DataLoader<TerritoryContractCounts, HashMapCache>>,
-}
-
-/// A loader with a per-request cache, batching like the loaders of [`Loaders`] (its fetch
-/// waits for every sibling of a list to register its key).
-pub(super) fn build<T: Loader<K>, K>(loader: T) -> Arc<DataLoader<T, HashMapCache>>
-where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-{
-    Arc::new(DataLoader::with_cache(
-        loader,
-        super::loaders::spawn_after_siblings,
-        HashMapCache::default(),
-    ))
 }
 
 impl ContractLoaders {

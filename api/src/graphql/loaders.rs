@@ -1,7 +1,7 @@
 //! DataLoaders: each relation between GraphQL types is fetched here, one query per relation
 //! per batch of parents. Built per request (they cache), in the HTTP handler.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_graphql::{
     dataloader::{DataLoader, HashMapCache, Loader},
@@ -23,10 +23,19 @@ use crate::store::{
 /// (async-graphql polls list items in groups of about 32 between turns) has registered its key.
 const SIBLING_TURNS: usize = 256;
 
-/// Spawns a loader's fetch after [`SIBLING_TURNS`] scheduler turns (and then the loader's own
-/// 1 ms delay). Batches then hold every key of a list whatever the CPU speed, where the delay
-/// alone would split a large page into several queries in slow (debug) builds.
-pub(crate) fn spawn_after_siblings(fetch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
+/// A loader with a per-request cache whose fetch waits for every sibling resolver of a list
+/// to register its key: it is spawned after [`SIBLING_TURNS`] scheduler turns, with no timed
+/// delay. A time-based delay (async-graphql's default is 1 ms per batch) both adds latency at
+/// each level of nesting and splits large pages into several queries on a slow machine.
+pub(crate) fn build<T: Loader<K>, K>(loader: T) -> Arc<DataLoader<T, HashMapCache>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+{
+    Arc::new(DataLoader::with_cache(loader, spawn_after_siblings, HashMapCache::default()).delay(Duration::ZERO))
+}
+
+/// Spawns a loader's fetch after [`SIBLING_TURNS`] scheduler turns.
+fn spawn_after_siblings(fetch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         for _ in 0..SIBLING_TURNS {
             tokio::task::yield_now().await;
@@ -74,16 +83,6 @@ pub struct Loaders {
 impl Loaders {
     /// Fresh loaders (with empty caches) over a database.
     pub fn new(db: DatabaseConnection) -> Self {
-        fn build<T: Loader<K>, K>(loader: T) -> Arc<DataLoader<T, HashMapCache>>
-        where
-            K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-        {
-            Arc::new(DataLoader::with_cache(
-                loader,
-                spawn_after_siblings,
-                HashMapCache::default(),
-            ))
-        }
         Self {
             territories: build(TerritoryById(db.clone())),
             organisations: build(OrganisationById(db.clone())),

@@ -17,10 +17,10 @@ use uuid::Uuid;
 
 use super::{
     connection::{ConnectionTotals, SortDirection, TerrasseConnection, connection, page_args},
-    contract::{build, euros, mirror_enum, row_ids},
+    contract::{euros, mirror_enum, row_ids},
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
-    loaders::{Loaders, group_by_args},
+    loaders::{Loaders, build, group_by_args},
     node::global_id,
     organisation::Organisation,
     territory::Territory,

@@ -12,10 +12,10 @@ use std::collections::HashMap;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryResult, QuerySelect, QueryTrait, Select,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType, QueryResult, QuerySelect, QueryTrait,
+    Select,
     sea_query::{
-        Alias, Asterisk, Expr, ExprTrait, Order, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder,
-        Value,
+        Alias, Expr, ExprTrait, Order, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder, Value,
     },
 };
 use uuid::Uuid;
@@ -275,6 +275,9 @@ impl SortKey {
     }
 }
 
+/// Alias of the ranked subquery of [`paginate_partitioned`].
+const RANKED: &str = "ranked";
+
 /// What can fail while paging: a bad cursor, or the database.
 #[derive(Debug, thiserror::Error)]
 pub enum PageError {
@@ -340,22 +343,33 @@ where
         render(backend, &sort.expr),
         render(backend, &sort.id),
     );
-    let mut select = select
+    // Rank narrow rows (key, id, parent) only, then join the few kept rows back to the table:
+    // wide rows (JSON columns) never go through the window sort.
+    let mut ranked = select
+        .select_only()
         .expr_as(sort.expr.clone(), "sort_key")
         .expr_as(sort.id.clone(), "sort_id")
         .expr_as(partition, "partition_id")
         .expr_as(Expr::cust(window), "row_rank");
     for condition in sort.bounds(args)? {
-        select = QueryFilterExt::and_where(select, condition);
+        ranked = QueryFilterExt::and_where(ranked, condition);
     }
-    let ranked: SelectStatement = select.into_query();
-    let statement = Query::select()
-        .column(Asterisk)
-        .from_subquery(ranked, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("row_rank")).lte(args.size + 1))
-        .order_by(Alias::new("partition_id"), Order::Asc)
-        .order_by(Alias::new("row_rank"), Order::Asc)
-        .to_owned();
+    let ranked: SelectStatement = ranked.into_query();
+    let mut kept = E::find()
+        .expr_as(Expr::col((RANKED, Alias::new("sort_key"))), "sort_key")
+        .expr_as(Expr::col((RANKED, Alias::new("sort_id"))), "sort_id")
+        .expr_as(Expr::col((RANKED, Alias::new("partition_id"))), "partition_id");
+    QueryTrait::query(&mut kept)
+        .join_subquery(
+            JoinType::InnerJoin,
+            ranked,
+            Alias::new(RANKED),
+            Expr::col((RANKED, Alias::new("sort_id"))).eq(sort.id.clone()),
+        )
+        .and_where(Expr::col((RANKED, Alias::new("row_rank"))).lte(args.size + 1))
+        .order_by((Alias::new(RANKED), Alias::new("partition_id")), Order::Asc)
+        .order_by((Alias::new(RANKED), Alias::new("row_rank")), Order::Asc);
+    let statement = kept.into_query();
     let rows = db.query_all(&statement).await?;
     let mut grouped: HashMap<String, Vec<QueryResult>> = HashMap::new();
     for row in rows {
