@@ -32,6 +32,7 @@ pub async fn prepare(db: &DatabaseConnection) -> anyhow::Result<()> {
         let started = Instant::now();
         let data = reference::load()?;
         let load = store::territories::load_reference(db, data).await?;
+        store::refresh_statistics(db).await?;
         tracing::info!(
             territories = load.territories,
             memberships = load.memberships,

@@ -168,6 +168,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoSummary, StoreErro
     .await?;
     store::contracts::insert_new(&txn, generated.contracts).await?;
     txn.commit().await.context("committing the demo ecosystem")?;
+    store::refresh_statistics(db).await?;
     Ok(summary)
 }
 

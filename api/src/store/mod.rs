@@ -59,6 +59,15 @@ impl<T> DbContext<T> for Result<T, DbErr> {
     }
 }
 
+/// Refreshes the planner statistics after a bulk write (reference load, demo seed, import),
+/// so the first queries use the indexes instead of plans made for empty tables.
+pub async fn refresh_statistics<C: ConnectionTrait>(db: &C) -> Result<(), StoreError> {
+    db.execute_unprepared("ANALYZE")
+        .await
+        .context("refreshing planner statistics")?;
+    Ok(())
+}
+
 /// Largest number of bound parameters put in one statement (SQLite allows 32 766,
 /// PostgreSQL 65 535).
 const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
