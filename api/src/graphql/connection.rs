@@ -1,15 +1,19 @@
 //! Relay cursor connections: `edges { cursor node }`, `nodes`, `pageInfo` and `totalCount`
 //! (computed only when asked for). Pages come from `store::page` (keyset, no OFFSET).
 
-use std::sync::Arc;
+use std::{hash::Hash, sync::Arc};
 
 use async_graphql::{
     Context, Enum, Object, OutputType,
     connection::{Connection, Edge},
+    dataloader::{DataLoader, HashMapCache, Loader},
     futures_util::future::BoxFuture,
 };
 
-use super::{errors::bad_input, loaders::Loaders};
+use super::{
+    errors::{OrInternal, bad_input},
+    loaders::Loaders,
+};
 use crate::store::{
     StoreError,
     page::{Page, PageArgs},
@@ -39,7 +43,6 @@ impl ConnectionTotals {
 impl ConnectionTotals {
     /// Number of items matching the filters, over all pages. Computed only when selected.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
-        use super::errors::OrInternal;
         let loaders = ctx.data::<Loaders>()?.clone();
         let count = (self.counter)(loaders).await.or_internal()?;
         Ok(i64::try_from(count).unwrap_or(i64::MAX))
@@ -89,4 +92,28 @@ impl SortDirection {
     pub fn descending(self) -> bool {
         self == SortDirection::Desc
     }
+}
+
+/// The page of a nested list, loaded by one of the request's page loaders (batched with the
+/// other parents of the enclosing page).
+pub async fn nested_page<L, K, M>(page_loader: &DataLoader<L, HashMapCache>, key: K) -> async_graphql::Result<Page<M>>
+where
+    L: Loader<K, Value = Page<M>, Error = Arc<StoreError>>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    M: Send + Sync + Clone + 'static,
+{
+    Ok(page_loader.load_one(key).await.or_internal()?.unwrap_or_default())
+}
+
+/// The total of a nested list, counted (only if selected) by one of the request's count
+/// loaders, batched with the other parents of the enclosing page.
+pub fn nested_total<L, K>(count_loader: fn(&Loaders) -> &DataLoader<L, HashMapCache>, key: K) -> ConnectionTotals
+where
+    L: Loader<K, Value = u64, Error = Arc<StoreError>>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    ConnectionTotals::new(move |loaders| {
+        let key = key.clone();
+        Box::pin(async move { Ok(count_loader(&loaders).load_one(key).await?.unwrap_or_default()) })
+    })
 }

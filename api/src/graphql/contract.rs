@@ -17,7 +17,9 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    connection::{ConnectionTotals, SortDirection, TerrasseConnection, connection, page_args},
+    connection::{
+        ConnectionTotals, SortDirection, TerrasseConnection, connection, nested_page, nested_total, page_args,
+    },
     enums::{EssFamily, IdScheme, LabelKind},
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
@@ -935,23 +937,9 @@ pub async fn contracts_won(
     args: PageArgs,
 ) -> async_graphql::Result<TerrasseConnection<Contract>> {
     let loaders = ctx.data::<Loaders>()?;
-    let page = loaders
-        .contracts
-        .won_pages
-        .load_one((organisation_id, args))
-        .await
-        .or_internal()?;
-    let totals = ConnectionTotals::new(move |loaders| {
-        Box::pin(async move {
-            Ok(loaders
-                .contracts
-                .won_counts
-                .load_one(organisation_id)
-                .await?
-                .unwrap_or_default())
-        })
-    });
-    Ok(connection(page.unwrap_or_default(), Contract::from, totals))
+    let page = nested_page(&loaders.contracts.won_pages, (organisation_id, args)).await?;
+    let totals = nested_total(|loaders| &loaders.contracts.won_counts, organisation_id);
+    Ok(connection(page, Contract::from, totals))
 }
 
 /// Contracts awarded by an organisation (as the buyer), latest notification first. For the
@@ -962,23 +950,9 @@ pub async fn contracts_awarded(
     args: PageArgs,
 ) -> async_graphql::Result<TerrasseConnection<Contract>> {
     let loaders = ctx.data::<Loaders>()?;
-    let page = loaders
-        .contracts
-        .awarded_pages
-        .load_one((organisation_id, args))
-        .await
-        .or_internal()?;
-    let totals = ConnectionTotals::new(move |loaders| {
-        Box::pin(async move {
-            Ok(loaders
-                .contracts
-                .awarded_counts
-                .load_one(organisation_id)
-                .await?
-                .unwrap_or_default())
-        })
-    });
-    Ok(connection(page.unwrap_or_default(), Contract::from, totals))
+    let page = nested_page(&loaders.contracts.awarded_pages, (organisation_id, args)).await?;
+    let totals = nested_total(|loaders| &loaders.contracts.awarded_counts, organisation_id);
+    Ok(connection(page, Contract::from, totals))
 }
 
 /// Contracts awarded by buyers within a territory (by the territory they govern or by one of
@@ -990,24 +964,9 @@ pub async fn contracts_awarded_in_territory(
     args: PageArgs,
 ) -> async_graphql::Result<TerrasseConnection<Contract>> {
     let loaders = ctx.data::<Loaders>()?;
-    let page = loaders
-        .contracts
-        .territory_pages
-        .load_one((territory_id.clone(), args))
-        .await
-        .or_internal()?;
-    let totals = ConnectionTotals::new(move |loaders| {
-        let territory_id = territory_id.clone();
-        Box::pin(async move {
-            Ok(loaders
-                .contracts
-                .territory_counts
-                .load_one(territory_id)
-                .await?
-                .unwrap_or_default())
-        })
-    });
-    Ok(connection(page.unwrap_or_default(), Contract::from, totals))
+    let page = nested_page(&loaders.contracts.territory_pages, (territory_id.clone(), args)).await?;
+    let totals = nested_total(|loaders| &loaders.contracts.territory_counts, territory_id);
+    Ok(connection(page, Contract::from, totals))
 }
 
 /// The loaders of contracts and of what hangs off them, one set per request.

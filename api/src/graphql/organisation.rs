@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{establishment, organisation, organisation_identifier, organisation_label};
 
 use super::{
-    connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
+    connection::{TerrasseConnection, connection, nested_page, nested_total, page_args},
     contract::{self, Contract},
     enums::{
         EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, IdScheme, LabelKind,
@@ -167,16 +167,9 @@ impl Organisation {
     ) -> async_graphql::Result<TerrasseConnection<Establishment>> {
         let args = page_args(first, after, last, before)?;
         let loaders = ctx.data::<Loaders>()?;
-        let page = loaders
-            .establishment_pages
-            .load_one((self.0.id, args))
-            .await
-            .or_internal()?;
-        let id = self.0.id;
-        let totals = ConnectionTotals::new(move |loaders| {
-            Box::pin(async move { Ok(loaders.establishment_counts.load_one(id).await?.unwrap_or_default()) })
-        });
-        Ok(connection(page.unwrap_or_default(), Establishment, totals))
+        let page = nested_page(&loaders.establishment_pages, (self.0.id, args)).await?;
+        let totals = nested_total(|loaders| &loaders.establishment_counts, self.0.id);
+        Ok(connection(page, Establishment, totals))
     }
 
     /// Its head office (siège), when known.

@@ -16,7 +16,9 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    connection::{ConnectionTotals, SortDirection, TerrasseConnection, connection, page_args},
+    connection::{
+        ConnectionTotals, SortDirection, TerrasseConnection, connection, nested_page, nested_total, page_args,
+    },
     contract::{euros, mirror_enum, row_ids},
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
@@ -370,23 +372,9 @@ pub async fn partnerships_of(
     args: PageArgs,
 ) -> async_graphql::Result<TerrasseConnection<Partnership>> {
     let loaders = ctx.data::<Loaders>()?;
-    let page = loaders
-        .partnerships
-        .pages_of_organisation
-        .load_one((organisation_id, args))
-        .await
-        .or_internal()?;
-    let totals = ConnectionTotals::new(move |loaders| {
-        Box::pin(async move {
-            Ok(loaders
-                .partnerships
-                .counts_of_organisation
-                .load_one(organisation_id)
-                .await?
-                .unwrap_or_default())
-        })
-    });
-    Ok(connection(page.unwrap_or_default(), Partnership, totals))
+    let page = nested_page(&loaders.partnerships.pages_of_organisation, (organisation_id, args)).await?;
+    let totals = nested_total(|loaders| &loaders.partnerships.counts_of_organisation, organisation_id);
+    Ok(connection(page, Partnership, totals))
 }
 
 /// The loaders of partnerships and their parties, one set per request.

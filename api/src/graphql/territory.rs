@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, Object};
 use entity::{enums::TerritoryLevel as StoredLevel, territory};
 
 use super::{
-    connection::{ConnectionTotals, TerrasseConnection, connection, page_args},
+    connection::{TerrasseConnection, connection, nested_page, nested_total, page_args},
     contract::{self, Contract},
     enums::{GeoSource, TerritoryLevel, Zone},
     errors::{OrInternal, bad_input},
@@ -153,17 +153,9 @@ impl Territory {
         let level = level.map_or_else(|| level_below(self.0.level), Into::into);
         let args = page_args(first, after, last, before)?;
         let loaders = ctx.data::<Loaders>()?;
-        let page = loaders
-            .contained_pages
-            .load_one((self.0.id.clone(), level, args))
-            .await
-            .or_internal()?;
-        let id = self.0.id.clone();
-        let totals = ConnectionTotals::new(move |loaders| {
-            let key = (id.clone(), level);
-            Box::pin(async move { Ok(loaders.contained_counts.load_one(key).await?.unwrap_or_default()) })
-        });
-        Ok(connection(page.unwrap_or_default(), Territory, totals))
+        let page = nested_page(&loaders.contained_pages, (self.0.id.clone(), level, args)).await?;
+        let totals = nested_total(|loaders| &loaders.contained_counts, (self.0.id.clone(), level));
+        Ok(connection(page, Territory, totals))
     }
 
     /// Organisations with an establishment in this territory (at any depth), matching
@@ -209,23 +201,12 @@ impl Territory {
             args: page_args(first, after, last, before)?,
         };
         let loaders = ctx.data::<Loaders>()?;
-        let page = loaders
-            .organisations_within
-            .load_one((self.0.id.clone(), key))
-            .await
-            .or_internal()?;
-        let id = self.0.id.clone();
-        let totals = ConnectionTotals::new(move |loaders| {
-            let key = (id.clone(), filter.clone());
-            Box::pin(async move {
-                Ok(loaders
-                    .organisation_counts_within
-                    .load_one(key)
-                    .await?
-                    .unwrap_or_default())
-            })
-        });
-        Ok(connection(page.unwrap_or_default(), Organisation, totals))
+        let page = nested_page(&loaders.organisations_within, (self.0.id.clone(), key)).await?;
+        let totals = nested_total(
+            |loaders| &loaders.organisation_counts_within,
+            (self.0.id.clone(), filter),
+        );
+        Ok(connection(page, Organisation, totals))
     }
 
     /// Contracts awarded by public buyers in this territory (the buyer governs a territory within it, or has an establishment there), most recently notified first.
