@@ -47,15 +47,3 @@ async fn current_tx_id<C: ConnectionTrait>(db: &C) -> Result<Option<i64>, DbErr>
         .await?;
     row.map(|row| row.try_get::<i64>("", "tx_id")).transpose()
 }
-
-/// The highest sequence number in the change log (0 when empty).
-pub async fn latest_seq<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
-    let backend = db.get_database_backend();
-    let row = db
-        .query_one_raw(Statement::from_string(
-            backend,
-            "SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log",
-        ))
-        .await?;
-    Ok(row.map(|row| row.try_get::<i64>("", "seq")).transpose()?.unwrap_or(0))
-}

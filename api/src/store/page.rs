@@ -150,16 +150,6 @@ impl PageArgs {
             before: before.map(|raw| Cursor::decode("before", raw)).transpose()?,
         })
     }
-
-    /// The first page of `size` rows.
-    pub fn first(size: u64) -> Self {
-        Self {
-            size,
-            backward: false,
-            after: None,
-            before: None,
-        }
-    }
 }
 
 /// One page of rows, each with its cursor.

@@ -129,21 +129,6 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[String]) -> Result<Vec<te
         .context("loading territories by id")
 }
 
-/// The territory of a level with an INSEE code (SIREN for an EPCI), at the shipped vintage.
-pub async fn by_code<C: ConnectionTrait>(
-    db: &C,
-    level: TerritoryLevel,
-    code: &str,
-) -> Result<Option<territory::Model>, StoreError> {
-    territory::Entity::find()
-        .filter(territory::Column::Level.eq(level))
-        .filter(territory::Column::Code.eq(code))
-        .filter(territory::Column::CogVintage.eq(COG_VINTAGE))
-        .one(db)
-        .await
-        .context("loading a territory by code")
-}
-
 /// For each ancestor id, the territories of `level` it contains (itself excluded), ordered
 /// by code.
 pub async fn contained<C: ConnectionTrait>(
