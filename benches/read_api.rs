@@ -124,6 +124,27 @@ async fn statements_of(database_url: &str, query: &str) -> Vec<Statement> {
     recorded.lock().unwrap().clone()
 }
 
+/// Executes `query` on the schema in-process (no HTTP, no JSON over the wire), `runs` times
+/// in sequence: the GraphQL layer alone.
+async fn execute_in_process(database_url: &str, query: &str, runs: usize) -> Stats {
+    let db = Database::connect(database_url).await.unwrap();
+    let schema = api::graphql::build_schema(db.clone());
+    let mut latencies = Vec::with_capacity(runs);
+    let started = Instant::now();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let request = async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db.clone()));
+        let response = schema.execute(request).await;
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        latencies.push(t.elapsed());
+    }
+    Stats {
+        requests: runs,
+        elapsed: started.elapsed(),
+        latencies,
+    }
+}
+
 /// Replays the statements sequentially, as one request would, `runs` times.
 async fn replay(db: &DatabaseConnection, statements: &[Statement], runs: usize) -> Stats {
     let mut latencies = Vec::with_capacity(runs);
@@ -170,6 +191,7 @@ async fn bench(label: &str, database_url: String) {
         let statements = statements_of(&database_url, query).await;
         let single = load(addr, query, 1, SINGLE_CLIENT_REQUESTS).await;
         let concurrent = load(addr, query, CONCURRENT_CLIENTS, REQUESTS_PER_CLIENT).await;
+        let in_process = execute_in_process(&database_url, query, SINGLE_CLIENT_REQUESTS).await;
         let sql = replay(&db, &statements, SINGLE_CLIENT_REQUESTS).await;
         println!("{name}: {} SQL statements per request", statements.len());
         println!("{}", single.line("  GraphQL over HTTP, 1 client"));
@@ -177,10 +199,13 @@ async fn bench(label: &str, database_url: String) {
             "{}",
             concurrent.line(&format!("  GraphQL over HTTP, {CONCURRENT_CLIENTS} clients"))
         );
+        println!("{}", in_process.line("  GraphQL executed in-process, 1 client"));
         println!("{}", sql.line("  same SQL replayed directly, 1 client"));
+        let sql_p50 = sql.percentile(0.5).as_secs_f64();
         println!(
-            "  ratio GraphQL p50 / SQL p50: {:.2}",
-            single.percentile(0.5).as_secs_f64() / sql.percentile(0.5).as_secs_f64()
+            "  ratio p50 / SQL p50: over HTTP {:.2}, GraphQL layer alone {:.2}",
+            single.percentile(0.5).as_secs_f64() / sql_p50,
+            in_process.percentile(0.5).as_secs_f64() / sql_p50
         );
     }
 }
