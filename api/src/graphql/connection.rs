@@ -6,13 +6,13 @@ use std::{hash::Hash, sync::Arc};
 use async_graphql::{
     Context, Enum, Object, OutputType,
     connection::{Connection, Edge},
-    dataloader::Loader,
+    dataloader::{DataLoader, HashMapCache, Loader},
     futures_util::future::BoxFuture,
 };
 
 use super::{
     errors::{OrInternal, bad_input},
-    loaders::{Batched, Loaders},
+    loaders::Loaders,
 };
 use crate::store::{
     StoreError,
@@ -96,7 +96,7 @@ impl SortDirection {
 
 /// The page of a nested list, loaded by one of the request's page loaders (batched with the
 /// other parents of the enclosing page).
-pub async fn nested_page<L, K, M>(page_loader: &Batched<L>, key: K) -> async_graphql::Result<Page<M>>
+pub async fn nested_page<L, K, M>(page_loader: &DataLoader<L, HashMapCache>, key: K) -> async_graphql::Result<Page<M>>
 where
     L: Loader<K, Value = Page<M>, Error = Arc<StoreError>>,
     K: Send + Sync + Hash + Eq + Clone + 'static,
@@ -107,7 +107,7 @@ where
 
 /// The total of a nested list, counted (only if selected) by one of the request's count
 /// loaders, batched with the other parents of the enclosing page.
-pub fn nested_total<L, K>(count_loader: fn(&Loaders) -> &Batched<L>, key: K) -> ConnectionTotals
+pub fn nested_total<L, K>(count_loader: fn(&Loaders) -> &DataLoader<L, HashMapCache>, key: K) -> ConnectionTotals
 where
     L: Loader<K, Value = u64, Error = Arc<StoreError>>,
     K: Send + Sync + Hash + Eq + Clone + 'static,

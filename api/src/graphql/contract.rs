@@ -6,7 +6,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, dataloader::Loader};
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object,
+    dataloader::{DataLoader, HashMapCache, Loader},
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{contract, contract_modification, contract_supplier};
 use rust_decimal::{Decimal, prelude::ToPrimitive};
@@ -20,7 +23,7 @@ use super::{
     enums::{EssFamily, IdScheme, LabelKind},
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
-    loaders::{Activity, Batched, Loaders, build, group_by_args},
+    loaders::{Loaders, build, group_by_args},
     node::{global_id, parse_global_id},
     organisation::{Establishment, Organisation},
     territory::Territory,
@@ -969,40 +972,40 @@ pub async fn contracts_awarded_in_territory(
 /// The loaders of contracts and of what hangs off them, one set per request.
 pub struct ContractLoaders {
     /// Live contracts by id.
-    pub by_id: Arc<Batched<ContractById>>,
+    pub by_id: Arc<DataLoader<ContractById, HashMapCache>>,
     /// Suppliers of a contract.
-    pub suppliers: Arc<Batched<SuppliersOfContract>>,
+    pub suppliers: Arc<DataLoader<SuppliersOfContract, HashMapCache>>,
     /// Modifications of a contract.
-    pub modifications: Arc<Batched<ModificationsOfContract>>,
+    pub modifications: Arc<DataLoader<ModificationsOfContract, HashMapCache>>,
     /// A page of the contracts an organisation won.
-    pub won_pages: Arc<Batched<OrganisationContractPages>>,
+    pub won_pages: Arc<DataLoader<OrganisationContractPages, HashMapCache>>,
     /// Number of contracts an organisation won.
-    pub won_counts: Arc<Batched<OrganisationContractCounts>>,
+    pub won_counts: Arc<DataLoader<OrganisationContractCounts, HashMapCache>>,
     /// A page of the contracts an organisation awarded.
-    pub awarded_pages: Arc<Batched<OrganisationContractPages>>,
+    pub awarded_pages: Arc<DataLoader<OrganisationContractPages, HashMapCache>>,
     /// Number of contracts an organisation awarded.
-    pub awarded_counts: Arc<Batched<OrganisationContractCounts>>,
+    pub awarded_counts: Arc<DataLoader<OrganisationContractCounts, HashMapCache>>,
     /// A page of the contracts awarded by buyers within a territory.
-    pub territory_pages: Arc<Batched<TerritoryContractPages>>,
+    pub territory_pages: Arc<DataLoader<TerritoryContractPages, HashMapCache>>,
     /// Number of contracts awarded by buyers within a territory.
-    pub territory_counts: Arc<Batched<TerritoryContractCounts>>,
+    pub territory_counts: Arc<DataLoader<TerritoryContractCounts, HashMapCache>>,
 }
 
 impl ContractLoaders {
-    /// Fresh loaders (with empty caches) over a database, recording loads in `activity`.
-    pub fn new(db: DatabaseConnection, activity: &Activity) -> Self {
+    /// Fresh loaders (with empty caches) over a database.
+    pub fn new(db: DatabaseConnection) -> Self {
         let of_organisations = |role: OrganisationRole| OrganisationContractPages { db: db.clone(), role };
         let counts_of_organisations = |role: OrganisationRole| OrganisationContractCounts { db: db.clone(), role };
         Self {
-            by_id: build(ContractById(db.clone()), activity),
-            suppliers: build(SuppliersOfContract(db.clone()), activity),
-            modifications: build(ModificationsOfContract(db.clone()), activity),
-            won_pages: build(of_organisations(OrganisationRole::Supplier), activity),
-            won_counts: build(counts_of_organisations(OrganisationRole::Supplier), activity),
-            awarded_pages: build(of_organisations(OrganisationRole::Buyer), activity),
-            awarded_counts: build(counts_of_organisations(OrganisationRole::Buyer), activity),
-            territory_pages: build(TerritoryContractPages(db.clone()), activity),
-            territory_counts: build(TerritoryContractCounts(db), activity),
+            by_id: build(ContractById(db.clone())),
+            suppliers: build(SuppliersOfContract(db.clone())),
+            modifications: build(ModificationsOfContract(db.clone())),
+            won_pages: build(of_organisations(OrganisationRole::Supplier)),
+            won_counts: build(counts_of_organisations(OrganisationRole::Supplier)),
+            awarded_pages: build(of_organisations(OrganisationRole::Buyer)),
+            awarded_counts: build(counts_of_organisations(OrganisationRole::Buyer)),
+            territory_pages: build(TerritoryContractPages(db.clone())),
+            territory_counts: build(TerritoryContractCounts(db)),
         }
     }
 }

@@ -5,7 +5,10 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, dataloader::Loader};
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object,
+    dataloader::{DataLoader, HashMapCache, Loader},
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{partnership, partnership_party};
 use rust_decimal::Decimal;
@@ -19,7 +22,7 @@ use super::{
     contract::{euros, mirror_enum, row_ids},
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
-    loaders::{Activity, Batched, Loaders, build, group_by_args},
+    loaders::{Loaders, build, group_by_args},
     node::global_id,
     organisation::Organisation,
     territory::Territory,
@@ -377,23 +380,23 @@ pub async fn partnerships_of(
 /// The loaders of partnerships and their parties, one set per request.
 pub struct PartnershipLoaders {
     /// Live partnerships by id.
-    pub by_id: Arc<Batched<PartnershipById>>,
+    pub by_id: Arc<DataLoader<PartnershipById, HashMapCache>>,
     /// Parties of a partnership.
-    pub parties: Arc<Batched<PartiesOfPartnership>>,
+    pub parties: Arc<DataLoader<PartiesOfPartnership, HashMapCache>>,
     /// A page of the partnerships of an organisation.
-    pub pages_of_organisation: Arc<Batched<PartnershipPagesOfOrganisation>>,
+    pub pages_of_organisation: Arc<DataLoader<PartnershipPagesOfOrganisation, HashMapCache>>,
     /// Number of partnerships of an organisation.
-    pub counts_of_organisation: Arc<Batched<PartnershipCountsOfOrganisation>>,
+    pub counts_of_organisation: Arc<DataLoader<PartnershipCountsOfOrganisation, HashMapCache>>,
 }
 
 impl PartnershipLoaders {
-    /// Fresh loaders (with empty caches) over a database, recording loads in `activity`.
-    pub fn new(db: DatabaseConnection, activity: &Activity) -> Self {
+    /// Fresh loaders (with empty caches) over a database.
+    pub fn new(db: DatabaseConnection) -> Self {
         Self {
-            by_id: build(PartnershipById(db.clone()), activity),
-            parties: build(PartiesOfPartnership(db.clone()), activity),
-            pages_of_organisation: build(PartnershipPagesOfOrganisation(db.clone()), activity),
-            counts_of_organisation: build(PartnershipCountsOfOrganisation(db), activity),
+            by_id: build(PartnershipById(db.clone())),
+            parties: build(PartiesOfPartnership(db.clone())),
+            pages_of_organisation: build(PartnershipPagesOfOrganisation(db.clone())),
+            counts_of_organisation: build(PartnershipCountsOfOrganisation(db)),
         }
     }
 }
