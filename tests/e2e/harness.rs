@@ -79,6 +79,20 @@ async fn postgres_template(admin: &DatabaseConnection, admin_url: &str) -> &'sta
                 .unwrap()
                 .is_some();
             if !exists {
+                // Templates of earlier schemas are dead weight: drop them.
+                let stale = admin
+                    .query_all_raw(Statement::from_string(
+                        admin.get_database_backend(),
+                        format!(
+                            "SELECT datname FROM pg_database WHERE datname LIKE 'terrasse\\_template\\_%' AND datname <> '{template}'"
+                        ),
+                    ))
+                    .await
+                    .unwrap();
+                for row in stale {
+                    let name: String = row.try_get_by_index(0).unwrap();
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                }
                 let building = format!("{template}_{}", std::process::id());
                 admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS {building}"))
