@@ -117,9 +117,7 @@ async fn statements_of(database_url: &str, query: &str) -> Vec<Statement> {
     let sink = recorded.clone();
     db.set_metric_callback(move |info| sink.lock().unwrap().push(info.statement.clone()));
     let schema = api::graphql::build_schema(db.clone());
-    let response = schema
-        .execute(async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db)))
-        .await;
+    let response = api::graphql::executor::execute(&schema, async_graphql::Request::new(query), db).await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     recorded.lock().unwrap().clone()
 }
@@ -133,8 +131,7 @@ async fn execute_in_process(database_url: &str, query: &str, runs: usize) -> Sta
     let started = Instant::now();
     for _ in 0..runs {
         let t = Instant::now();
-        let request = async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db.clone()));
-        let response = schema.execute(request).await;
+        let response = api::graphql::executor::execute(&schema, async_graphql::Request::new(query), db.clone()).await;
         assert!(response.errors.is_empty(), "{:?}", response.errors);
         latencies.push(t.elapsed());
     }

@@ -232,22 +232,11 @@ impl TestApp {
         response["data"].clone()
     }
 
-    /// Runs a GraphQL query on the schema directly (no HTTP) over a new connection that
-    /// counts the SQL statements it sends; returns the response data and that count.
-    ///
-    /// The query runs on a single-threaded runtime, where DataLoader batching does not
-    /// depend on how threads interleave, so the count is deterministic.
+    /// Runs a GraphQL query on the schema directly (no HTTP), through the same executor as the
+    /// server, over a new connection that counts the SQL statements it sends; returns the
+    /// response data and that count.
     pub async fn query_counting_statements(&self, query: &str) -> (Value, usize) {
-        let (url, query) = (self.database_url.clone(), query.to_owned());
-        tokio::task::spawn_blocking(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(count_statements(url, query))
-        })
-        .await
-        .unwrap()
+        count_statements(self.database_url.clone(), query.to_owned()).await
     }
 
     /// Runs a scalar SQL query (first column of the first row, as i64).
@@ -274,8 +263,7 @@ async fn count_statements(database_url: String, query: String) -> (Value, usize)
         counter.fetch_add(1, Ordering::SeqCst);
     });
     let schema = api::graphql::build_schema(db.clone());
-    let request = async_graphql::Request::new(query).data(api::graphql::loaders::Loaders::new(db.clone()));
-    let response = schema.execute(request).await;
+    let response = api::graphql::executor::execute(&schema, async_graphql::Request::new(query), db.clone()).await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let data = response.data.into_json().unwrap();
     let count = statements.load(Ordering::SeqCst);

@@ -22,6 +22,7 @@ use super::{
     },
     enums::{EssFamily, IdScheme, LabelKind},
     errors::{OrInternal, bad_input},
+    executor::FetchQueue,
     filters::TerritoryRef,
     loaders::{Loaders, build, group_by_args},
     node::{global_id, parse_global_id},
@@ -992,20 +993,20 @@ pub struct ContractLoaders {
 }
 
 impl ContractLoaders {
-    /// Fresh loaders (with empty caches) over a database.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// Fresh loaders (with empty caches) over a database, their fetches queued in `queue`.
+    pub fn new(db: DatabaseConnection, queue: &FetchQueue) -> Self {
         let of_organisations = |role: OrganisationRole| OrganisationContractPages { db: db.clone(), role };
         let counts_of_organisations = |role: OrganisationRole| OrganisationContractCounts { db: db.clone(), role };
         Self {
-            by_id: build(ContractById(db.clone())),
-            suppliers: build(SuppliersOfContract(db.clone())),
-            modifications: build(ModificationsOfContract(db.clone())),
-            won_pages: build(of_organisations(OrganisationRole::Supplier)),
-            won_counts: build(counts_of_organisations(OrganisationRole::Supplier)),
-            awarded_pages: build(of_organisations(OrganisationRole::Buyer)),
-            awarded_counts: build(counts_of_organisations(OrganisationRole::Buyer)),
-            territory_pages: build(TerritoryContractPages(db.clone())),
-            territory_counts: build(TerritoryContractCounts(db)),
+            by_id: build(ContractById(db.clone()), queue),
+            suppliers: build(SuppliersOfContract(db.clone()), queue),
+            modifications: build(ModificationsOfContract(db.clone()), queue),
+            won_pages: build(of_organisations(OrganisationRole::Supplier), queue),
+            won_counts: build(counts_of_organisations(OrganisationRole::Supplier), queue),
+            awarded_pages: build(of_organisations(OrganisationRole::Buyer), queue),
+            awarded_counts: build(counts_of_organisations(OrganisationRole::Buyer), queue),
+            territory_pages: build(TerritoryContractPages(db.clone()), queue),
+            territory_counts: build(TerritoryContractCounts(db), queue),
         }
     }
 }

@@ -13,42 +13,22 @@ use entity::{
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use super::executor::FetchQueue;
 use crate::store::{
     self, StoreError,
     organisations::{OrganisationFilter, OrganisationSort},
     page::{Page, PageArgs},
 };
 
-/// Scheduler turns a batch waits before fetching, so that every sibling resolver of a list
-/// (async-graphql polls list items in groups of about 32 between turns) has registered its key.
-const SIBLING_TURNS: usize = 256;
-
-/// A loader with a per-request cache whose fetch waits for every sibling resolver of a list
-/// to register its key: it is spawned after [`SIBLING_TURNS`] scheduler turns, then waits
-/// [`BATCH_DELAY`]. A time-based delay alone (async-graphql's default, 1 ms per batch) adds
-/// latency at each level of nesting and still splits large pages into several queries on a
-/// slow machine.
-pub(crate) fn build<T: Loader<K>, K>(loader: T) -> Arc<DataLoader<T, HashMapCache>>
+/// A loader with a per-request cache whose fetches are queued for the request's executor
+/// (`graphql::executor`), which starts them once the execution is idle: no timed delay.
+pub(crate) fn build<T: Loader<K>, K>(loader: T, queue: &FetchQueue) -> Arc<DataLoader<T, HashMapCache>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
 {
-    Arc::new(DataLoader::with_cache(loader, spawn_after_siblings, HashMapCache::default()).delay(BATCH_DELAY))
-}
-
-/// Time a batch then still waits for keys, for sibling resolvers running on another worker
-/// thread of the multi-threaded runtime. 250 µs saved about 2 ms per nested query but split
-/// batches again under the multi-threaded runtime (13 statements instead of 7 for the
-/// benchmark's nested query), so this stays at async-graphql's default.
-const BATCH_DELAY: Duration = Duration::from_millis(1);
-
-/// Spawns a loader's fetch after [`SIBLING_TURNS`] scheduler turns.
-fn spawn_after_siblings(fetch: BoxFuture<'static, ()>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        for _ in 0..SIBLING_TURNS {
-            tokio::task::yield_now().await;
-        }
-        fetch.await;
-    })
+    let queue = queue.clone();
+    let spawn = move |fetch: BoxFuture<'static, ()>| queue.spawn(fetch);
+    Arc::new(DataLoader::with_cache(loader, spawn, HashMapCache::default()).delay(Duration::ZERO))
 }
 
 /// The loaders of one request (cheap to clone: each loader is shared).
@@ -88,24 +68,24 @@ pub struct Loaders {
 }
 
 impl Loaders {
-    /// Fresh loaders (with empty caches) over a database.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// Fresh loaders (with empty caches) over a database, their fetches queued in `queue`.
+    pub fn new(db: DatabaseConnection, queue: &FetchQueue) -> Self {
         Self {
-            territories: build(TerritoryById(db.clone())),
-            organisations: build(OrganisationById(db.clone())),
-            establishments: build(EstablishmentsOfOrganisation(db.clone())),
-            labels: build(LabelsOfOrganisation(db.clone())),
-            identifiers: build(IdentifiersOfOrganisation(db.clone())),
-            establishment_by_id: build(EstablishmentById(db.clone())),
-            label_by_id: build(LabelById(db.clone())),
-            establishment_pages: build(EstablishmentPages(db.clone())),
-            establishment_counts: build(EstablishmentCounts(db.clone())),
-            contained_pages: build(ContainedPages(db.clone())),
-            contained_counts: build(ContainedCounts(db.clone())),
-            organisations_within: build(OrganisationsWithin(db.clone())),
-            organisation_counts_within: build(OrganisationCountsWithin(db.clone())),
-            contracts: Arc::new(super::contract::ContractLoaders::new(db.clone())),
-            partnerships: Arc::new(super::partnership::PartnershipLoaders::new(db)),
+            territories: build(TerritoryById(db.clone()), queue),
+            organisations: build(OrganisationById(db.clone()), queue),
+            establishments: build(EstablishmentsOfOrganisation(db.clone()), queue),
+            labels: build(LabelsOfOrganisation(db.clone()), queue),
+            identifiers: build(IdentifiersOfOrganisation(db.clone()), queue),
+            establishment_by_id: build(EstablishmentById(db.clone()), queue),
+            label_by_id: build(LabelById(db.clone()), queue),
+            establishment_pages: build(EstablishmentPages(db.clone()), queue),
+            establishment_counts: build(EstablishmentCounts(db.clone()), queue),
+            contained_pages: build(ContainedPages(db.clone()), queue),
+            contained_counts: build(ContainedCounts(db.clone()), queue),
+            organisations_within: build(OrganisationsWithin(db.clone()), queue),
+            organisation_counts_within: build(OrganisationCountsWithin(db.clone()), queue),
+            contracts: Arc::new(super::contract::ContractLoaders::new(db.clone(), queue)),
+            partnerships: Arc::new(super::partnership::PartnershipLoaders::new(db, queue)),
         }
     }
 }

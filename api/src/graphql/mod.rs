@@ -8,6 +8,7 @@ pub mod connection;
 pub mod contract;
 pub mod enums;
 pub mod errors;
+pub mod executor;
 pub mod filters;
 pub mod loaders;
 pub mod node;

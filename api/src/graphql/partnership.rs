@@ -21,6 +21,7 @@ use super::{
     },
     contract::{euros, mirror_enum, row_ids},
     errors::{OrInternal, bad_input},
+    executor::FetchQueue,
     filters::TerritoryRef,
     loaders::{Loaders, build, group_by_args},
     node::global_id,
@@ -390,13 +391,13 @@ pub struct PartnershipLoaders {
 }
 
 impl PartnershipLoaders {
-    /// Fresh loaders (with empty caches) over a database.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// Fresh loaders (with empty caches) over a database, their fetches queued in `queue`.
+    pub fn new(db: DatabaseConnection, queue: &FetchQueue) -> Self {
         Self {
-            by_id: build(PartnershipById(db.clone())),
-            parties: build(PartiesOfPartnership(db.clone())),
-            pages_of_organisation: build(PartnershipPagesOfOrganisation(db.clone())),
-            counts_of_organisation: build(PartnershipCountsOfOrganisation(db)),
+            by_id: build(PartnershipById(db.clone()), queue),
+            parties: build(PartiesOfPartnership(db.clone()), queue),
+            pages_of_organisation: build(PartnershipPagesOfOrganisation(db.clone()), queue),
+            counts_of_organisation: build(PartnershipCountsOfOrganisation(db), queue),
         }
     }
 }

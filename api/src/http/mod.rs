@@ -23,7 +23,7 @@ use tower_http::{
 use crate::{
     config::Config,
     db,
-    graphql::{TerrasseSchema, build_schema, loaders::Loaders},
+    graphql::{TerrasseSchema, build_schema, executor},
     seed,
 };
 
@@ -112,8 +112,7 @@ async fn graphql(
     let request_id = request_id
         .and_then(|Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_default();
-    let request = request.into_inner().data(Loaders::new(state.db.clone()));
-    let mut response = state.schema.execute(request).await;
+    let mut response = executor::execute(&state.schema, request.into_inner(), state.db.clone()).await;
     for error in &mut response.errors {
         let code = error
             .extensions
