@@ -1,5 +1,6 @@
 //! DataLoaders: each relation between GraphQL types is fetched here, one query per relation
-//! per batch of parents. Built per request (they cache), in the HTTP handler.
+//! per batch of parents. Built per request (they cache) by `executor::execute`, which also
+//! starts their fetches.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
