@@ -37,6 +37,15 @@ fn schema_fingerprint() -> String {
     format!("{:016x}", hasher.finish())
 }
 
+/// A short tag of this checkout's path, so that test runs of several checkouts sharing one
+/// PostgreSQL server each keep (and clean up) only their own templates.
+fn checkout_tag() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    env!("CARGO_MANIFEST_DIR").hash(&mut hasher);
+    format!("{:016x}", hasher.finish())[..8].to_owned()
+}
+
 static SQLITE_TEMPLATE: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
 static POSTGRES_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 static POSTGRES_COPY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -69,7 +78,7 @@ async fn sqlite_template() -> &'static PathBuf {
 async fn postgres_template(admin: &DatabaseConnection, admin_url: &str) -> &'static String {
     POSTGRES_TEMPLATE
         .get_or_init(|| async {
-            let template = format!("terrasse_template_{}", schema_fingerprint());
+            let template = format!("terrasse_template_{}_{}", checkout_tag(), schema_fingerprint());
             let exists = admin
                 .query_one_raw(Statement::from_string(
                     admin.get_database_backend(),
@@ -79,12 +88,14 @@ async fn postgres_template(admin: &DatabaseConnection, admin_url: &str) -> &'sta
                 .unwrap()
                 .is_some();
             if !exists {
-                // Templates of earlier schemas are dead weight: drop them.
+                // This checkout's templates of earlier schemas are dead weight: drop them. Other
+                // checkouts' templates are left alone, as their test runs may be using them.
                 let stale = admin
                     .query_all_raw(Statement::from_string(
                         admin.get_database_backend(),
                         format!(
-                            "SELECT datname FROM pg_database WHERE datname LIKE 'terrasse\\_template\\_%' AND datname <> '{template}'"
+                            "SELECT datname FROM pg_database WHERE datname LIKE 'terrasse\\_template\\_{}\\_%' AND datname <> '{template}'",
+                            checkout_tag()
                         ),
                     ))
                     .await
