@@ -207,8 +207,23 @@ async fn bench(label: &str, database_url: String) {
     }
 }
 
+/// Profiling mode: with `BENCH_PROFILE_DATABASE_URL` set to an already seeded database
+/// (`terrasse seed --demo`), only executes the nested query in-process
+/// `BENCH_PROFILE_RUNS` times (default 50), for a profiler such as
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*execute_in_process*'`.
+async fn profile(database_url: &str) {
+    let runs = std::env::var("BENCH_PROFILE_RUNS").map_or(50, |runs| runs.parse().unwrap());
+    execute_in_process(database_url, NESTED, 1).await; // warm-up
+    let stats = execute_in_process(database_url, NESTED, runs).await;
+    println!("{}", stats.line("nested query executed in-process"));
+}
+
 #[tokio::main]
 async fn main() {
+    if let Ok(database_url) = std::env::var("BENCH_PROFILE_DATABASE_URL") {
+        profile(&database_url).await;
+        return;
+    }
     let path = std::env::temp_dir().join(format!("terrasse_bench_read_{}.db", std::process::id()));
     bench("SQLite", format!("sqlite://{}?mode=rwc", path.display())).await;
     for suffix in ["", "-wal", "-shm"] {
