@@ -22,6 +22,10 @@ use hyper::{Request, body::Bytes};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 
+/// The allocator of the `terrasse` binary, so the in-process figures measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The nested query of the read API issue.
 const NESTED: &str = "{ organisations(first: 50) { nodes { name
     establishments { nodes { commune { name departement { name } } } }
@@ -208,14 +212,24 @@ async fn bench(label: &str, database_url: String) {
 }
 
 /// Profiling mode: with `BENCH_PROFILE_DATABASE_URL` set to an already seeded database
-/// (`terrasse seed --demo`), only executes the nested query in-process
-/// `BENCH_PROFILE_RUNS` times (default 50), for a profiler such as
-/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*execute_in_process*'`.
+/// (`terrasse seed --demo`), only runs the nested query `BENCH_PROFILE_RUNS` times (default
+/// 50): executed in-process, or with `BENCH_PROFILE_MODE=sql` its SQL statements replayed.
+/// Under `valgrind --tool=callgrind` (which counts instructions of every thread, whatever
+/// else the machine is doing) the two modes give the GraphQL-over-SQL ratio in instructions;
+/// `BENCH_PROFILE_RUNS=0` measures the start-up to subtract.
 async fn profile(database_url: &str) {
     let runs = std::env::var("BENCH_PROFILE_RUNS").map_or(50, |runs| runs.parse().unwrap());
-    execute_in_process(database_url, NESTED, 1).await; // warm-up
-    let stats = execute_in_process(database_url, NESTED, runs).await;
-    println!("{}", stats.line("nested query executed in-process"));
+    let stats = if std::env::var("BENCH_PROFILE_MODE").as_deref() == Ok("sql") {
+        let statements = statements_of(database_url, NESTED).await;
+        let db = Database::connect(database_url).await.unwrap();
+        replay(&db, &statements, runs).await
+    } else {
+        execute_in_process(database_url, NESTED, 1).await; // warm-up, as statements_of
+        execute_in_process(database_url, NESTED, runs).await
+    };
+    if runs > 0 {
+        println!("{}", stats.line("nested query"));
+    }
 }
 
 #[tokio::main]

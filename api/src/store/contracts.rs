@@ -24,6 +24,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate, paginate_lateral, paginate_partitioned},
+    rows::FetchModels,
 };
 
 /// New contracts with their suppliers and modifications, written together.
@@ -463,7 +464,7 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<cont
     contract::Entity::find()
         .filter(contract::Column::Id.is_in(ids.iter().copied()))
         .filter(contract::Column::DeletedAt.is_null())
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading contracts by id")
 }
@@ -479,7 +480,7 @@ pub async fn suppliers_of<C: ConnectionTrait>(
         .order_by_asc(contract_supplier::Column::FromModification)
         .order_by_asc(contract_supplier::Column::Position)
         .order_by_asc(contract_supplier::Column::Id)
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading suppliers of contracts")?;
     let mut grouped: HashMap<Uuid, Vec<contract_supplier::Model>> = HashMap::new();
@@ -498,7 +499,7 @@ pub async fn modifications_of<C: ConnectionTrait>(
         .filter(contract_modification::Column::ContractId.is_in(contract_ids.iter().copied()))
         .order_by_asc(contract_modification::Column::Seq)
         .order_by_asc(contract_modification::Column::Id)
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading modifications of contracts")?;
     let mut grouped: HashMap<Uuid, Vec<contract_modification::Model>> = HashMap::new();

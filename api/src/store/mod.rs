@@ -10,6 +10,7 @@ pub mod contracts;
 pub mod organisations;
 pub mod page;
 pub mod partnerships;
+pub mod rows;
 pub mod territories;
 
 use entity::{

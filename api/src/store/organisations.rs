@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_logged,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, paginate, paginate_partitioned},
+    rows::FetchModels,
 };
 use crate::domain::{Rna, Siren, Siret, ValidationError, geo::Near};
 
@@ -66,7 +67,7 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<orga
     organisation::Entity::find()
         .filter(organisation::Column::Id.is_in(ids.iter().copied()))
         .filter(organisation::Column::DeletedAt.is_null())
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading organisations by id")
 }
@@ -82,7 +83,7 @@ pub async fn establishments_of<C: ConnectionTrait>(
         .order_by_desc(establishment::Column::IsHeadquarters)
         .order_by_asc(establishment::Column::Siret)
         .order_by_asc(establishment::Column::Id)
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading establishments of organisations")?;
     let mut grouped: HashMap<Uuid, Vec<establishment::Model>> = HashMap::new();
@@ -103,7 +104,7 @@ pub async fn labels_of<C: ConnectionTrait>(
         .order_by_asc(organisation_label::Column::Kind)
         .order_by_asc(organisation_label::Column::ValidFrom)
         .order_by_asc(organisation_label::Column::Id)
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading labels of organisations")?;
     let mut grouped: HashMap<Uuid, Vec<organisation_label::Model>> = HashMap::new();
@@ -393,7 +394,7 @@ pub async fn establishments_by_ids<C: ConnectionTrait>(
     establishment::Entity::find()
         .filter(establishment::Column::Id.is_in(ids.iter().copied()))
         .filter(establishment::Column::DeletedAt.is_null())
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading establishments by id")
 }
@@ -406,7 +407,7 @@ pub async fn labels_by_ids<C: ConnectionTrait>(
     organisation_label::Entity::find()
         .filter(organisation_label::Column::Id.is_in(ids.iter().copied()))
         .filter(organisation_label::Column::DeletedAt.is_null())
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading labels by id")
 }
@@ -557,7 +558,7 @@ pub async fn identifiers_of<C: ConnectionTrait>(
         .filter(organisation_identifier::Column::DeletedAt.is_null())
         .order_by_asc(organisation_identifier::Column::Scheme)
         .order_by_asc(organisation_identifier::Column::Value)
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading identifiers of organisations")?;
     let mut grouped: HashMap<Uuid, Vec<organisation_identifier::Model>> = HashMap::new();

@@ -12,8 +12,7 @@ use std::collections::HashMap;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, JoinType, QueryResult, QuerySelect, QueryTrait,
-    Select,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, QueryResult, QuerySelect, QueryTrait, Select,
     sea_query::{
         Alias, Asterisk, Expr, ExprTrait, Order, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder,
         Value, ValueTuple,
@@ -21,6 +20,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::rows::FromRow;
 use crate::domain::ValidationError;
 
 /// Stands for an unknown date in sort keys, so they are never null.
@@ -289,6 +289,7 @@ pub async fn paginate<E, C>(
 ) -> Result<Page<E::Model>, PageError>
 where
     E: EntityTrait,
+    E::Model: FromRow,
     C: ConnectionTrait,
 {
     let mut select = select
@@ -323,6 +324,7 @@ pub async fn paginate_partitioned<E, C>(
 ) -> Result<HashMap<String, Page<E::Model>>, PageError>
 where
     E: EntityTrait,
+    E::Model: FromRow,
     C: ConnectionTrait,
 {
     let (partition, partition_kind) = partition;
@@ -402,6 +404,7 @@ pub async fn paginate_lateral<E, C>(
 ) -> Result<HashMap<String, Page<E::Model>>, PageError>
 where
     E: EntityTrait,
+    E::Model: FromRow,
     C: ConnectionTrait,
 {
     if parent_ids.is_empty() {
@@ -462,17 +465,13 @@ fn render(backend: DbBackend, expr: &Expr) -> String {
     sql.trim_start_matches("SELECT ").to_owned()
 }
 
-fn collect_page<M: FromQueryResult>(
-    rows: &[QueryResult],
-    sort: &SortKey,
-    args: &PageArgs,
-) -> Result<Page<M>, PageError> {
+fn collect_page<M: FromRow>(rows: &[QueryResult], sort: &SortKey, args: &PageArgs) -> Result<Page<M>, PageError> {
     let size = usize::try_from(args.size).unwrap_or(usize::MAX);
     let more = rows.len() > size;
     let items = rows
         .iter()
         .take(size)
-        .map(|row| Ok((M::from_query_result(row, "")?, sort.read_cursor(row)?)))
+        .map(|row| Ok((M::from_row(row)?, sort.read_cursor(row)?)))
         .collect::<Result<Vec<_>, DbErr>>()?;
     let (has_next_page, has_previous_page) = if args.backward {
         (args.before.is_some(), more)

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate, paginate_partitioned},
+    rows::FetchModels,
 };
 
 /// Inserts new partnerships with their parties, logging each partnership in the change log
@@ -195,7 +196,7 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<part
     partnership::Entity::find()
         .filter(partnership::Column::Id.is_in(ids.iter().copied()))
         .filter(partnership::Column::DeletedAt.is_null())
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading partnerships by id")
 }
@@ -221,7 +222,7 @@ pub async fn parties_of<C: ConnectionTrait>(
         .filter(partnership_party::Column::PartnershipId.is_in(partnership_ids.iter().copied()))
         .order_by_asc(partnership_party::Column::JoinedOn)
         .order_by_asc(partnership_party::Column::Id)
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading parties of partnerships")?;
     let mut grouped: HashMap<Uuid, Vec<partnership_party::Model>> = HashMap::new();

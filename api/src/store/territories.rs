@@ -13,6 +13,7 @@ use sea_orm::{
 use super::{
     DbContext, StoreError, insert_chunked,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, paginate, paginate_partitioned},
+    rows::FetchModels,
 };
 use crate::reference::{COG_VINTAGE, ReferenceData};
 
@@ -124,7 +125,7 @@ fn containment_closure(territories: &[territory::Model]) -> Vec<territory_member
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[String]) -> Result<Vec<territory::Model>, StoreError> {
     territory::Entity::find()
         .filter(territory::Column::Id.is_in(ids.iter().cloned()))
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading territories by id")
 }
@@ -169,7 +170,7 @@ pub async fn postal_codes_of<C: ConnectionTrait>(
         .filter(postal_code_commune::Column::CommuneId.is_in(commune_ids.iter().cloned()))
         .order_by_asc(postal_code_commune::Column::CommuneId)
         .order_by_asc(postal_code_commune::Column::PostalCode)
-        .all(db)
+        .fetch_all(db)
         .await
         .context("loading postal codes of communes")?;
     let mut grouped: HashMap<String, Vec<String>> = HashMap::new();
