@@ -5,18 +5,22 @@ use std::{hash::Hash, sync::Arc};
 
 use async_graphql::{
     Context, Enum, Object, OutputType,
-    connection::{Connection, Edge},
-    dataloader::{DataLoader, HashMapCache, Loader},
+    connection::{Connection, CursorType, Edge},
+    dataloader::{DataLoader, Loader},
     futures_util::future::BoxFuture,
 };
 
 use super::{
     errors::{OrInternal, bad_input},
+    loaders::Cache,
     loaders::Loaders,
 };
-use crate::store::{
-    StoreError,
-    page::{Page, PageArgs},
+use crate::{
+    domain::ValidationError,
+    store::{
+        StoreError,
+        page::{Cursor, Page, PageArgs},
+    },
 };
 
 /// A lazily computed total: runs only if the client selects `totalCount`.
@@ -50,7 +54,22 @@ impl ConnectionTotals {
 }
 
 /// A Relay connection of `N` with a total count.
-pub type TerrasseConnection<N> = Connection<String, N, ConnectionTotals>;
+pub type TerrasseConnection<N> = Connection<PageCursor, N, ConnectionTotals>;
+
+/// An edge's cursor, encoded to its opaque string only when a client selects it.
+pub struct PageCursor(Cursor);
+
+impl CursorType for PageCursor {
+    type Error = ValidationError;
+
+    fn decode_cursor(raw: &str) -> Result<Self, Self::Error> {
+        Cursor::decode("after", raw).map(Self)
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.0.encode()
+    }
+}
 
 /// Validates Relay paging arguments into store page arguments.
 pub fn page_args(
@@ -72,7 +91,7 @@ pub fn connection<M, N: OutputType>(
     connection.edges = page
         .items
         .into_iter()
-        .map(|(model, cursor)| Edge::new(cursor.encode(), wrap(model)))
+        .map(|(model, cursor)| Edge::new(PageCursor(cursor), wrap(model)))
         .collect();
     connection
 }
@@ -96,7 +115,7 @@ impl SortDirection {
 
 /// The page of a nested list, loaded by one of the request's page loaders (batched with the
 /// other parents of the enclosing page).
-pub async fn nested_page<L, K, M>(page_loader: &DataLoader<L, HashMapCache>, key: K) -> async_graphql::Result<Page<M>>
+pub async fn nested_page<L, K, M>(page_loader: &DataLoader<L, Cache>, key: K) -> async_graphql::Result<Page<M>>
 where
     L: Loader<K, Value = Page<M>, Error = Arc<StoreError>>,
     K: Send + Sync + Hash + Eq + Clone + 'static,
@@ -107,7 +126,7 @@ where
 
 /// The total of a nested list, counted (only if selected) by one of the request's count
 /// loaders, batched with the other parents of the enclosing page.
-pub fn nested_total<L, K>(count_loader: fn(&Loaders) -> &DataLoader<L, HashMapCache>, key: K) -> ConnectionTotals
+pub fn nested_total<L, K>(count_loader: fn(&Loaders) -> &DataLoader<L, Cache>, key: K) -> ConnectionTotals
 where
     L: Loader<K, Value = u64, Error = Arc<StoreError>>,
     K: Send + Sync + Hash + Eq + Clone + 'static,

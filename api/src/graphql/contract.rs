@@ -8,7 +8,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
     Context, Enum, ID, InputObject, Object,
-    dataloader::{DataLoader, HashMapCache, Loader},
+    dataloader::{DataLoader, Loader},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{contract, contract_modification, contract_supplier};
@@ -24,6 +24,7 @@ use super::{
     errors::{OrInternal, bad_input},
     executor::FetchQueue,
     filters::TerritoryRef,
+    loaders::Cache,
     loaders::{Loaders, build, group_by_args},
     node::{global_id, parse_global_id},
     organisation::{Establishment, Organisation},
@@ -973,23 +974,23 @@ pub async fn contracts_awarded_in_territory(
 /// The loaders of contracts and of what hangs off them, one set per request.
 pub struct ContractLoaders {
     /// Live contracts by id.
-    pub by_id: Arc<DataLoader<ContractById, HashMapCache>>,
+    pub by_id: Arc<DataLoader<ContractById, Cache>>,
     /// Suppliers of a contract.
-    pub suppliers: Arc<DataLoader<SuppliersOfContract, HashMapCache>>,
+    pub suppliers: Arc<DataLoader<SuppliersOfContract, Cache>>,
     /// Modifications of a contract.
-    pub modifications: Arc<DataLoader<ModificationsOfContract, HashMapCache>>,
+    pub modifications: Arc<DataLoader<ModificationsOfContract, Cache>>,
     /// A page of the contracts an organisation won.
-    pub won_pages: Arc<DataLoader<OrganisationContractPages, HashMapCache>>,
+    pub won_pages: Arc<DataLoader<OrganisationContractPages, Cache>>,
     /// Number of contracts an organisation won.
-    pub won_counts: Arc<DataLoader<OrganisationContractCounts, HashMapCache>>,
+    pub won_counts: Arc<DataLoader<OrganisationContractCounts, Cache>>,
     /// A page of the contracts an organisation awarded.
-    pub awarded_pages: Arc<DataLoader<OrganisationContractPages, HashMapCache>>,
+    pub awarded_pages: Arc<DataLoader<OrganisationContractPages, Cache>>,
     /// Number of contracts an organisation awarded.
-    pub awarded_counts: Arc<DataLoader<OrganisationContractCounts, HashMapCache>>,
+    pub awarded_counts: Arc<DataLoader<OrganisationContractCounts, Cache>>,
     /// A page of the contracts awarded by buyers within a territory.
-    pub territory_pages: Arc<DataLoader<TerritoryContractPages, HashMapCache>>,
+    pub territory_pages: Arc<DataLoader<TerritoryContractPages, Cache>>,
     /// Number of contracts awarded by buyers within a territory.
-    pub territory_counts: Arc<DataLoader<TerritoryContractCounts, HashMapCache>>,
+    pub territory_counts: Arc<DataLoader<TerritoryContractCounts, Cache>>,
 }
 
 impl ContractLoaders {

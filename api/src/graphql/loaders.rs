@@ -21,46 +21,50 @@ use crate::store::{
     page::{Page, PageArgs},
 };
 
+/// The per-request cache of every loader: a hash map with a fast hasher (loader keys are ids,
+/// and SipHash was a visible part of a nested query's CPU time).
+pub type Cache = HashMapCache<foldhash::fast::RandomState>;
+
 /// A loader with a per-request cache whose fetches are queued for the request's executor
 /// (`graphql::executor`), which starts them once the execution is idle: no timed delay.
-pub(crate) fn build<T: Loader<K>, K>(loader: T, queue: &FetchQueue) -> Arc<DataLoader<T, HashMapCache>>
+pub(crate) fn build<T: Loader<K>, K>(loader: T, queue: &FetchQueue) -> Arc<DataLoader<T, Cache>>
 where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
 {
     let queue = queue.clone();
     let spawn = move |fetch: BoxFuture<'static, ()>| queue.spawn(fetch);
-    Arc::new(DataLoader::with_cache(loader, spawn, HashMapCache::default()).delay(Duration::ZERO))
+    Arc::new(DataLoader::with_cache(loader, spawn, Cache::new()).delay(Duration::ZERO))
 }
 
 /// The loaders of one request (cheap to clone: each loader is shared).
 #[derive(Clone)]
 pub struct Loaders {
     /// Territories by id.
-    pub territories: Arc<DataLoader<TerritoryById, HashMapCache>>,
+    pub territories: Arc<DataLoader<TerritoryById, Cache>>,
     /// Organisations by id.
-    pub organisations: Arc<DataLoader<OrganisationById, HashMapCache>>,
+    pub organisations: Arc<DataLoader<OrganisationById, Cache>>,
     /// Establishments of an organisation.
-    pub establishments: Arc<DataLoader<EstablishmentsOfOrganisation, HashMapCache>>,
+    pub establishments: Arc<DataLoader<EstablishmentsOfOrganisation, Cache>>,
     /// Labels of an organisation.
-    pub labels: Arc<DataLoader<LabelsOfOrganisation, HashMapCache>>,
+    pub labels: Arc<DataLoader<LabelsOfOrganisation, Cache>>,
     /// Identifiers of an organisation.
-    pub identifiers: Arc<DataLoader<IdentifiersOfOrganisation, HashMapCache>>,
+    pub identifiers: Arc<DataLoader<IdentifiersOfOrganisation, Cache>>,
     /// Establishments by id.
-    pub establishment_by_id: Arc<DataLoader<EstablishmentById, HashMapCache>>,
+    pub establishment_by_id: Arc<DataLoader<EstablishmentById, Cache>>,
     /// Labels by id.
-    pub label_by_id: Arc<DataLoader<LabelById, HashMapCache>>,
+    pub label_by_id: Arc<DataLoader<LabelById, Cache>>,
     /// A page of establishments of an organisation.
-    pub establishment_pages: Arc<DataLoader<EstablishmentPages, HashMapCache>>,
+    pub establishment_pages: Arc<DataLoader<EstablishmentPages, Cache>>,
     /// Number of establishments of an organisation.
-    pub establishment_counts: Arc<DataLoader<EstablishmentCounts, HashMapCache>>,
+    pub establishment_counts: Arc<DataLoader<EstablishmentCounts, Cache>>,
     /// A page of the territories of a level within a territory.
-    pub contained_pages: Arc<DataLoader<ContainedPages, HashMapCache>>,
+    pub contained_pages: Arc<DataLoader<ContainedPages, Cache>>,
     /// Number of territories of a level within a territory.
-    pub contained_counts: Arc<DataLoader<ContainedCounts, HashMapCache>>,
+    pub contained_counts: Arc<DataLoader<ContainedCounts, Cache>>,
     /// A page of the organisations within a territory.
-    pub organisations_within: Arc<DataLoader<OrganisationsWithin, HashMapCache>>,
+    pub organisations_within: Arc<DataLoader<OrganisationsWithin, Cache>>,
     /// Number of organisations within a territory.
-    pub organisation_counts_within: Arc<DataLoader<OrganisationCountsWithin, HashMapCache>>,
+    pub organisation_counts_within: Arc<DataLoader<OrganisationCountsWithin, Cache>>,
     /// Contracts, their suppliers and modifications, and the contract lists of
     /// organisations and territories.
     pub contracts: Arc<super::contract::ContractLoaders>,

@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{
     Context, Enum, ID, InputObject, Object,
-    dataloader::{DataLoader, HashMapCache, Loader},
+    dataloader::{DataLoader, Loader},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{partnership, partnership_party};
@@ -23,6 +23,7 @@ use super::{
     errors::{OrInternal, bad_input},
     executor::FetchQueue,
     filters::TerritoryRef,
+    loaders::Cache,
     loaders::{Loaders, build, group_by_args},
     node::global_id,
     organisation::Organisation,
@@ -381,13 +382,13 @@ pub async fn partnerships_of(
 /// The loaders of partnerships and their parties, one set per request.
 pub struct PartnershipLoaders {
     /// Live partnerships by id.
-    pub by_id: Arc<DataLoader<PartnershipById, HashMapCache>>,
+    pub by_id: Arc<DataLoader<PartnershipById, Cache>>,
     /// Parties of a partnership.
-    pub parties: Arc<DataLoader<PartiesOfPartnership, HashMapCache>>,
+    pub parties: Arc<DataLoader<PartiesOfPartnership, Cache>>,
     /// A page of the partnerships of an organisation.
-    pub pages_of_organisation: Arc<DataLoader<PartnershipPagesOfOrganisation, HashMapCache>>,
+    pub pages_of_organisation: Arc<DataLoader<PartnershipPagesOfOrganisation, Cache>>,
     /// Number of partnerships of an organisation.
-    pub counts_of_organisation: Arc<DataLoader<PartnershipCountsOfOrganisation, HashMapCache>>,
+    pub counts_of_organisation: Arc<DataLoader<PartnershipCountsOfOrganisation, Cache>>,
 }
 
 impl PartnershipLoaders {
