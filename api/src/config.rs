@@ -8,9 +8,15 @@
 //! | `TERRASSE_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | size of the database connection pool |
 //! | `TERRASSE_LISTEN` | `--listen` | `127.0.0.1:8080` | address the HTTP server binds (`serve`) |
 //! | `TERRASSE_LOG_FORMAT` | `--log-format` | `text` | `text` or `json` log lines on standard error |
+//! | `TERRASSE_MAX_DEPTH` | `--max-depth` | `12` | deepest nesting of fields a query may have |
+//! | `TERRASSE_MAX_COST` | `--max-cost` | `50000` | largest requested cost of a query (see `graphql::limits`) |
+//! | `TERRASSE_MAX_ALIASES` | `--max-aliases` | `30` | most aliases in one query |
+//! | `TERRASSE_MAX_FIELDS` | `--max-fields` | `500` | most fields in one query |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
 
 use std::net::SocketAddr;
+
+use crate::graphql::limits::QueryLimits;
 
 /// Where the database is and how many connections to keep.
 #[derive(Debug, Clone, clap::Args)]
@@ -47,6 +53,9 @@ pub struct ServeConfig {
     /// Generate the demo ecosystem first if the database holds no organisation yet.
     #[arg(long)]
     pub demo: bool,
+    /// Limits every query must stay within.
+    #[command(flatten)]
+    pub limits: QueryLimits,
 }
 
 /// Everything the server needs to start.

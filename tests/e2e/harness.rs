@@ -202,6 +202,7 @@ impl TestApp {
             serve: ServeConfig {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 demo: false,
+                limits: api::graphql::limits::QueryLimits::default(),
             },
         };
         let app = api::http::Application::build(config).await.expect("server builds");
@@ -273,7 +274,12 @@ async fn count_statements(database_url: String, query: String) -> (Value, usize)
     db.set_metric_callback(move |_| {
         counter.fetch_add(1, Ordering::SeqCst);
     });
-    let schema = api::graphql::build_schema(db.clone());
+    // Statement counts are measured whatever the page size, so without a cost limit.
+    let limits = api::graphql::limits::QueryLimits {
+        max_cost: u64::MAX,
+        ..Default::default()
+    };
+    let schema = api::graphql::build_schema_with(db.clone(), limits);
     let response = api::graphql::executor::execute(&schema, async_graphql::Request::new(query), db.clone()).await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let data = response.data.into_json().unwrap();

@@ -1,4 +1,4 @@
-//! The HTTP surface: GraphiQL, health and readiness.
+//! The HTTP surface: GraphiQL, health and readiness, error codes, query limits and costs.
 
 use crate::harness::on_both_databases;
 
@@ -34,5 +34,29 @@ on_both_databases! {
         let request_id = error["extensions"]["requestId"].as_str().unwrap();
         assert_eq!(request_id.len(), 36, "a UUID request id: {request_id}");
         assert_eq!(response["data"]["organisation"]["name"], "Société Coopérative des Jardins", "other fields still answer");
+    }
+}
+
+on_both_databases! {
+    async fn queries_over_a_limit_are_refused_and_every_response_reports_its_cost(app: &TestApp) {
+        crate::organisations::write_association(&app.db).await;
+        let response = app
+            .graphql("{ organisations(first: 10) { nodes { name } } }", serde_json::json!({}))
+            .await;
+        assert_eq!(response["data"]["organisations"]["nodes"].as_array().unwrap().len(), 1, "{response}");
+        // requested: 1 + 10 × (nodes + name); actual: organisations, nodes, one name.
+        assert_eq!(response["extensions"]["cost"], serde_json::json!({ "requested": 21, "actual": 3, "limit": 50000 }));
+
+        let greedy = "query Greedy($n: Int) { organisations(first: $n) { nodes { establishments(first: $n) { nodes { siret } } } } }";
+        let response = app.graphql(greedy, serde_json::json!({ "n": 500 })).await;
+        let error = &response["errors"][0];
+        assert_eq!(error["extensions"]["code"], "QUERY_TOO_COMPLEX", "{response}");
+        assert_eq!(error["message"], "query cost is 501001, over the limit of 50000 by 451001");
+        assert!(response["data"].is_null(), "nothing runs: {response}");
+
+        let aliases: String = (0..40).map(|i| format!("a{i}: organisations(first: 1) {{ totalCount }} ")).collect();
+        let response = app.graphql(&format!("{{ {aliases} }}"), serde_json::json!({})).await;
+        assert_eq!(response["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{response}");
+        assert_eq!(response["errors"][0]["message"], "query alias count is 40, over the limit of 30 by 10");
     }
 }

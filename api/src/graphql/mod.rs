@@ -10,6 +10,7 @@ pub mod enums;
 pub mod errors;
 pub mod executor;
 pub mod filters;
+pub mod limits;
 pub mod loaders;
 pub mod node;
 pub mod organisation;
@@ -17,4 +18,4 @@ pub mod partnership;
 pub mod schema;
 pub mod territory;
 
-pub use schema::{TerrasseSchema, build_schema, sdl};
+pub use schema::{TerrasseSchema, build_schema, build_schema_with, sdl};

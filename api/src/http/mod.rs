@@ -21,9 +21,9 @@ use tower_http::{
 };
 
 use crate::{
-    config::Config,
+    config::{Config, ServeConfig},
     db,
-    graphql::{TerrasseSchema, build_schema, executor},
+    graphql::{TerrasseSchema, build_schema_with, executor},
     seed,
 };
 
@@ -57,7 +57,7 @@ impl Application {
         let listener = TcpListener::bind(config.serve.listen).await?;
         Ok(Self {
             listener,
-            router: router(db),
+            router: router(db, &config.serve),
         })
     }
 
@@ -80,9 +80,9 @@ impl Application {
 }
 
 /// The router over a prepared database.
-pub fn router(db: DatabaseConnection) -> Router {
+pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> Router {
     let state = AppState {
-        schema: build_schema(db.clone()),
+        schema: build_schema_with(db.clone(), serve.limits),
         db,
     };
     Router::new()
