@@ -279,8 +279,9 @@ async fn count_statements(database_url: String, query: String) -> (Value, usize)
         max_cost: u64::MAX,
         ..Default::default()
     };
-    let schema = api::graphql::build_schema_with(db.clone(), limits);
-    let response = api::graphql::executor::execute(&schema, async_graphql::Request::new(query), db.clone()).await;
+    let schema = api::graphql::build_schema(db.clone());
+    let request = async_graphql::Request::new(query);
+    let response = api::graphql::executor::execute_within(&schema, request, db.clone(), &limits).await;
     assert!(response.errors.is_empty(), "{:?}", response.errors);
     let data = response.data.into_json().unwrap();
     let count = statements.load(Ordering::SeqCst);

@@ -22,7 +22,11 @@ use std::{
 use async_graphql::futures_util::{StreamExt, future::BoxFuture, stream::FuturesUnordered};
 use sea_orm::DatabaseConnection;
 
-use super::{TerrasseSchema, loaders::Loaders};
+use super::{
+    TerrasseSchema,
+    limits::{self, QueryLimits},
+    loaders::Loaders,
+};
 
 /// The loaders' fetches waiting to be started by the request's executor.
 #[derive(Clone, Default)]
@@ -48,9 +52,36 @@ impl FetchQueue {
     }
 }
 
-/// Executes a request with fresh loaders over `db`, driving their fetches as described in the
-/// module documentation.
+/// Executes a request within the default query limits (see [`execute_within`]).
 pub async fn execute(
+    schema: &TerrasseSchema,
+    request: async_graphql::Request,
+    db: DatabaseConnection,
+) -> async_graphql::Response {
+    execute_within(schema, request, db, &QueryLimits::default()).await
+}
+
+/// Executes a request with fresh loaders over `db`, driving their fetches as described in the
+/// module documentation, once the document is within `limits` (else answers the refusal);
+/// the response carries `extensions.cost`.
+pub async fn execute_within(
+    schema: &TerrasseSchema,
+    mut request: async_graphql::Request,
+    db: DatabaseConnection,
+    limits: &QueryLimits,
+) -> async_graphql::Response {
+    let requested = match limits::admit(&mut request, limits) {
+        Ok(requested) => requested,
+        Err(refusal) => return async_graphql::Response::from_errors(vec![refusal]),
+    };
+    let mut response = run(schema, request, db).await;
+    if let Some(requested) = requested {
+        limits::report_cost(&mut response, requested, limits);
+    }
+    response
+}
+
+async fn run(
     schema: &TerrasseSchema,
     request: async_graphql::Request,
     db: DatabaseConnection,

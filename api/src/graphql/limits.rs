@@ -20,20 +20,21 @@
 //! `extensions.cost`: `requested` (the measure above, an upper bound), `actual` (the number
 //! of fields in the response data) and `limit`.
 //!
+//! The check runs in the request executor, on the document async-graphql then executes
+//! (parsed once), rather than as a schema extension: any extension makes async-graphql wrap
+//! every field's resolution in extension hooks, a cost paid on every field of every response.
+//!
 //! This module measures documents; it must not know about HTTP or the database.
 
-use std::{
-    collections::HashSet,
-    sync::{Arc, Mutex},
-};
+use std::{collections::HashSet, sync::LazyLock};
 
 use async_graphql::{
-    ErrorExtensionValues, Name, Positioned, Request, Response, ServerError, ServerResult, Value, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest},
+    ErrorExtensionValues, Name, OutputType, Positioned, Request, Response, ServerError, Value, Variables,
     parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet},
     registry::{MetaTypeName, Registry},
 };
 
+use super::schema::Query;
 use crate::store::page::DEFAULT_PAGE_SIZE;
 
 /// Size assumed for a list that takes no page arguments (labels, suppliers, parties...).
@@ -263,84 +264,48 @@ pub fn actual_cost(data: &Value) -> u64 {
     }
 }
 
-/// The schema extension enforcing [`QueryLimits`] and reporting `extensions.cost`.
-pub struct Limits(pub QueryLimits);
+/// The schema's types, as the measure needs them (fields and their types), built once.
+static TYPES: LazyLock<Registry> = LazyLock::new(|| {
+    let mut registry = Registry {
+        query_type: Query::type_name().into_owned(),
+        ..Registry::default()
+    };
+    Query::create_type_info(&mut registry);
+    registry
+});
 
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(LimitsExtension {
-            limits: self.0,
-            requested: Mutex::new(None),
-            operation_name: Mutex::new(None),
-        })
+/// Checks a request against `limits` before it runs: `Ok` with the requested cost (none when
+/// the document does not parse or names no operation: execution then reports that), or the
+/// `QUERY_TOO_COMPLEX` error to answer.
+pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<u64>, ServerError> {
+    let operation_name = request.operation_name.clone();
+    let variables = request.variables.clone();
+    let Ok(document) = request.parsed_query() else {
+        return Ok(None);
+    };
+    let Some(measure) = measure(&TYPES, document, operation_name.as_deref(), &variables) else {
+        return Ok(None);
+    };
+    match limits.check(&measure) {
+        Ok(()) => Ok(Some(measure.cost)),
+        Err(message) => {
+            let mut error = ServerError::new(message, None);
+            let mut extensions = ErrorExtensionValues::default();
+            extensions.set("code", "QUERY_TOO_COMPLEX");
+            error.extensions = Some(extensions);
+            Err(error)
+        }
     }
 }
 
-struct LimitsExtension {
-    limits: QueryLimits,
-    requested: Mutex<Option<u64>>,
-    operation_name: Mutex<Option<String>>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for LimitsExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        if let Ok(mut name) = self.operation_name.lock() {
-            name.clone_from(&request.operation_name);
-        }
-        next.run(ctx, request).await
-    }
-
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        let requested = self.requested.lock().ok().and_then(|requested| *requested);
-        if let Some(requested) = requested {
-            let cost = async_graphql::value!({
-                "requested": requested,
-                "actual": actual_cost(&response.data),
-                "limit": self.limits.max_cost,
-            });
-            response.extensions.insert("cost".to_owned(), cost);
-        }
-        response
-    }
-
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let operation_name = self.operation_name.lock().ok().and_then(|name| name.clone());
-        let Some(measure) = measure(
-            &ctx.schema_env.registry,
-            &document,
-            operation_name.as_deref(),
-            variables,
-        ) else {
-            return Ok(document);
-        };
-        if let Ok(mut requested) = self.requested.lock() {
-            *requested = Some(measure.cost);
-        }
-        match self.limits.check(&measure) {
-            Ok(()) => Ok(document),
-            Err(message) => {
-                let mut error = ServerError::new(message, None);
-                let mut extensions = ErrorExtensionValues::default();
-                extensions.set("code", "QUERY_TOO_COMPLEX");
-                error.extensions = Some(extensions);
-                Err(error)
-            }
-        }
-    }
+/// Adds `extensions.cost` to a response.
+pub fn report_cost(response: &mut Response, requested: u64, limits: &QueryLimits) {
+    let cost = async_graphql::value!({
+        "requested": requested,
+        "actual": actual_cost(&response.data),
+        "limit": limits.max_cost,
+    });
+    response.extensions.insert("cost".to_owned(), cost);
 }
 
 #[cfg(test)]
@@ -353,9 +318,9 @@ mod tests {
         let db = sea_orm::Database::connect("sqlite::memory:")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let schema = crate::graphql::build_schema_with(db.clone(), limits);
+        let schema = crate::graphql::build_schema(db.clone());
         let request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
-        crate::graphql::executor::execute(&schema, request, db).await
+        crate::graphql::executor::execute_within(&schema, request, db, &limits).await
     }
 
     async fn requested(query: &str, variables: serde_json::Value) -> u64 {

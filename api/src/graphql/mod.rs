@@ -18,4 +18,4 @@ pub mod partnership;
 pub mod schema;
 pub mod territory;
 
-pub use schema::{TerrasseSchema, build_schema, build_schema_with, sdl};
+pub use schema::{TerrasseSchema, build_schema, sdl};

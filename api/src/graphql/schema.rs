@@ -18,7 +18,6 @@ use super::{
         EstablishmentFilterInput, LabelFilterInput, OrganisationFilterInput, OrganisationOrder, TerritoryFilterInput,
         TerritoryOrder, territory_id,
     },
-    limits::{Limits, QueryLimits},
     loaders::Loaders,
     node::{Node, resolve_node},
     organisation::{Establishment, Label, Organisation},
@@ -40,17 +39,11 @@ pub struct Query(
     super::partnership::PartnershipQuery,
 );
 
-/// Builds the schema over a database, with the default query limits. Per-request data (the
-/// loaders) is added by the HTTP handler.
+/// Builds the schema over a database. Per-request data (the loaders) is added by the HTTP
+/// handler, and query limits are checked by the request executor.
 pub fn build_schema(db: DatabaseConnection) -> TerrasseSchema {
-    build_schema_with(db, QueryLimits::default())
-}
-
-/// Builds the schema over a database with the given query limits.
-pub fn build_schema_with(db: DatabaseConnection, limits: QueryLimits) -> TerrasseSchema {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
-        .extension(Limits(limits))
         .finish()
 }
 

@@ -23,7 +23,7 @@ use tower_http::{
 use crate::{
     config::{Config, ServeConfig},
     db,
-    graphql::{TerrasseSchema, build_schema_with, executor},
+    graphql::{TerrasseSchema, build_schema, executor, limits::QueryLimits},
     seed,
 };
 
@@ -35,6 +35,7 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 struct AppState {
     db: DatabaseConnection,
     schema: TerrasseSchema,
+    limits: QueryLimits,
 }
 
 /// A built server: database ready, listener bound, not yet serving.
@@ -82,7 +83,8 @@ impl Application {
 /// The router over a prepared database.
 pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> Router {
     let state = AppState {
-        schema: build_schema_with(db.clone(), serve.limits),
+        schema: build_schema(db.clone()),
+        limits: serve.limits,
         db,
     };
     Router::new()
@@ -112,7 +114,8 @@ async fn graphql(
     let request_id = request_id
         .and_then(|Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_default();
-    let mut response = executor::execute(&state.schema, request.into_inner(), state.db.clone()).await;
+    let mut response =
+        executor::execute_within(&state.schema, request.into_inner(), state.db.clone(), &state.limits).await;
     for error in &mut response.errors {
         let code = error
             .extensions
