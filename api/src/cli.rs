@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .unwrap_or_else(|| Command::Serve(ServeConfig::parse_default()));
     match command {
         Command::Serve(serve) => {
+            crate::config::AnalyticsConfig::from_env().map_err(anyhow::Error::msg)?;
             let config = Config {
                 database: cli.database,
                 serve,

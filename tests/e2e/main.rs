@@ -11,6 +11,7 @@
 mod fixtures;
 mod harness;
 
+mod analytics;
 mod contracts;
 mod demo;
 mod http;
