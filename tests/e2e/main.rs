@@ -12,6 +12,7 @@ mod fixtures;
 mod harness;
 
 mod analytics;
+mod analytics_examples;
 mod contracts;
 mod demo;
 mod http;
