@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, futures_util};
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::enums::{
     EssFamily as StoredFamily, PartnershipType as StoredPartnershipType, TerritoryLevel as StoredLevel,
@@ -491,17 +491,15 @@ async fn procurement_indicators(
     fill: Option<Vec<String>>,
 ) -> async_graphql::Result<ProcurementIndicators> {
     let db = ctx.data::<DatabaseConnection>()?;
-    let mut cells = store::procurement(db, &query).await.or_internal()?;
     let total_query = ProcurementQuery {
         group_by: Vec::new(),
         ..query.clone()
     };
-    let total = store::procurement(db, &total_query)
-        .await
-        .or_internal()?
-        .into_iter()
-        .next()
-        .unwrap_or_default();
+    // The cells and the total are independent statements: run them side by side.
+    let (cells, total) =
+        futures_util::future::join(store::procurement(db, &query), store::procurement(db, &total_query)).await;
+    let mut cells = cells.or_internal()?;
+    let total = total.or_internal()?.into_iter().next().unwrap_or_default();
     if let Some(periods) = fill {
         let present: BTreeSet<String> = cells.iter().map(|c| c.keys[0].clone()).collect();
         for period in periods.into_iter().filter(|p| !present.contains(p)) {

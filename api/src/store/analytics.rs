@@ -320,7 +320,21 @@ pub async fn procurement<C: ConnectionTrait>(
     db: &C,
     query: &ProcurementQuery,
 ) -> Result<Vec<ProcurementCell>, StoreError> {
-    let mut sql = Sql::new(db.get_database_backend());
+    let rows = db
+        .query_all_raw(procurement_statement(db.get_database_backend(), query))
+        .await
+        .context("computing procurement indicators")?;
+    let arity = query.group_by.len();
+    rows.iter()
+        .map(|row| procurement_cell(row, arity))
+        .collect::<Result<_, _>>()
+        .context("reading procurement indicators")
+}
+
+/// The one SQL statement [`procurement`] runs for `query` on `backend` (public so the
+/// benchmark can time it bare).
+pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> Statement {
+    let mut sql = Sql::new(backend);
     let float = sql.float();
     let pg = sql.is_postgres();
     let amount = match query.amount_basis {
@@ -456,16 +470,7 @@ pub async fn procurement<C: ConnectionTrait>(
          COUNT(DISTINCT supplier_key) \
          FROM ranked GROUP BY k1, k2 ORDER BY k1, k2"
     ));
-
-    let rows = db
-        .query_all_raw(sql.statement())
-        .await
-        .context("computing procurement indicators")?;
-    let arity = query.group_by.len();
-    rows.iter()
-        .map(|row| procurement_cell(row, arity))
-        .collect::<Result<_, _>>()
-        .context("reading procurement indicators")
+    sql.statement()
 }
 
 fn procurement_cell(row: &QueryResult, arity: usize) -> Result<ProcurementCell, sea_orm::DbErr> {
