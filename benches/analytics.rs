@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/terrasse_bench";
-const RUNS: usize = 9;
+const RUNS: usize = 5;
 
 const QUERY: &str = r#"{ procurementIndicators(
     scope: { territory: { level: DEPARTEMENT, code: "13" } }

@@ -306,8 +306,10 @@ fn dimension_sql(pg: bool, dimension: ProcurementDimension, i: usize) -> (String
 /// `EXISTS` a label of one of `kinds` held by the line's supplier on the notification date.
 fn label_held(kinds: &[&str]) -> String {
     let list = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
+    // The uncorrelated IN is hashed once; the dated EXISTS then runs only for labelled suppliers.
     format!(
-        "CASE WHEN EXISTS (SELECT 1 FROM organisation_label l WHERE l.organisation_id = cs.organisation_id \
+        "CASE WHEN cs.organisation_id IN (SELECT organisation_id FROM organisation_label WHERE kind IN ({list})) \
+         AND EXISTS (SELECT 1 FROM organisation_label l WHERE l.organisation_id = cs.organisation_id \
          AND l.deleted_at IS NULL AND l.kind IN ({list}) \
          AND (l.valid_from IS NULL OR l.valid_from <= c.notified_on) \
          AND (l.valid_to IS NULL OR l.valid_to >= c.notified_on)) THEN 1 ELSE 0 END"
@@ -367,7 +369,15 @@ pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> St
         NON_SSE_FAMILIES[0], NON_SSE_FAMILIES[1]
     );
 
-    sql.push("WITH base AS (SELECT c.id AS contract_id, ");
+    // A supplier label dimension repeats lines (one per label), so the number of suppliers of a
+    // contract is then counted by a subquery, evaluated once (materialised); otherwise a window
+    // over the contract's lines counts them.
+    let repeats_lines = query.group_by.contains(&ProcurementDimension::SupplierLabel);
+    if repeats_lines {
+        sql.push("WITH base AS MATERIALIZED (SELECT c.id AS contract_id, ");
+    } else {
+        sql.push("WITH base AS (SELECT c.id AS contract_id, ");
+    }
     sql.push(&format!(
         "{} AS k1, {} AS l1, {} AS k2, {} AS l2, ",
         key(0),
@@ -376,9 +386,13 @@ pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> St
         label(1)
     ));
     sql.push(&format!("CAST(COALESCE({amount}, 0) AS {float}) AS amount, "));
-    sql.push(
-        "(SELECT COUNT(*) FROM contract_supplier x WHERE x.contract_id = c.id AND x.from_modification = 0) AS n, ",
-    );
+    if repeats_lines {
+        sql.push(
+            "(SELECT COUNT(*) FROM contract_supplier x WHERE x.contract_id = c.id AND x.from_modification = 0) AS n, ",
+        );
+    } else {
+        sql.push("COUNT(cs.id) OVER (PARTITION BY c.id) AS n, ");
+    }
     sql.push(&format!("{supplier_key} AS supplier_key, "));
     sql.push("cs.distance_km AS distance_km, ");
     sql.push(&format!("{sse} AS is_sse, "));
