@@ -25,8 +25,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/terrasse_bench";
 const RUNS: usize = 5;
 
+/// The benchmarked query; `{DEP}` is replaced by the département code.
 const QUERY: &str = r#"{ procurementIndicators(
-    scope: { territory: { level: DEPARTEMENT, code: "13" } }
+    scope: { territory: { level: DEPARTEMENT, code: "{DEP}" } }
     period: { from: "2019-01-01", to: "2025-12-31" }
     groupBy: [{ dimension: YEAR }, { dimension: CPV_DIVISION }]
   ) {
@@ -37,10 +38,10 @@ const QUERY: &str = r#"{ procurementIndicators(
       environmentalConsideration { ofCount ofAmount } meanDistanceKm medianDistanceKm distinctSuppliers }
   } }"#;
 
-/// Count and amount only, grouped the same way: the floor any answer costs.
+/// Count and amount only, grouped the same way: the floor any answer costs (`DEP` replaced).
 const MINIMAL_SQL: &str = "SELECT to_char(c.notified_on, 'YYYY'), c.cpv_division, COUNT(*), SUM(c.amount_cents) \
      FROM contract c JOIN establishment be ON be.id = c.buyer_establishment_id \
-     JOIN territory_membership sm ON sm.territory_id = be.commune_id AND sm.ancestor_id = 'DEP:13' \
+     JOIN territory_membership sm ON sm.territory_id = be.commune_id AND sm.ancestor_id = 'DEP:DEP' \
      WHERE c.deleted_at IS NULL AND c.kind = 'public_contract' \
      AND c.notified_on BETWEEN '2019-01-01' AND '2025-12-31' GROUP BY 1, 2";
 
@@ -109,21 +110,33 @@ async fn run() {
         println!("built in {:.0} s: {summary}", start.elapsed().as_secs_f64());
     }
     let contracts = scalar(&db, "SELECT COUNT(*) FROM contract").await;
+    println!("database: {contracts} contracts");
+    // The largest département of the data (Bouches-du-Rhône) and a middle-sized one (Vaucluse).
+    for departement in ["13", "84"] {
+        bench_scope(&db, departement).await;
+    }
+}
+
+async fn bench_scope(db: &DatabaseConnection, departement: &str) {
     let in_scope = scalar(
-        &db,
-        "SELECT COUNT(*) FROM contract c JOIN establishment be ON be.id = c.buyer_establishment_id \
-         JOIN territory_membership sm ON sm.territory_id = be.commune_id AND sm.ancestor_id = 'DEP:13' \
-         WHERE c.notified_on BETWEEN '2019-01-01' AND '2025-12-31'",
+        db,
+        &format!(
+            "SELECT COUNT(*) FROM contract c JOIN establishment be ON be.id = c.buyer_establishment_id \
+             JOIN territory_membership sm ON sm.territory_id = be.commune_id AND sm.ancestor_id = 'DEP:{departement}' \
+             WHERE c.notified_on BETWEEN '2019-01-01' AND '2025-12-31'"
+        ),
     )
     .await;
-    println!("database: {contracts} contracts, {in_scope} notified 2019-2025 by buyers of département 13");
+    let graphql_query = QUERY.replace("{DEP}", departement);
+    let minimal_sql = MINIMAL_SQL.replace("DEP:DEP", &format!("DEP:{departement}"));
 
     // GraphQL, through the same executor as the server.
     let schema = api::graphql::build_schema(db.clone());
     let (graphql, graphql_max) = time(|| {
-        let (schema, db) = (schema.clone(), db.clone());
+        let (schema, db, graphql_query) = (schema.clone(), db.clone(), graphql_query.clone());
         async move {
-            let response = api::graphql::executor::execute(&schema, async_graphql::Request::new(QUERY), db).await;
+            let response =
+                api::graphql::executor::execute(&schema, async_graphql::Request::new(graphql_query), db).await;
             assert!(response.errors.is_empty(), "{:?}", response.errors);
         }
     })
@@ -131,7 +144,7 @@ async fn run() {
 
     // The same two statements (cells and total), run bare, side by side as the resolver does.
     let query = ProcurementQuery {
-        scope: BuyerScope::Territory("DEP:13".into()),
+        scope: BuyerScope::Territory(format!("DEP:{departement}")),
         from: NaiveDate::from_ymd_opt(2019, 1, 1).unwrap(),
         to: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
         amount_basis: AmountBasis::Initial,
@@ -165,15 +178,18 @@ async fn run() {
     })
     .await;
     let (minimal, _) = time(|| {
-        let db = db.clone();
+        let (db, minimal_sql) = (db.clone(), minimal_sql.clone());
         async move {
-            let statement = Statement::from_string(db.get_database_backend(), MINIMAL_SQL);
+            let statement = Statement::from_string(db.get_database_backend(), minimal_sql);
             assert!(!db.query_all_raw(statement).await.unwrap().is_empty());
         }
     })
     .await;
 
-    println!("grouped procurement indicators, département 13, by year x CPV division ({RUNS} runs, median / max):");
+    println!(
+        "grouped procurement indicators, département {departement} ({in_scope} contracts 2019-2025), \
+         by year x CPV division ({RUNS} runs, median / max):"
+    );
     println!(
         "  GraphQL (cells + total)             {:>8.1} ms / {:>8.1} ms",
         ms(graphql),
