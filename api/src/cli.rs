@@ -1,4 +1,5 @@
-//! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`, `schema`.
+//! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
+//! `seed --synthetic --organisations N --contracts M`, `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
 
@@ -34,11 +35,22 @@ enum Command {
     /// Apply pending migrations and load reference territories if absent, then exit.
     Migrate,
     /// Write generated data.
+    #[command(group = clap::ArgGroup::new("kind").required(true).args(["demo", "synthetic"]))]
     Seed {
         /// Generate the deterministic demo SSE ecosystem (source DEMO) in
         /// Provence-Alpes-Côte d'Azur, Occitanie and Corse.
-        #[arg(long, required = true)]
+        #[arg(long)]
         demo: bool,
+        /// Generate a deterministic synthetic data set of any size for benchmarks (source
+        /// SYNTHETIC), in batches with progress; needs a database without organisations.
+        #[arg(long, requires_all = ["organisations", "contracts"])]
+        synthetic: bool,
+        /// Number of synthetic organisations (besides the public buyers).
+        #[arg(long, requires = "synthetic")]
+        organisations: Option<usize>,
+        /// Number of synthetic contracts.
+        #[arg(long, requires = "synthetic")]
+        contracts: Option<usize>,
     },
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
@@ -74,6 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .unwrap_or_else(|| Command::Serve(ServeConfig::parse_default()));
     match command {
         Command::Serve(serve) => {
+            crate::config::AnalyticsConfig::from_env().map_err(anyhow::Error::msg)?;
             let config = Config {
                 database: cli.database,
                 serve,
@@ -86,7 +99,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&cli.database).await?;
             db::prepare(&db).await
         }
-        Command::Seed { demo: _ } => {
+        Command::Seed {
+            synthetic: true,
+            organisations,
+            contracts,
+            ..
+        } => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            let summary = seed::demo::synthetic::seed_synthetic(
+                &db,
+                organisations.unwrap_or_default(),
+                contracts.unwrap_or_default(),
+                |line| eprintln!("{line}"),
+            )
+            .await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Seed { .. } => {
             let db = db::connect(&cli.database).await?;
             db::prepare(&db).await?;
             let summary = seed::demo::seed_demo(&db).await?;

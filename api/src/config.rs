@@ -13,6 +13,7 @@
 //! | `TERRASSE_MAX_ALIASES` | `--max-aliases` | `30` | most aliases in one query |
 //! | `TERRASSE_MAX_FIELDS` | `--max-fields` | `500` | most fields in one query |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
+//! | `TERRASSE_SUPPRESSION_THRESHOLD` | | `3` | smallest number of distinct suppliers or organisations behind a grouped figure shown to anonymous callers (docs/ANALYTICS.md) |
 
 use std::net::SocketAddr;
 
@@ -65,4 +66,38 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// The HTTP server.
     pub serve: ServeConfig,
+}
+
+/// Settings of the dashboard analytics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalyticsConfig {
+    /// Smallest number of distinct contributors behind a grouped figure shown to callers who
+    /// may not see small counts (`TERRASSE_SUPPRESSION_THRESHOLD`, at least 1).
+    pub suppression_threshold: i64,
+}
+
+impl Default for AnalyticsConfig {
+    fn default() -> Self {
+        Self {
+            suppression_threshold: crate::domain::disclosure::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+impl AnalyticsConfig {
+    /// Reads `TERRASSE_SUPPRESSION_THRESHOLD` (default 3); an error names the variable and
+    /// the value when it is not a whole number of at least 1.
+    pub fn from_env() -> Result<Self, String> {
+        match std::env::var("TERRASSE_SUPPRESSION_THRESHOLD") {
+            Err(_) => Ok(Self::default()),
+            Ok(raw) => match raw.trim().parse::<i64>() {
+                Ok(threshold) if threshold >= 1 => Ok(Self {
+                    suppression_threshold: threshold,
+                }),
+                _ => Err(format!(
+                    "TERRASSE_SUPPRESSION_THRESHOLD={raw:?} must be a whole number of at least 1"
+                )),
+            },
+        }
+    }
 }

@@ -11,6 +11,8 @@
 mod fixtures;
 mod harness;
 
+mod analytics;
+mod analytics_examples;
 mod contracts;
 mod demo;
 mod http;

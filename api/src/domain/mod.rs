@@ -54,6 +54,7 @@ macro_rules! string_conversions {
 }
 
 pub mod codes;
+pub mod disclosure;
 pub mod geo;
 pub mod identifiers;
 pub mod text;

@@ -4,6 +4,7 @@
 //! Every relation between types goes through a DataLoader ([`loaders`]), so a page of N
 //! parents costs one query per relation, not N.
 
+pub mod analytics;
 pub mod connection;
 pub mod contract;
 pub mod enums;

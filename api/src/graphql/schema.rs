@@ -37,6 +37,7 @@ pub struct Query(
     CoreQuery,
     super::contract::ContractQuery,
     super::partnership::PartnershipQuery,
+    super::analytics::AnalyticsQuery,
 );
 
 /// Builds the schema over a database. Per-request data (the loaders) is added by the HTTP
@@ -44,6 +45,10 @@ pub struct Query(
 pub fn build_schema(db: DatabaseConnection) -> TerrasseSchema {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
         .data(db)
+        .data(crate::config::AnalyticsConfig::from_env().unwrap_or_else(|error| {
+            tracing::error!(%error, "falling back to the default analytics settings");
+            crate::config::AnalyticsConfig::default()
+        }))
         .finish()
 }
 

@@ -38,6 +38,7 @@ mod organisations;
 mod partnerships;
 mod purchases;
 mod random;
+pub mod synthetic;
 mod vocabulary;
 
 use std::fmt;

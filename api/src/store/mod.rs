@@ -5,6 +5,7 @@
 //! appends to the change log ([`changes`]). Aggregations are done in SQL, never by loading
 //! rows into Rust.
 
+pub mod analytics;
 pub mod changes;
 pub mod contracts;
 pub mod organisations;
