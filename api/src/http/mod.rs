@@ -1,6 +1,9 @@
 //! The HTTP server: GraphiQL at `/`, GraphQL at `/graphql` (POST, and GET for queries),
 //! `/healthz` (the process is up) and `/readyz` (the database answers).
 
+pub mod headers;
+pub mod transport;
+
 use std::{future::IntoFuture, net::SocketAddr};
 
 use async_graphql::http::GraphiQLSource;

@@ -1,0 +1,298 @@
+//! GraphQL over HTTP (the GraphQL Foundation specification): how a request is read from GET
+//! or POST, which media type answers it, and with which status; plus the ETag of GET answers.
+//!
+//! - POST needs `Content-Type: application/json` (else 415) and a JSON object body with
+//!   `query`, optional `operationName`, `variables` and `extensions` (else 400).
+//! - GET reads the same members from the query string (`variables` and `extensions` as JSON).
+//! - `Accept` chooses the response media type: `application/graphql-response+json` when the
+//!   client accepts it, else `application/json` (also for a missing `Accept` or `*/*`); a
+//!   client accepting neither gets 406.
+//! - Status: with `application/json`, every well-formed request is answered 200, errors in
+//!   the body. With `application/graphql-response+json`, a request that did not execute (parse
+//!   or validation error, refused by a limit: no `data`) is 400, and one that executed is 200.
+//! - GET answers carry an ETag derived from the request and the change-log sequence, so it
+//!   changes whenever data changes; `If-None-Match` with the current tag answers 304 before
+//!   anything runs.
+
+use std::hash::{Hash, Hasher};
+
+use axum::{
+    body::Bytes,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+};
+use serde::Deserialize;
+
+/// The response media type of the specification.
+pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+/// The legacy response media type.
+pub const JSON: &str = "application/json";
+
+/// How a response is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseMedia {
+    /// `application/graphql-response+json`.
+    GraphqlResponse,
+    /// `application/json`.
+    Json,
+}
+
+impl ResponseMedia {
+    /// The `Content-Type` value of the response.
+    pub fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            ResponseMedia::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            ResponseMedia::Json => "application/json; charset=utf-8",
+        })
+    }
+}
+
+/// An HTTP-level refusal: the status and the message of the single GraphQL error answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// What is wrong, naming the header or member and its value.
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+/// The response media type for the request's `Accept` header.
+pub fn negotiate(headers: &HeaderMap) -> Result<ResponseMedia, Refusal> {
+    let Some(accept) = headers.get(header::ACCEPT) else {
+        return Ok(ResponseMedia::Json);
+    };
+    let accept = accept.to_str().unwrap_or_default();
+    let mut json = false;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let refused = parts.any(|parameter| {
+            let parameter = parameter.trim().replace(' ', "");
+            parameter == "q=0" || parameter == "q=0.0" || parameter == "q=0.00" || parameter == "q=0.000"
+        });
+        if refused {
+            continue;
+        }
+        match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => return Ok(ResponseMedia::GraphqlResponse),
+            JSON | "application/*" | "*/*" => json = true,
+            _ => {}
+        }
+    }
+    if json {
+        Ok(ResponseMedia::Json)
+    } else {
+        Err(Refusal::new(
+            StatusCode::NOT_ACCEPTABLE,
+            format!("Accept: {accept:?} accepts neither {GRAPHQL_RESPONSE_JSON} nor {JSON}"),
+        ))
+    }
+}
+
+/// The members of a GraphQL-over-HTTP request.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Params {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<serde_json::Value>,
+    extensions: Option<serde_json::Value>,
+}
+
+fn into_request(params: Params) -> Result<async_graphql::Request, Refusal> {
+    let query = params
+        .query
+        .filter(|query| !query.trim().is_empty())
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "the request has no `query`"))?;
+    let mut request = async_graphql::Request::new(query);
+    request.operation_name = params.operation_name;
+    match params.variables {
+        None | Some(serde_json::Value::Null) => {}
+        Some(variables @ serde_json::Value::Object(_)) => {
+            request.variables = async_graphql::Variables::from_json(variables);
+        }
+        Some(other) => {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!("`variables` must be an object, not {other}"),
+            ));
+        }
+    }
+    if let Some(serde_json::Value::Object(extensions)) = params.extensions {
+        for (name, value) in extensions {
+            request
+                .extensions
+                .insert(name, async_graphql::Value::from_json(value).unwrap_or_default());
+        }
+    }
+    Ok(request)
+}
+
+/// Reads a POST request.
+pub fn read_post(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::Request, Refusal> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if media != JSON {
+        return Err(Refusal::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type: {content_type:?} is not supported: send {JSON}"),
+        ));
+    }
+    let params: Params = serde_json::from_slice(body).map_err(|error| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a GraphQL request: {error}"),
+        )
+    })?;
+    into_request(params)
+}
+
+/// Reads a GET request from its query string.
+pub fn read_get(query_string: Option<&str>) -> Result<async_graphql::Request, Refusal> {
+    let mut params = Params::default();
+    let bad = |message: String| Refusal::new(StatusCode::BAD_REQUEST, message);
+    for (name, value) in form_urlencoded::parse(query_string.unwrap_or_default().as_bytes()) {
+        let json = |value: &str| {
+            serde_json::from_str::<serde_json::Value>(value)
+                .map_err(|error| bad(format!("`{name}` is not JSON: {error}")))
+        };
+        match name.as_ref() {
+            "query" => params.query = Some(value.into_owned()),
+            "operationName" => params.operation_name = Some(value.into_owned()),
+            "variables" => params.variables = Some(json(&value)?),
+            "extensions" => params.extensions = Some(json(&value)?),
+            other => return Err(bad(format!("unknown query parameter `{other}`"))),
+        }
+    }
+    into_request(params)
+}
+
+/// The status of a GraphQL response in `media`: with `application/graphql-response+json`, 400
+/// when the request did not execute (errors and no data).
+pub fn status(response: &async_graphql::Response, media: ResponseMedia) -> StatusCode {
+    let executed = response.errors.is_empty() || response.data != async_graphql::Value::Null;
+    if media == ResponseMedia::GraphqlResponse && !executed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    }
+}
+
+/// The ETag of a GET request's answer while the change log is at `sequence`: a hash of the
+/// request's members and the sequence (weak: equal answers, not byte-equal encodings).
+pub fn etag(query_string: Option<&str>, media: ResponseMedia, sequence: i64) -> HeaderValue {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    query_string.unwrap_or_default().hash(&mut hasher);
+    (media == ResponseMedia::GraphqlResponse).hash(&mut hasher);
+    let tag = format!("W/\"{sequence}-{:016x}\"", hasher.finish());
+    HeaderValue::from_str(&tag).unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
+}
+
+/// True when `If-None-Match` names `etag` (or is `*`).
+pub fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|candidate| {
+            candidate == "*"
+                || candidate.trim_start_matches("W/") == etag.to_str().unwrap_or_default().trim_start_matches("W/")
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("")),
+        );
+        headers
+    }
+
+    #[test]
+    fn accept_chooses_the_media_type() {
+        assert_eq!(negotiate(&HeaderMap::new()), Ok(ResponseMedia::Json));
+        assert_eq!(negotiate(&accept("*/*")), Ok(ResponseMedia::Json));
+        assert_eq!(negotiate(&accept("application/json")), Ok(ResponseMedia::Json));
+        assert_eq!(
+            negotiate(&accept("application/graphql-response+json, application/json;q=0.9")),
+            Ok(ResponseMedia::GraphqlResponse)
+        );
+        assert_eq!(
+            negotiate(&accept("application/graphql-response+json;q=0, application/json")),
+            Ok(ResponseMedia::Json)
+        );
+        assert_eq!(
+            negotiate(&accept("text/html")).map_err(|r| r.status),
+            Err(StatusCode::NOT_ACCEPTABLE)
+        );
+    }
+
+    #[test]
+    fn get_and_post_requests_are_read_or_refused_with_a_reason() {
+        let request = read_get(Some(
+            "query=%7B__typename%7D&variables=%7B%22a%22%3A1%7D&operationName=Q",
+        ))
+        .unwrap_or_else(|r| panic!("{r:?}"));
+        assert_eq!(request.query, "{__typename}");
+        assert_eq!(request.operation_name.as_deref(), Some("Q"));
+        assert_eq!(
+            read_get(Some("variables=%7B")).err().map(|r| r.status),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(read_get(None).expect_err("no query").message, "the request has no `query`");
+
+        let mut json = HeaderMap::new();
+        json.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        let body = Bytes::from_static(br#"{"query":"{ __typename }","variables":null}"#);
+        assert!(read_post(&json, &body).is_ok());
+        assert_eq!(
+            read_post(&json, &Bytes::from_static(b"{")).err().map(|r| r.status),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        let refusal = read_post(&json, &Bytes::from_static(br#"{"query":"{ a }","variables":[1]}"#)).expect_err("variables as a list");
+        assert_eq!(refusal.message, "`variables` must be an object, not [1]");
+        let mut text = HeaderMap::new();
+        text.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert_eq!(
+            read_post(&text, &body).err().map(|r| r.status),
+            Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        );
+    }
+
+    #[test]
+    fn etags_change_with_the_sequence_and_match_if_none_match() {
+        let tag = etag(Some("query=x"), ResponseMedia::Json, 7);
+        assert_ne!(tag, etag(Some("query=x"), ResponseMedia::Json, 8));
+        assert_ne!(tag, etag(Some("query=y"), ResponseMedia::Json, 7));
+        let mut headers = HeaderMap::new();
+        headers.insert(header::IF_NONE_MATCH, tag.clone());
+        assert!(not_modified(&headers, &tag));
+        assert!(!not_modified(&headers, &etag(Some("query=x"), ResponseMedia::Json, 8)));
+    }
+}
