@@ -169,6 +169,8 @@ async fn bench(label: &str, database_url: String) {
         serve: ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             demo: true,
+            anonymous_read: true,
+            idempotency_retention_hours: 24,
         },
     };
     let started = Instant::now();

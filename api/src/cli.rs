@@ -1,4 +1,5 @@
-//! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`, `schema`.
+//! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`, `keys`,
+//! `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
 
@@ -39,6 +40,12 @@ enum Command {
         /// Provence-Alpes-Côte d'Azur, Occitanie and Corse.
         #[arg(long, required = true)]
         demo: bool,
+    },
+    /// Manage API keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::keys_cli::KeysCommand,
     },
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
@@ -92,6 +99,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let summary = seed::demo::seed_demo(&db).await?;
             println!("{summary}");
             Ok(())
+        }
+        Command::Keys { command } => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            crate::keys_cli::run(&db, command).await
         }
         Command::Schema => Ok(()),
     }

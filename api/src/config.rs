@@ -8,6 +8,8 @@
 //! | `TERRASSE_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | size of the database connection pool |
 //! | `TERRASSE_LISTEN` | `--listen` | `127.0.0.1:8080` | address the HTTP server binds (`serve`) |
 //! | `TERRASSE_LOG_FORMAT` | `--log-format` | `text` | `text` or `json` log lines on standard error |
+//! | `TERRASSE_ANONYMOUS_READ` | `--anonymous-read` | `true` | whether requests without an API key may read (`false`: every request needs a key) |
+//! | `TERRASSE_IDEMPOTENCY_RETENTION_HOURS` | `--idempotency-retention-hours` | `24` | how long the first result of a mutation sent with an `idempotencyKey` is kept for replays |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
 
 use std::net::SocketAddr;
@@ -47,6 +49,12 @@ pub struct ServeConfig {
     /// Generate the demo ecosystem first if the database holds no organisation yet.
     #[arg(long)]
     pub demo: bool,
+    /// Whether requests without an API key may read.
+    #[arg(long, env = "TERRASSE_ANONYMOUS_READ", default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_read: bool,
+    /// Hours the first result of a mutation sent with an `idempotencyKey` is kept.
+    #[arg(long, env = "TERRASSE_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24)]
+    pub idempotency_retention_hours: u32,
 }
 
 /// Everything the server needs to start.

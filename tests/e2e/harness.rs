@@ -202,6 +202,8 @@ impl TestApp {
             serve: ServeConfig {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 demo: false,
+                anonymous_read: true,
+                idempotency_retention_hours: 24,
             },
         };
         let app = api::http::Application::build(config).await.expect("server builds");

@@ -1,5 +1,8 @@
 //! The HTTP server: GraphiQL at `/`, GraphQL at `/graphql` (POST, and GET for queries),
-//! `/healthz` (the process is up) and `/readyz` (the database answers).
+//! `/healthz` (the process is up) and `/readyz` (the database answers). API keys and the
+//! checks made before GraphQL runs are in [`auth`].
+
+pub mod auth;
 
 use std::{future::IntoFuture, net::SocketAddr};
 
@@ -8,8 +11,8 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Extension, Router,
     extract::State,
-    http::StatusCode,
-    response::{Html, IntoResponse},
+    http::{HeaderMap, Method, StatusCode},
+    response::{Html, IntoResponse, Response},
     routing::get,
 };
 use sea_orm::DatabaseConnection;
@@ -35,6 +38,25 @@ const MAX_BODY_BYTES: usize = 1024 * 1024;
 struct AppState {
     db: DatabaseConnection,
     schema: TerrasseSchema,
+    access: Access,
+}
+
+/// Who may do what without a key, and how long idempotency keys are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    /// Whether requests without an API key may read.
+    pub anonymous_read: bool,
+    /// How long the first result of a mutation sent with an idempotency key is kept.
+    pub idempotency_retention: chrono::Duration,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Self {
+            anonymous_read: true,
+            idempotency_retention: chrono::Duration::hours(24),
+        }
+    }
 }
 
 /// A built server: database ready, listener bound, not yet serving.
@@ -57,7 +79,13 @@ impl Application {
         let listener = TcpListener::bind(config.serve.listen).await?;
         Ok(Self {
             listener,
-            router: router(db),
+            router: router_with(
+                db,
+                Access {
+                    anonymous_read: config.serve.anonymous_read,
+                    idempotency_retention: chrono::Duration::hours(i64::from(config.serve.idempotency_retention_hours)),
+                },
+            ),
         })
     }
 
@@ -79,11 +107,17 @@ impl Application {
     }
 }
 
-/// The router over a prepared database.
+/// The router over a prepared database, with the default access settings.
 pub fn router(db: DatabaseConnection) -> Router {
+    router_with(db, Access::default())
+}
+
+/// The router over a prepared database with the given access settings.
+pub fn router_with(db: DatabaseConnection, access: Access) -> Router {
     let state = AppState {
         schema: build_schema(db.clone()),
         db,
+        access,
     };
     Router::new()
         .route("/", get(graphiql))
@@ -101,18 +135,30 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("Terrasse").finish())
 }
 
-/// Executes a GraphQL request with fresh loaders. INTERNAL errors get the request id (also
-/// in the `x-request-id` response header), so a client can quote it and an operator find the
-/// logged cause.
+/// Executes a GraphQL request with fresh loaders, once [`auth`] has admitted its caller.
+/// INTERNAL errors get the request id (also in the `x-request-id` response header), so a
+/// client can quote it and an operator find the logged cause.
 async fn graphql(
     State(state): State<AppState>,
     request_id: Option<Extension<RequestId>>,
+    method: Method,
+    headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
     let request_id = request_id
         .and_then(|Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
         .unwrap_or_default();
-    let mut response = executor::execute(&state.schema, request.into_inner(), state.db.clone()).await;
+    let request = request.into_inner();
+    let caller = match auth::caller(&state.db, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let mutation = auth::is_mutation(&request.query, request.operation_name.as_deref());
+    if let Err(refusal) = auth::admit(&caller, &method, mutation, state.access.anonymous_read) {
+        return refusal.into_response();
+    }
+    let request = request.data(caller).data(state.access);
+    let mut response = executor::execute(&state.schema, request, state.db.clone()).await;
     for error in &mut response.errors {
         let code = error
             .extensions
@@ -138,7 +184,7 @@ async fn graphql(
                 .set("requestId", request_id.clone());
         }
     }
-    response.into()
+    GraphQLResponse::from(response).into_response()
 }
 
 async fn healthz() -> &'static str {

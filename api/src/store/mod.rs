@@ -7,6 +7,7 @@
 
 pub mod changes;
 pub mod contracts;
+pub mod keys;
 pub mod organisations;
 pub mod page;
 pub mod partnerships;
