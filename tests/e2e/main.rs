@@ -20,3 +20,4 @@ mod organisations;
 mod partnerships;
 mod schema;
 mod territories;
+mod writes;

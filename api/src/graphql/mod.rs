@@ -11,10 +11,13 @@ pub mod errors;
 pub mod executor;
 pub mod filters;
 pub mod loaders;
+pub mod mutation;
+pub mod mutation_organisations;
 pub mod node;
 pub mod organisation;
 pub mod partnership;
 pub mod schema;
+pub mod sync;
 pub mod territory;
 
 pub use schema::{TerrasseSchema, build_schema, sdl};

@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, ID, MergedObject, Object, Schema, futures_util::future::join_all,
-};
+use async_graphql::{Context, EmptySubscription, ID, MergedObject, Object, Schema, futures_util::future::join_all};
 use sea_orm::DatabaseConnection;
 
 use super::{
@@ -29,7 +27,7 @@ use crate::{
 };
 
 /// The Terrasse GraphQL schema.
-pub type TerrasseSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type TerrasseSchema = Schema<Query, super::mutation::Mutation, EmptySubscription>;
 
 /// Entry points for reading Terrasse: one root per area, merged.
 #[derive(MergedObject, Default)]
@@ -37,21 +35,30 @@ pub struct Query(
     CoreQuery,
     super::contract::ContractQuery,
     super::partnership::PartnershipQuery,
+    super::sync::SyncQuery,
 );
 
 /// Builds the schema over a database. Per-request data (the loaders) is added by the HTTP
 /// handler.
 pub fn build_schema(db: DatabaseConnection) -> TerrasseSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .data(db)
-        .finish()
+    Schema::build(
+        Query::default(),
+        super::mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .finish()
 }
 
 /// The schema in SDL, as served.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        super::mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Territories, organisations, establishments, labels and global ids.

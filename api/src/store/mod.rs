@@ -12,6 +12,8 @@ pub mod organisations;
 pub mod page;
 pub mod partnerships;
 pub mod territories;
+pub mod writes;
+pub mod writes_organisations;
 
 use entity::{
     contract, enums::ChangeOp, establishment, organisation, organisation_identifier, organisation_label, partnership,

@@ -1,0 +1,606 @@
+//! Partner writes over HTTP: API keys, the authorization matrix, validation, idempotent
+//! replay, optimistic concurrency, bulk upsert results, atomic rollback, the change feed and
+//! the audit log.
+
+use entity::enums::ApiRole;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, body::Bytes};
+use hyper_util::{client::legacy::Client, rt::TokioExecutor};
+use serde_json::{Value, json};
+
+use crate::{
+    fixtures::siren,
+    harness::{TestApp, on_both_databases},
+};
+
+/// Sends a GraphQL request with an optional bearer key; returns the status and JSON body.
+pub async fn call(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+    let body = json!({ "query": query, "variables": variables }).to_string();
+    let mut request = Request::post(format!("http://{}/graphql", app.addr)).header("content-type", "application/json");
+    if let Some(key) = key {
+        request = request.header("authorization", format!("Bearer {key}"));
+    }
+    send(request.body(Full::new(Bytes::from(body))).unwrap()).await
+}
+
+async fn send(request: Request<Full<Bytes>>) -> (u16, Value) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let response = client.request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    (status, body)
+}
+
+/// Like [`call`], but fails on any HTTP or GraphQL error and returns `data`.
+pub async fn data(app: &TestApp, key: &str, query: &str, variables: Value) -> Value {
+    let (status, body) = call(app, Some(key), query, variables).await;
+    assert_eq!(status, 200, "{body:#}");
+    assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+    body["data"].clone()
+}
+
+/// Creates an API key directly in the store; returns the secret.
+pub async fn key(app: &TestApp, role: ApiRole, source: Option<&str>) -> String {
+    api::store::keys::create(&app.db, "test key", role, source)
+        .await
+        .unwrap()
+        .secret
+}
+
+const CREATE: &str = "mutation($input: CreateOrganisationInput!) { createOrganisation(input: $input) {
+    organisation { id name siren version source externalId } replayed clientMutationId
+    userErrors { field message code } } }";
+const UPDATE: &str = "mutation($input: UpdateOrganisationInput!) { updateOrganisation(input: $input) {
+    organisation { id name siren version } replayed userErrors { field message code } } }";
+const DELETE: &str = "mutation($input: DeleteOrganisationInput!) { deleteOrganisation(input: $input) {
+    deletedId version replayed userErrors { field message code } } }";
+const UPSERT: &str = "mutation($input: UpsertOrganisationsInput!) { upsertOrganisations(input: $input) {
+    committed replayed userErrors { field message code }
+    results { index externalId status id version userErrors { field message code } } } }";
+
+/// Creates an organisation as `key`; returns its global id.
+async fn create(app: &TestApp, key: &str, input: Value) -> String {
+    let data = data(app, key, CREATE, json!({ "input": input })).await;
+    let payload = &data["createOrganisation"];
+    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+    payload["organisation"]["id"].as_str().unwrap().to_owned()
+}
+
+fn codes(payload: &Value) -> Vec<String> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    app.scalar(sql).await
+}
+
+on_both_databases! {
+    async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
+        super::bad_keys_get_401_and_anonymous_callers_cannot_write(app).await
+    }
+
+    async fn every_role_meets_every_mutation_as_the_matrix_says(app: &TestApp) {
+        super::every_role_meets_every_mutation_as_the_matrix_says(app).await
+    }
+
+    async fn invalid_input_names_field_and_value_and_writes_nothing(app: &TestApp) {
+        super::invalid_input_names_field_and_value_and_writes_nothing(app).await
+    }
+
+    async fn a_replayed_idempotency_key_returns_the_first_result(app: &TestApp) {
+        super::a_replayed_idempotency_key_returns_the_first_result(app).await
+    }
+
+    async fn a_stale_expected_version_is_a_conflict(app: &TestApp) {
+        super::a_stale_expected_version_is_a_conflict(app).await
+    }
+
+    async fn a_bulk_upsert_reports_each_item(app: &TestApp) {
+        super::a_bulk_upsert_reports_each_item(app).await
+    }
+
+    async fn an_atomic_batch_with_a_bad_item_writes_nothing(app: &TestApp) {
+        super::an_atomic_batch_with_a_bad_item_writes_nothing(app).await
+    }
+
+    async fn the_change_feed_reports_every_change_in_order(app: &TestApp) {
+        super::the_change_feed_reports_every_change_in_order(app).await
+    }
+
+    async fn only_admins_read_the_audit_log(app: &TestApp) {
+        super::only_admins_read_the_audit_log(app).await
+    }
+}
+
+pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
+    let read = "{ syncState { cursor } }";
+    let (status, _) = call(app, None, read, json!({})).await;
+    assert_eq!(status, 200, "anonymous reads are allowed by default");
+    for bad in ["not-a-key", &format!("trs_{}", "0".repeat(64))] {
+        let (status, body) = call(app, Some(bad), read, json!({})).await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    }
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:ress")).await;
+    let (status, _) = call(app, Some(&partner), read, json!({})).await;
+    assert_eq!(status, 200);
+    // A revoked key is refused.
+    let id = api::store::keys::list(&app.db).await.unwrap()[0].id;
+    api::store::keys::revoke(&app.db, id).await.unwrap();
+    let (status, body) = call(app, Some(&partner), read, json!({})).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["errors"][0]["message"].as_str().unwrap().contains("revoked"),
+        "{body}"
+    );
+    // Anonymous writes are refused before anything runs.
+    let input = json!({ "organisation": { "name": "Anonyme" }, "source": "X" });
+    let (status, body) = call(app, None, CREATE, json!({ "input": input })).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    // Mutations over GET are refused, even with a valid key.
+    let admin = key(app, ApiRole::Admin, None).await;
+    let query = "mutation%20%7B%20deleteOrganisation(input%3A%7Bid%3A%22x%22%7D)%20%7B%20deletedId%20%7D%20%7D";
+    let request = Request::get(format!("http://{}/graphql?query={query}", app.addr))
+        .header("authorization", format!("Bearer {admin}"))
+        .body(Full::new(Bytes::new()))
+        .unwrap();
+    let (status, body) = send(request).await;
+    assert_eq!(status, 405, "{body}");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 0);
+}
+
+pub async fn every_role_meets_every_mutation_as_the_matrix_says(app: &TestApp) {
+    let admin = key(app, ApiRole::Admin, None).await;
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let own = create(
+        app,
+        &admin,
+        json!({ "source": "PARTNER:a", "organisation": { "name": "A1", "externalId": "a1" } }),
+    )
+    .await;
+    let other = create(
+        app,
+        &admin,
+        json!({ "source": "PARTNER:b", "organisation": { "name": "B1", "externalId": "b1" } }),
+    )
+    .await;
+    let before = count(app, "SELECT COUNT(*) FROM change_log").await;
+
+    // Partner: other source forbidden, for every mutation, and nothing is written.
+    let forbidden = [
+        (
+            CREATE,
+            json!({ "source": "PARTNER:b", "organisation": { "name": "X" } }),
+            "createOrganisation",
+        ),
+        (
+            UPDATE,
+            json!({ "id": other, "organisation": { "name": "X" } }),
+            "updateOrganisation",
+        ),
+        (DELETE, json!({ "id": other }), "deleteOrganisation"),
+        (
+            UPSERT,
+            json!({ "source": "PARTNER:b", "items": [{ "name": "X", "externalId": "x" }] }),
+            "upsertOrganisations",
+        ),
+    ];
+    for (query, input, field) in &forbidden {
+        let data = data(app, &partner, query, json!({ "input": input })).await;
+        assert_eq!(codes(&data[field]), ["FORBIDDEN"], "{field}: {data:#}");
+    }
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM change_log").await,
+        before,
+        "forbidden writes wrote"
+    );
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM organisation WHERE name = 'X'").await,
+        0
+    );
+
+    // Anonymous: 401 for every mutation.
+    for (query, input, _) in &forbidden {
+        let (status, body) = call(app, None, query, json!({ "input": input })).await;
+        assert_eq!(status, 401, "{body}");
+    }
+
+    // Partner on its own source, then admin on the other: every mutation succeeds.
+    for (key, source, id) in [(&partner, "PARTNER:a", &own), (&admin, "PARTNER:b", &other)] {
+        let created = data(
+            app,
+            key,
+            CREATE,
+            json!({ "input": { "source": source, "organisation": { "name": "New" } } }),
+        )
+        .await;
+        assert_eq!(
+            codes(&created["createOrganisation"]),
+            Vec::<String>::new(),
+            "{created:#}"
+        );
+        assert_eq!(created["createOrganisation"]["organisation"]["source"], source);
+        let updated = data(
+            app,
+            key,
+            UPDATE,
+            json!({ "input": { "id": id, "organisation": { "acronym": "ACR" } } }),
+        )
+        .await;
+        assert_eq!(
+            updated["updateOrganisation"]["organisation"]["version"], 2,
+            "{updated:#}"
+        );
+        let upserted = data(
+            app,
+            key,
+            UPSERT,
+            json!({ "input": { "source": source, "items": [{ "name": "U", "externalId": "u" }] } }),
+        )
+        .await;
+        assert_eq!(
+            upserted["upsertOrganisations"]["results"][0]["status"], "CREATED",
+            "{upserted:#}"
+        );
+        let deleted = data(app, key, DELETE, json!({ "input": { "id": id } })).await;
+        assert_eq!(deleted["deleteOrganisation"]["version"], 3, "{deleted:#}");
+    }
+    // A partner key's default source is its own.
+    let created = data(
+        app,
+        &partner,
+        CREATE,
+        json!({ "input": { "organisation": { "name": "Default" } } }),
+    )
+    .await;
+    assert_eq!(created["createOrganisation"]["organisation"]["source"], "PARTNER:a");
+}
+
+pub async fn invalid_input_names_field_and_value_and_writes_nothing(app: &TestApp) {
+    let admin = key(app, ApiRole::Admin, Some("PARTNER:a")).await;
+    let input = json!({ "organisation": {
+        "name": "Régie", "siren": "123456789", "rna": "X123", "nafCode": "00.00Z",
+        "publicAuthorityTerritoryId": "COM:99999", "createdOn": "2020-01-01", "ceasedOn": "2019-01-01"
+    } });
+    let data = data(app, &admin, CREATE, json!({ "input": input })).await;
+    let payload = &data["createOrganisation"];
+    assert!(payload["organisation"].is_null());
+    let errors = payload["userErrors"].as_array().unwrap();
+    let by_field = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("no error on {field}: {payload:#}"))
+            .clone()
+    };
+    assert!(by_field("siren")["message"].as_str().unwrap().contains("123456789"));
+    assert!(by_field("rna")["message"].as_str().unwrap().contains("X123"));
+    assert!(by_field("nafCode")["message"].as_str().unwrap().contains("00.00Z"));
+    assert!(by_field("ceasedOn")["message"].as_str().unwrap().contains("2019-01-01"));
+    let territory = by_field("publicAuthorityTerritoryId");
+    assert!(territory["message"].as_str().unwrap().contains("COM:99999"));
+    assert_eq!(territory["code"], "NOT_FOUND");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 0);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM change_log").await, 0);
+
+    // validateOnly: a valid input passes every check and writes nothing.
+    let valid = json!({ "validateOnly": true, "organisation": { "name": "Régie", "siren": siren(44_120_001), "publicAuthorityTerritoryId": "COM:13055" } });
+    let data = crate::writes::data(app, &admin, CREATE, json!({ "input": valid })).await;
+    assert_eq!(data["createOrganisation"]["userErrors"], json!([]));
+    assert!(data["createOrganisation"]["organisation"].is_null());
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 0);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log").await, 0);
+
+    // A SIREN held by another organisation is a conflict.
+    create(
+        app,
+        &admin,
+        json!({ "organisation": { "name": "First", "siren": siren(44_120_001) } }),
+    )
+    .await;
+    let data = crate::writes::data(
+        app,
+        &admin,
+        CREATE,
+        json!({ "input": { "organisation": { "name": "Second", "siren": siren(44_120_001) } } }),
+    )
+    .await;
+    assert_eq!(codes(&data["createOrganisation"]), ["CONFLICT"]);
+    assert_eq!(data["createOrganisation"]["userErrors"][0]["field"], "siren");
+}
+
+pub async fn a_replayed_idempotency_key_returns_the_first_result(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let input = json!({ "idempotencyKey": "import-42", "clientMutationId": "c1", "organisation": { "name": "Jardins", "externalId": "j1" } });
+    let first = data(app, &partner, CREATE, json!({ "input": input })).await;
+    let again = data(app, &partner, CREATE, json!({ "input": input })).await;
+    assert_eq!(first["createOrganisation"]["replayed"], false);
+    assert_eq!(again["createOrganisation"]["replayed"], true);
+    assert_eq!(
+        first["createOrganisation"]["organisation"]["id"],
+        again["createOrganisation"]["organisation"]["id"]
+    );
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 1);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM change_log").await, 1);
+    // Same key, another input: a conflict, nothing written.
+    let changed = json!({ "idempotencyKey": "import-42", "organisation": { "name": "Autre", "externalId": "j2" } });
+    let conflict = data(app, &partner, CREATE, json!({ "input": changed })).await;
+    assert_eq!(codes(&conflict["createOrganisation"]), ["CONFLICT"]);
+    assert_eq!(
+        conflict["createOrganisation"]["userErrors"][0]["field"],
+        "idempotencyKey"
+    );
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 1);
+    // Keys are per API key: another key may use the same idempotency key.
+    let other = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let theirs = data(app, &other, CREATE, json!({ "input": changed })).await;
+    assert_eq!(theirs["createOrganisation"]["replayed"], false);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 2);
+    // A replayed bulk upsert returns the same per-item results.
+    let bulk = json!({ "idempotencyKey": "bulk-1", "items": [{ "name": "B", "externalId": "b" }] });
+    let first = data(app, &partner, UPSERT, json!({ "input": bulk })).await;
+    let again = data(app, &partner, UPSERT, json!({ "input": bulk })).await;
+    assert_eq!(again["upsertOrganisations"]["replayed"], true);
+    assert_eq!(
+        first["upsertOrganisations"]["results"],
+        again["upsertOrganisations"]["results"]
+    );
+    assert_eq!(again["upsertOrganisations"]["results"][0]["status"], "CREATED");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 3);
+}
+
+pub async fn a_stale_expected_version_is_a_conflict(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let id = create(app, &partner, json!({ "organisation": { "name": "V1" } })).await;
+    let update = |version: i32, name: &str| json!({ "input": { "id": id, "expectedVersion": version, "organisation": { "name": name } } });
+    let ok = data(app, &partner, UPDATE, update(1, "V2")).await;
+    assert_eq!(ok["updateOrganisation"]["organisation"]["version"], 2);
+    let stale = data(app, &partner, UPDATE, update(1, "V2 bis")).await;
+    assert_eq!(codes(&stale["updateOrganisation"]), ["CONFLICT"]);
+    assert!(
+        stale["updateOrganisation"]["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2")
+    );
+    let stale_delete = data(
+        app,
+        &partner,
+        DELETE,
+        json!({ "input": { "id": id, "expectedVersion": 1 } }),
+    )
+    .await;
+    assert_eq!(codes(&stale_delete["deleteOrganisation"]), ["CONFLICT"]);
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM organisation WHERE name = 'V2' AND version = 2 AND deleted_at IS NULL"
+        )
+        .await,
+        1
+    );
+    // An update that changes nothing keeps the version and logs nothing.
+    let logged = count(app, "SELECT COUNT(*) FROM change_log").await;
+    let same = data(app, &partner, UPDATE, update(2, "V2")).await;
+    assert_eq!(same["updateOrganisation"]["organisation"]["version"], 2);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM change_log").await, logged);
+    // Deleted: hidden from reads, and a second delete is NOT_FOUND.
+    let deleted = data(
+        app,
+        &partner,
+        DELETE,
+        json!({ "input": { "id": id, "expectedVersion": 2 } }),
+    )
+    .await;
+    assert_eq!(deleted["deleteOrganisation"]["version"], 3);
+    let read = data(
+        app,
+        &partner,
+        "query($id: ID!) { node(id: $id) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    assert!(read["node"].is_null());
+    let again = data(app, &partner, DELETE, json!({ "input": { "id": id } })).await;
+    assert_eq!(codes(&again["deleteOrganisation"]), ["NOT_FOUND"]);
+}
+
+pub async fn a_bulk_upsert_reports_each_item(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let items = json!([
+        { "name": "Un", "externalId": "1", "siren": siren(44_130_001) },
+        { "name": "Deux", "externalId": "2" },
+        { "name": "Trois", "externalId": "3", "siren": "999" },
+        { "name": "Un bis", "externalId": "1" },
+        { "name": "Sans clé" },
+    ]);
+    let data = data(app, &partner, UPSERT, json!({ "input": { "items": items } })).await;
+    let payload = &data["upsertOrganisations"];
+    assert_eq!(payload["committed"], true);
+    let statuses: Vec<&str> = payload["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["CREATED", "CREATED", "REJECTED", "REJECTED", "REJECTED"]);
+    assert_eq!(payload["results"][2]["userErrors"][0]["field"], "items.2.siren");
+    assert_eq!(payload["results"][3]["userErrors"][0]["code"], "CONFLICT");
+    assert_eq!(payload["results"][4]["userErrors"][0]["field"], "items.4.externalId");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 2);
+    let logged = count(app, "SELECT COUNT(*) FROM change_log").await;
+    assert_eq!(logged, 2);
+
+    // Same items again: unchanged, no version bump, no change-log entry; one changed item.
+    let again = json!([
+        { "name": "Un", "externalId": "1", "siren": siren(44_130_001) },
+        { "name": "Deux modifié", "externalId": "2" },
+    ]);
+    let second = crate::writes::data(app, &partner, UPSERT, json!({ "input": { "items": again } })).await;
+    let results = &second["upsertOrganisations"]["results"];
+    assert_eq!(results[0]["status"], "UNCHANGED");
+    assert_eq!(results[0]["version"], 1);
+    assert_eq!(results[1]["status"], "UPDATED");
+    assert_eq!(results[1]["version"], 2);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM change_log").await, logged + 1);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log").await, 3);
+
+    // More than 1 000 items: refused as a whole.
+    let many: Vec<Value> = (0..1001)
+        .map(|i| json!({ "name": "N", "externalId": i.to_string() }))
+        .collect();
+    let refused = crate::writes::data(app, &partner, UPSERT, json!({ "input": { "items": many } })).await;
+    assert_eq!(refused["upsertOrganisations"]["userErrors"][0]["field"], "items");
+    assert_eq!(refused["upsertOrganisations"]["committed"], false);
+}
+
+pub async fn an_atomic_batch_with_a_bad_item_writes_nothing(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let items = json!([
+        { "name": "Un", "externalId": "1" },
+        { "name": "Deux", "externalId": "2", "nafCode": "nope" },
+    ]);
+    let data = data(
+        app,
+        &partner,
+        UPSERT,
+        json!({ "input": { "items": items, "atomic": true } }),
+    )
+    .await;
+    let payload = &data["upsertOrganisations"];
+    assert_eq!(payload["committed"], false);
+    assert_eq!(payload["results"][0]["status"], "CREATED");
+    assert_eq!(payload["results"][1]["status"], "REJECTED");
+    assert_eq!(payload["results"][1]["userErrors"][0]["field"], "items.1.nafCode");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 0);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM change_log").await, 0);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log").await, 0);
+    // Without the bad item, the atomic batch commits.
+    let good = json!([{ "name": "Un", "externalId": "1" }]);
+    let data = crate::writes::data(
+        app,
+        &partner,
+        UPSERT,
+        json!({ "input": { "items": good, "atomic": true } }),
+    )
+    .await;
+    assert_eq!(data["upsertOrganisations"]["committed"], true);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM organisation").await, 1);
+}
+
+pub async fn the_change_feed_reports_every_change_in_order(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let start = data(app, &partner, "{ syncState { cursor } }", json!({})).await["syncState"]["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = create(app, &partner, json!({ "organisation": { "name": "Un" } })).await;
+    let two = create(app, &partner, json!({ "organisation": { "name": "Deux" } })).await;
+    data(
+        app,
+        &partner,
+        UPDATE,
+        json!({ "input": { "id": one, "organisation": { "name": "Un bis" } } }),
+    )
+    .await;
+    data(app, &partner, DELETE, json!({ "input": { "id": two } })).await;
+    let feed = "query($after: String, $first: Int) { changes(after: $after, first: $first, entities: [ORGANISATION]) {
+        endCursor hasMore events { cursor entity id operation version
+          record { ... on Organisation { name version } } tombstone { id version } } } }";
+    let mut after = start.clone();
+    let mut events = Vec::new();
+    loop {
+        let page = data(app, &partner, feed, json!({ "after": after, "first": 2 })).await;
+        let changes = &page["changes"];
+        events.extend(changes["events"].as_array().unwrap().iter().cloned());
+        after = changes["endCursor"].as_str().unwrap().to_owned();
+        if changes["hasMore"] == false {
+            break;
+        }
+    }
+    let summary: Vec<(String, String, i64)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().unwrap().to_owned(),
+                e["operation"].as_str().unwrap().to_owned(),
+                e["version"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (one.clone(), "UPSERT".into(), 1),
+            (two.clone(), "UPSERT".into(), 1),
+            (one.clone(), "UPSERT".into(), 2),
+            (two.clone(), "DELETE".into(), 2),
+        ]
+    );
+    assert_eq!(events[2]["record"]["name"], "Un bis");
+    assert!(events[1]["record"].is_null(), "deleted since: its DELETE event follows");
+    assert_eq!(events[3]["tombstone"]["id"], two.as_str());
+    assert_eq!(events[3]["entity"], "ORGANISATION");
+    // The end cursor is now the sync state, and nothing follows it.
+    let state = data(app, &partner, "{ syncState { cursor } }", json!({})).await;
+    assert_eq!(state["syncState"]["cursor"], after.as_str());
+    let empty = data(app, &partner, feed, json!({ "after": after })).await;
+    assert_eq!(empty["changes"]["events"], json!([]));
+    // Entity filters and bad arguments.
+    let none = data(
+        app,
+        &partner,
+        "query($after: String) { changes(after: $after, entities: [CONTRACT]) { events { id } } }",
+        json!({ "after": start }),
+    )
+    .await;
+    assert_eq!(none["changes"]["events"], json!([]));
+    let (_, bad) = call(
+        app,
+        Some(&partner),
+        "{ changes(after: \"x\") { endCursor } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+pub async fn only_admins_read_the_audit_log(app: &TestApp) {
+    let admin = key(app, ApiRole::Admin, Some("PARTNER:a")).await;
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let id = create(
+        app,
+        &partner,
+        json!({ "organisation": { "name": "Un", "siren": siren(44_140_001) } }),
+    )
+    .await;
+    data(
+        app,
+        &partner,
+        UPDATE,
+        json!({ "input": { "id": id, "organisation": { "acronym": "U" } } }),
+    )
+    .await;
+    let query = "query($id: ID) { auditLog(recordId: $id) { hasNextPage nodes { apiKeyId operation entity recordId changedFields } } }";
+    for (key, code) in [(Some(partner.as_str()), "FORBIDDEN"), (None, "UNAUTHENTICATED")] {
+        let (_, body) = call(app, key, query, json!({ "id": id })).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+    }
+    let log = data(app, &admin, query, json!({ "id": id })).await;
+    let nodes = log["auditLog"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0]["operation"], "update");
+    assert_eq!(nodes[0]["changedFields"], json!(["acronym"]));
+    assert_eq!(nodes[1]["operation"], "create");
+    assert!(nodes[1]["changedFields"].as_array().unwrap().contains(&json!("siren")));
+    assert_eq!(nodes[0]["recordId"], id.as_str());
+    let partner_key_id = api::store::keys::list(&app.db).await.unwrap()[1].id.to_string();
+    assert_eq!(nodes[0]["apiKeyId"], partner_key_id.as_str());
+}
