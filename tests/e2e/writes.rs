@@ -117,6 +117,10 @@ on_both_databases! {
     async fn only_admins_read_the_audit_log(app: &TestApp) {
         super::only_admins_read_the_audit_log(app).await
     }
+
+    async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
+        super::the_example_sync_script_mirrors_the_database(app).await
+    }
 }
 
 pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
@@ -720,10 +724,120 @@ async fn eight_concurrent_writers_and_a_feed_reader_agree_on_postgres() {
             let version: i32 = r.try_get_by_index(1).unwrap();
             let deleted: bool = r.try_get_by_index(2).unwrap();
             let global = api::graphql::node::global_id("Organisation", id).0;
-            (global, if deleted { -i64::from(version) } else { i64::from(version) })
+            (
+                global,
+                if deleted {
+                    -i64::from(version)
+                } else {
+                    i64::from(version)
+                },
+            )
         })
         .collect();
     assert_eq!(live.len(), 48 + 40);
     assert_eq!(live.values().filter(|v| **v < 0).count(), 24);
     assert_eq!(mirror, live, "the mirror differs from the database");
+}
+
+async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
+    use std::{collections::BTreeMap, sync::Arc};
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let items: Vec<Value> = (0..20)
+        .map(|i| json!({ "name": format!("Initial {i}"), "externalId": format!("i{i}") }))
+        .collect();
+    let first = data(app, &partner, UPSERT, json!({ "input": { "items": items } })).await;
+    let ids: Vec<String> = first["upsertOrganisations"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    let state = std::env::temp_dir().join(format!("terrasse_mirror_{}", uuid::Uuid::now_v7().simple()));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sync/mirror.py");
+    let run_script = {
+        let (url, key, state) = (format!("http://{}/graphql", app.addr), partner.clone(), state.clone());
+        move || {
+            let output = std::process::Command::new("python3")
+                .arg(&script)
+                .args(["--url", &url, "--key", &key, "--state"])
+                .arg(&state)
+                .output()
+                .expect("python3 runs");
+            assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+            String::from_utf8_lossy(&output.stdout).into_owned()
+        }
+    };
+    // Writes happen while the script takes its snapshot and follows the feed.
+    let ids = Arc::new(ids);
+    let writes = async {
+        for round in 0..12 {
+            let id = &ids[round];
+            match round % 3 {
+                0 => {
+                    data(app, &partner, DELETE, json!({ "input": { "id": id } })).await;
+                }
+                1 => {
+                    data(
+                        app,
+                        &partner,
+                        UPDATE,
+                        json!({ "input": { "id": id, "organisation": { "name": format!("Renamed {round}") } } }),
+                    )
+                    .await;
+                }
+                _ => {
+                    create(
+                        app,
+                        &partner,
+                        json!({ "organisation": { "name": format!("New {round}") } }),
+                    )
+                    .await;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(15)).await;
+        }
+    };
+    let (first_run, ()) = tokio::join!(tokio::task::spawn_blocking(run_script.clone()), writes);
+    assert!(first_run.unwrap().starts_with("snapshot:"));
+    // A second run resumes from the saved cursor.
+    let second_run = tokio::task::spawn_blocking(run_script).await.unwrap();
+    assert!(second_run.starts_with("applied"), "{second_run}");
+
+    let mirror: BTreeMap<String, Value> =
+        serde_json::from_str(&std::fs::read_to_string(state.join("organisations.json")).unwrap()).unwrap();
+    let _ = std::fs::remove_dir_all(&state);
+    let mirrored: BTreeMap<String, (i64, String)> = mirror
+        .into_iter()
+        .map(|(id, record)| {
+            (
+                id,
+                (
+                    record["version"].as_i64().unwrap(),
+                    record["name"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    let rows = app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT id, version, name FROM organisation WHERE deleted_at IS NULL",
+        ))
+        .await
+        .unwrap();
+    let stored: BTreeMap<String, (i64, String)> = rows
+        .iter()
+        .map(|r| {
+            let id: uuid::Uuid = r.try_get_by_index(0).unwrap();
+            let version: i32 = r.try_get_by_index(1).unwrap();
+            let name: String = r.try_get_by_index(2).unwrap();
+            (
+                api::graphql::node::global_id("Organisation", id).0,
+                (i64::from(version), name),
+            )
+        })
+        .collect();
+    assert_eq!(stored.len(), 20 - 4 + 4);
+    assert_eq!(mirrored, stored, "the mirror differs from the database");
 }
