@@ -121,6 +121,10 @@ on_both_databases! {
     async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
         super::the_example_sync_script_mirrors_the_database(app).await
     }
+
+    async fn contracts_are_upserted_with_their_suppliers(app: &TestApp) {
+        super::contracts_are_upserted_with_their_suppliers(app).await
+    }
 }
 
 pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
@@ -840,4 +844,127 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
         .collect();
     assert_eq!(stored.len(), 20 - 4 + 4);
     assert_eq!(mirrored, stored, "the mirror differs from the database");
+}
+
+const UPSERT_CONTRACTS: &str = "mutation($input: UpsertContractsInput!) { upsertContracts(input: $input) {
+    committed replayed userErrors { field message code }
+    results { index externalId status id version userErrors { field message code } } } }";
+
+async fn sirets(app: &TestApp) -> Vec<String> {
+    crate::contracts::write_organisations(&app.db).await;
+    app.db
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT siret FROM establishment WHERE siret IS NOT NULL ORDER BY siret",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+pub async fn contracts_are_upserted_with_their_suppliers(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let sirets = sirets(app).await;
+    let (buyer, supplier, other) = (&sirets[0], &sirets[1], &sirets[2]);
+    let item = |id: &str, internal: &str, amount: &str, suppliers: Vec<&String>| {
+        json!({ "externalId": id, "buyerSiret": buyer, "buyerInternalId": internal, "object": "Entretien des espaces verts",
+                "cpvCode": "77310000-6", "notifiedOn": "2025-03-01", "durationMonths": 24, "amount": amount,
+                "socialClause": true, "supplierSirets": suppliers })
+    };
+    let unknown = crate::fixtures::siret(&siren(55_550_001), 1);
+    let items = json!([
+        item("c1", "2025-001", "120000.50", vec![supplier]),
+        item("c2", "2025-002", "-5", vec![supplier]),
+        item("c3", "2025-003", "1000", vec![&unknown]),
+        { "externalId": "c4", "buyerSiret": "12345678901234", "buyerInternalId": "x" },
+        item("c5", "2025-001", "1", vec![]),
+    ]);
+    let data = data(app, &partner, UPSERT_CONTRACTS, json!({ "input": { "items": items } })).await;
+    let results = &data["upsertContracts"]["results"];
+    let statuses: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["CREATED", "REJECTED", "REJECTED", "REJECTED", "REJECTED"],
+        "{data:#}"
+    );
+    let error = |i: usize| results[i]["userErrors"][0].clone();
+    assert_eq!(error(1)["field"], "items.1.amount");
+    assert!(error(1)["message"].as_str().unwrap().contains("-5"));
+    assert_eq!(error(2)["field"], "items.2.suppliers.0");
+    assert_eq!(error(2)["code"], "NOT_FOUND");
+    assert!(error(2)["message"].as_str().unwrap().contains(&unknown));
+    assert_eq!(error(3)["field"], "items.3.buyerSiret");
+    assert_eq!(error(4)["code"], "CONFLICT", "same buyer and internal id as item 0");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM contract").await, 1);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM contract_supplier").await, 1);
+    assert_eq!(count(app, "SELECT amount_cents FROM contract").await, 12_000_050);
+    let read = crate::writes::data(
+        app,
+        &partner,
+        "query($id: ID!) { node(id: $id) { ... on Contract { version suppliers { idValue } } } }",
+        json!({ "id": results[0]["id"] }),
+    )
+    .await;
+    assert_eq!(read["node"]["version"], 1, "{read:#}");
+    assert_eq!(read["node"]["suppliers"][0]["idValue"], supplier.as_str());
+
+    // Identical: UNCHANGED; new supplier: UPDATED with suppliers replaced.
+    let logged = count(app, "SELECT COUNT(*) FROM change_log WHERE entity = 'contract'").await;
+    let again = json!([item("c1", "2025-001", "120000.50", vec![supplier])]);
+    let second = crate::writes::data(app, &partner, UPSERT_CONTRACTS, json!({ "input": { "items": again } })).await;
+    assert_eq!(second["upsertContracts"]["results"][0]["status"], "UNCHANGED");
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM change_log WHERE entity = 'contract'").await,
+        logged
+    );
+    let changed = json!([item("c1", "2025-001", "120000.50", vec![other, supplier])]);
+    let third = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_CONTRACTS,
+        json!({ "input": { "items": changed } }),
+    )
+    .await;
+    assert_eq!(third["upsertContracts"]["results"][0]["status"], "UPDATED");
+    assert_eq!(third["upsertContracts"]["results"][0]["version"], 2);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM contract_supplier").await, 2);
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM change_log WHERE entity = 'contract'").await,
+        logged + 1
+    );
+
+    // Atomic: one bad item, nothing written.
+    let atomic = json!([
+        item("c6", "2025-006", "10", vec![]),
+        item("c7", "2025-007", "-1", vec![])
+    ]);
+    let fourth = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_CONTRACTS,
+        json!({ "input": { "items": atomic, "atomic": true } }),
+    )
+    .await;
+    assert_eq!(fourth["upsertContracts"]["committed"], false);
+    assert_eq!(count(app, "SELECT COUNT(*) FROM contract").await, 1);
+    // Another partner cannot write this source.
+    let stranger = key(app, ApiRole::Partner, Some("PARTNER:b")).await;
+    let forbidden = crate::writes::data(
+        app,
+        &stranger,
+        UPSERT_CONTRACTS,
+        json!({ "input": { "source": "PARTNER:a", "items": again } }),
+    )
+    .await;
+    assert_eq!(codes(&forbidden["upsertContracts"]), ["FORBIDDEN"]);
+    // Anonymous: 401.
+    let (status, _) = call(app, None, UPSERT_CONTRACTS, json!({ "input": { "items": again } })).await;
+    assert_eq!(status, 401);
 }

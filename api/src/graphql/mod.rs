@@ -12,6 +12,7 @@ pub mod executor;
 pub mod filters;
 pub mod loaders;
 pub mod mutation;
+pub mod mutation_contracts;
 pub mod mutation_organisations;
 pub mod node;
 pub mod organisation;

@@ -6,20 +6,26 @@
 //! source, a stale `expectedVersion` or a reused idempotency key are `userErrors` in the
 //! payload, and nothing is written; only failures on our side are GraphQL errors (INTERNAL).
 
-use async_graphql::{Context, Enum, ErrorExtensions, InputType, MergedObject, SimpleObject};
+use async_graphql::{Context, Enum, ErrorExtensions, ID, InputType, MergedObject, SimpleObject};
 
 use crate::{
-    graphql::node::parse_global_id,
+    graphql::node::{global_id, parse_global_id},
     http::{
         Access,
         auth::{Caller, Role},
     },
-    store::writes::{self, IdempotencyKey, WriteOptions, Writer},
+    store::{
+        writes::{self, IdempotencyKey, Outcome, WriteOptions, Writer},
+        writes_organisations::{BulkResult, ItemStatus},
+    },
 };
 
 /// Entry points for writing: one root per area, merged.
 #[derive(MergedObject, Default)]
-pub struct Mutation(super::mutation_organisations::OrganisationMutation);
+pub struct Mutation(
+    super::mutation_organisations::OrganisationMutation,
+    super::mutation_contracts::ContractMutation,
+);
 
 /// Kind of a user error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,4 +146,86 @@ pub fn row_id(id: &async_graphql::ID, type_name: &str, field: &str) -> Result<uu
         return Err(bad());
     }
     key.parse().map_err(|_| bad())
+}
+
+/// What happened to one item of a bulk upsert.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertStatus {
+    /// A new record was created.
+    Created,
+    /// The stored record was changed (or undeleted).
+    Updated,
+    /// The item equals the stored record: nothing written, version unchanged.
+    Unchanged,
+    /// The item is invalid (see its userErrors): nothing written for it.
+    Rejected,
+}
+
+/// The result of one item of a bulk upsert.
+#[derive(SimpleObject)]
+pub struct UpsertResult {
+    /// Position of the item in `items`, from 0.
+    pub index: i32,
+    /// The item's external id.
+    pub external_id: String,
+    /// What happened (what would have happened when the batch is not committed).
+    pub status: UpsertStatus,
+    /// Global id of the record.
+    pub id: Option<ID>,
+    /// Its version after the call.
+    pub version: Option<i32>,
+    /// Why the item was rejected.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of a bulk upsert.
+#[derive(SimpleObject)]
+pub struct UpsertPayload {
+    /// Whether the accepted items were written: false with `validateOnly`, with user errors
+    /// on the whole call, and for an `atomic` batch with a rejected item.
+    pub committed: bool,
+    /// One result per item, in input order.
+    pub results: Vec<UpsertResult>,
+    /// Errors on the whole call (too many items, forbidden source, reused idempotency key).
+    pub user_errors: Vec<UserError>,
+    /// True when this is the replay of an earlier call with the same idempotency key.
+    pub replayed: bool,
+    /// The input's `clientMutationId`.
+    pub client_mutation_id: Option<String>,
+}
+
+/// The payload of a bulk upsert of records of GraphQL type `type_name`.
+pub fn upsert_payload(
+    outcome: Outcome<BulkResult>,
+    type_name: &str,
+    client_mutation_id: Option<String>,
+) -> UpsertPayload {
+    let (result, user_errors, replayed) = match outcome {
+        Outcome::Written(result) | Outcome::Validated(result) => (Some(result), Vec::new(), false),
+        Outcome::Replayed(result) => (Some(result), Vec::new(), true),
+        Outcome::Rejected(errors) => (None, errors.into_iter().map(Into::into).collect(), false),
+    };
+    let (committed, items) = result.map_or((false, Vec::new()), |r| (r.committed, r.items));
+    UpsertPayload {
+        committed,
+        results: items
+            .into_iter()
+            .map(|item| UpsertResult {
+                index: i32::try_from(item.index).unwrap_or(i32::MAX),
+                external_id: item.external_id,
+                status: match item.status {
+                    ItemStatus::Created => UpsertStatus::Created,
+                    ItemStatus::Updated => UpsertStatus::Updated,
+                    ItemStatus::Unchanged => UpsertStatus::Unchanged,
+                    ItemStatus::Rejected => UpsertStatus::Rejected,
+                },
+                id: item.id.map(|id| global_id(type_name, id)),
+                version: item.version,
+                user_errors: item.user_errors.into_iter().map(Into::into).collect(),
+            })
+            .collect(),
+        user_errors,
+        replayed,
+        client_mutation_id,
+    }
 }

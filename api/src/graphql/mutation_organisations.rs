@@ -8,13 +8,13 @@ use sea_orm::DatabaseConnection;
 use super::{
     enums::{EssFamily, OrganisationStatus},
     errors::OrInternal,
-    mutation::{UserError, options, row_id, writer},
+    mutation::{UpsertPayload, UserError, options, row_id, upsert_payload, writer},
     node::global_id,
     organisation::Organisation,
 };
 use crate::store::{
     writes::{self, Outcome},
-    writes_organisations::{self as store, ItemStatus, OrganisationFields, Patch},
+    writes_organisations::{self as store, OrganisationFields, Patch},
 };
 
 fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
@@ -178,58 +178,12 @@ pub struct DeleteOrganisationPayload {
     pub client_mutation_id: Option<String>,
 }
 
-/// What happened to one item of a bulk upsert.
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UpsertStatus {
-    /// A new record was created.
-    Created,
-    /// The stored record was changed (or undeleted).
-    Updated,
-    /// The item equals the stored record: nothing written, version unchanged.
-    Unchanged,
-    /// The item is invalid (see its userErrors): nothing written for it.
-    Rejected,
-}
-
-/// The result of one item of `upsertOrganisations`.
-#[derive(SimpleObject)]
-pub struct OrganisationUpsertResult {
-    /// Position of the item in `items`, from 0.
-    pub index: i32,
-    /// The item's external id.
-    pub external_id: String,
-    /// What happened (what would have happened when the batch is not committed).
-    pub status: UpsertStatus,
-    /// Global id of the organisation.
-    pub id: Option<ID>,
-    /// Its version after the call.
-    pub version: Option<i32>,
-    /// Why the item was rejected.
-    pub user_errors: Vec<UserError>,
-}
-
-/// Result of `upsertOrganisations`.
-#[derive(SimpleObject)]
-pub struct UpsertOrganisationsPayload {
-    /// Whether the accepted items were written: false with `validateOnly`, with user errors
-    /// on the whole call, and for an `atomic` batch with a rejected item.
-    pub committed: bool,
-    /// One result per item, in input order.
-    pub results: Vec<OrganisationUpsertResult>,
-    /// Errors on the whole call (too many items, forbidden source, reused idempotency key).
-    pub user_errors: Vec<UserError>,
-    /// True when this is the replay of an earlier call with the same idempotency key.
-    pub replayed: bool,
-    /// The input's `clientMutationId`.
-    pub client_mutation_id: Option<String>,
-}
-
 /// Mutations of organisations.
 #[derive(Default)]
 pub struct OrganisationMutation;
 
-/// Splits an outcome into (result, user errors, replayed).
-fn split<T>(outcome: Outcome<T>) -> (Option<T>, bool, Vec<UserError>, bool) {
+/// Splits an outcome into (result, committed, user errors, replayed).
+pub(super) fn split<T>(outcome: Outcome<T>) -> (Option<T>, bool, Vec<UserError>, bool) {
     match outcome {
         Outcome::Written(result) => (Some(result), true, Vec::new(), false),
         Outcome::Replayed(result) => (Some(result), true, Vec::new(), true),
@@ -366,7 +320,7 @@ impl OrganisationMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The items and how to write them.")] input: UpsertOrganisationsInput,
-    ) -> async_graphql::Result<UpsertOrganisationsPayload> {
+    ) -> async_graphql::Result<UpsertPayload> {
         let writer = writer(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let client_mutation_id = input.client_mutation_id.clone();
@@ -385,29 +339,6 @@ impl OrganisationMutation {
             }
             Err(error) => Outcome::Rejected(vec![error]),
         };
-        let (result, _, user_errors, replayed) = split(outcome);
-        let (committed, items) = result.map_or((false, Vec::new()), |r| (r.committed, r.items));
-        Ok(UpsertOrganisationsPayload {
-            committed,
-            results: items
-                .into_iter()
-                .map(|item| OrganisationUpsertResult {
-                    index: i32::try_from(item.index).unwrap_or(i32::MAX),
-                    external_id: item.external_id,
-                    status: match item.status {
-                        ItemStatus::Created => UpsertStatus::Created,
-                        ItemStatus::Updated => UpsertStatus::Updated,
-                        ItemStatus::Unchanged => UpsertStatus::Unchanged,
-                        ItemStatus::Rejected => UpsertStatus::Rejected,
-                    },
-                    id: item.id.map(|id| global_id("Organisation", id)),
-                    version: item.version,
-                    user_errors: item.user_errors.into_iter().map(Into::into).collect(),
-                })
-                .collect(),
-            user_errors,
-            replayed,
-            client_mutation_id,
-        })
+        Ok(upsert_payload(outcome, "Organisation", client_mutation_id))
     }
 }

@@ -13,6 +13,7 @@ pub mod page;
 pub mod partnerships;
 pub mod territories;
 pub mod writes;
+pub mod writes_contracts;
 pub mod writes_organisations;
 
 use entity::{
