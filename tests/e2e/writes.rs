@@ -125,6 +125,10 @@ on_both_databases! {
     async fn contracts_are_upserted_with_their_suppliers(app: &TestApp) {
         super::contracts_are_upserted_with_their_suppliers(app).await
     }
+
+    async fn partnerships_are_upserted_with_their_parties(app: &TestApp) {
+        super::partnerships_are_upserted_with_their_parties(app).await
+    }
 }
 
 pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
@@ -967,4 +971,96 @@ pub async fn contracts_are_upserted_with_their_suppliers(app: &TestApp) {
     // Anonymous: 401.
     let (status, _) = call(app, None, UPSERT_CONTRACTS, json!({ "input": { "items": again } })).await;
     assert_eq!(status, 401);
+}
+
+const UPSERT_PARTNERSHIPS: &str = "mutation($input: UpsertPartnershipsInput!) { upsertPartnerships(input: $input) {
+    committed userErrors { field message code }
+    results { index externalId status id version userErrors { field message code } } } }";
+
+pub async fn partnerships_are_upserted_with_their_parties(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let lead = create(app, &partner, json!({ "organisation": { "name": "Régie" } })).await;
+    let member = create(app, &partner, json!({ "organisation": { "name": "SCOP" } })).await;
+    let gone = create(app, &partner, json!({ "organisation": { "name": "Dissoute" } })).await;
+    data(app, &partner, DELETE, json!({ "input": { "id": gone } })).await;
+    let item = |id: &str, parties: Value, end: &str| {
+        json!({ "externalId": id, "partnershipType": "PTCE", "name": format!("Pôle {id}"), "startDate": "2024-01-01",
+                "endDate": end, "territoryId": "EPCI:200054807", "amount": "25000", "parties": parties })
+    };
+    let both = json!([{ "organisationId": lead, "role": "LEAD" }, { "organisationId": member, "role": "MEMBER" }]);
+    let items = json!([
+        item("p1", both.clone(), "2026-12-31"),
+        item("p2", json!([{ "organisationId": gone, "role": "MEMBER" }]), "2026-12-31"),
+        item("p3", json!([]), "2023-01-01"),
+        { "externalId": "p4", "partnershipType": "PTCE", "name": "Ailleurs", "territoryId": "COM:00000" },
+    ]);
+    let first = data(
+        app,
+        &partner,
+        UPSERT_PARTNERSHIPS,
+        json!({ "input": { "items": items } }),
+    )
+    .await;
+    let results = &first["upsertPartnerships"]["results"];
+    let statuses: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["CREATED", "REJECTED", "REJECTED", "REJECTED"], "{first:#}");
+    assert_eq!(results[1]["userErrors"][0]["field"], "items.1.parties.0.organisationId");
+    assert_eq!(results[1]["userErrors"][0]["code"], "NOT_FOUND");
+    assert_eq!(results[2]["userErrors"][0]["field"], "items.2.endDate");
+    assert!(
+        results[2]["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2023-01-01")
+    );
+    assert_eq!(results[3]["userErrors"][0]["field"], "items.3.territoryId");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM partnership_party").await, 2);
+    let read = crate::writes::data(
+        app,
+        &partner,
+        "query($id: ID!) { node(id: $id) { ... on Partnership { name parties { role organisation { name } } } } }",
+        json!({ "id": results[0]["id"] }),
+    )
+    .await;
+    assert_eq!(read["node"]["parties"].as_array().unwrap().len(), 2, "{read:#}");
+
+    let same = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_PARTNERSHIPS,
+        json!({ "input": { "items": [item("p1", both.clone(), "2026-12-31")] } }),
+    )
+    .await;
+    assert_eq!(same["upsertPartnerships"]["results"][0]["status"], "UNCHANGED");
+    let fewer = json!([{ "organisationId": lead, "role": "LEAD" }]);
+    let changed = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_PARTNERSHIPS,
+        json!({ "input": { "items": [item("p1", fewer, "2026-12-31")] } }),
+    )
+    .await;
+    assert_eq!(changed["upsertPartnerships"]["results"][0]["status"], "UPDATED");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM partnership_party").await, 1);
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM change_log WHERE entity = 'partnership'").await,
+        2
+    );
+    // A malformed party id rejects the call, nothing written.
+    let bad = json!([item(
+        "p9",
+        json!([{ "organisationId": "nope", "role": "MEMBER" }]),
+        "2026-12-31"
+    )]);
+    let refused = crate::writes::data(app, &partner, UPSERT_PARTNERSHIPS, json!({ "input": { "items": bad } })).await;
+    assert_eq!(
+        refused["upsertPartnerships"]["userErrors"][0]["field"],
+        "items.0.parties.0.organisationId"
+    );
+    assert_eq!(count(app, "SELECT COUNT(*) FROM partnership").await, 1);
 }

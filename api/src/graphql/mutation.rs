@@ -25,6 +25,7 @@ use crate::{
 pub struct Mutation(
     super::mutation_organisations::OrganisationMutation,
     super::mutation_contracts::ContractMutation,
+    super::mutation_partnerships::PartnershipMutation,
 );
 
 /// Kind of a user error.

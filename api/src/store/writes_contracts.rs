@@ -249,6 +249,12 @@ fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Valida
     }
 }
 
+/// The contract row an item validates to, before its buyer and suppliers are resolved, with
+/// its supplier SIRETs (for benchmarks and tools that insert rows directly).
+pub fn validated_row(source: &str, fields: ContractFields) -> Result<(contract::Model, Vec<String>), Vec<UserError>> {
+    validate(fields, blank(source, Utc::now())).map(|v| (v.model, v.suppliers))
+}
+
 /// Writes `new` over the row of `old` if it still has `old`'s version.
 async fn update_row<C: ConnectionTrait>(
     db: &C,
