@@ -971,6 +971,67 @@ pub async fn contracts_are_upserted_with_their_suppliers(app: &TestApp) {
     // Anonymous: 401.
     let (status, _) = call(app, None, UPSERT_CONTRACTS, json!({ "input": { "items": again } })).await;
     assert_eq!(status, 401);
+
+    // Deletion: a stale version conflicts, another source is forbidden, then the contract is
+    // hidden and the feed reports a DELETE.
+    let contract = results[0]["id"].as_str().unwrap();
+    let delete = "mutation($input: DeleteInput!) { deleteContract(input: $input) { deletedId version userErrors { field code } } }";
+    let stale = crate::writes::data(
+        app,
+        &partner,
+        delete,
+        json!({ "input": { "id": contract, "expectedVersion": 1 } }),
+    )
+    .await;
+    assert_eq!(codes(&stale["deleteContract"]), ["CONFLICT"]);
+    let forbidden = crate::writes::data(app, &stranger, delete, json!({ "input": { "id": contract } })).await;
+    assert_eq!(codes(&forbidden["deleteContract"]), ["FORBIDDEN"]);
+    let deleted = crate::writes::data(
+        app,
+        &partner,
+        delete,
+        json!({ "input": { "id": contract, "expectedVersion": 2 } }),
+    )
+    .await;
+    assert_eq!(deleted["deleteContract"]["version"], 3, "{deleted:#}");
+    let read = crate::writes::data(
+        app,
+        &partner,
+        "query($id: ID!) { node(id: $id) { id } }",
+        json!({ "id": contract }),
+    )
+    .await;
+    assert!(read["node"].is_null());
+    let feed = crate::writes::data(
+        app,
+        &partner,
+        "{ changes(entities: [CONTRACT]) { events { id operation version } } }",
+        json!({}),
+    )
+    .await;
+    let events = feed["changes"]["events"].as_array().unwrap();
+    assert_eq!(
+        events.last().unwrap(),
+        &json!({ "id": contract, "operation": "DELETE", "version": 3 })
+    );
+    // Establishments of another source: forbidden to a partner, allowed to an admin.
+    let establishment = crate::writes::data(
+        app,
+        &partner,
+        "query($siret: String!) { establishment(siret: $siret) { id } }",
+        json!({ "siret": other }),
+    )
+    .await;
+    let establishment = establishment["establishment"]["id"].as_str().unwrap().to_owned();
+    let delete =
+        "mutation($input: DeleteInput!) { deleteEstablishment(input: $input) { deletedId userErrors { field code } } }";
+    let forbidden = crate::writes::data(app, &partner, delete, json!({ "input": { "id": establishment } })).await;
+    assert_eq!(codes(&forbidden["deleteEstablishment"]), ["FORBIDDEN"]);
+    let admin = key(app, ApiRole::Admin, None).await;
+    let deleted = crate::writes::data(app, &admin, delete, json!({ "input": { "id": establishment } })).await;
+    assert_eq!(deleted["deleteEstablishment"]["deletedId"], establishment.as_str());
+    let wrong_type = crate::writes::data(app, &admin, delete, json!({ "input": { "id": contract } })).await;
+    assert_eq!(codes(&wrong_type["deleteEstablishment"]), ["BAD_USER_INPUT"]);
 }
 
 const UPSERT_PARTNERSHIPS: &str = "mutation($input: UpsertPartnershipsInput!) { upsertPartnerships(input: $input) {

@@ -13,6 +13,7 @@ pub mod filters;
 pub mod loaders;
 pub mod mutation;
 pub mod mutation_contracts;
+pub mod mutation_deletes;
 pub mod mutation_organisations;
 pub mod mutation_partnerships;
 pub mod node;

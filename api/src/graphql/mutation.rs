@@ -26,6 +26,7 @@ pub struct Mutation(
     super::mutation_organisations::OrganisationMutation,
     super::mutation_contracts::ContractMutation,
     super::mutation_partnerships::PartnershipMutation,
+    super::mutation_deletes::DeleteMutation,
 );
 
 /// Kind of a user error.

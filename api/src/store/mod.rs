@@ -14,6 +14,7 @@ pub mod partnerships;
 pub mod territories;
 pub mod writes;
 pub mod writes_contracts;
+pub mod writes_deletes;
 pub mod writes_organisations;
 pub mod writes_partnerships;
 
