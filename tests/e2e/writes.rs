@@ -129,6 +129,10 @@ on_both_databases! {
     async fn partnerships_are_upserted_with_their_parties(app: &TestApp) {
         super::partnerships_are_upserted_with_their_parties(app).await
     }
+
+    async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
+        super::the_authorization_matrix_covers_every_mutation(app).await
+    }
 }
 
 pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
@@ -1124,4 +1128,168 @@ pub async fn partnerships_are_upserted_with_their_parties(app: &TestApp) {
         "items.0.parties.0.organisationId"
     );
     assert_eq!(count(app, "SELECT COUNT(*) FROM partnership").await, 1);
+}
+
+/// Every mutation against every role: anonymous callers get HTTP 401, a partner writing
+/// another source gets FORBIDDEN (and nothing is written), a partner on its own source and an
+/// admin on any source succeed.
+pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
+    let admin = key(app, ApiRole::Admin, None).await;
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let sirets = sirets(app).await;
+    let (buyer, supplier) = (&sirets[0], &sirets[1]);
+    let first_id = |data: &Value, list: &str| data[list]["nodes"][0]["id"].as_str().unwrap().to_owned();
+    let reads = crate::writes::data(
+        app,
+        &admin,
+        "{ labels(first: 2) { nodes { id } } establishments(first: 2) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    let (label, establishment) = (first_id(&reads, "labels"), first_id(&reads, "establishments"));
+    let contract = |source: &str, id: &str| json!({ "source": source, "items": [{ "externalId": id, "buyerSiret": buyer, "buyerInternalId": id, "supplierSirets": [supplier] }] });
+    let partnership = |source: &str, id: &str| json!({ "source": source, "items": [{ "externalId": id, "partnershipType": "NETWORK_MEMBERSHIP", "name": id }] });
+    // Records of source PARTNER:b, written by the admin, for the partner to be refused.
+    let upserted = |data: Value, field: &str| data[field]["results"][0]["id"].as_str().unwrap().to_owned();
+    let other_org = create(
+        app,
+        &admin,
+        json!({ "source": "PARTNER:b", "organisation": { "name": "B" } }),
+    )
+    .await;
+    let other_contract = upserted(
+        crate::writes::data(
+            app,
+            &admin,
+            UPSERT_CONTRACTS,
+            json!({ "input": contract("PARTNER:b", "b1") }),
+        )
+        .await,
+        "upsertContracts",
+    );
+    let other_partnership = upserted(
+        crate::writes::data(
+            app,
+            &admin,
+            UPSERT_PARTNERSHIPS,
+            json!({ "input": partnership("PARTNER:b", "b1") }),
+        )
+        .await,
+        "upsertPartnerships",
+    );
+    let delete = |field: &str| {
+        format!(
+            "mutation($input: DeleteInput!) {{ {field}(input: $input) {{ deletedId userErrors {{ field code }} }} }}"
+        )
+    };
+    let forbidden: Vec<(String, Value, &str)> = vec![
+        (
+            CREATE.into(),
+            json!({ "source": "PARTNER:b", "organisation": { "name": "X" } }),
+            "createOrganisation",
+        ),
+        (
+            UPDATE.into(),
+            json!({ "id": other_org, "organisation": { "name": "X" } }),
+            "updateOrganisation",
+        ),
+        (DELETE.into(), json!({ "id": other_org }), "deleteOrganisation"),
+        (
+            UPSERT.into(),
+            json!({ "source": "PARTNER:b", "items": [{ "name": "X", "externalId": "x" }] }),
+            "upsertOrganisations",
+        ),
+        (UPSERT_CONTRACTS.into(), contract("PARTNER:b", "b2"), "upsertContracts"),
+        (
+            UPSERT_PARTNERSHIPS.into(),
+            partnership("PARTNER:b", "b2"),
+            "upsertPartnerships",
+        ),
+        (
+            delete("deleteContract"),
+            json!({ "id": other_contract }),
+            "deleteContract",
+        ),
+        (
+            delete("deletePartnership"),
+            json!({ "id": other_partnership }),
+            "deletePartnership",
+        ),
+        (
+            delete("deleteEstablishment"),
+            json!({ "id": establishment }),
+            "deleteEstablishment",
+        ),
+        (delete("deleteLabel"), json!({ "id": label }), "deleteLabel"),
+    ];
+    let logged = count(app, "SELECT COUNT(*) FROM change_log").await;
+    for (query, input, field) in &forbidden {
+        let (status, body) = call(app, None, query, json!({ "input": input })).await;
+        assert_eq!(
+            (status, &body["errors"][0]["extensions"]["code"]),
+            (401, &json!("UNAUTHENTICATED")),
+            "{field}: {body}"
+        );
+        let data = crate::writes::data(app, &partner, query, json!({ "input": input })).await;
+        assert_eq!(codes(&data[field]), ["FORBIDDEN"], "{field}: {data:#}");
+    }
+    assert_eq!(
+        count(app, "SELECT COUNT(*) FROM change_log").await,
+        logged,
+        "refused writes wrote"
+    );
+    // The partner on its own source.
+    let own_org = create(app, &partner, json!({ "organisation": { "name": "A" } })).await;
+    let own_contract = upserted(
+        crate::writes::data(
+            app,
+            &partner,
+            UPSERT_CONTRACTS,
+            json!({ "input": contract("PARTNER:a", "a1") }),
+        )
+        .await,
+        "upsertContracts",
+    );
+    let own_partnership = upserted(
+        crate::writes::data(
+            app,
+            &partner,
+            UPSERT_PARTNERSHIPS,
+            json!({ "input": partnership("PARTNER:a", "a1") }),
+        )
+        .await,
+        "upsertPartnerships",
+    );
+    let allowed_to_partner: Vec<(String, Value, &str)> = vec![
+        (
+            UPDATE.into(),
+            json!({ "id": own_org, "organisation": { "name": "A2" } }),
+            "updateOrganisation",
+        ),
+        (
+            UPSERT.into(),
+            json!({ "items": [{ "name": "Y", "externalId": "y" }] }),
+            "upsertOrganisations",
+        ),
+        (
+            delete("deleteContract"),
+            json!({ "id": own_contract }),
+            "deleteContract",
+        ),
+        (
+            delete("deletePartnership"),
+            json!({ "id": own_partnership }),
+            "deletePartnership",
+        ),
+        (DELETE.into(), json!({ "id": own_org }), "deleteOrganisation"),
+    ];
+    for (query, input, field) in &allowed_to_partner {
+        let data = crate::writes::data(app, &partner, query, json!({ "input": input })).await;
+        assert_eq!(data[field]["userErrors"], json!([]), "{field}: {data:#}");
+    }
+    // The admin on any source: every refused call above now succeeds.
+    for (query, input, field) in &forbidden {
+        let data = crate::writes::data(app, &admin, query, json!({ "input": input })).await;
+        assert_eq!(data[field]["userErrors"], json!([]), "{field}: {data:#}");
+    }
 }
