@@ -133,6 +133,10 @@ on_both_databases! {
     async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
         super::the_authorization_matrix_covers_every_mutation(app).await
     }
+
+    async fn labels_are_upserted_for_live_organisations(app: &TestApp) {
+        super::labels_are_upserted_for_live_organisations(app).await
+    }
 }
 
 pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
@@ -1221,6 +1225,11 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             "deleteEstablishment",
         ),
         (delete("deleteLabel"), json!({ "id": label }), "deleteLabel"),
+        (
+            UPSERT_LABELS.into(),
+            json!({ "source": "PARTNER:b", "items": [{ "externalId": "l", "organisationId": other_org, "kind": "ESUS" }] }),
+            "upsertLabels",
+        ),
     ];
     let logged = count(app, "SELECT COUNT(*) FROM change_log").await;
     for (query, input, field) in &forbidden {
@@ -1292,4 +1301,85 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
         let data = crate::writes::data(app, &admin, query, json!({ "input": input })).await;
         assert_eq!(data[field]["userErrors"], json!([]), "{field}: {data:#}");
     }
+}
+
+const UPSERT_LABELS: &str = "mutation($input: UpsertLabelsInput!) { upsertLabels(input: $input) {
+    committed userErrors { field message code }
+    results { index externalId status id version userErrors { field message code } } } }";
+
+pub async fn labels_are_upserted_for_live_organisations(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let holder = create(app, &partner, json!({ "organisation": { "name": "Régie" } })).await;
+    let gone = create(app, &partner, json!({ "organisation": { "name": "Dissoute" } })).await;
+    data(app, &partner, DELETE, json!({ "input": { "id": gone } })).await;
+    let label = |id: &str, holder: &str, to: &str| {
+        json!({ "externalId": id, "organisationId": holder, "kind": "ESUS", "issuer": "DDETS 13",
+                "validFrom": "2024-01-01", "validTo": to, "evidenceUrl": "https://example.org/esus" })
+    };
+    let items = json!([
+        label("l1", &holder, "2028-12-31"),
+        label("l2", &gone, "2028-12-31"),
+        label("l3", &holder, "2020-01-01")
+    ]);
+    let first = data(app, &partner, UPSERT_LABELS, json!({ "input": { "items": items } })).await;
+    let results = &first["upsertLabels"]["results"];
+    let statuses: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["CREATED", "REJECTED", "REJECTED"], "{first:#}");
+    assert_eq!(results[1]["userErrors"][0]["field"], "items.1.organisationId");
+    assert_eq!(results[1]["userErrors"][0]["code"], "NOT_FOUND");
+    assert_eq!(results[2]["userErrors"][0]["field"], "items.2.validTo");
+    let read = crate::writes::data(
+        app,
+        &partner,
+        "query($id: ID!) { node(id: $id) { ... on Organisation { labels { kind validTo } } } }",
+        json!({ "id": holder }),
+    )
+    .await;
+    assert_eq!(
+        read["node"]["labels"],
+        json!([{ "kind": "ESUS", "validTo": "2028-12-31" }]),
+        "{read:#}"
+    );
+    let same = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_LABELS,
+        json!({ "input": { "items": [label("l1", &holder, "2028-12-31")] } }),
+    )
+    .await;
+    assert_eq!(same["upsertLabels"]["results"][0]["status"], "UNCHANGED");
+    let renewed = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_LABELS,
+        json!({ "input": { "items": [label("l1", &holder, "2029-06-30")] } }),
+    )
+    .await;
+    assert_eq!(renewed["upsertLabels"]["results"][0]["status"], "UPDATED");
+    assert_eq!(renewed["upsertLabels"]["results"][0]["version"], 2);
+    let delete = "mutation($input: DeleteInput!) { deleteLabel(input: $input) { version userErrors { code } } }";
+    let deleted = crate::writes::data(
+        app,
+        &partner,
+        delete,
+        json!({ "input": { "id": results[0]["id"], "expectedVersion": 2 } }),
+    )
+    .await;
+    assert_eq!(deleted["deleteLabel"]["version"], 3, "{deleted:#}");
+    let feed = crate::writes::data(
+        app,
+        &partner,
+        "{ changes(entities: [LABEL]) { events { operation version } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        feed["changes"]["events"],
+        json!([{ "operation": "UPSERT", "version": 1 }, { "operation": "UPSERT", "version": 2 }, { "operation": "DELETE", "version": 3 }])
+    );
 }

@@ -27,6 +27,7 @@ pub struct Mutation(
     super::mutation_contracts::ContractMutation,
     super::mutation_partnerships::PartnershipMutation,
     super::mutation_deletes::DeleteMutation,
+    super::mutation_labels::LabelMutation,
 );
 
 /// Kind of a user error.
