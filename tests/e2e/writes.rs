@@ -137,6 +137,10 @@ on_both_databases! {
     async fn labels_are_upserted_for_live_organisations(app: &TestApp) {
         super::labels_are_upserted_for_live_organisations(app).await
     }
+
+    async fn establishments_are_upserted_under_their_organisation(app: &TestApp) {
+        super::establishments_are_upserted_under_their_organisation(app).await
+    }
 }
 
 pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
@@ -1230,6 +1234,11 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             json!({ "source": "PARTNER:b", "items": [{ "externalId": "l", "organisationId": other_org, "kind": "ESUS" }] }),
             "upsertLabels",
         ),
+        (
+            UPSERT_ESTABLISHMENTS.into(),
+            json!({ "source": "PARTNER:b", "items": [{ "externalId": "e", "organisationId": other_org }] }),
+            "upsertEstablishments",
+        ),
     ];
     let logged = count(app, "SELECT COUNT(*) FROM change_log").await;
     for (query, input, field) in &forbidden {
@@ -1382,4 +1391,97 @@ pub async fn labels_are_upserted_for_live_organisations(app: &TestApp) {
         feed["changes"]["events"],
         json!([{ "operation": "UPSERT", "version": 1 }, { "operation": "UPSERT", "version": 2 }, { "operation": "DELETE", "version": 3 }])
     );
+}
+
+const UPSERT_ESTABLISHMENTS: &str =
+    "mutation($input: UpsertEstablishmentsInput!) { upsertEstablishments(input: $input) {
+    committed userErrors { field message code }
+    results { index externalId status id version userErrors { field message code } } } }";
+
+pub async fn establishments_are_upserted_under_their_organisation(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let own_siren = siren(44_150_001);
+    let holder = create(
+        app,
+        &partner,
+        json!({ "organisation": { "name": "Régie", "siren": own_siren } }),
+    )
+    .await;
+    let site = |id: &str, siret: &str, commune: &str| {
+        json!({ "externalId": id, "organisationId": holder, "siret": siret, "name": "Atelier", "isHeadquarters": true,
+                "postalCode": "13002", "communeId": commune, "latitude": 43.3, "longitude": 5.37 })
+    };
+    let good = crate::fixtures::siret(&own_siren, 1);
+    let foreign = crate::fixtures::siret(&siren(44_150_002), 1);
+    let items = json!([
+        site("e1", &good, "COM:13055"),
+        site("e2", &foreign, "COM:13055"),
+        site("e3", &crate::fixtures::siret(&own_siren, 2), "COM:99999"),
+        site("e4", "123", "COM:13055"),
+        site("e5", &good, "COM:13055"),
+    ]);
+    let first = data(
+        app,
+        &partner,
+        UPSERT_ESTABLISHMENTS,
+        json!({ "input": { "items": items } }),
+    )
+    .await;
+    let results = &first["upsertEstablishments"]["results"];
+    let statuses: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["CREATED", "REJECTED", "REJECTED", "REJECTED", "REJECTED"],
+        "{first:#}"
+    );
+    assert_eq!(results[1]["userErrors"][0]["field"], "items.1.siret");
+    assert!(
+        results[1]["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&foreign)
+    );
+    assert_eq!(results[2]["userErrors"][0]["field"], "items.2.communeId");
+    assert_eq!(results[3]["userErrors"][0]["field"], "items.3.siret");
+    assert_eq!(results[4]["userErrors"][0]["code"], "CONFLICT");
+    let read = crate::writes::data(
+        app,
+        &partner,
+        "query($siret: String!) { establishment(siret: $siret) { name commune { name } } }",
+        json!({ "siret": good }),
+    )
+    .await;
+    assert_eq!(read["establishment"]["commune"]["name"], "Marseille", "{read:#}");
+    let same = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_ESTABLISHMENTS,
+        json!({ "input": { "items": [site("e1", &good, "COM:13055")] } }),
+    )
+    .await;
+    assert_eq!(same["upsertEstablishments"]["results"][0]["status"], "UNCHANGED");
+    let moved = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_ESTABLISHMENTS,
+        json!({ "input": { "items": [site("e1", &good, "ARM:13202")] } }),
+    )
+    .await;
+    assert_eq!(
+        moved["upsertEstablishments"]["results"][0]["status"], "UPDATED",
+        "{moved:#}"
+    );
+    let log = crate::writes::data(
+        app,
+        &key(app, ApiRole::Admin, None).await,
+        "{ auditLog(entity: ESTABLISHMENT) { nodes { operation changedFields } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(log["auditLog"]["nodes"][0]["changedFields"], json!(["commune_id"]));
 }

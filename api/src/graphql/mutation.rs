@@ -28,6 +28,7 @@ pub struct Mutation(
     super::mutation_partnerships::PartnershipMutation,
     super::mutation_deletes::DeleteMutation,
     super::mutation_labels::LabelMutation,
+    super::mutation_establishments::EstablishmentMutation,
 );
 
 /// Kind of a user error.
