@@ -1290,6 +1290,16 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             "upsertOrganisations",
         ),
         (
+            UPSERT_LABELS.into(),
+            json!({ "items": [{ "externalId": "l", "organisationId": own_org, "kind": "ESUS" }] }),
+            "upsertLabels",
+        ),
+        (
+            UPSERT_ESTABLISHMENTS.into(),
+            json!({ "items": [{ "externalId": "e", "organisationId": own_org }] }),
+            "upsertEstablishments",
+        ),
+        (
             delete("deleteContract"),
             json!({ "id": own_contract }),
             "deleteContract",
