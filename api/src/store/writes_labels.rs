@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, Synced, changes, insert_chunked,
-    writes::{Attempt, AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit, run},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, MAX_BULK_ITEMS, changed_fields},
+    writes::{AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, changed_fields, run_bulk},
 };
 use crate::domain::ValidationError;
 
@@ -56,40 +56,11 @@ pub async fn upsert(
     atomic: bool,
     options: &WriteOptions,
 ) -> Result<Outcome<BulkResult>, StoreError> {
-    if items.len() > MAX_BULK_ITEMS {
-        return Ok(Outcome::Rejected(vec![UserError::new(
-            "items",
-            format!("{} items given, at most {MAX_BULK_ITEMS} per call", items.len()),
-            UserErrorCode::BadUserInput,
-        )]));
-    }
     let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let result = upsert_in(txn, &writer_inner, &source, items).await?;
-            let rejected = result.iter().any(|item| item.status == ItemStatus::Rejected);
-            let commit = !(atomic && rejected);
-            Ok(Attempt {
-                result: Ok(BulkResult {
-                    committed: commit && !result.is_empty(),
-                    items: result,
-                }),
-                commit,
-            })
-        })
+    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
+        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
     })
     .await
-    .map(|outcome| match outcome {
-        Outcome::Validated(mut result) => {
-            result.committed = false;
-            Outcome::Validated(result)
-        }
-        other => other,
-    })
 }
 
 /// Trimmed text, `None` when empty.

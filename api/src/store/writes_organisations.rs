@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, Synced, changes, insert_chunked,
-    writes::{Attempt, AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit, run},
+    writes::{Attempt, AuditEntry, Outcome, TxFuture, UserError, UserErrorCode, WriteOptions, Writer, audit, run},
 };
 use crate::domain::{NafCode, Rna, Siren, ValidationError, text::fold_for_search};
 
@@ -659,21 +659,27 @@ pub struct BulkResult {
     pub items: Vec<ItemResult>,
 }
 
-/// Upserts organisations of `source` keyed by external id: every item is a whole record
-/// (absent fields take their defaults). Items equal to the stored record are left untouched.
-/// With `atomic`, one rejected item rejects the batch.
-pub async fn upsert(
+/// Runs a bulk upsert: at most [`MAX_BULK_ITEMS`] items, the source checked for `writer`,
+/// `body` run in the write's transaction with that source; with `atomic`, any rejected item
+/// rolls the whole batch back.
+pub async fn run_bulk<F>(
     db: &DatabaseConnection,
     writer: &Writer,
     source: Option<String>,
-    items: Vec<OrganisationFields>,
+    item_count: usize,
     atomic: bool,
     options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    if items.len() > MAX_BULK_ITEMS {
+    body: F,
+) -> Result<Outcome<BulkResult>, StoreError>
+where
+    F: for<'t> FnOnce(&'t sea_orm::DatabaseTransaction, String) -> TxFuture<'t, Result<Vec<ItemResult>, StoreError>>
+        + Send
+        + 'static,
+{
+    if item_count > MAX_BULK_ITEMS {
         return Ok(Outcome::Rejected(vec![UserError::new(
             "items",
-            format!("{} items given, at most {MAX_BULK_ITEMS} per call", items.len()),
+            format!("{item_count} items given, at most {MAX_BULK_ITEMS} per call"),
             UserErrorCode::BadUserInput,
         )]));
     }
@@ -684,7 +690,7 @@ pub async fn upsert(
                 Ok(source) => source,
                 Err(error) => return Ok(Attempt::reject(vec![error])),
             };
-            let result = upsert_in(txn, &writer_inner, &source, items).await?;
+            let result = body(txn, source).await?;
             let rejected = result.iter().any(|item| item.status == ItemStatus::Rejected);
             let commit = !(atomic && rejected);
             Ok(Attempt {
@@ -704,6 +710,24 @@ pub async fn upsert(
         }
         other => other,
     })
+}
+
+/// Upserts organisations of `source` keyed by external id: every item is a whole record
+/// (absent fields take their defaults). Items equal to the stored record are left untouched.
+/// With `atomic`, one rejected item rejects the batch.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<OrganisationFields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError> {
+    let writer_inner = writer.clone();
+    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
+        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
+    })
+    .await
 }
 
 /// The body of [`upsert`], inside its transaction: one query to find the stored records, one
