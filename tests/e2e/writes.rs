@@ -141,6 +141,10 @@ on_both_databases! {
     async fn establishments_are_upserted_under_their_organisation(app: &TestApp) {
         super::establishments_are_upserted_under_their_organisation(app).await
     }
+
+    async fn identifiers_are_upserted_once_per_scheme_and_value(app: &TestApp) {
+        super::identifiers_are_upserted_once_per_scheme_and_value(app).await
+    }
 }
 
 pub async fn bad_keys_get_401_and_anonymous_callers_cannot_write(app: &TestApp) {
@@ -1239,6 +1243,11 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             json!({ "source": "PARTNER:b", "items": [{ "externalId": "e", "organisationId": other_org }] }),
             "upsertEstablishments",
         ),
+        (
+            UPSERT_IDENTIFIERS.into(),
+            json!({ "source": "PARTNER:b", "items": [{ "externalId": "i", "organisationId": other_org, "scheme": "PARTNER", "value": "b-1" }] }),
+            "upsertIdentifiers",
+        ),
     ];
     let logged = count(app, "SELECT COUNT(*) FROM change_log").await;
     for (query, input, field) in &forbidden {
@@ -1298,6 +1307,11 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             UPSERT_ESTABLISHMENTS.into(),
             json!({ "items": [{ "externalId": "e", "organisationId": own_org }] }),
             "upsertEstablishments",
+        ),
+        (
+            UPSERT_IDENTIFIERS.into(),
+            json!({ "items": [{ "externalId": "i", "organisationId": own_org, "scheme": "PARTNER", "value": "a-1" }] }),
+            "upsertIdentifiers",
         ),
         (
             delete("deleteContract"),
@@ -1494,4 +1508,62 @@ pub async fn establishments_are_upserted_under_their_organisation(app: &TestApp)
     )
     .await;
     assert_eq!(log["auditLog"]["nodes"][0]["changedFields"], json!(["commune_id"]));
+}
+
+const UPSERT_IDENTIFIERS: &str = "mutation($input: UpsertIdentifiersInput!) { upsertIdentifiers(input: $input) {
+    committed userErrors { field message code }
+    results { index externalId status id version userErrors { field message code } } } }";
+
+pub async fn identifiers_are_upserted_once_per_scheme_and_value(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let holder = create(app, &partner, json!({ "organisation": { "name": "Régie" } })).await;
+    let id = |key: &str, scheme: &str, value: &str| json!({ "externalId": key, "organisationId": holder, "scheme": scheme, "value": value });
+    let items = json!([
+        id("i1", "RNA", "w133000001"),
+        id("i2", "RNA", "W12"),
+        id("i3", "TVA", "FR12345678901"),
+        id("i4", "RNA", "W133000001"),
+    ]);
+    let first = data(
+        app,
+        &partner,
+        UPSERT_IDENTIFIERS,
+        json!({ "input": { "items": items } }),
+    )
+    .await;
+    let results = &first["upsertIdentifiers"]["results"];
+    let statuses: Vec<&str> = results
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["CREATED", "REJECTED", "CREATED", "REJECTED"], "{first:#}");
+    assert_eq!(results[1]["userErrors"][0]["field"], "items.1.value");
+    assert!(results[1]["userErrors"][0]["message"].as_str().unwrap().contains("W12"));
+    assert_eq!(results[3]["userErrors"][0]["code"], "CONFLICT");
+    assert_eq!(
+        count(
+            app,
+            "SELECT COUNT(*) FROM organisation_identifier WHERE value = 'W133000001'"
+        )
+        .await,
+        1
+    );
+    let same = crate::writes::data(
+        app,
+        &partner,
+        UPSERT_IDENTIFIERS,
+        json!({ "input": { "items": [id("i3", "TVA", "FR12345678901")] } }),
+    )
+    .await;
+    assert_eq!(same["upsertIdentifiers"]["results"][0]["status"], "UNCHANGED");
+    let feed = crate::writes::data(
+        app,
+        &partner,
+        "{ changes(entities: [IDENTIFIER]) { events { operation version } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(feed["changes"]["events"].as_array().unwrap().len(), 2);
 }

@@ -15,6 +15,7 @@ pub mod mutation;
 pub mod mutation_contracts;
 pub mod mutation_deletes;
 pub mod mutation_establishments;
+pub mod mutation_identifiers;
 pub mod mutation_labels;
 pub mod mutation_organisations;
 pub mod mutation_partnerships;

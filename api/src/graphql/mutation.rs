@@ -29,6 +29,7 @@ pub struct Mutation(
     super::mutation_deletes::DeleteMutation,
     super::mutation_labels::LabelMutation,
     super::mutation_establishments::EstablishmentMutation,
+    super::mutation_identifiers::IdentifierMutation,
 );
 
 /// Kind of a user error.

@@ -16,6 +16,7 @@ pub mod writes;
 pub mod writes_contracts;
 pub mod writes_deletes;
 pub mod writes_establishments;
+pub mod writes_identifiers;
 pub mod writes_labels;
 pub mod writes_organisations;
 pub mod writes_partnerships;
