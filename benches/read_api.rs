@@ -173,7 +173,7 @@ async fn bench(label: &str, database_url: String) {
         serve: ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             demo: true,
-            limits: api::graphql::limits::QueryLimits::default(),
+            ..ServeConfig::default()
         },
     };
     let started = Instant::now();

@@ -1,5 +1,5 @@
 //! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
-//! `seed --synthetic --organisations N --contracts M`, `schema`.
+//! `seed --synthetic --organisations N --contracts M`, `keys`, `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
 
@@ -51,6 +51,12 @@ enum Command {
         /// Number of synthetic contracts.
         #[arg(long, requires = "synthetic")]
         contracts: Option<usize>,
+    },
+    /// Manage API keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::keys_cli::KeysCommand,
     },
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
@@ -124,7 +130,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Keys { command } => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            crate::keys_cli::run(&db, command).await
+        }
         Command::Schema => Ok(()),
+    }
+}
+
+impl Default for ServeConfig {
+    /// The settings `terrasse serve` uses without flags: the environment, else the defaults.
+    fn default() -> Self {
+        Self::parse_default()
     }
 }
 

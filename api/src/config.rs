@@ -12,6 +12,12 @@
 //! | `TERRASSE_MAX_COST` | `--max-cost` | `50000` | largest requested cost of a query (see `graphql::limits`) |
 //! | `TERRASSE_MAX_ALIASES` | `--max-aliases` | `30` | most aliases in one query |
 //! | `TERRASSE_MAX_FIELDS` | `--max-fields` | `500` | most fields in one query |
+//! | `TERRASSE_ANONYMOUS_READ` | `--anonymous-read` | `true` | whether requests without an API key may read (`false`: every request needs a key) |
+//! | `TERRASSE_GRAPHIQL` | `--graphiql` | `true` | serve GraphiQL at `/` |
+//! | `TERRASSE_INTROSPECTION` | `--introspection` | `true` | answer introspection queries |
+//! | `TERRASSE_CORS_ORIGINS` | `--cors-origins` | none | browser origins allowed by CORS, comma-separated |
+//! | `TERRASSE_CACHE_CONTROL` | `--cache-control` | `no-cache` | `Cache-Control` of GET answers (which carry an ETag) |
+//! | `TERRASSE_IDEMPOTENCY_RETENTION_HOURS` | `--idempotency-retention-hours` | `24` | how long the first result of a mutation sent with an `idempotencyKey` is kept for replays |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
 //! | `TERRASSE_SUPPRESSION_THRESHOLD` | | `3` | smallest number of distinct suppliers or organisations behind a grouped figure shown to anonymous callers (docs/ANALYTICS.md) |
 
@@ -57,6 +63,25 @@ pub struct ServeConfig {
     /// Limits every query must stay within.
     #[command(flatten)]
     pub limits: QueryLimits,
+    /// Whether requests without an API key may read.
+    #[arg(long, env = "TERRASSE_ANONYMOUS_READ", default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_read: bool,
+    /// Hours the first result of a mutation sent with an `idempotencyKey` is kept.
+    #[arg(long, env = "TERRASSE_IDEMPOTENCY_RETENTION_HOURS", default_value_t = 24)]
+    pub idempotency_retention_hours: u32,
+    /// Serve GraphiQL at `/` (turn off for public deployments that do not want it).
+    #[arg(long, env = "TERRASSE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+    /// Answer introspection queries (`__schema`, `__type`).
+    #[arg(long, env = "TERRASSE_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+    /// Origins allowed to call the API from a browser (CORS), comma-separated
+    /// `scheme://host[:port]`; none by default.
+    #[arg(long, env = "TERRASSE_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// `Cache-Control` of GraphQL answers to GET (which also carry an ETag).
+    #[arg(long, env = "TERRASSE_CACHE_CONTROL", default_value = "no-cache")]
+    pub cache_control: String,
 }
 
 /// Everything the server needs to start.

@@ -388,3 +388,13 @@ pub enum ChangeOp {
     /// Soft-deleted.
     Delete,
 }
+
+/// Role of an API key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+pub enum ApiRole {
+    /// Reads, and writes records whose source is the key's source.
+    Partner,
+    /// Everything, the audit log included.
+    Admin,
+}

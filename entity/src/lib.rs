@@ -11,6 +11,8 @@
 //! (starts at 1, bumped by every write, for optimistic concurrency). Money is stored as whole
 //! euro cents in a 64-bit integer (`*_cents`), exact on both databases.
 
+pub mod api_key;
+pub mod audit_log;
 pub mod change_log;
 pub mod concession_execution;
 pub mod contract;
@@ -19,6 +21,7 @@ pub mod contract_subcontract;
 pub mod contract_supplier;
 pub mod enums;
 pub mod establishment;
+pub mod idempotency_key;
 pub mod legal_category;
 pub mod organisation;
 pub mod organisation_identifier;

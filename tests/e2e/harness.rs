@@ -202,7 +202,7 @@ impl TestApp {
             serve: ServeConfig {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 demo: false,
-                limits: api::graphql::limits::QueryLimits::default(),
+                ..ServeConfig::default()
             },
         };
         let app = api::http::Application::build(config).await.expect("server builds");

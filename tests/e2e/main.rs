@@ -22,3 +22,4 @@ mod organisations;
 mod partnerships;
 mod schema;
 mod territories;
+mod writes;

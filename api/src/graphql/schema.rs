@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, ID, MergedObject, Object, Schema, futures_util::future::join_all,
-};
+use async_graphql::{Context, EmptySubscription, ID, MergedObject, Object, Schema, futures_util::future::join_all};
 use sea_orm::DatabaseConnection;
 
 use super::{
@@ -29,7 +27,7 @@ use crate::{
 };
 
 /// The Terrasse GraphQL schema.
-pub type TerrasseSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type TerrasseSchema = Schema<Query, super::mutation::Mutation, EmptySubscription>;
 
 /// Entry points for reading Terrasse: one root per area, merged.
 #[derive(MergedObject, Default)]
@@ -38,12 +36,28 @@ pub struct Query(
     super::contract::ContractQuery,
     super::partnership::PartnershipQuery,
     super::analytics::AnalyticsQuery,
+    super::sync::SyncQuery,
 );
 
 /// Builds the schema over a database. Per-request data (the loaders) is added by the HTTP
 /// handler, and query limits are checked by the request executor.
 pub fn build_schema(db: DatabaseConnection) -> TerrasseSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    build_schema_for(db, true)
+}
+
+/// Builds the schema, answering introspection queries or not.
+pub fn build_schema_for(db: DatabaseConnection, introspection: bool) -> TerrasseSchema {
+    let builder = Schema::build(
+        Query::default(),
+        super::mutation::Mutation::default(),
+        EmptySubscription,
+    );
+    let builder = if introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
+    builder
         .data(db)
         .data(crate::config::AnalyticsConfig::from_env().unwrap_or_else(|error| {
             tracing::error!(%error, "falling back to the default analytics settings");
@@ -54,9 +68,13 @@ pub fn build_schema(db: DatabaseConnection) -> TerrasseSchema {
 
 /// The schema in SDL, as served.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        Query::default(),
+        super::mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Territories, organisations, establishments, labels and global ids.

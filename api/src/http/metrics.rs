@@ -66,7 +66,11 @@ pub fn operation_label(name: Option<&str>) -> String {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
         .take(64)
         .collect();
-    if cleaned.is_empty() { "anonymous".to_owned() } else { cleaned }
+    if cleaned.is_empty() {
+        "anonymous".to_owned()
+    } else {
+        cleaned
+    }
 }
 
 impl Metrics {
@@ -79,7 +83,10 @@ impl Metrics {
         if !counters.latency.contains_key(&operation) && counters.latency.len() >= MAX_OPERATIONS {
             "other".clone_into(&mut operation);
         }
-        *counters.requests.entry((operation.clone(), outcome.label())).or_default() += 1;
+        *counters
+            .requests
+            .entry((operation.clone(), outcome.label()))
+            .or_default() += 1;
         let seconds = elapsed.as_secs_f64();
         let histogram = counters.latency.entry(operation).or_default();
         for (bucket, bound) in histogram.buckets.iter_mut().zip(LATENCY_BUCKETS) {
@@ -192,6 +199,10 @@ mod tests {
         let counters = metrics.counters.lock().unwrap_or_else(|e| e.into_inner());
         assert_eq!(counters.latency.len(), MAX_OPERATIONS + 1);
         assert_eq!(counters.latency["other"].count, 5);
-        assert_eq!(counters.latency["Op0"].buckets[..3], [0, 1, 1], "3 ms falls in the 5 ms bucket and above");
+        assert_eq!(
+            counters.latency["Op0"].buckets[..3],
+            [0, 0, 1],
+            "3 ms falls in the 5 ms bucket and above"
+        );
     }
 }

@@ -1,18 +1,24 @@
-//! The HTTP server: GraphiQL at `/`, GraphQL at `/graphql` (POST, and GET for queries),
-//! `/healthz` (the process is up) and `/readyz` (the database answers).
+//! The HTTP server: GraphiQL at `/` (unless turned off), GraphQL at `/graphql` (POST, and GET
+//! for queries, following GraphQL over HTTP: see [`transport`]), `/healthz` (the process is
+//! up), `/readyz` (the database answers) and `/metrics` (Prometheus, see [`metrics`]). API
+//! keys and the checks made before GraphQL runs are in [`auth`]; security headers and CORS
+//! in [`headers`].
 
+pub mod auth;
 pub mod headers;
+pub mod metrics;
 pub mod transport;
 
-use std::{future::IntoFuture, net::SocketAddr};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Instant};
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     Extension, Router,
-    extract::State,
-    http::StatusCode,
-    response::{Html, IntoResponse},
+    body::{Body, Bytes},
+    extract::{RawQuery, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware,
+    response::{Html, IntoResponse, Response},
     routing::get,
 };
 use sea_orm::DatabaseConnection;
@@ -26,8 +32,8 @@ use tower_http::{
 use crate::{
     config::{Config, ServeConfig},
     db,
-    graphql::{TerrasseSchema, build_schema, executor, limits::QueryLimits},
-    seed,
+    graphql::{TerrasseSchema, build_schema_for, executor, limits::QueryLimits},
+    seed, store,
 };
 
 /// Largest request body accepted, bytes.
@@ -39,6 +45,27 @@ struct AppState {
     db: DatabaseConnection,
     schema: TerrasseSchema,
     limits: QueryLimits,
+    access: Access,
+    cache_control: HeaderValue,
+    metrics: Arc<metrics::Metrics>,
+}
+
+/// Who may do what without a key, and how long idempotency keys are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Access {
+    /// Whether requests without an API key may read.
+    pub anonymous_read: bool,
+    /// How long the first result of a mutation sent with an idempotency key is kept.
+    pub idempotency_retention: chrono::Duration,
+}
+
+impl Default for Access {
+    fn default() -> Self {
+        Self {
+            anonymous_read: true,
+            idempotency_retention: chrono::Duration::hours(24),
+        }
+    }
 }
 
 /// A built server: database ready, listener bound, not yet serving.
@@ -61,7 +88,7 @@ impl Application {
         let listener = TcpListener::bind(config.serve.listen).await?;
         Ok(Self {
             listener,
-            router: router(db, &config.serve),
+            router: router(db, &config.serve)?,
         })
     }
 
@@ -83,42 +110,134 @@ impl Application {
     }
 }
 
-/// The router over a prepared database.
-pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> Router {
+/// The router over a prepared database, with the server settings.
+pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> anyhow::Result<Router> {
+    let cache_control = HeaderValue::from_str(&serve.cache_control)
+        .map_err(|_| anyhow::anyhow!("TERRASSE_CACHE_CONTROL={:?} is not a header value", serve.cache_control))?;
     let state = AppState {
-        schema: build_schema(db.clone()),
-        limits: serve.limits,
+        schema: build_schema_for(db.clone(), serve.introspection),
         db,
+        limits: serve.limits,
+        access: Access {
+            anonymous_read: serve.anonymous_read,
+            idempotency_retention: chrono::Duration::hours(i64::from(serve.idempotency_retention_hours)),
+        },
+        cache_control,
+        metrics: Arc::new(metrics::Metrics::default()),
     };
-    Router::new()
-        .route("/", get(graphiql))
-        .route("/graphql", get(graphql).post(graphql))
+    let mut router = Router::new();
+    if serve.graphiql {
+        router = router.route("/", get(graphiql));
+    }
+    Ok(router
+        .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics_text))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(headers::cors(&serve.cors_origins))
+        .layer(middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .with_state(state))
 }
 
 async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").title("Terrasse").finish())
 }
 
-/// Executes a GraphQL request with fresh loaders. INTERNAL errors get the request id (also
-/// in the `x-request-id` response header), so a client can quote it and an operator find the
-/// logged cause.
-async fn graphql(
+/// The id `SetRequestIdLayer` gave the request.
+fn request_id(id: Option<Extension<RequestId>>) -> String {
+    id.and_then(|Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// GraphQL over GET: queries only; answers carry an ETag and the configured Cache-Control.
+async fn graphql_get(
     State(state): State<AppState>,
-    request_id: Option<Extension<RequestId>>,
-    request: GraphQLRequest,
-) -> GraphQLResponse {
-    let request_id = request_id
-        .and_then(|Extension(id)| id.header_value().to_str().ok().map(str::to_owned))
-        .unwrap_or_default();
-    let mut response =
-        executor::execute_within(&state.schema, request.into_inner(), state.db.clone(), &state.limits).await;
+    id: Option<Extension<RequestId>>,
+    headers: HeaderMap,
+    RawQuery(query_string): RawQuery,
+) -> Response {
+    let request = transport::read_get(query_string.as_deref());
+    serve_graphql(state, request_id(id), Method::GET, headers, request, query_string).await
+}
+
+/// GraphQL over POST (`application/json`).
+async fn graphql_post(
+    State(state): State<AppState>,
+    id: Option<Extension<RequestId>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = transport::read_post(&headers, &body);
+    serve_graphql(state, request_id(id), Method::POST, headers, request, None).await
+}
+
+/// A refusal before GraphQL runs, as one error with a code, in `application/json`.
+fn refusal_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+/// Reads, admits (caller, limits, cache) and executes a GraphQL request with fresh loaders.
+/// INTERNAL errors get the request id (also in the `x-request-id` response header), so a
+/// client can quote it and an operator find the logged cause. Every request is logged once
+/// with its id, operation, duration, cost, key and outcome, and counted in the metrics.
+async fn serve_graphql(
+    state: AppState,
+    request_id: String,
+    method: Method,
+    headers: HeaderMap,
+    request: Result<async_graphql::Request, transport::Refusal>,
+    query_string: Option<String>,
+) -> Response {
+    let started = Instant::now();
+    let media = match transport::negotiate(&headers) {
+        Ok(media) => media,
+        Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
+    };
+    let caller = match auth::caller(&state.db, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let mutation = auth::is_mutation(&request.query, request.operation_name.as_deref());
+    if let Err(refusal) = auth::admit(&caller, &method, mutation, state.access.anonymous_read) {
+        return refusal.into_response();
+    }
+    // GET answers are tagged with the change-log sequence: a client holding the current tag
+    // gets 304 before anything runs.
+    let etag = if method == Method::GET {
+        match store::changes::current_cursor(&state.db).await {
+            Ok(sequence) => Some(transport::etag(query_string.as_deref(), media, sequence)),
+            Err(error) => {
+                tracing::warn!(request_id, %error, "cannot read the change-log sequence for an ETag");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(etag) = &etag
+        && transport::not_modified(&headers, etag)
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        response.headers_mut().insert(header::ETAG, etag.clone());
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, state.cache_control.clone());
+        return response;
+    }
+    let operation = request.operation_name.clone();
+    let key_id = caller.key_id;
+    let request = request.data(caller).data(state.access);
+    let mut response = executor::execute_within(&state.schema, request, state.db.clone(), &state.limits).await;
+    let mut codes = Vec::with_capacity(response.errors.len());
     for error in &mut response.errors {
         let code = error
             .extensions
@@ -143,8 +262,56 @@ async fn graphql(
                 .get_or_insert_with(Default::default)
                 .set("requestId", request_id.clone());
         }
+        if let async_graphql::Value::String(code) = code {
+            codes.push(code);
+        }
     }
-    response.into()
+    let status = transport::status(&response, media);
+    let outcome = if codes.is_empty() {
+        metrics::Outcome::Ok
+    } else {
+        metrics::Outcome::Error
+    };
+    let elapsed = started.elapsed();
+    state.metrics.record(operation.as_deref(), outcome, elapsed, &codes);
+    let cost = response
+        .extensions
+        .get("cost")
+        .and_then(|cost| cost.clone().into_json().ok())
+        .map(|cost| cost["requested"].clone());
+    tracing::info!(
+        request_id,
+        operation = operation.as_deref().unwrap_or("anonymous"),
+        duration_ms = elapsed.as_secs_f64() * 1e3,
+        cost = %cost.unwrap_or_default(),
+        key_id = %key_id.map(|id| id.to_string()).unwrap_or_default(),
+        outcome = if codes.is_empty() { "ok" } else { "error" },
+        errors = %codes.join(","),
+        "graphql request"
+    );
+    let body = match serde_json::to_vec(&response) {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(request_id, %error, "cannot encode a GraphQL response");
+            return refusal_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
+        }
+    };
+    let mut http = Response::new(Body::from(body));
+    *http.status_mut() = status;
+    http.headers_mut().insert(header::CONTENT_TYPE, media.content_type());
+    if let Some(etag) = etag {
+        http.headers_mut().insert(header::ETAG, etag);
+        http.headers_mut()
+            .insert(header::CACHE_CONTROL, state.cache_control.clone());
+    }
+    http
+}
+
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.metrics.render(&state.db).await,
+    )
 }
 
 async fn healthz() -> &'static str {

@@ -262,7 +262,10 @@ mod tests {
             read_get(Some("variables=%7B")).err().map(|r| r.status),
             Some(StatusCode::BAD_REQUEST)
         );
-        assert_eq!(read_get(None).expect_err("no query").message, "the request has no `query`");
+        assert_eq!(
+            read_get(None).expect_err("no query").message,
+            "the request has no `query`"
+        );
 
         let mut json = HeaderMap::new();
         json.insert(
@@ -275,7 +278,8 @@ mod tests {
             read_post(&json, &Bytes::from_static(b"{")).err().map(|r| r.status),
             Some(StatusCode::BAD_REQUEST)
         );
-        let refusal = read_post(&json, &Bytes::from_static(br#"{"query":"{ a }","variables":[1]}"#)).expect_err("variables as a list");
+        let refusal = read_post(&json, &Bytes::from_static(br#"{"query":"{ a }","variables":[1]}"#))
+            .expect_err("variables as a list");
         assert_eq!(refusal.message, "`variables` must be an object, not [1]");
         let mut text = HeaderMap::new();
         text.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));

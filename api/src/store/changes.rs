@@ -8,15 +8,27 @@ use uuid::Uuid;
 
 use super::insert_chunked;
 
+/// Key of the PostgreSQL transaction-level advisory lock that orders change-log appends.
+const APPEND_LOCK: i64 = 0x7465_7272_6173_7365; // "terrasse"
+
 /// Appends one change-log row per `(row id, version)` for `entity`. On PostgreSQL the rows
-/// carry the current transaction id, so a feed reader can hold back rows of transactions that
-/// are still in flight.
+/// carry the current transaction id, and the append first takes a transaction-level advisory
+/// lock held until commit, so that sequence order equals commit order (see docs/SYNC.md):
+/// call it as the last write of the transaction, to hold the lock briefly.
 pub async fn append<C: ConnectionTrait>(
     db: &C,
     entity: &str,
     op: ChangeOp,
     rows: impl IntoIterator<Item = (Uuid, i32)>,
 ) -> Result<(), DbErr> {
+    let rows: Vec<(Uuid, i32)> = rows.into_iter().collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})"))
+            .await?;
+    }
     let tx_id = current_tx_id(db).await?;
     let changed_at = Utc::now();
     let entries: Vec<change_log::ActiveModel> = rows
@@ -46,4 +58,42 @@ async fn current_tx_id<C: ConnectionTrait>(db: &C) -> Result<Option<i64>, DbErr>
         ))
         .await?;
     row.map(|row| row.try_get::<i64>("", "tx_id")).transpose()
+}
+
+/// Largest page of the change feed.
+pub const MAX_FEED_PAGE: u64 = 1000;
+
+/// Up to `first` change-log entries after sequence `after`, in sequence order, of the given
+/// entities (all when empty). Every entry served is committed, and no entry with a smaller
+/// sequence can commit later (appends are ordered by the lock taken in [`append`]), so a
+/// reader that resumes after the last sequence it saw misses nothing and sees nothing twice.
+pub async fn feed<C: ConnectionTrait>(
+    db: &C,
+    after: i64,
+    first: u64,
+    entities: &[&str],
+) -> Result<Vec<change_log::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut query = change_log::Entity::find().filter(change_log::Column::Seq.gt(after));
+    if !entities.is_empty() {
+        query = query.filter(change_log::Column::Entity.is_in(entities.iter().copied()));
+    }
+    query
+        .order_by_asc(change_log::Column::Seq)
+        .limit(first.min(MAX_FEED_PAGE))
+        .all(db)
+        .await
+}
+
+/// The sequence of the latest committed change (0 when none): a snapshot read after this
+/// call, followed by the feed from this cursor, misses nothing.
+pub async fn current_cursor<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QuerySelect};
+    let max: Option<Option<i64>> = change_log::Entity::find()
+        .select_only()
+        .column_as(change_log::Column::Seq.max(), "max_seq")
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(max.flatten().unwrap_or(0))
 }

@@ -8,11 +8,20 @@
 pub mod analytics;
 pub mod changes;
 pub mod contracts;
+pub mod keys;
 pub mod organisations;
 pub mod page;
 pub mod partnerships;
 pub mod rows;
 pub mod territories;
+pub mod writes;
+pub mod writes_contracts;
+pub mod writes_deletes;
+pub mod writes_establishments;
+pub mod writes_identifiers;
+pub mod writes_labels;
+pub mod writes_organisations;
+pub mod writes_partnerships;
 
 use entity::{
     contract, enums::ChangeOp, establishment, organisation, organisation_identifier, organisation_label, partnership,

@@ -1,0 +1,215 @@
+//! Authentication by API key and the decisions the HTTP layer takes before GraphQL runs.
+//!
+//! A request may carry `Authorization: Bearer <key>`. A key that is sent but malformed,
+//! unknown or revoked is always refused with HTTP 401, reads included. Without a key the
+//! caller is anonymous: it may read unless `TERRASSE_ANONYMOUS_READ=false`, and never write
+//! (a mutation without a key is HTTP 401). Mutations are refused over GET (HTTP 405), so a
+//! link or a prefetch cannot write. The resolved [`Caller`] is put in the request data, where
+//! mutation resolvers check roles and sources.
+
+use async_graphql::parser::{
+    parse_query,
+    types::{DocumentOperations, OperationType},
+};
+use axum::{
+    Json,
+    http::{HeaderMap, Method, StatusCode, header::AUTHORIZATION},
+    response::{IntoResponse, Response},
+};
+use entity::enums::ApiRole;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::store::{self, keys::is_well_formed};
+
+/// What a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// No key: reads only (when allowed by configuration).
+    Anonymous,
+    /// A partner key: reads, and writes of records whose source is the key's source.
+    Partner,
+    /// An admin key: everything.
+    Admin,
+}
+
+/// Who is calling, put in every GraphQL request's data.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The caller's role.
+    pub role: Role,
+    /// The API key's id (`None` when anonymous).
+    pub key_id: Option<Uuid>,
+    /// The key's source (for a partner, the only source it may write).
+    pub source: Option<String>,
+}
+
+impl Caller {
+    /// A caller without a key.
+    pub fn anonymous() -> Self {
+        Self {
+            role: Role::Anonymous,
+            key_id: None,
+            source: None,
+        }
+    }
+}
+
+/// Why a request is refused before GraphQL runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// HTTP 401 with code `UNAUTHENTICATED`.
+    Unauthenticated(String),
+    /// HTTP 405: a mutation sent with GET.
+    MutationOverGet,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            Refusal::Unauthenticated(message) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message),
+            Refusal::MutationOverGet => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_USER_INPUT",
+                "mutations must be sent with POST, not GET".to_owned(),
+            ),
+        };
+        let body = json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": code } }] });
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+/// The caller named by the request's `Authorization` header; a refusal when a key is sent but
+/// is not a valid live key. Database failures are refused too, without detail.
+pub async fn caller(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Caller, Refusal> {
+    let Some(header) = headers.get(AUTHORIZATION) else {
+        return Ok(Caller::anonymous());
+    };
+    let header = header
+        .to_str()
+        .map_err(|_| Refusal::Unauthenticated("the Authorization header is not text".into()))?;
+    let Some(secret) = header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+    else {
+        return Err(Refusal::Unauthenticated(
+            "the Authorization header must be `Bearer <API key>`".into(),
+        ));
+    };
+    if !is_well_formed(secret) {
+        return Err(Refusal::Unauthenticated(
+            "malformed API key: expected `trs_` followed by 64 hexadecimal digits".into(),
+        ));
+    }
+    match store::keys::authenticate(db, secret).await {
+        Ok(Some(key)) => Ok(Caller {
+            role: match key.role {
+                ApiRole::Partner => Role::Partner,
+                ApiRole::Admin => Role::Admin,
+            },
+            key_id: Some(key.id),
+            source: key.source,
+        }),
+        Ok(None) => Err(Refusal::Unauthenticated("unknown or revoked API key".into())),
+        Err(error) => {
+            tracing::error!(%error, "cannot check an API key");
+            Err(Refusal::Unauthenticated("the API key could not be checked".into()))
+        }
+    }
+}
+
+/// Whether the operation the request runs (its only one, or the one named) is a mutation.
+/// Unparsable queries answer `false`: GraphQL reports their errors.
+pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
+    let Ok(document) = parse_query(query) else {
+        return false;
+    };
+    match document.operations {
+        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(operations) => match operation_name {
+            Some(name) => operations
+                .iter()
+                .any(|(op_name, operation)| op_name.as_str() == name && operation.node.ty == OperationType::Mutation),
+            None => false,
+        },
+    }
+}
+
+/// Decides whether `caller` may run a request that is (or not) a `mutation`, sent with
+/// `method`, given whether anonymous reads are allowed.
+pub fn admit(caller: &Caller, method: &Method, mutation: bool, anonymous_read: bool) -> Result<(), Refusal> {
+    if mutation && method == Method::GET {
+        return Err(Refusal::MutationOverGet);
+    }
+    if caller.role == Role::Anonymous {
+        if mutation {
+            return Err(Refusal::Unauthenticated(
+                "writing needs an API key: send `Authorization: Bearer <API key>`".into(),
+            ));
+        }
+        if !anonymous_read {
+            return Err(Refusal::Unauthenticated(
+                "this server needs an API key for every request: send `Authorization: Bearer <API key>`".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn partner() -> Caller {
+        Caller {
+            role: Role::Partner,
+            key_id: Some(Uuid::nil()),
+            source: Some("PARTNER:x".into()),
+        }
+    }
+
+    #[test]
+    fn finds_mutations_by_operation() {
+        assert!(is_mutation("mutation { a }", None));
+        assert!(!is_mutation("{ a }", None));
+        assert!(!is_mutation("query Q { a }", None));
+        let both = "query Q { a } mutation M { b }";
+        assert!(is_mutation(both, Some("M")));
+        assert!(!is_mutation(both, Some("Q")));
+        assert!(!is_mutation("mutation {", None));
+    }
+
+    #[test]
+    fn anonymous_callers_read_only_when_allowed_and_never_write() {
+        let anonymous = Caller::anonymous();
+        assert_eq!(admit(&anonymous, &Method::POST, false, true), Ok(()));
+        assert!(matches!(
+            admit(&anonymous, &Method::POST, false, false),
+            Err(Refusal::Unauthenticated(_))
+        ));
+        assert!(matches!(
+            admit(&anonymous, &Method::POST, true, true),
+            Err(Refusal::Unauthenticated(_))
+        ));
+        assert_eq!(admit(&partner(), &Method::POST, false, false), Ok(()));
+        assert_eq!(admit(&partner(), &Method::POST, true, false), Ok(()));
+    }
+
+    #[test]
+    fn mutations_over_get_are_refused_for_everyone() {
+        assert_eq!(
+            admit(&partner(), &Method::GET, true, true),
+            Err(Refusal::MutationOverGet)
+        );
+        assert_eq!(admit(&partner(), &Method::GET, false, true), Ok(()));
+    }
+}

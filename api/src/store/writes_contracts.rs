@@ -1,0 +1,630 @@
+//! Partner writes of public contracts: bulk upsert keyed by `(source, externalId)`, each
+//! contract with its initial suppliers. Buyers and suppliers are named by SIRET and must be
+//! known establishments; distances and locality levels are computed as at import. Lookups are
+//! batched: one query each for the stored contracts, their suppliers, the national keys
+//! (`uid`), the establishments and their territories, then multi-row inserts.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    contract, contract_supplier,
+    enums::{ChangeOp, ContractKind, IdScheme, LocalityLevel},
+    establishment, territory,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    DbContext, StoreError, Synced, changes, insert_chunked,
+    writes::{AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, changed_fields, run_bulk},
+};
+use crate::domain::{
+    CpvCode, Siret, ValidationError,
+    geo::{GeoPoint, Placement, distance_km, locality_level},
+};
+
+/// A contract as sent by a partner, not yet validated: the whole record (absent fields take
+/// their defaults).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ContractFields {
+    /// Id of the contract in the writer's source (the key of the upsert).
+    pub external_id: Option<String>,
+    /// SIRET of the buyer, a known establishment.
+    pub buyer_siret: String,
+    /// The buyer's own id of the contract, 1 to 16 characters.
+    pub buyer_internal_id: String,
+    /// Marché or concession.
+    pub kind: Option<ContractKind>,
+    /// Object.
+    pub object: Option<String>,
+    /// CPV code.
+    pub cpv_code: Option<String>,
+    /// Procedure as published.
+    pub procedure: Option<String>,
+    /// Notification date.
+    pub notified_on: Option<NaiveDate>,
+    /// Duration in months (positive).
+    pub duration_months: Option<i32>,
+    /// Amount excluding VAT, euros (not negative, at most 2 decimals).
+    pub amount: Option<rust_decimal::Decimal>,
+    /// Social clause.
+    pub social_clause: bool,
+    /// Social award criterion.
+    pub social_criterion: bool,
+    /// Reserved contract.
+    pub reserved: bool,
+    /// Environmental clause.
+    pub env_clause: bool,
+    /// Environmental award criterion.
+    pub env_criterion: bool,
+    /// SIRETs of the suppliers, in order, each a known establishment.
+    pub supplier_sirets: Vec<String>,
+    /// Last update time in the source.
+    pub source_updated_at: Option<DateTime<Utc>>,
+}
+
+/// A blank contract of `source`.
+fn blank(source: &str, now: DateTime<Utc>) -> contract::Model {
+    let empty = serde_json::json!([]);
+    contract::Model {
+        id: Uuid::now_v7(),
+        uid: String::new(),
+        buyer_internal_id: String::new(),
+        kind: ContractKind::PublicContract,
+        nature: None,
+        object: None,
+        cpv_code: None,
+        cpv_division: None,
+        purchase_type: None,
+        procedure: None,
+        techniques: empty.clone(),
+        execution_modes: empty.clone(),
+        framework_uid: None,
+        innovative: None,
+        ccag: None,
+        offers_received: None,
+        advance: None,
+        advance_rate: None,
+        grouping_type: None,
+        subcontracting_declared: None,
+        exec_place_code: None,
+        exec_place_type: None,
+        exec_territory_id: None,
+        duration_months: None,
+        notified_on: None,
+        published_on: None,
+        amount_cents: None,
+        price_form: None,
+        price_types: empty.clone(),
+        origin_eu: None,
+        origin_fr: None,
+        social_considerations: empty.clone(),
+        environmental_considerations: empty.clone(),
+        social_clause: false,
+        social_criterion: false,
+        reserved: false,
+        env_clause: false,
+        env_criterion: false,
+        current_amount_cents: None,
+        current_duration_months: None,
+        buyer_siret: String::new(),
+        buyer_establishment_id: None,
+        buyer_organisation_id: None,
+        signed_on: None,
+        exec_start_on: None,
+        public_subsidy_cents: None,
+        quality_flags: empty,
+        source: source.to_owned(),
+        external_id: None,
+        source_updated_at: None,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+        version: 1,
+    }
+}
+
+/// A validated item: the contract fields (buyer not yet resolved) and supplier SIRETs.
+struct Validated {
+    model: contract::Model,
+    suppliers: Vec<String>,
+}
+
+fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Validated, Vec<UserError>> {
+    let mut errors: Vec<UserError> = Vec::new();
+    let mut check = |result: Result<(), ValidationError>| {
+        if let Err(invalid) = result {
+            errors.push(invalid.into());
+        }
+    };
+    match fields
+        .external_id
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty())
+    {
+        Some(id) if id.chars().count() <= 200 => model.external_id = Some(id),
+        Some(id) => check(Err(ValidationError::new(
+            "externalId",
+            id,
+            "must have at most 200 characters",
+        ))),
+        None => check(Err(ValidationError::new(
+            "externalId",
+            "",
+            "is required in a bulk upsert (it is the key)",
+        ))),
+    }
+    check(
+        Siret::parse(&fields.buyer_siret)
+            .map_err(|e| e.with_field("buyerSiret"))
+            .map(|siret| model.buyer_siret = siret.as_str().to_owned()),
+    );
+    let internal = fields.buyer_internal_id.trim();
+    if internal.is_empty() || internal.chars().count() > 16 {
+        check(Err(ValidationError::new(
+            "buyerInternalId",
+            internal,
+            "must have 1 to 16 characters (DECP `id`)",
+        )));
+    } else {
+        model.buyer_internal_id = internal.to_owned();
+    }
+    model.uid = format!("{}{}", model.buyer_siret, model.buyer_internal_id);
+    model.kind = fields.kind.unwrap_or(ContractKind::PublicContract);
+    model.object = fields.object.map(|o| o.trim().to_owned()).filter(|o| !o.is_empty());
+    if let Some(object) = &model.object
+        && object.chars().count() > 1000
+    {
+        check(Err(ValidationError::new(
+            "object",
+            object.clone(),
+            "must have at most 1 000 characters",
+        )));
+    }
+    if let Some(cpv) = fields.cpv_code.filter(|c| !c.trim().is_empty()) {
+        check(CpvCode::parse(&cpv).map_err(|e| e.with_field("cpvCode")).map(|cpv| {
+            model.cpv_division = Some(cpv.division().to_owned());
+            model.purchase_type = Some(cpv.purchase_type());
+            model.cpv_code = Some(cpv.as_str()[..8].to_owned());
+        }));
+    }
+    model.procedure = fields.procedure.filter(|p| !p.trim().is_empty());
+    model.notified_on = fields.notified_on;
+    match fields.duration_months {
+        Some(months) if months <= 0 => check(Err(ValidationError::new(
+            "durationMonths",
+            months.to_string(),
+            "must be a positive number of months",
+        ))),
+        months => {
+            model.duration_months = months;
+            model.current_duration_months = months;
+        }
+    }
+    if let Some(amount) = fields.amount {
+        use rust_decimal::prelude::ToPrimitive;
+        let cents = amount * rust_decimal::Decimal::from(100);
+        if amount.is_sign_negative() && !amount.is_zero() {
+            check(Err(ValidationError::new(
+                "amount",
+                amount.to_string(),
+                "must not be negative",
+            )));
+        } else if !cents.fract().is_zero() {
+            check(Err(ValidationError::new(
+                "amount",
+                amount.to_string(),
+                "must have at most 2 decimals",
+            )));
+        } else {
+            match cents.to_i64() {
+                Some(cents) => {
+                    model.amount_cents = Some(cents);
+                    model.current_amount_cents = Some(cents);
+                }
+                None => check(Err(ValidationError::new("amount", amount.to_string(), "is too large"))),
+            }
+        }
+    }
+    model.social_clause = fields.social_clause;
+    model.social_criterion = fields.social_criterion;
+    model.reserved = fields.reserved;
+    model.env_clause = fields.env_clause;
+    model.env_criterion = fields.env_criterion;
+    model.source_updated_at = fields.source_updated_at;
+    let mut suppliers = Vec::with_capacity(fields.supplier_sirets.len());
+    for (position, raw) in fields.supplier_sirets.iter().enumerate() {
+        match Siret::parse(raw) {
+            Ok(siret) => suppliers.push(siret.as_str().to_owned()),
+            Err(invalid) => errors.push(UserError::from(invalid.with_field(format!("suppliers.{position}")))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Validated { model, suppliers })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The contract row an item validates to, before its buyer and suppliers are resolved, with
+/// its supplier SIRETs (for benchmarks and tools that insert rows directly).
+pub fn validated_row(source: &str, fields: ContractFields) -> Result<(contract::Model, Vec<String>), Vec<UserError>> {
+    validate(fields, blank(source, Utc::now())).map(|v| (v.model, v.suppliers))
+}
+
+/// Writes `new` over the row of `old` if it still has `old`'s version.
+async fn update_row<C: ConnectionTrait>(
+    db: &C,
+    old: &contract::Model,
+    new: contract::Model,
+) -> Result<bool, StoreError> {
+    use sea_orm::ActiveModelTrait;
+    let active = new.into_active_model().reset_all();
+    let result = contract::Entity::update_many()
+        .set(active)
+        .filter(contract::Column::Id.eq(old.id))
+        .filter(contract::Column::Version.eq(old.version))
+        .exec(db)
+        .await
+        .context("updating a contract")?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
+pub async fn upsert(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<ContractFields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError> {
+    let writer_inner = writer.clone();
+    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
+        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
+    })
+    .await
+}
+
+/// Errors of item `index`, with fields under `items.<index>`.
+fn prefixed(index: usize, errors: Vec<UserError>) -> Vec<UserError> {
+    errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect()
+}
+
+/// The supplier rows of a contract, comparable across writes (ids and times left out).
+fn supplier_key(row: &contract_supplier::Model) -> (i16, String, Option<Uuid>) {
+    (row.position, row.id_value.clone(), row.establishment_id)
+}
+
+/// The body of [`upsert`], inside its transaction. Items equal to the stored contract (and
+/// its initial suppliers) are UNCHANGED: no version bump, no change-log entry.
+pub async fn upsert_in<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<ContractFields>,
+) -> Result<Vec<ItemResult>, StoreError> {
+    let now = Utc::now();
+    let mut results = Vec::with_capacity(items.len());
+    let mut valid: Vec<(usize, Validated)> = Vec::with_capacity(items.len());
+    let mut seen_keys: HashMap<String, usize> = HashMap::new();
+    let mut seen_uids: HashMap<String, usize> = HashMap::new();
+    for (index, fields) in items.into_iter().enumerate() {
+        results.push(ItemResult {
+            index,
+            external_id: fields.external_id.clone().unwrap_or_default(),
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        });
+        match validate(fields, blank(source, now)) {
+            Ok(item) => {
+                let key = item.model.external_id.clone().unwrap_or_default();
+                let mut duplicate = Vec::new();
+                if let Some(first) = seen_keys.insert(key.clone(), index) {
+                    duplicate.push(UserError::new(
+                        "externalId",
+                        format!("externalId {key:?} already appears in item {first}"),
+                        UserErrorCode::Conflict,
+                    ));
+                }
+                if let Some(first) = seen_uids.insert(item.model.uid.clone(), index) {
+                    duplicate.push(UserError::new(
+                        "buyerInternalId",
+                        format!(
+                            "buyer {} and id {:?} already appear in item {first}",
+                            item.model.buyer_siret, item.model.buyer_internal_id
+                        ),
+                        UserErrorCode::Conflict,
+                    ));
+                }
+                if duplicate.is_empty() {
+                    valid.push((index, item));
+                } else {
+                    results[index].user_errors = prefixed(index, duplicate);
+                }
+            }
+            Err(errors) => results[index].user_errors = prefixed(index, errors),
+        }
+    }
+
+    // Batched lookups.
+    let keys: Vec<String> = valid.iter().filter_map(|(_, v)| v.model.external_id.clone()).collect();
+    let stored: HashMap<String, contract::Model> = contract::Entity::find()
+        .filter(contract::Column::Source.eq(source))
+        .filter(contract::Column::ExternalId.is_in(keys))
+        .all(db)
+        .await
+        .context("finding contracts by external id")?
+        .into_iter()
+        .filter_map(|c| c.external_id.clone().map(|k| (k, c)))
+        .collect();
+    let uids: Vec<String> = valid.iter().map(|(_, v)| v.model.uid.clone()).collect();
+    let uid_holders: HashMap<String, (Uuid, String)> = contract::Entity::find()
+        .filter(contract::Column::Uid.is_in(uids))
+        .all(db)
+        .await
+        .context("checking contract keys")?
+        .into_iter()
+        .map(|c| (c.uid, (c.id, c.source)))
+        .collect();
+    let stored_ids: Vec<Uuid> = stored.values().map(|c| c.id).collect();
+    let mut stored_suppliers: HashMap<Uuid, Vec<contract_supplier::Model>> = HashMap::new();
+    if !stored_ids.is_empty() {
+        for row in contract_supplier::Entity::find()
+            .filter(contract_supplier::Column::ContractId.is_in(stored_ids))
+            .filter(contract_supplier::Column::FromModification.eq(0))
+            .all(db)
+            .await
+            .context("loading contract suppliers")?
+        {
+            stored_suppliers.entry(row.contract_id).or_default().push(row);
+        }
+    }
+    let sirets: HashSet<String> = valid
+        .iter()
+        .flat_map(|(_, v)| std::iter::once(v.model.buyer_siret.clone()).chain(v.suppliers.iter().cloned()))
+        .collect();
+    let establishments: HashMap<String, establishment::Model> = establishment::Entity::find()
+        .filter(establishment::Column::Siret.is_in(sirets))
+        .filter(establishment::Column::DeletedAt.is_null())
+        .all(db)
+        .await
+        .context("finding establishments by SIRET")?
+        .into_iter()
+        .filter_map(|e| e.siret.clone().map(|s| (s, e)))
+        .collect();
+    let communes: HashSet<String> = establishments.values().filter_map(|e| e.commune_id.clone()).collect();
+    let placements: HashMap<String, Placement> = territory::Entity::find()
+        .filter(territory::Column::Id.is_in(communes))
+        .all(db)
+        .await
+        .context("placing establishments")?
+        .into_iter()
+        .map(|t| {
+            let placement = Placement {
+                commune_id: Some(
+                    t.parent_id
+                        .clone()
+                        .filter(|_| t.id.starts_with("ARM:"))
+                        .unwrap_or(t.id.clone()),
+                ),
+                epci_id: t.epci_id,
+                departement_id: t.departement_id,
+                region_id: t.region_id,
+            };
+            (t.id, placement)
+        })
+        .collect();
+    let place = |e: &establishment::Model| {
+        e.commune_id
+            .as_ref()
+            .and_then(|c| placements.get(c))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let point = |e: &establishment::Model| {
+        e.latitude
+            .zip(e.longitude)
+            .map(|(latitude, longitude)| GeoPoint { latitude, longitude })
+    };
+
+    let mut new_contracts = Vec::new();
+    let mut new_suppliers = Vec::new();
+    let mut replaced_suppliers: Vec<Uuid> = Vec::new();
+    let mut logged = Vec::new();
+    let mut audited = Vec::new();
+    for (index, item) in valid {
+        let Validated { mut model, suppliers } = item;
+        let mut errors = Vec::new();
+        let buyer = establishments.get(&model.buyer_siret);
+        match buyer {
+            Some(buyer) => {
+                model.buyer_establishment_id = Some(buyer.id);
+                model.buyer_organisation_id = Some(buyer.organisation_id);
+            }
+            None => errors.push(UserError::new(
+                "buyerSiret",
+                format!("no known establishment has SIRET {}", model.buyer_siret),
+                UserErrorCode::NotFound,
+            )),
+        }
+        let old = model.external_id.as_ref().and_then(|k| stored.get(k));
+        if let Some((holder, holder_source)) = uid_holders.get(&model.uid)
+            && old.is_none_or(|old| old.id != *holder)
+        {
+            errors.push(UserError::new(
+                "buyerInternalId",
+                format!(
+                    "contract {} (buyer {} id {:?}) already exists, from source {holder_source:?}",
+                    model.uid, model.buyer_siret, model.buyer_internal_id
+                ),
+                UserErrorCode::Conflict,
+            ));
+        }
+        let mut rows = Vec::with_capacity(suppliers.len());
+        for (position, siret) in suppliers.iter().enumerate() {
+            let Some(site) = establishments.get(siret) else {
+                errors.push(UserError::new(
+                    &format!("suppliers.{position}"),
+                    format!("no known establishment has SIRET {siret}"),
+                    UserErrorCode::NotFound,
+                ));
+                continue;
+            };
+            let (distance, locality) = match buyer {
+                Some(buyer) => (
+                    point(buyer).zip(point(site)).map(|(a, b)| distance_km(a, b)),
+                    locality_level(&place(buyer), &place(site)),
+                ),
+                None => (None, LocalityLevel::Unknown),
+            };
+            rows.push(contract_supplier::Model {
+                id: Uuid::now_v7(),
+                contract_id: model.id,
+                position: i16::try_from(position).unwrap_or(i16::MAX),
+                id_scheme: IdScheme::Siret,
+                id_value: siret.clone(),
+                establishment_id: Some(site.id),
+                organisation_id: Some(site.organisation_id),
+                from_modification: 0,
+                distance_km: distance,
+                locality_level: locality,
+                created_at: now,
+            });
+        }
+        if let Some(old) = old
+            && let Err(error) = writer.check_source("source", &old.source)
+        {
+            errors.push(error);
+        }
+        let result = &mut results[index];
+        if !errors.is_empty() {
+            result.user_errors = prefixed(index, errors);
+            continue;
+        }
+        match old {
+            None => {
+                result.status = ItemStatus::Created;
+                result.id = Some(model.id);
+                result.version = Some(1);
+                logged.push((model.id, 1));
+                audited.push(AuditEntry {
+                    operation: "upsert",
+                    entity: contract::Model::ENTITY,
+                    row_id: model.id,
+                    changed_fields: changed_fields(None, &model),
+                });
+                new_suppliers.extend(rows);
+                new_contracts.push(model.into_active_model());
+            }
+            Some(old) => {
+                // Fields the input does not carry keep their stored values.
+                let mut candidate = old.clone();
+                candidate.uid = model.uid;
+                candidate.buyer_internal_id = model.buyer_internal_id;
+                candidate.kind = model.kind;
+                candidate.object = model.object;
+                candidate.cpv_code = model.cpv_code;
+                candidate.cpv_division = model.cpv_division;
+                candidate.purchase_type = model.purchase_type;
+                candidate.procedure = model.procedure;
+                candidate.notified_on = model.notified_on;
+                candidate.duration_months = model.duration_months;
+                candidate.current_duration_months = model.current_duration_months;
+                candidate.amount_cents = model.amount_cents;
+                candidate.current_amount_cents = model.current_amount_cents;
+                candidate.social_clause = model.social_clause;
+                candidate.social_criterion = model.social_criterion;
+                candidate.reserved = model.reserved;
+                candidate.env_clause = model.env_clause;
+                candidate.env_criterion = model.env_criterion;
+                candidate.buyer_siret = model.buyer_siret;
+                candidate.buyer_establishment_id = model.buyer_establishment_id;
+                candidate.buyer_organisation_id = model.buyer_organisation_id;
+                candidate.source_updated_at = model.source_updated_at;
+                candidate.deleted_at = None;
+                let old_rows: Vec<_> = stored_suppliers
+                    .get(&old.id)
+                    .map(|rows| {
+                        let mut keys: Vec<_> = rows.iter().map(supplier_key).collect();
+                        keys.sort();
+                        keys
+                    })
+                    .unwrap_or_default();
+                let new_rows: Vec<_> = rows.iter().map(supplier_key).collect();
+                let suppliers_changed = old_rows != new_rows;
+                result.id = Some(old.id);
+                if candidate == *old && !suppliers_changed {
+                    result.status = ItemStatus::Unchanged;
+                    result.version = Some(old.version);
+                    continue;
+                }
+                let mut fields = changed_fields(Some(old), &candidate);
+                if suppliers_changed {
+                    fields.push("suppliers");
+                    replaced_suppliers.push(old.id);
+                    new_suppliers.extend(rows.into_iter().map(|mut row| {
+                        row.contract_id = old.id;
+                        row
+                    }));
+                }
+                candidate.version = old.version + 1;
+                candidate.updated_at = now;
+                let version = candidate.version;
+                if !update_row(db, old, candidate).await? {
+                    result.user_errors = vec![
+                        UserError::new(
+                            "version",
+                            format!("contract {} changed meanwhile: retry", old.id),
+                            UserErrorCode::Conflict,
+                        )
+                        .under(&format!("items.{index}")),
+                    ];
+                    result.id = None;
+                    if suppliers_changed {
+                        replaced_suppliers.pop();
+                        new_suppliers.retain(|row| row.contract_id != old.id);
+                    }
+                    continue;
+                }
+                result.status = ItemStatus::Updated;
+                result.version = Some(version);
+                logged.push((old.id, version));
+                audited.push(AuditEntry {
+                    operation: "upsert",
+                    entity: contract::Model::ENTITY,
+                    row_id: old.id,
+                    changed_fields: fields,
+                });
+            }
+        }
+    }
+    if !replaced_suppliers.is_empty() {
+        contract_supplier::Entity::delete_many()
+            .filter(contract_supplier::Column::ContractId.is_in(replaced_suppliers))
+            .filter(contract_supplier::Column::FromModification.eq(0))
+            .exec(db)
+            .await
+            .context("replacing contract suppliers")?;
+    }
+    insert_chunked(db, new_contracts).await.context("inserting contracts")?;
+    insert_chunked(
+        db,
+        new_suppliers
+            .into_iter()
+            .map(IntoActiveModel::into_active_model)
+            .collect(),
+    )
+    .await
+    .context("inserting contract suppliers")?;
+    audit(db, writer, now, audited).await?;
+    changes::append(db, contract::Model::ENTITY, ChangeOp::Upsert, logged)
+        .await
+        .context("logging changes")?;
+    Ok(results)
+}

@@ -1,0 +1,377 @@
+//! Partner writes of establishments: bulk upsert keyed by `(source, externalId)`. The
+//! organisation must be live, the SIRET valid, belong to the organisation's SIREN and be held
+//! by no other establishment, the commune known; each checked in one query per batch.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    enums::{ChangeOp, EstablishmentStatus, GeoPrecision},
+    establishment, organisation, territory,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    DbContext, StoreError, Synced, changes, insert_chunked,
+    writes::{AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, changed_fields, run_bulk},
+};
+use crate::domain::{NafCode, Siret, ValidationError};
+
+/// An establishment as sent by a partner: the whole record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EstablishmentFields {
+    /// Id in the writer's source: the key of the upsert.
+    pub external_id: String,
+    /// The organisation (a live one).
+    pub organisation_id: Uuid,
+    /// SIRET.
+    pub siret: Option<String>,
+    /// Trade name.
+    pub name: Option<String>,
+    /// Head office.
+    pub is_headquarters: bool,
+    /// First address line.
+    pub address_line1: Option<String>,
+    /// Second address line.
+    pub address_line2: Option<String>,
+    /// Postal code, 5 digits.
+    pub postal_code: Option<String>,
+    /// Commune territory id (`COM:13055`, `ARM:13201`).
+    pub commune_id: Option<String>,
+    /// Latitude, WGS84.
+    pub latitude: Option<f64>,
+    /// Longitude, WGS84.
+    pub longitude: Option<f64>,
+    /// Activity code, NAF rév. 2.
+    pub naf_code: Option<String>,
+    /// Open or closed.
+    pub admin_status: EstablishmentStatus,
+    /// Opening date.
+    pub opened_on: Option<NaiveDate>,
+    /// Closing date (not before opening).
+    pub closed_on: Option<NaiveDate>,
+    /// Last update time in the source.
+    pub source_updated_at: Option<DateTime<Utc>>,
+}
+
+/// Upserts establishments of `source` keyed by external id; items equal to the stored one
+/// are UNCHANGED. Rejected items are skipped unless `atomic`.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<EstablishmentFields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError> {
+    let writer_inner = writer.clone();
+    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
+        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
+    })
+    .await
+}
+
+/// Trimmed text, `None` when empty.
+fn text(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// The body of [`upsert`], inside its transaction.
+pub async fn upsert_in<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<EstablishmentFields>,
+) -> Result<Vec<ItemResult>, StoreError> {
+    let now = Utc::now();
+    let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
+    let stored: HashMap<String, establishment::Model> = establishment::Entity::find()
+        .filter(establishment::Column::Source.eq(source))
+        .filter(establishment::Column::ExternalId.is_in(keys))
+        .all(db)
+        .await
+        .context("finding establishments by external id")?
+        .into_iter()
+        .filter_map(|e| e.external_id.clone().map(|k| (k, e)))
+        .collect();
+    let organisations: HashSet<Uuid> = items.iter().map(|i| i.organisation_id).collect();
+    let live: HashMap<Uuid, Option<String>> = organisation::Entity::find()
+        .select_only()
+        .columns([organisation::Column::Id, organisation::Column::Siren])
+        .filter(organisation::Column::Id.is_in(organisations))
+        .filter(organisation::Column::DeletedAt.is_null())
+        .into_tuple::<(Uuid, Option<String>)>()
+        .all(db)
+        .await
+        .context("checking organisations")?
+        .into_iter()
+        .collect();
+    let sirets: Vec<String> = items
+        .iter()
+        .filter_map(|i| i.siret.as_deref().and_then(|s| Siret::parse(s).ok()))
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let siret_holders: HashMap<String, Uuid> = establishment::Entity::find()
+        .select_only()
+        .columns([establishment::Column::Siret, establishment::Column::Id])
+        .filter(establishment::Column::Siret.is_in(sirets))
+        .into_tuple::<(String, Uuid)>()
+        .all(db)
+        .await
+        .context("checking SIRETs")?
+        .into_iter()
+        .collect();
+    let communes: HashSet<String> = items.iter().filter_map(|i| i.commune_id.clone()).collect();
+    let known: HashSet<String> = territory::Entity::find()
+        .select_only()
+        .column(territory::Column::Id)
+        .filter(territory::Column::Id.is_in(communes))
+        .into_tuple::<String>()
+        .all(db)
+        .await
+        .context("checking communes")?
+        .into_iter()
+        .collect();
+
+    let mut results = Vec::with_capacity(items.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen_sirets: HashMap<String, usize> = HashMap::new();
+    let (mut inserts, mut logged, mut audited) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, item) in items.into_iter().enumerate() {
+        let key = item.external_id.trim().to_owned();
+        let mut result = ItemResult {
+            index,
+            external_id: item.external_id.clone(),
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        let mut errors: Vec<UserError> = Vec::new();
+        let mut invalid = |e: ValidationError| errors.push(e.into());
+        if key.is_empty() || key.chars().count() > 200 {
+            invalid(ValidationError::new(
+                "externalId",
+                key.clone(),
+                "must have 1 to 200 characters",
+            ));
+        }
+        let old = stored.get(&key);
+        let id = old.map_or_else(Uuid::now_v7, |o| o.id);
+        let siret = match text(item.siret) {
+            Some(raw) => match Siret::parse(&raw) {
+                Ok(siret) => Some(siret.as_str().to_owned()),
+                Err(e) => {
+                    invalid(e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let naf_code = match text(item.naf_code) {
+            Some(raw) => match NafCode::parse(&raw) {
+                Ok(naf) => Some(naf.as_str().to_owned()),
+                Err(e) => {
+                    invalid(e);
+                    None
+                }
+            },
+            None => None,
+        };
+        let postal_code = text(item.postal_code);
+        if let Some(code) = &postal_code
+            && !(code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()))
+        {
+            invalid(ValidationError::new("postalCode", code.clone(), "must be 5 digits"));
+        }
+        if let Some(latitude) = item.latitude
+            && !(-90.0..=90.0).contains(&latitude)
+        {
+            invalid(ValidationError::new(
+                "latitude",
+                latitude.to_string(),
+                "must be between -90 and 90",
+            ));
+        }
+        if let Some(longitude) = item.longitude
+            && !(-180.0..=180.0).contains(&longitude)
+        {
+            invalid(ValidationError::new(
+                "longitude",
+                longitude.to_string(),
+                "must be between -180 and 180",
+            ));
+        }
+        if item.latitude.is_some() != item.longitude.is_some() {
+            invalid(ValidationError::new(
+                "latitude",
+                format!("{:?}", item.latitude),
+                "give both latitude and longitude, or neither",
+            ));
+        }
+        if let (Some(opened), Some(closed)) = (item.opened_on, item.closed_on)
+            && closed < opened
+        {
+            invalid(ValidationError::new(
+                "closedOn",
+                closed.to_string(),
+                format!("must not be before openedOn ({opened})"),
+            ));
+        }
+        if let Some(first) = seen.insert(key.clone(), index) {
+            errors.push(UserError::new(
+                "externalId",
+                format!("externalId {key:?} already appears in item {first}"),
+                UserErrorCode::Conflict,
+            ));
+        }
+        match live.get(&item.organisation_id) {
+            None => errors.push(UserError::new(
+                "organisationId",
+                format!("no live organisation has id {}", item.organisation_id),
+                UserErrorCode::NotFound,
+            )),
+            Some(Some(siren)) => {
+                if let Some(siret) = &siret
+                    && !siret.starts_with(siren.as_str())
+                {
+                    errors.push(UserError::new(
+                        "siret",
+                        format!("SIRET {siret} does not belong to the organisation's SIREN {siren}"),
+                        UserErrorCode::BadUserInput,
+                    ));
+                }
+            }
+            Some(None) => {}
+        }
+        if let Some(siret) = &siret {
+            if let Some(holder) = siret_holders.get(siret)
+                && *holder != id
+            {
+                errors.push(UserError::new(
+                    "siret",
+                    format!("SIRET {siret} is already held by establishment {holder}"),
+                    UserErrorCode::Conflict,
+                ));
+            } else if let Some(first) = seen_sirets.insert(siret.clone(), index) {
+                errors.push(UserError::new(
+                    "siret",
+                    format!("SIRET {siret} already appears in item {first}"),
+                    UserErrorCode::Conflict,
+                ));
+            }
+        }
+        if let Some(commune) = &item.commune_id
+            && !(known.contains(commune) && (commune.starts_with("COM:") || commune.starts_with("ARM:")))
+        {
+            errors.push(UserError::new(
+                "communeId",
+                format!("unknown commune {commune:?} (expected an id like \"COM:13055\" or \"ARM:13201\")"),
+                UserErrorCode::NotFound,
+            ));
+        }
+        if let Some(old) = old
+            && let Err(error) = writer.check_source("source", &old.source)
+        {
+            errors.push(error);
+        }
+        if !errors.is_empty() {
+            result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+            results.push(result);
+            continue;
+        }
+        let mut model = establishment::Model {
+            id,
+            organisation_id: item.organisation_id,
+            siret,
+            name: text(item.name),
+            is_headquarters: item.is_headquarters,
+            address_line1: text(item.address_line1),
+            address_line2: text(item.address_line2),
+            postal_code,
+            commune_id: item.commune_id,
+            latitude: item.latitude,
+            longitude: item.longitude,
+            geo_precision: item.latitude.map(|_| GeoPrecision::Address),
+            naf_code,
+            headcount_band: old.and_then(|o| o.headcount_band),
+            admin_status: item.admin_status,
+            opened_on: item.opened_on,
+            closed_on: item.closed_on,
+            diffusible: old.is_none_or(|o| o.diffusible),
+            source: source.to_owned(),
+            external_id: Some(key),
+            source_updated_at: item.source_updated_at,
+            created_at: old.map_or(now, |o| o.created_at),
+            updated_at: old.map_or(now, |o| o.updated_at),
+            deleted_at: None,
+            version: old.map_or(1, |o| o.version),
+        };
+        result.id = Some(id);
+        match old {
+            None => {
+                result.status = ItemStatus::Created;
+                result.version = Some(1);
+                logged.push((id, 1));
+                audited.push(AuditEntry {
+                    operation: "upsert",
+                    entity: establishment::Model::ENTITY,
+                    row_id: id,
+                    changed_fields: changed_fields(None, &model),
+                });
+                inserts.push(model.into_active_model());
+            }
+            Some(old) if model == *old => {
+                result.status = ItemStatus::Unchanged;
+                result.version = Some(old.version);
+            }
+            Some(old) => {
+                let fields = changed_fields(Some(old), &model);
+                model.version = old.version + 1;
+                model.updated_at = now;
+                let version = model.version;
+                let updated = establishment::Entity::update_many()
+                    .set(model.into_active_model().reset_all())
+                    .filter(establishment::Column::Id.eq(id))
+                    .filter(establishment::Column::Version.eq(old.version))
+                    .exec(db)
+                    .await
+                    .context("updating an establishment")?;
+                if updated.rows_affected == 1 {
+                    result.status = ItemStatus::Updated;
+                    result.version = Some(version);
+                    logged.push((id, version));
+                    audited.push(AuditEntry {
+                        operation: "upsert",
+                        entity: establishment::Model::ENTITY,
+                        row_id: id,
+                        changed_fields: fields,
+                    });
+                } else {
+                    result.id = None;
+                    result.user_errors = vec![
+                        UserError::new(
+                            "version",
+                            format!("establishment {id} changed meanwhile: retry"),
+                            UserErrorCode::Conflict,
+                        )
+                        .under(&format!("items.{index}")),
+                    ];
+                }
+            }
+        }
+        results.push(result);
+    }
+    insert_chunked(db, inserts).await.context("inserting establishments")?;
+    audit(db, writer, now, audited).await?;
+    changes::append(db, establishment::Model::ENTITY, ChangeOp::Upsert, logged)
+        .await
+        .context("logging changes")?;
+    Ok(results)
+}

@@ -1,0 +1,260 @@
+//! Partner writes of organisation identifiers in other schemes (SIRET, RNA, TVA, RIDET,
+//! partner ids...): bulk upsert keyed by `(source, externalId)`. SIREN, SIRET and RNA values
+//! are validated with the domain types; `(scheme, value)` is unique; the holder must be live.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    enums::{ChangeOp, IdScheme},
+    organisation, organisation_identifier,
+};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    DbContext, StoreError, Synced, changes, insert_chunked,
+    writes::{AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, changed_fields, run_bulk},
+};
+use crate::domain::{Rna, Siren, Siret, ValidationError};
+
+/// An identifier as sent by a partner: the whole record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdentifierFields {
+    /// Id in the writer's source: the key of the upsert.
+    pub external_id: String,
+    /// The holder (a live organisation).
+    pub organisation_id: Uuid,
+    /// Scheme.
+    pub scheme: IdScheme,
+    /// Value in that scheme.
+    pub value: String,
+    /// Last update time in the source.
+    pub source_updated_at: Option<DateTime<Utc>>,
+}
+
+/// Upserts identifiers of `source` keyed by external id; items equal to the stored one are
+/// UNCHANGED. Rejected items are skipped unless `atomic`.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<IdentifierFields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError> {
+    let writer_inner = writer.clone();
+    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
+        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
+    })
+    .await
+}
+
+/// The value in its canonical form, validated for its scheme.
+fn normalise(scheme: IdScheme, raw: &str) -> Result<String, ValidationError> {
+    let with_field = |e: ValidationError| e.with_field("value");
+    match scheme {
+        IdScheme::Siren => Siren::parse(raw).map(|v| v.as_str().to_owned()).map_err(with_field),
+        IdScheme::Siret => Siret::parse(raw).map(|v| v.as_str().to_owned()).map_err(with_field),
+        IdScheme::Rna => Rna::parse(raw).map(|v| v.as_str().to_owned()).map_err(with_field),
+        _ => {
+            let value = raw.trim();
+            if value.is_empty() || value.chars().count() > 100 {
+                Err(ValidationError::new("value", raw, "must have 1 to 100 characters"))
+            } else {
+                Ok(value.to_owned())
+            }
+        }
+    }
+}
+
+/// The body of [`upsert`], inside its transaction.
+pub async fn upsert_in<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<IdentifierFields>,
+) -> Result<Vec<ItemResult>, StoreError> {
+    let now = Utc::now();
+    let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
+    let stored: HashMap<String, organisation_identifier::Model> = organisation_identifier::Entity::find()
+        .filter(organisation_identifier::Column::Source.eq(source))
+        .filter(organisation_identifier::Column::ExternalId.is_in(keys))
+        .all(db)
+        .await
+        .context("finding identifiers by external id")?
+        .into_iter()
+        .filter_map(|i| i.external_id.clone().map(|k| (k, i)))
+        .collect();
+    let holders: HashSet<Uuid> = items.iter().map(|i| i.organisation_id).collect();
+    let live: HashSet<Uuid> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .filter(organisation::Column::Id.is_in(holders))
+        .filter(organisation::Column::DeletedAt.is_null())
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await
+        .context("checking identifier holders")?
+        .into_iter()
+        .collect();
+    let values: Vec<String> = items
+        .iter()
+        .filter_map(|i| normalise(i.scheme, &i.value).ok())
+        .collect();
+    let taken: HashMap<(String, String), Uuid> = organisation_identifier::Entity::find()
+        .filter(organisation_identifier::Column::Value.is_in(values))
+        .all(db)
+        .await
+        .context("checking identifier values")?
+        .into_iter()
+        .map(|i| ((i.scheme.to_value(), i.value), i.id))
+        .collect();
+    let mut results = Vec::with_capacity(items.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen_values: HashMap<(String, String), usize> = HashMap::new();
+    let (mut inserts, mut logged, mut audited) = (Vec::new(), Vec::new(), Vec::new());
+    for (index, item) in items.into_iter().enumerate() {
+        let key = item.external_id.trim().to_owned();
+        let mut result = ItemResult {
+            index,
+            external_id: item.external_id.clone(),
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        let mut errors: Vec<UserError> = Vec::new();
+        if key.is_empty() || key.chars().count() > 200 {
+            errors.push(ValidationError::new("externalId", key.clone(), "must have 1 to 200 characters").into());
+        } else if let Some(first) = seen.insert(key.clone(), index) {
+            errors.push(UserError::new(
+                "externalId",
+                format!("externalId {key:?} already appears in item {first}"),
+                UserErrorCode::Conflict,
+            ));
+        }
+        if !live.contains(&item.organisation_id) {
+            errors.push(UserError::new(
+                "organisationId",
+                format!("no live organisation has id {}", item.organisation_id),
+                UserErrorCode::NotFound,
+            ));
+        }
+        let old = stored.get(&key);
+        let id = old.map_or_else(Uuid::now_v7, |o| o.id);
+        let value = match normalise(item.scheme, &item.value) {
+            Ok(value) => {
+                let pair = (item.scheme.to_value(), value.clone());
+                if let Some(holder) = taken.get(&pair)
+                    && *holder != id
+                {
+                    errors.push(UserError::new(
+                        "value",
+                        format!("{} {value} is already held by identifier {holder}", pair.0),
+                        UserErrorCode::Conflict,
+                    ));
+                } else if let Some(first) = seen_values.insert(pair, index) {
+                    errors.push(UserError::new(
+                        "value",
+                        format!("{value} already appears in item {first}"),
+                        UserErrorCode::Conflict,
+                    ));
+                }
+                value
+            }
+            Err(invalid) => {
+                errors.push(invalid.into());
+                String::new()
+            }
+        };
+        if let Some(old) = old
+            && let Err(error) = writer.check_source("source", &old.source)
+        {
+            errors.push(error);
+        }
+        if !errors.is_empty() {
+            result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+            results.push(result);
+            continue;
+        }
+        let mut model = organisation_identifier::Model {
+            id,
+            organisation_id: item.organisation_id,
+            scheme: item.scheme,
+            value,
+            source: source.to_owned(),
+            external_id: Some(key),
+            source_updated_at: item.source_updated_at,
+            created_at: old.map_or(now, |o| o.created_at),
+            updated_at: old.map_or(now, |o| o.updated_at),
+            deleted_at: None,
+            version: old.map_or(1, |o| o.version),
+        };
+        result.id = Some(id);
+        match old {
+            None => {
+                result.status = ItemStatus::Created;
+                result.version = Some(1);
+                logged.push((id, 1));
+                audited.push(AuditEntry {
+                    operation: "upsert",
+                    entity: organisation_identifier::Model::ENTITY,
+                    row_id: id,
+                    changed_fields: changed_fields(None, &model),
+                });
+                inserts.push(model.into_active_model());
+            }
+            Some(old) if model == *old => {
+                result.status = ItemStatus::Unchanged;
+                result.version = Some(old.version);
+            }
+            Some(old) => {
+                let fields = changed_fields(Some(old), &model);
+                model.version = old.version + 1;
+                model.updated_at = now;
+                let version = model.version;
+                let updated = organisation_identifier::Entity::update_many()
+                    .set(model.into_active_model().reset_all())
+                    .filter(organisation_identifier::Column::Id.eq(id))
+                    .filter(organisation_identifier::Column::Version.eq(old.version))
+                    .exec(db)
+                    .await
+                    .context("updating an identifier")?;
+                if updated.rows_affected == 1 {
+                    result.status = ItemStatus::Updated;
+                    result.version = Some(version);
+                    logged.push((id, version));
+                    audited.push(AuditEntry {
+                        operation: "upsert",
+                        entity: organisation_identifier::Model::ENTITY,
+                        row_id: id,
+                        changed_fields: fields,
+                    });
+                } else {
+                    result.id = None;
+                    result.user_errors = vec![
+                        UserError::new(
+                            "version",
+                            format!("identifier {id} changed meanwhile: retry"),
+                            UserErrorCode::Conflict,
+                        )
+                        .under(&format!("items.{index}")),
+                    ];
+                }
+            }
+        }
+        results.push(result);
+    }
+    insert_chunked(db, inserts).await.context("inserting identifiers")?;
+    audit(db, writer, now, audited).await?;
+    changes::append(db, organisation_identifier::Model::ENTITY, ChangeOp::Upsert, logged)
+        .await
+        .context("logging changes")?;
+    Ok(results)
+}
