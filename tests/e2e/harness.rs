@@ -289,6 +289,66 @@ async fn count_statements(database_url: String, query: String) -> (Value, usize)
     (data, count)
 }
 
+/// A response as a test reads it.
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: hyper::HeaderMap,
+    /// Body, as text (lossy).
+    pub body: String,
+}
+
+impl Answer {
+    /// A header's value, or "" when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// Sends any request and returns status, headers and body.
+pub async fn exchange(request: Request<Full<Bytes>>) -> Answer {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let response = client.request(request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+impl TestApp {
+    /// Starts a second server on this test's database with other settings; returns its
+    /// address (it stops with the test's runtime).
+    pub async fn sibling(&self, configure: impl FnOnce(&mut ServeConfig)) -> SocketAddr {
+        let mut serve = ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            demo: false,
+            ..ServeConfig::default()
+        };
+        configure(&mut serve);
+        let config = Config {
+            database: DatabaseConfig {
+                database_url: self.database_url.clone(),
+                db_max_connections: 2,
+            },
+            serve,
+        };
+        let app = api::http::Application::build(config).await.expect("server builds");
+        let addr = app.local_addr();
+        tokio::spawn(app.run_until_stopped());
+        addr
+    }
+}
+
 async fn send(request: Request<Full<Bytes>>) -> (u16, String) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let response = client.request(request).await.unwrap();

@@ -22,4 +22,5 @@ mod organisations;
 mod partnerships;
 mod schema;
 mod territories;
+mod transport;
 mod writes;

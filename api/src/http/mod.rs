@@ -289,7 +289,15 @@ async fn serve_graphql(
         errors = %codes.join(","),
         "graphql request"
     );
-    let body = match serde_json::to_vec(&response) {
+    // A request that did not execute has no `data` member (GraphQL over HTTP).
+    let executed = response.errors.is_empty() || response.data != async_graphql::Value::Null;
+    let body = serde_json::to_value(&response).map(|mut body| {
+        if let (false, Some(body)) = (executed, body.as_object_mut()) {
+            body.remove("data");
+        }
+        body
+    });
+    let body = match body.and_then(|body| serde_json::to_vec(&body)) {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(request_id, %error, "cannot encode a GraphQL response");
