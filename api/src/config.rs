@@ -16,6 +16,7 @@
 //! | `TERRASSE_GRAPHIQL` | `--graphiql` | `true` | serve GraphiQL at `/` |
 //! | `TERRASSE_INTROSPECTION` | `--introspection` | `true` | answer introspection queries |
 //! | `TERRASSE_CORS_ORIGINS` | `--cors-origins` | none | browser origins allowed by CORS, comma-separated |
+//! | `TERRASSE_REQUEST_TIMEOUT_SECS` | `--request-timeout-secs` | `10` | longest a GraphQL request may run |
 //! | `TERRASSE_CACHE_CONTROL` | `--cache-control` | `no-cache` | `Cache-Control` of GET answers (which carry an ETag) |
 //! | `TERRASSE_IDEMPOTENCY_RETENTION_HOURS` | `--idempotency-retention-hours` | `24` | how long the first result of a mutation sent with an `idempotencyKey` is kept for replays |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
@@ -79,6 +80,10 @@ pub struct ServeConfig {
     /// `scheme://host[:port]`; none by default.
     #[arg(long, env = "TERRASSE_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Longest a GraphQL request may run, seconds; past it the request is abandoned (its
+    /// database work with it) and answered with a `QUERY_TOO_COMPLEX` error.
+    #[arg(long, env = "TERRASSE_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
+    pub request_timeout_secs: u64,
     /// `Cache-Control` of GraphQL answers to GET (which also carry an ETag).
     #[arg(long, env = "TERRASSE_CACHE_CONTROL", default_value = "no-cache")]
     pub cache_control: String,

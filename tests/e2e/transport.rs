@@ -134,7 +134,7 @@ on_both_databases! {
 }
 
 on_both_databases! {
-    async fn graphiql_introspection_and_cors_follow_the_configuration(app: &TestApp) {
+    async fn graphiql_introspection_cors_and_timeout_follow_the_configuration(app: &TestApp) {
         // Defaults: GraphiQL and introspection on, no cross-origin access.
         let introspection = r#"{"query":"{ __schema { queryType { name } } }"}"#;
         let answer = crate::harness::exchange(super::post(app.addr, "application/json", None, introspection)).await;
@@ -170,6 +170,14 @@ on_both_databases! {
         assert_eq!(answer.header("access-control-allow-origin"), "https://carte.example.org");
         let answer = crate::harness::exchange(preflight(locked, "https://elsewhere.example.com")).await;
         assert_eq!(answer.header("access-control-allow-origin"), "");
+
+        // A request running past the timeout is abandoned with a clear error.
+        let hasty = app.sibling(|serve| serve.request_timeout_secs = 0).await;
+        let slow = r#"{"query":"{ organisations(first: 5) { totalCount nodes { name } } }"}"#;
+        let answer = crate::harness::exchange(super::post(hasty, "application/json", None, slow)).await;
+        let answer = answer.json();
+        assert_eq!(answer["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{answer}");
+        assert!(answer["errors"][0]["message"].as_str().unwrap().contains("longer than the limit of 0 s"), "{answer}");
     }
 }
 

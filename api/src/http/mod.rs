@@ -9,7 +9,12 @@ pub mod headers;
 pub mod metrics;
 pub mod transport;
 
-use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Instant};
+use std::{
+    future::IntoFuture,
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use async_graphql::http::GraphiQLSource;
 use axum::{
@@ -47,6 +52,7 @@ struct AppState {
     limits: QueryLimits,
     access: Access,
     cache_control: HeaderValue,
+    timeout: Duration,
     metrics: Arc<metrics::Metrics>,
 }
 
@@ -123,6 +129,7 @@ pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> anyhow::Result<Rou
             idempotency_retention: chrono::Duration::hours(i64::from(serve.idempotency_retention_hours)),
         },
         cache_control,
+        timeout: Duration::from_secs(serve.request_timeout_secs),
         metrics: Arc::new(metrics::Metrics::default()),
     };
     let mut router = Router::new();
@@ -236,7 +243,24 @@ async fn serve_graphql(
     let operation = request.operation_name.clone();
     let key_id = caller.key_id;
     let request = request.data(caller).data(state.access);
-    let mut response = executor::execute_within(&state.schema, request, state.db.clone(), &state.limits).await;
+    let execution = executor::execute_within(&state.schema, request, state.db.clone(), &state.limits);
+    // Past the timeout the execution is dropped, and with it its pending database work.
+    let mut response = match tokio::time::timeout(state.timeout, execution).await {
+        Ok(response) => response,
+        Err(_) => {
+            let mut error = async_graphql::ServerError::new(
+                format!(
+                    "the request ran longer than the limit of {} s (TERRASSE_REQUEST_TIMEOUT_SECS): ask for less",
+                    state.timeout.as_secs()
+                ),
+                None,
+            );
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "QUERY_TOO_COMPLEX");
+            error.extensions = Some(extensions);
+            async_graphql::Response::from_errors(vec![error])
+        }
+    };
     let mut codes = Vec::with_capacity(response.errors.len());
     for error in &mut response.errors {
         let code = error
