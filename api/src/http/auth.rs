@@ -9,7 +9,7 @@
 
 use async_graphql::parser::{
     parse_query,
-    types::{DocumentOperations, OperationType},
+    types::{DocumentOperations, ExecutableDocument, OperationType},
 };
 use axum::{
     Json,
@@ -130,10 +130,12 @@ pub async fn caller(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Call
 /// Whether the operation the request runs (its only one, or the one named) is a mutation.
 /// Unparsable queries answer `false`: GraphQL reports their errors.
 pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
-    let Ok(document) = parse_query(query) else {
-        return false;
-    };
-    match document.operations {
+    parse_query(query).is_ok_and(|document| is_mutation_document(&document, operation_name))
+}
+
+/// [`is_mutation`] on an already parsed document.
+pub fn is_mutation_document(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    match &document.operations {
         DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
         DocumentOperations::Multiple(operations) => match operation_name {
             Some(name) => operations

@@ -205,7 +205,7 @@ async fn serve_graphql(
         Ok(media) => media,
         Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
     };
-    let request = match request {
+    let mut request = match request {
         Ok(request) => request,
         Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
     };
@@ -213,7 +213,11 @@ async fn serve_graphql(
         Ok(caller) => caller,
         Err(refusal) => return refusal.into_response(),
     };
-    let mutation = auth::is_mutation(&request.query, request.operation_name.as_deref());
+    // Parsed once here; the limits and the execution reuse the document.
+    let operation_name = request.operation_name.clone();
+    let mutation = request
+        .parsed_query()
+        .is_ok_and(|document| auth::is_mutation_document(document, operation_name.as_deref()));
     if let Err(refusal) = auth::admit(&caller, &method, mutation, state.access.anonymous_read) {
         return refusal.into_response();
     }
@@ -315,13 +319,12 @@ async fn serve_graphql(
     );
     // A request that did not execute has no `data` member (GraphQL over HTTP).
     let executed = response.errors.is_empty() || response.data != async_graphql::Value::Null;
-    let body = serde_json::to_value(&response).map(|mut body| {
-        if let (false, Some(body)) = (executed, body.as_object_mut()) {
-            body.remove("data");
-        }
-        body
-    });
-    let body = match body.and_then(|body| serde_json::to_vec(&body)) {
+    let body = if executed {
+        serde_json::to_vec(&response)
+    } else {
+        serde_json::to_vec(&serde_json::json!({ "errors": response.errors, "extensions": response.extensions }))
+    };
+    let body = match body {
         Ok(body) => body,
         Err(error) => {
             tracing::error!(request_id, %error, "cannot encode a GraphQL response");
