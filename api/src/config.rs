@@ -17,6 +17,8 @@
 //! | `TERRASSE_INTROSPECTION` | `--introspection` | `true` | answer introspection queries |
 //! | `TERRASSE_CORS_ORIGINS` | `--cors-origins` | none | browser origins allowed by CORS, comma-separated |
 //! | `TERRASSE_REQUEST_TIMEOUT_SECS` | `--request-timeout-secs` | `10` | longest a GraphQL request may run |
+//! | `TERRASSE_RATE_LIMIT_POINTS` | `--rate-limit-points` | `100000` | cost points of a client's full bucket (per API key, else per address; 0: no limit) |
+//! | `TERRASSE_RATE_LIMIT_RESTORE` | `--rate-limit-restore` | `1000` | cost points restored per second |
 //! | `TERRASSE_CACHE_CONTROL` | `--cache-control` | `no-cache` | `Cache-Control` of GET answers (which carry an ETag) |
 //! | `TERRASSE_IDEMPOTENCY_RETENTION_HOURS` | `--idempotency-retention-hours` | `24` | how long the first result of a mutation sent with an `idempotencyKey` is kept for replays |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
@@ -84,6 +86,12 @@ pub struct ServeConfig {
     /// database work with it) and answered with a `QUERY_TOO_COMPLEX` error.
     #[arg(long, env = "TERRASSE_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
+    /// Cost points a client's rate-limit bucket holds when full (0 turns rate limiting off).
+    #[arg(long, env = "TERRASSE_RATE_LIMIT_POINTS", default_value_t = 100_000)]
+    pub rate_limit_points: u64,
+    /// Cost points restored to a bucket per second.
+    #[arg(long, env = "TERRASSE_RATE_LIMIT_RESTORE", default_value_t = 1_000)]
+    pub rate_limit_restore: u64,
     /// `Cache-Control` of GraphQL answers to GET (which also carry an ETag).
     #[arg(long, env = "TERRASSE_CACHE_CONTROL", default_value = "no-cache")]
     pub cache_control: String,

@@ -45,7 +45,11 @@ on_both_databases! {
             .await;
         assert_eq!(response["data"]["organisations"]["nodes"].as_array().unwrap().len(), 1, "{response}");
         // requested: 1 + 10 × (nodes + name); actual: organisations, nodes, one name.
-        assert_eq!(response["extensions"]["cost"], serde_json::json!({ "requested": 21, "actual": 3, "limit": 50000 }));
+        // The caller's budget (100 000 points, 1 000 per second) was charged 21, refunded 18.
+        let cost = &response["extensions"]["cost"];
+        assert_eq!((&cost["requested"], &cost["actual"], &cost["limit"]), (&serde_json::json!(21), &serde_json::json!(3), &serde_json::json!(50000)), "{cost}");
+        assert!((99_997..=100_000).contains(&cost["remaining"].as_u64().unwrap()), "{cost}");
+        assert_eq!(cost["restoreRate"], 1000);
 
         let greedy = "query Greedy($n: Int) { organisations(first: $n) { nodes { establishments(first: $n) { nodes { siret } } } } }";
         let response = app.graphql(greedy, serde_json::json!({ "n": 500 })).await;

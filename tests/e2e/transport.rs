@@ -208,3 +208,59 @@ on_both_databases! {
         assert_eq!(answer.json()["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     }
 }
+
+on_both_databases! {
+    async fn clients_over_their_budget_get_429_with_retry_after(app: &TestApp) {
+        crate::organisations::write_association(&app.db).await;
+        // A bucket of 60 points restored at 1 per second.
+        let tight = app
+            .sibling(|serve| {
+                serve.rate_limit_points = 60;
+                serve.rate_limit_restore = 1;
+            })
+            .await;
+        // requested 1 + 20 × 2 = 41, actual 3: 38 come back after the answer.
+        let query = r#"{"query":"{ organisations(first: 20) { nodes { name } } }"}"#;
+        let answer = crate::harness::exchange(super::post(tight, "application/json", None, query)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let cost = answer.json()["extensions"]["cost"].clone();
+        assert_eq!((cost["requested"].as_u64(), cost["actual"].as_u64()), (Some(41), Some(3)), "{cost}");
+        let remaining = cost["remaining"].as_u64().unwrap();
+        assert!((57..=60).contains(&remaining), "60 - 41 + 38, plus what time restored: {cost}");
+        assert_eq!(cost["restoreRate"], 1);
+        assert_eq!(answer.header("ratelimit-limit"), "60");
+        assert_eq!(answer.header("ratelimit-remaining"), remaining.to_string());
+        assert_eq!(answer.header("ratelimit-policy"), "60;w=60");
+
+        // Requests that spend what they ask for (25 fields, 25 points) empty the bucket; the
+        // next one is refused before it runs, with the wait.
+        let spend: String = (0..25).map(|i| format!("a{i}: __typename ")).collect();
+        let spend = format!(r#"{{"query":"{{ {spend} }}"}}"#);
+        for _ in 0..2 {
+            let answer = crate::harness::exchange(super::post(tight, "application/json", None, spend.clone())).await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+        }
+        let answer = crate::harness::exchange(super::post(tight, "application/json", None, spend.clone())).await;
+        assert_eq!(answer.status, 429, "{}", answer.body);
+        let error = &answer.json()["errors"][0];
+        assert_eq!(error["extensions"]["code"], "RATE_LIMITED");
+        assert!(error["message"].as_str().unwrap().contains("costs 25 points"), "{error}");
+        let retry_after: u64 = answer.header("retry-after").parse().unwrap();
+        assert!((10..=25).contains(&retry_after), "25 points missing ~8-15 at 1 per second: {retry_after}");
+        assert!(!answer.header("ratelimit-remaining").is_empty());
+
+        // A request costing more than a full bucket can never pass: no Retry-After.
+        let greedy = r#"{"query":"{ organisations(first: 40) { nodes { name } } }"}"#;
+        let answer = crate::harness::exchange(super::post(tight, "application/json", None, greedy)).await;
+        assert_eq!(answer.status, 429, "{}", answer.body);
+        assert!(answer.json()["errors"][0]["message"].as_str().unwrap().contains("more than a full budget of 60"));
+        assert_eq!(answer.header("retry-after"), "");
+        let metrics = crate::harness::exchange(super::get(tight, "/metrics", &[])).await;
+        assert!(metrics.body.contains("terrasse_rate_limited_total 2"), "{}", metrics.body);
+
+        // The default server's budget is untouched by the other server's clients.
+        let answer = crate::harness::exchange(super::post(app.addr, "application/json", None, greedy)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.header("ratelimit-limit"), "100000");
+    }
+}

@@ -70,10 +70,21 @@ pub async fn execute_within(
     db: DatabaseConnection,
     limits: &QueryLimits,
 ) -> async_graphql::Response {
-    let requested = match limits::admit(&mut request, limits) {
-        Ok(requested) => requested,
-        Err(refusal) => return async_graphql::Response::from_errors(vec![refusal]),
-    };
+    match limits::admit(&mut request, limits) {
+        Ok(requested) => execute_admitted(schema, request, db, requested, limits).await,
+        Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
+    }
+}
+
+/// Executes a request that [`limits::admit`] let through with cost `requested`, and reports
+/// the cost on the response.
+pub async fn execute_admitted(
+    schema: &TerrasseSchema,
+    request: async_graphql::Request,
+    db: DatabaseConnection,
+    requested: Option<u64>,
+    limits: &QueryLimits,
+) -> async_graphql::Response {
     let mut response = run(schema, request, db).await;
     if let Some(requested) = requested {
         limits::report_cost(&mut response, requested, limits);

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod headers;
 pub mod metrics;
+pub mod rate_limit;
 pub mod transport;
 
 use std::{
@@ -20,7 +21,7 @@ use async_graphql::http::GraphiQLSource;
 use axum::{
     Extension, Router,
     body::{Body, Bytes},
-    extract::{RawQuery, State},
+    extract::{ConnectInfo, RawQuery, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware,
     response::{Html, IntoResponse, Response},
@@ -37,7 +38,10 @@ use tower_http::{
 use crate::{
     config::{Config, ServeConfig},
     db,
-    graphql::{TerrasseSchema, build_schema_for, executor, limits::QueryLimits},
+    graphql::{
+        TerrasseSchema, build_schema_for, executor,
+        limits::{self, QueryLimits},
+    },
     seed, store,
 };
 
@@ -54,6 +58,7 @@ struct AppState {
     cache_control: HeaderValue,
     timeout: Duration,
     metrics: Arc<metrics::Metrics>,
+    limiter: Arc<rate_limit::RateLimiter>,
 }
 
 /// Who may do what without a key, and how long idempotency keys are kept.
@@ -107,7 +112,8 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .into_future()
             .await?;
@@ -131,6 +137,10 @@ pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> anyhow::Result<Rou
         cache_control,
         timeout: Duration::from_secs(serve.request_timeout_secs),
         metrics: Arc::new(metrics::Metrics::default()),
+        limiter: Arc::new(rate_limit::RateLimiter::new(rate_limit::Budget {
+            capacity: serve.rate_limit_points,
+            restore_per_second: serve.rate_limit_restore,
+        })),
     };
     let mut router = Router::new();
     if serve.graphiql {
@@ -164,22 +174,48 @@ fn request_id(id: Option<Extension<RequestId>>) -> String {
 async fn graphql_get(
     State(state): State<AppState>,
     id: Option<Extension<RequestId>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     RawQuery(query_string): RawQuery,
 ) -> Response {
     let request = transport::read_get(query_string.as_deref());
-    serve_graphql(state, request_id(id), Method::GET, headers, request, query_string).await
+    let exchange = Exchange {
+        request_id: request_id(id),
+        method: Method::GET,
+        peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+        headers,
+        query_string,
+    };
+    serve_graphql(state, exchange, request).await
 }
 
 /// GraphQL over POST (`application/json`).
 async fn graphql_post(
     State(state): State<AppState>,
     id: Option<Extension<RequestId>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let request = transport::read_post(&headers, &body);
-    serve_graphql(state, request_id(id), Method::POST, headers, request, None).await
+    let exchange = Exchange {
+        request_id: request_id(id),
+        method: Method::POST,
+        peer: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+        headers,
+        query_string: None,
+    };
+    serve_graphql(state, exchange, request).await
+}
+
+/// The HTTP side of a GraphQL request.
+struct Exchange {
+    request_id: String,
+    method: Method,
+    /// The client's address (the proxy's, behind a reverse proxy).
+    peer: Option<std::net::IpAddr>,
+    headers: HeaderMap,
+    query_string: Option<String>,
 }
 
 /// A refusal before GraphQL runs, as one error with a code, in `application/json`.
@@ -194,12 +230,16 @@ fn refusal_response(status: StatusCode, code: &str, message: &str) -> Response {
 /// with its id, operation, duration, cost, key and outcome, and counted in the metrics.
 async fn serve_graphql(
     state: AppState,
-    request_id: String,
-    method: Method,
-    headers: HeaderMap,
+    exchange: Exchange,
     request: Result<async_graphql::Request, transport::Refusal>,
-    query_string: Option<String>,
 ) -> Response {
+    let Exchange {
+        request_id,
+        method,
+        peer,
+        headers,
+        query_string,
+    } = exchange;
     let started = Instant::now();
     let media = match transport::negotiate(&headers) {
         Ok(media) => media,
@@ -246,25 +286,51 @@ async fn serve_graphql(
     }
     let operation = request.operation_name.clone();
     let key_id = caller.key_id;
-    let request = request.data(caller).data(state.access);
-    let execution = executor::execute_within(&state.schema, request, state.db.clone(), &state.limits);
-    // Past the timeout the execution is dropped, and with it its pending database work.
-    let mut response = match tokio::time::timeout(state.timeout, execution).await {
-        Ok(response) => response,
-        Err(_) => {
-            let mut error = async_graphql::ServerError::new(
-                format!(
-                    "the request ran longer than the limit of {} s (TERRASSE_REQUEST_TIMEOUT_SECS): ask for less",
-                    state.timeout.as_secs()
-                ),
-                None,
-            );
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", "QUERY_TOO_COMPLEX");
-            error.extensions = Some(extensions);
-            async_graphql::Response::from_errors(vec![error])
+    // Limits, then the client's budget: a request refused by either does not run.
+    let mut charged = None;
+    let mut response = match limits::admit(&mut request, &state.limits) {
+        Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
+        Ok(requested) => {
+            let client = match (caller.key_id, peer) {
+                (Some(key), _) => Some(rate_limit::Client::Key(key)),
+                (None, Some(address)) => Some(rate_limit::Client::Address(address)),
+                (None, None) => None,
+            };
+            if let (true, Some(client), Some(cost)) = (state.limiter.enabled(), client, requested) {
+                match state.limiter.charge(client, cost, Instant::now()) {
+                    Ok(_) => charged = Some((client, cost)),
+                    Err(exhausted) => {
+                        state.metrics.rate_limited();
+                        return rate_limited(&state.limiter, &exhausted);
+                    }
+                }
+            }
+            let request = request.data(caller).data(state.access);
+            let execution =
+                executor::execute_admitted(&state.schema, request, state.db.clone(), requested, &state.limits);
+            // Past the timeout the execution is dropped, and with it its pending database work.
+            match tokio::time::timeout(state.timeout, execution).await {
+                Ok(response) => response,
+                Err(_) => timed_out(state.timeout),
+            }
         }
     };
+    // The unspent part of the charge comes back; the cost report shows the budget left.
+    let standing = charged.map(|(client, cost)| {
+        let actual = limits::actual_cost(&response.data);
+        state.limiter.refund(client, cost.saturating_sub(actual))
+    });
+    if let (Some(standing), Some(async_graphql::Value::Object(cost))) = (standing, response.extensions.get_mut("cost"))
+    {
+        cost.insert(
+            async_graphql::Name::new("remaining"),
+            async_graphql::Value::from(standing.remaining),
+        );
+        cost.insert(
+            async_graphql::Name::new("restoreRate"),
+            async_graphql::Value::from(state.limiter.budget().restore_per_second),
+        );
+    }
     let mut codes = Vec::with_capacity(response.errors.len());
     for error in &mut response.errors {
         let code = error
@@ -334,12 +400,70 @@ async fn serve_graphql(
     let mut http = Response::new(Body::from(body));
     *http.status_mut() = status;
     http.headers_mut().insert(header::CONTENT_TYPE, media.content_type());
+    if let Some(standing) = standing {
+        rate_limit_headers(http.headers_mut(), &state.limiter, standing.remaining, standing.full_in);
+    }
     if let Some(etag) = etag {
         http.headers_mut().insert(header::ETAG, etag);
         http.headers_mut()
             .insert(header::CACHE_CONTROL, state.cache_control.clone());
     }
     http
+}
+
+/// The answer to a request that ran past the timeout.
+fn timed_out(timeout: Duration) -> async_graphql::Response {
+    let mut error = async_graphql::ServerError::new(
+        format!(
+            "the request ran longer than the limit of {} s (TERRASSE_REQUEST_TIMEOUT_SECS): ask for less",
+            timeout.as_secs()
+        ),
+        None,
+    );
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", "QUERY_TOO_COMPLEX");
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
+}
+
+/// The RateLimit headers (IETF draft): the policy, what remains and when the bucket is full.
+fn rate_limit_headers(headers: &mut HeaderMap, limiter: &rate_limit::RateLimiter, remaining: u64, reset: u64) {
+    let budget = limiter.budget();
+    let window = budget.capacity / budget.restore_per_second.max(1);
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(axum::http::HeaderName::from_static(name), value);
+        }
+    };
+    set("ratelimit-policy", format!("{};w={window}", budget.capacity));
+    set("ratelimit-limit", budget.capacity.to_string());
+    set("ratelimit-remaining", remaining.to_string());
+    set("ratelimit-reset", reset.to_string());
+}
+
+/// HTTP 429 for a client whose bucket holds less than the request costs.
+fn rate_limited(limiter: &rate_limit::RateLimiter, exhausted: &rate_limit::Exhausted) -> Response {
+    let restore = limiter.budget().restore_per_second;
+    let message = match exhausted.retry_after {
+        Some(wait) => format!(
+            "rate limited: this request costs {} points and {} remain (restored at {restore} per second): retry in {wait} s",
+            exhausted.cost, exhausted.available
+        ),
+        None => format!(
+            "rate limited: this request costs {} points, more than a full budget of {}: ask for less",
+            exhausted.cost,
+            limiter.budget().capacity
+        ),
+    };
+    let mut response = refusal_response(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", &message);
+    let reset = (limiter.budget().capacity.saturating_sub(exhausted.available)).div_ceil(restore.max(1));
+    rate_limit_headers(response.headers_mut(), limiter, exhausted.available, reset);
+    if let Some(wait) = exhausted.retry_after
+        && let Ok(value) = HeaderValue::from_str(&wait.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }
 
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
