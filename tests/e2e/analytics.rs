@@ -811,6 +811,34 @@ on_both_databases! {
         assert!(definitions["amountBasis"].as_str().unwrap().contains("Initial"));
         assert!(definitions["localityRule"].as_str().unwrap().contains("same_epci"));
         assert!(definitions["confidentiality"].as_str().unwrap().contains("fewer than 3"));
+
+        // A caller with an API key sees every cell, equal to the fold.
+        let partner = crate::writes::key(app, entity::enums::ApiRole::Partner, Some("PARTNER:obs")).await;
+        let keyed = crate::writes::data(
+            app,
+            &partner,
+            r#"query($code: String!) {
+              procurementIndicators(
+                scope: { territory: { level: EPCI, code: $code } }
+                period: { from: "2019-01-01", to: "2025-12-31" }
+                groupBy: [{ dimension: SUPPLIER_TERRITORY, level: COMMUNE }, { dimension: YEAR }]
+              ) { cells { keys { key } suppressed contracts } }
+            }"#,
+            json!({ "code": EPCI }),
+        )
+        .await;
+        let keyed = keyed["procurementIndicators"]["cells"].as_array().unwrap();
+        assert_eq!(keyed.len(), cells.len());
+        for cell in keyed {
+            assert_eq!(cell["suppressed"], false, "{cell}");
+            let keys: Vec<String> = cell["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["key"].as_str().unwrap().to_owned())
+                .collect();
+            assert_eq!(cell["contracts"], json!(expected[&keys].contracts.len()), "{keys:?}");
+        }
     }
 
     async fn time_series_include_empty_periods(app: &TestApp) {

@@ -34,10 +34,12 @@ use crate::{
     },
 };
 
-/// Whether the caller may see cells that statistical confidentiality withholds. Every caller
-/// is anonymous for now, so this is always false; it is the one place to wire to roles.
-pub fn may_see_unsuppressed(_ctx: &Context<'_>) -> bool {
-    false
+/// Whether the caller may see cells that statistical confidentiality withholds: callers with
+/// an API key (partners and admins, who work under agreements) may; anonymous callers, whose
+/// figures are published, may not.
+pub fn may_see_unsuppressed(ctx: &Context<'_>) -> bool {
+    ctx.data_opt::<crate::http::auth::Caller>()
+        .is_some_and(|caller| caller.role != crate::http::auth::Role::Anonymous)
 }
 
 /// The suppression threshold in force for this schema.
