@@ -308,10 +308,16 @@ async fn serve_graphql(
             let request = request.data(caller).data(state.access);
             let execution =
                 executor::execute_admitted(&state.schema, request, state.db.clone(), requested, &state.limits);
-            // Past the timeout the execution is dropped, and with it its pending database work.
-            match tokio::time::timeout(state.timeout, execution).await {
-                Ok(response) => response,
-                Err(_) => timed_out(state.timeout),
+            // The timeout counts from the request's arrival (its key check and ETag lookup
+            // included). Past it the execution is dropped, and with it its pending database work.
+            let deadline = tokio::time::Instant::from_std(started + state.timeout);
+            if tokio::time::Instant::now() >= deadline {
+                timed_out(state.timeout)
+            } else {
+                match tokio::time::timeout_at(deadline, execution).await {
+                    Ok(response) => response,
+                    Err(_) => timed_out(state.timeout),
+                }
             }
         }
     };
