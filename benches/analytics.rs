@@ -93,10 +93,7 @@ fn main() {
 
 async fn run() {
     let url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.to_owned());
-    let config = DatabaseConfig {
-        database_url: url.clone(),
-        db_max_connections: 4,
-    };
+    let config = DatabaseConfig::new(url.clone(), 4);
     let db = api::db::connect(&config).await.unwrap();
     api::db::prepare(&db).await.unwrap();
     if !api::seed::demo::has_organisations(&db).await.unwrap() {

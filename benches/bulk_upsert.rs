@@ -180,10 +180,7 @@ async fn bench(label: &str, db: DatabaseConnection) {
 #[tokio::main]
 async fn main() {
     let path = std::env::temp_dir().join(format!("terrasse_bench_upsert_{}.db", std::process::id()));
-    let config = DatabaseConfig {
-        database_url: format!("sqlite://{}?mode=rwc", path.display()),
-        db_max_connections: 2,
-    };
+    let config = DatabaseConfig::new(format!("sqlite://{}?mode=rwc", path.display()), 2);
     bench("SQLite", api::db::connect(&config).await.unwrap()).await;
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -199,10 +196,7 @@ async fn main() {
         .await
         .unwrap();
     let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
-    let config = DatabaseConfig {
-        database_url: url,
-        db_max_connections: 2,
-    };
+    let config = DatabaseConfig::new(url, 2);
     let db = api::db::connect(&config).await.unwrap();
     bench("PostgreSQL", db.clone()).await;
     db.close().await.unwrap();

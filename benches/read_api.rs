@@ -166,10 +166,7 @@ async fn replay(db: &DatabaseConnection, statements: &[Statement], runs: usize) 
 
 async fn bench(label: &str, database_url: String) {
     let config = Config {
-        database: DatabaseConfig {
-            database_url: database_url.clone(),
-            db_max_connections: 16,
-        },
+        database: DatabaseConfig::new(database_url.clone(), 16),
         serve: ServeConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             demo: true,

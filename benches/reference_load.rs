@@ -20,10 +20,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 async fn load_once(database_url: String) -> Duration {
-    let config = DatabaseConfig {
-        database_url,
-        db_max_connections: 2,
-    };
+    let config = DatabaseConfig::new(database_url, 2);
     let db = api::db::connect(&config).await.unwrap();
     let started = Instant::now();
     api::db::prepare(&db).await.unwrap();

@@ -6,6 +6,7 @@
 //! |---|---|---|---|
 //! | `DATABASE_URL` | `--database-url` | `sqlite://terrasse.db?mode=rwc` | SQLite file (created if missing) or `postgres://user@host:port/db` |
 //! | `TERRASSE_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | size of the database connection pool |
+//! | `TERRASSE_DB_ACQUIRE_TIMEOUT_MS` | `--db-acquire-timeout-ms` | `3000` | longest wait for a pooled connection (fail fast while the database is down) |
 //! | `TERRASSE_LISTEN` | `--listen` | `127.0.0.1:8080` | address the HTTP server binds (`serve`) |
 //! | `TERRASSE_LOG_FORMAT` | `--log-format` | `text` | `text` or `json` log lines on standard error |
 //! | `TERRASSE_MAX_DEPTH` | `--max-depth` | `12` | deepest nesting of fields a query may have |
@@ -43,6 +44,22 @@ pub struct DatabaseConfig {
     /// Largest number of pooled database connections.
     #[arg(long, env = "TERRASSE_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
+    /// Longest wait for a pooled connection, milliseconds: while the database is down,
+    /// requests fail after this long instead of queueing.
+    #[arg(long, env = "TERRASSE_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 3_000, global = true)]
+    pub db_acquire_timeout_ms: u64,
+}
+
+impl DatabaseConfig {
+    /// Settings for `database_url` with `max_connections`, the other settings at their
+    /// defaults.
+    pub fn new(database_url: impl Into<String>, max_connections: u32) -> Self {
+        Self {
+            database_url: database_url.into(),
+            db_max_connections: max_connections,
+            db_acquire_timeout_ms: 3_000,
+        }
+    }
 }
 
 /// Format of log lines.

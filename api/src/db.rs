@@ -14,7 +14,7 @@ pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbEr
     let mut options = ConnectOptions::new(config.database_url.clone());
     options
         .max_connections(config.db_max_connections)
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_millis(config.db_acquire_timeout_ms))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -44,4 +44,28 @@ pub async fn prepare(db: &DatabaseConnection) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database that accepts connections and never answers (a hung server) costs a caller
+    /// the acquire timeout, not forever: requests fail fast while the database is down.
+    #[tokio::test]
+    async fn a_database_that_does_not_answer_fails_within_the_acquire_timeout() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+        let port = silent.local_addr().map(|a| a.port()).unwrap_or_default();
+        let mut config = DatabaseConfig::new(format!("postgres://postgres@127.0.0.1:{port}/terrasse"), 2);
+        config.db_acquire_timeout_ms = 300;
+        let started = Instant::now();
+        let result = connect(&config).await;
+        let elapsed = started.elapsed();
+        assert!(result.is_err(), "the server never answers");
+        assert!(
+            elapsed >= Duration::from_millis(250) && elapsed < Duration::from_secs(3),
+            "gave up after {elapsed:?}"
+        );
+        drop(silent);
+    }
 }

@@ -60,10 +60,7 @@ async fn sqlite_template() -> &'static PathBuf {
                 std::process::id()
             ));
             let _ = std::fs::remove_file(&path);
-            let config = DatabaseConfig {
-                database_url: format!("sqlite://{}?mode=rwc", path.display()),
-                db_max_connections: 1,
-            };
+            let config = DatabaseConfig::new(format!("sqlite://{}?mode=rwc", path.display()), 1);
             let db = api::db::connect(&config).await.unwrap();
             api::db::prepare(&db).await.unwrap();
             db.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)").await.unwrap();
@@ -113,10 +110,7 @@ async fn postgres_template(admin: &DatabaseConnection, admin_url: &str) -> &'sta
                     .execute_unprepared(&format!("CREATE DATABASE {building}"))
                     .await
                     .unwrap();
-                let config = DatabaseConfig {
-                    database_url: replace_database(admin_url, &building),
-                    db_max_connections: 1,
-                };
+                let config = DatabaseConfig::new(replace_database(admin_url, &building), 1);
                 let db = api::db::connect(&config).await.unwrap();
                 api::db::prepare(&db).await.unwrap();
                 db.close().await.unwrap();
@@ -195,10 +189,7 @@ impl TestApp {
             }
         };
         let config = Config {
-            database: DatabaseConfig {
-                database_url: database_url.clone(),
-                db_max_connections: 5,
-            },
+            database: DatabaseConfig::new(database_url.clone(), 5),
             serve: ServeConfig {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 demo: false,
@@ -336,10 +327,7 @@ impl TestApp {
         };
         configure(&mut serve);
         let config = Config {
-            database: DatabaseConfig {
-                database_url: self.database_url.clone(),
-                db_max_connections: 2,
-            },
+            database: DatabaseConfig::new(self.database_url.clone(), 2),
             serve,
         };
         let app = api::http::Application::build(config).await.expect("server builds");
