@@ -108,6 +108,8 @@ pub(crate) trait Synced {
     const ENTITY: &'static str;
     /// The row's id and version.
     fn sync_key(&self) -> (Uuid, i32);
+    /// Sets the version and the time of the change.
+    fn set_version(&mut self, version: i32, at: chrono::DateTime<chrono::Utc>);
 }
 
 macro_rules! synced {
@@ -116,6 +118,10 @@ macro_rules! synced {
             const ENTITY: &'static str = $name;
             fn sync_key(&self) -> (Uuid, i32) {
                 (self.id, self.version)
+            }
+            fn set_version(&mut self, version: i32, at: chrono::DateTime<chrono::Utc>) {
+                self.version = version;
+                self.updated_at = at;
             }
         }
     )*};

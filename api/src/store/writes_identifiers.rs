@@ -5,21 +5,15 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{
-    enums::{ChangeOp, IdScheme},
-    organisation, organisation_identifier,
-};
-use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect,
-};
+use entity::{enums::IdScheme, organisation, organisation_identifier};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, Synced, changes, insert_chunked,
-    writes::{AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, changed_fields, run_bulk},
+    DbContext, StoreError,
+    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, Settlement, run_bulk},
 };
 use crate::domain::{Rna, Siren, Siret, ValidationError};
 
@@ -118,7 +112,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let mut results = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut seen_values: HashMap<(String, String), usize> = HashMap::new();
-    let (mut inserts, mut logged, mut audited) = (Vec::new(), Vec::new(), Vec::new());
+    let mut settled = Settlement::<organisation_identifier::Entity>::new();
     for (index, item) in items.into_iter().enumerate() {
         let key = item.external_id.trim().to_owned();
         let mut result = ItemResult {
@@ -183,7 +177,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
             results.push(result);
             continue;
         }
-        let mut model = organisation_identifier::Model {
+        let model = organisation_identifier::Model {
             id,
             organisation_id: item.organisation_id,
             scheme: item.scheme,
@@ -196,65 +190,11 @@ pub async fn upsert_in<C: ConnectionTrait>(
             deleted_at: None,
             version: old.map_or(1, |o| o.version),
         };
-        result.id = Some(id);
-        match old {
-            None => {
-                result.status = ItemStatus::Created;
-                result.version = Some(1);
-                logged.push((id, 1));
-                audited.push(AuditEntry {
-                    operation: "upsert",
-                    entity: organisation_identifier::Model::ENTITY,
-                    row_id: id,
-                    changed_fields: changed_fields(None, &model),
-                });
-                inserts.push(model.into_active_model());
-            }
-            Some(old) if model == *old => {
-                result.status = ItemStatus::Unchanged;
-                result.version = Some(old.version);
-            }
-            Some(old) => {
-                let fields = changed_fields(Some(old), &model);
-                model.version = old.version + 1;
-                model.updated_at = now;
-                let version = model.version;
-                let updated = organisation_identifier::Entity::update_many()
-                    .set(model.into_active_model().reset_all())
-                    .filter(organisation_identifier::Column::Id.eq(id))
-                    .filter(organisation_identifier::Column::Version.eq(old.version))
-                    .exec(db)
-                    .await
-                    .context("updating an identifier")?;
-                if updated.rows_affected == 1 {
-                    result.status = ItemStatus::Updated;
-                    result.version = Some(version);
-                    logged.push((id, version));
-                    audited.push(AuditEntry {
-                        operation: "upsert",
-                        entity: organisation_identifier::Model::ENTITY,
-                        row_id: id,
-                        changed_fields: fields,
-                    });
-                } else {
-                    result.id = None;
-                    result.user_errors = vec![
-                        UserError::new(
-                            "version",
-                            format!("identifier {id} changed meanwhile: retry"),
-                            UserErrorCode::Conflict,
-                        )
-                        .under(&format!("items.{index}")),
-                    ];
-                }
-            }
-        }
+        settled
+            .item(db, (index, "identifier"), old, model, now, &mut result)
+            .await?;
         results.push(result);
     }
-    insert_chunked(db, inserts).await.context("inserting identifiers")?;
-    audit(db, writer, now, audited).await?;
-    changes::append(db, organisation_identifier::Model::ENTITY, ChangeOp::Upsert, logged)
-        .await
-        .context("logging changes")?;
+    settled.finish(db, writer, now).await?;
     Ok(results)
 }

@@ -12,6 +12,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
     Iterable, ModelTrait, QueryFilter, QuerySelect,
+    sea_query::{Alias, Expr, ExprTrait},
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -317,6 +318,116 @@ async fn check_references<C: ConnectionTrait>(
         }
     }
     Ok(())
+}
+
+/// The rows of a bulk upsert, settled item by item: new rows are queued for multi-row
+/// inserts, changed rows are updated at once (only if their stored version is still the one
+/// read), and the audit and change-log entries are written together by [`Settlement::finish`].
+pub(crate) struct Settlement<E: EntityTrait> {
+    inserts: Vec<E::ActiveModel>,
+    logged: Vec<(Uuid, i32)>,
+    audited: Vec<AuditEntry>,
+}
+
+impl<E> Settlement<E>
+where
+    E: EntityTrait,
+    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    E::Column: Iterable + sea_orm::IdenStatic,
+{
+    /// Nothing settled yet.
+    pub(crate) fn new() -> Self {
+        Self {
+            inserts: Vec::new(),
+            logged: Vec::new(),
+            audited: Vec::new(),
+        }
+    }
+
+    /// Settles item `index`, whose record is `model` and stored row `old`: CREATED (queued),
+    /// UNCHANGED (nothing written), UPDATED, or a CONFLICT user error when the stored row
+    /// changed meanwhile. `what` names the record in that error (`label`).
+    pub(crate) async fn item<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        (index, what): (usize, &str),
+        old: Option<&E::Model>,
+        mut model: E::Model,
+        now: DateTime<Utc>,
+        result: &mut ItemResult,
+    ) -> Result<(), StoreError> {
+        let (id, _) = model.sync_key();
+        result.id = Some(id);
+        let Some(old) = old else {
+            result.status = ItemStatus::Created;
+            result.version = Some(1);
+            self.logged.push((id, 1));
+            self.audit(id, changed_fields(None, &model));
+            self.inserts.push(model.into_active_model());
+            return Ok(());
+        };
+        let (_, old_version) = old.sync_key();
+        if model == *old {
+            result.status = ItemStatus::Unchanged;
+            result.version = Some(old_version);
+            return Ok(());
+        }
+        let fields = changed_fields(Some(old), &model);
+        let version = old_version + 1;
+        model.set_version(version, now);
+        let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
+        let updated = E::update_many()
+            .set(model.into_active_model().reset_all())
+            .filter(column("id").eq(id))
+            .filter(column("version").eq(old_version))
+            .exec(db)
+            .await
+            .context("updating a record of a bulk upsert")?;
+        if updated.rows_affected == 1 {
+            result.status = ItemStatus::Updated;
+            result.version = Some(version);
+            self.logged.push((id, version));
+            self.audit(id, fields);
+        } else {
+            result.id = None;
+            result.user_errors = vec![
+                UserError::new(
+                    "version",
+                    format!("{what} {id} changed meanwhile: retry"),
+                    UserErrorCode::Conflict,
+                )
+                .under(&format!("items.{index}")),
+            ];
+        }
+        Ok(())
+    }
+
+    fn audit(&mut self, row_id: Uuid, changed_fields: Vec<&'static str>) {
+        self.audited.push(AuditEntry {
+            operation: "upsert",
+            entity: E::Model::ENTITY,
+            row_id,
+            changed_fields,
+        });
+    }
+
+    /// Inserts the queued rows and writes the audit and change-log entries of the batch.
+    pub(crate) async fn finish<C: ConnectionTrait>(
+        self,
+        db: &C,
+        writer: &Writer,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        insert_chunked(db, self.inserts)
+            .await
+            .context("inserting the records of a bulk upsert")?;
+        audit(db, writer, now, self.audited).await?;
+        changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
+            .await
+            .context("logging changes")?;
+        Ok(())
+    }
 }
 
 /// Names of the columns whose values differ between two versions of a row, bookkeeping
