@@ -1,16 +1,17 @@
 //! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
-//! `seed --synthetic --organisations N --contracts M`, `keys`, `schema`.
+//! `seed --synthetic --organisations N --contracts M`, `export`, `keys`, `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
 
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::{EnvFilter, fmt};
 
 use crate::{
     config::{Config, DatabaseConfig, LogFormat, ServeConfig},
-    db, graphql, http, seed,
+    db, export, graphql, http, seed,
 };
 
 /// Terrasse: GraphQL service for the local social and solidarity economy (territories,
@@ -52,6 +53,9 @@ enum Command {
         #[arg(long, requires = "synthetic")]
         contracts: Option<usize>,
     },
+    /// Write contracts or organisations to standard output or a file, as CSV, JSON Lines or
+    /// (contracts) an OCDS release package, streamed page by page.
+    Export(ExportArgs),
     /// Manage API keys.
     Keys {
         /// What to do.
@@ -130,6 +134,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{summary}");
             Ok(())
         }
+        Command::Export(args) => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            export(&db, args).await
+        }
         Command::Keys { command } => {
             let db = db::connect(&cli.database).await?;
             db::prepare(&db).await?;
@@ -137,6 +146,127 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Schema => Ok(()),
     }
+}
+
+/// What `terrasse export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ExportWhat {
+    /// Contracts with their buyer, suppliers and modifications.
+    Contracts,
+    /// Organisations with their head office and labels.
+    Organisations,
+}
+
+/// Arguments of `terrasse export`.
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// What to export.
+    what: ExportWhat,
+    /// File format (`ocds`: contracts only).
+    #[arg(long, value_enum, default_value = "csv")]
+    format: export::Format,
+    /// Only this territory, as LEVEL:CODE (`departement:13`, `epci:200054807`,
+    /// `commune:13055`, `region:93`): contracts awarded by buyers in it, organisations with an
+    /// establishment in it.
+    #[arg(long, value_name = "LEVEL:CODE")]
+    territory: Option<String>,
+    /// Start of the period (YYYY-MM-DD, inclusive): contracts notified on or after it,
+    /// organisations still active on it or later.
+    #[arg(long, value_name = "DATE")]
+    from: Option<chrono::NaiveDate>,
+    /// End of the period (YYYY-MM-DD, inclusive): contracts notified on or before it,
+    /// organisations created on or before it.
+    #[arg(long, value_name = "DATE")]
+    to: Option<chrono::NaiveDate>,
+    /// Write to this file instead of standard output (compressed when it ends in `.gz`).
+    #[arg(long, short)]
+    output: Option<std::path::PathBuf>,
+    /// OCDS: the prefix of every ocid (`ocds-` and the publisher's registered code).
+    #[arg(long, default_value = "ocds-terrasse")]
+    ocid_prefix: String,
+    /// OCDS: the publisher named in the package.
+    #[arg(long, default_value = "Terrasse")]
+    publisher: String,
+}
+
+/// Parses `LEVEL:CODE` into a territory id that exists in the reference data.
+async fn export_territory(db: &sea_orm::DatabaseConnection, raw: &str) -> anyhow::Result<String> {
+    use entity::enums::TerritoryLevel;
+    let (level, code) = raw
+        .split_once(':')
+        .ok_or_else(|| anyhow::anyhow!("--territory {raw:?}: expected LEVEL:CODE, e.g. departement:13"))?;
+    let level = match level.trim().to_ascii_lowercase().as_str() {
+        "commune" => TerritoryLevel::Commune,
+        "epci" => TerritoryLevel::Epci,
+        "departement" | "département" => TerritoryLevel::Departement,
+        "region" | "région" => TerritoryLevel::Region,
+        other => anyhow::bail!("--territory {raw:?}: unknown level {other:?} (commune, epci, departement, region)"),
+    };
+    let id = graphql::filters::territory_id(level, code).map_err(|e| anyhow::anyhow!("--territory {raw:?}: {e}"))?;
+    if crate::store::territories::by_ids(db, std::slice::from_ref(&id))
+        .await?
+        .is_empty()
+    {
+        anyhow::bail!("--territory {raw:?}: no such territory in the reference data");
+    }
+    Ok(id)
+}
+
+async fn export(db: &sea_orm::DatabaseConnection, args: ExportArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from > to
+    {
+        anyhow::bail!("--from {from} is after --to {to}");
+    }
+    let territory_id = match &args.territory {
+        Some(raw) => Some(export_territory(db, raw).await?),
+        None => None,
+    };
+    let scope = export::Scope {
+        territory_id,
+        from: args.from,
+        to: args.to,
+    };
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            if path.extension().is_some_and(|e| e == "gz") {
+                Box::new(flate2::write::GzEncoder::new(file, flate2::Compression::default()))
+            } else {
+                Box::new(file)
+            }
+        }
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let out = std::io::BufWriter::with_capacity(1 << 16, out);
+    let started = std::time::Instant::now();
+    let mut last_report = std::time::Instant::now();
+    let progress = |rows: u64| {
+        if last_report.elapsed() >= std::time::Duration::from_secs(5) {
+            last_report = std::time::Instant::now();
+            tracing::info!(rows, "exporting");
+        }
+    };
+    let (rows, noun) = match args.what {
+        ExportWhat::Contracts => {
+            let package = export::ocds::PackageInfo {
+                ocid_prefix: args.ocid_prefix,
+                publisher_name: args.publisher,
+                ..export::ocds::PackageInfo::default()
+            };
+            (
+                export::contracts(db, &scope, args.format, &package, out, progress).await?,
+                "contracts",
+            )
+        }
+        ExportWhat::Organisations => (
+            export::organisations(db, &scope, args.format, out, progress).await?,
+            "organisations",
+        ),
+    };
+    tracing::info!(rows, seconds = started.elapsed().as_secs_f64(), "exported {noun}");
+    Ok(())
 }
 
 impl Default for ServeConfig {

@@ -15,6 +15,7 @@ mod analytics;
 mod analytics_examples;
 mod contracts;
 mod demo;
+mod exports;
 mod http;
 mod lists;
 mod organisation_filters;

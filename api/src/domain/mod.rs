@@ -62,6 +62,10 @@ pub mod text;
 pub use codes::{CommuneCode, CpvCode, NafCode, PurchaseType, naf_prefixes, naf_section_of_division};
 pub use identifiers::{Rna, Siren, Siret, luhn_valid};
 
+/// Shown instead of the name of a unit Sirene marks as non-diffusible (a person's own
+/// business): the API and the exports never reveal it.
+pub const NON_DIFFUSIBLE: &str = "[non diffusible]";
+
 /// A value that failed validation: names the field, the value as given and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {field} {value:?}: {reason}")]

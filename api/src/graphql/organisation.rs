@@ -17,9 +17,7 @@ use super::{
     partnership::{self, Partnership},
     territory::Territory,
 };
-
-/// Shown instead of the name of a unit Sirene marks as non-diffusible.
-const NON_DIFFUSIBLE: &str = "[non diffusible]";
+use crate::domain::NON_DIFFUSIBLE;
 
 /// A legal unit: association, cooperative, mutual, foundation, company, or a public
 /// authority (commune, EPCI...) acting as buyer or partner. Units that Sirene marks as

@@ -144,6 +144,12 @@ pub struct OrganisationFilter {
     pub public_buyer: Option<bool>,
     /// Updated at or after this time.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Active on some day on or after this date: not ceased before it (unknown cessation
+    /// dates count as active).
+    pub active_from: Option<NaiveDate>,
+    /// Active on some day on or before this date: not created after it (unknown creation
+    /// dates count as active).
+    pub active_to: Option<NaiveDate>,
 }
 
 /// Orders of organisation lists.
@@ -273,6 +279,20 @@ impl OrganisationFilter {
         }
         if let Some(since) = self.updated_since {
             all = all.add(col(organisation::Column::UpdatedAt).gte(since));
+        }
+        if let Some(from) = self.active_from {
+            all = all.add(
+                Condition::any()
+                    .add(col(organisation::Column::CeasedOn).is_null())
+                    .add(col(organisation::Column::CeasedOn).gte(from)),
+            );
+        }
+        if let Some(to) = self.active_to {
+            all = all.add(
+                Condition::any()
+                    .add(col(organisation::Column::CreatedOn).is_null())
+                    .add(col(organisation::Column::CreatedOn).lte(to)),
+            );
         }
         all
     }
