@@ -24,3 +24,4 @@ mod schema;
 mod territories;
 mod transport;
 mod writes;
+mod writes_records;
