@@ -982,10 +982,8 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .collect();
     check_references(db, &checked, &mut errors).await?;
 
-    let mut inserts = Vec::new();
-    let mut logged = Vec::new();
-    let mut audited = Vec::new();
-    for (index, mut model) in candidates {
+    let mut settled = Settlement::<organisation::Entity>::new();
+    for (index, model) in candidates {
         let result = &mut results[index];
         if let Some(item_errors) = errors.remove(&index) {
             result.user_errors = item_errors
@@ -994,48 +992,18 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 .collect();
             continue;
         }
-        result.id = Some(model.id);
-        match model.external_id.as_ref().and_then(|k| stored.get(k)) {
-            None => {
-                result.status = ItemStatus::Created;
-                result.version = Some(model.version);
-                logged.push((model.id, model.version));
-                audited.push(audit_entry("upsert", model.id, changed_fields(None, &model)));
-                inserts.push(model.into_active_model());
-            }
-            Some(old) if *old == model => {
-                result.status = ItemStatus::Unchanged;
-                result.version = Some(old.version);
-            }
-            Some(old) => {
-                if let Err(error) = writer.check_source("source", &old.source) {
-                    result.user_errors = vec![error.under(&format!("items.{index}"))];
-                    result.id = None;
-                    continue;
-                }
-                let fields = changed_fields(Some(old), &model);
-                model.version = old.version + 1;
-                model.updated_at = now;
-                result.status = ItemStatus::Updated;
-                result.version = Some(model.version);
-                logged.push((model.id, model.version));
-                audited.push(audit_entry("upsert", model.id, fields));
-                if !update_row(db, old, model).await? {
-                    result.status = ItemStatus::Rejected;
-                    result.user_errors = vec![
-                        conflict_stale("version", old.id, old.version, old.version + 1)
-                            .under(&format!("items.{index}")),
-                    ];
-                    logged.pop();
-                    audited.pop();
-                }
-            }
+        let old = model.external_id.as_ref().and_then(|k| stored.get(k));
+        if let Some(old) = old
+            && *old != model
+            && let Err(error) = writer.check_source("source", &old.source)
+        {
+            result.user_errors = vec![error.under(&format!("items.{index}"))];
+            continue;
         }
+        settled
+            .item(db, (index, "organisation"), old, model, now, result)
+            .await?;
     }
-    insert_chunked(db, inserts).await.context("inserting organisations")?;
-    audit(db, writer, now, audited).await?;
-    changes::append(db, organisation::Model::ENTITY, ChangeOp::Upsert, logged)
-        .await
-        .context("logging changes")?;
+    settled.finish(db, writer, now).await?;
     Ok(results)
 }
