@@ -4,6 +4,7 @@
 //! server that refuses anonymous reads.
 
 use entity::enums::ApiRole;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::{
@@ -385,6 +386,25 @@ async fn a_partial_update_keeps_absent_fields_and_clears_null_ones(app: &TestApp
         errors[0]["message"].as_str().unwrap().contains("2020-01-01"),
         "{refused:#}"
     );
+
+    // A record stored without an external id (imported) is updated and stays without one.
+    app.db
+        .execute_unprepared("UPDATE organisation_label SET external_id = NULL WHERE external_id = 'l1'")
+        .await
+        .unwrap();
+    let admin = key(app, ApiRole::Admin, None).await;
+    let keyless = data(
+        app,
+        &admin,
+        update,
+        json!({ "input": { "id": id, "label": { "reference": "R-2" } } }),
+    )
+    .await;
+    let keyless = &keyless["updateLabel"];
+    assert_eq!(keyless["userErrors"], json!([]), "{keyless:#}");
+    assert_eq!(keyless["label"]["externalId"], Value::Null, "{keyless:#}");
+    assert_eq!(keyless["label"]["reference"], "R-2");
+    assert_eq!(keyless["label"]["version"], 3);
 
     // A partnership's parties are kept unless given, and replaced when given.
     let other = organisation(app, &partner, "Other").await;

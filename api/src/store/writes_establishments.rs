@@ -191,9 +191,11 @@ async fn check<C: ConnectionTrait>(
     let mut checked = Vec::with_capacity(items.len());
     for (index, (old, item)) in items.into_iter().enumerate() {
         let key = item.external_id.trim().to_owned();
+        // A stored record without an external id (imported) may stay without one.
+        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
         let mut errors: Vec<UserError> = Vec::new();
         let mut invalid = |e: ValidationError| errors.push(e.into());
-        if key.is_empty() || key.chars().count() > 200 {
+        if !keyless && (key.is_empty() || key.chars().count() > 200) {
             invalid(ValidationError::new(
                 "externalId",
                 key.clone(),
@@ -347,7 +349,7 @@ async fn check<C: ConnectionTrait>(
             closed_on: item.closed_on,
             diffusible: old.is_none_or(|o| o.diffusible),
             source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: Some(key),
+            external_id: (!keyless).then_some(key),
             source_updated_at: item.source_updated_at,
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: old.map_or(now, |o| o.updated_at),
