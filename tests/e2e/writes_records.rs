@@ -471,6 +471,13 @@ async fn identifiers_are_deleted_and_reported_by_the_feed(app: &TestApp) {
         .as_str()
         .unwrap_or_else(|| panic!("{created:#}"))
         .to_owned();
+    let node = "query($id: ID!) { node(id: $id) { id ... on Identifier { value version } } }";
+    let found = data(app, &partner, node, json!({ "id": id })).await;
+    assert_eq!(
+        found["node"],
+        json!({ "id": id, "value": "P-1", "version": 1 }),
+        "{found:#}"
+    );
     let delete = "mutation($input: DeleteInput!) { deleteIdentifier(input: $input) { deletedId version userErrors { field code } } }";
     let stale = data(
         app,
@@ -500,6 +507,8 @@ async fn identifiers_are_deleted_and_reported_by_the_feed(app: &TestApp) {
     )
     .await;
     assert_eq!(read["organisation"]["identifiers"], json!([]));
+    let found = data(app, &partner, node, json!({ "id": id })).await;
+    assert_eq!(found["node"], Value::Null);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM organisation_identifier WHERE deleted_at IS NOT NULL")
             .await,

@@ -429,8 +429,8 @@ impl Identifier {
         &self.0.source
     }
 
-    /// Global id (for `updateIdentifier` and `deleteIdentifier`, and in the change feed).
-    async fn id(&self) -> ID {
+    /// Global id.
+    pub async fn id(&self) -> ID {
         global_id("Identifier", self.0.id)
     }
 
