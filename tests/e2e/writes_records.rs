@@ -406,6 +406,40 @@ async fn a_partial_update_keeps_absent_fields_and_clears_null_ones(app: &TestApp
     assert_eq!(keyless["label"]["reference"], "R-2");
     assert_eq!(keyless["label"]["version"], 3);
 
+    // So is a contract; its suppliers are kept when not given.
+    let sirets = crate::writes::sirets(app).await;
+    let contract = "contract { id version object externalId suppliers { idValue } }";
+    let created = data(
+        app,
+        &partner,
+        &format!("mutation($input: CreateContractInput!) {{ createContract(input: $input) {{ {contract} userErrors {{ message }} }} }}"),
+        json!({ "input": { "contract": { "externalId": "c1", "buyerSiret": sirets[0], "buyerInternalId": "C1",
+            "object": "Nettoyage", "supplierSirets": [sirets[1]] } } }),
+    )
+    .await;
+    let contract_id = created["createContract"]["contract"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created:#}"))
+        .to_owned();
+    app.db
+        .execute_unprepared("UPDATE contract SET external_id = NULL WHERE external_id = 'c1'")
+        .await
+        .unwrap();
+    let keyless = data(
+        app,
+        &admin,
+        &format!("mutation($input: UpdateContractInput!) {{ updateContract(input: $input) {{ {contract} userErrors {{ field message }} }} }}"),
+        json!({ "input": { "id": contract_id, "contract": { "object": "Nettoyage des locaux" } } }),
+    )
+    .await;
+    let keyless = &keyless["updateContract"];
+    assert_eq!(keyless["userErrors"], json!([]), "{keyless:#}");
+    assert_eq!(
+        keyless["contract"],
+        json!({ "id": contract_id, "version": 2, "object": "Nettoyage des locaux", "externalId": null,
+            "suppliers": [{ "idValue": sirets[1] }] })
+    );
+
     // A partnership's parties are kept unless given, and replaced when given.
     let other = organisation(app, &partner, "Other").await;
     let partnership = "partnership { id version name description parties { role organisation { id } } }";

@@ -137,7 +137,13 @@ struct Validated {
     suppliers: Vec<String>,
 }
 
-fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Validated, Vec<UserError>> {
+/// Validates `fields` onto `model`; the external id is required unless `key_required` is false
+/// (a stored contract that has none, such as an imported one, may stay without).
+fn validate(
+    fields: ContractFields,
+    mut model: contract::Model,
+    key_required: bool,
+) -> Result<Validated, Vec<UserError>> {
     let mut errors: Vec<UserError> = Vec::new();
     let mut check = |result: Result<(), ValidationError>| {
         if let Err(invalid) = result {
@@ -155,11 +161,12 @@ fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Valida
             id,
             "must have at most 200 characters",
         ))),
-        None => check(Err(ValidationError::new(
+        None if key_required => check(Err(ValidationError::new(
             "externalId",
             "",
-            "is required in a bulk upsert (it is the key)",
+            "is required (it is the key of upsertContracts)",
         ))),
+        None => {}
     }
     check(
         Siret::parse(&fields.buyer_siret)
@@ -256,7 +263,7 @@ fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Valida
 /// The contract row an item validates to, before its buyer and suppliers are resolved, with
 /// its supplier SIRETs (for benchmarks and tools that insert rows directly).
 pub fn validated_row(source: &str, fields: ContractFields) -> Result<(contract::Model, Vec<String>), Vec<UserError>> {
-    validate(fields, blank(source, Utc::now())).map(|v| (v.model, v.suppliers))
+    validate(fields, blank(source, Utc::now()), true).map(|v| (v.model, v.suppliers))
 }
 
 /// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
@@ -454,7 +461,8 @@ async fn check<C: ConnectionTrait>(
     for (index, (old, fields)) in items.into_iter().enumerate() {
         checked.push(Err(Vec::new()));
         let blank = blank(old.map_or(source, |o| o.source.as_str()), now);
-        match validate(fields, blank) {
+        let key_required = old.is_none_or(|o| o.external_id.is_some());
+        match validate(fields, blank, key_required) {
             Ok(mut item) => {
                 if keep_suppliers {
                     item.suppliers.clear();
