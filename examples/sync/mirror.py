@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
-"""Mirror Terrasse organisations into a local JSON file, then follow the change feed.
+"""Mirror Terrasse records into a local JSON file, then follow the change feed.
 
-Standard library only. First run: reads `syncState { cursor }`, takes a full snapshot of the
-organisations with ordinary paged queries, and saves the mirror and the cursor. Every run then
-follows `changes(after: cursor)`, applying each event (UPSERT: store the record; DELETE:
-remove it) and saving the cursor after each page, so an interrupted run resumes where it
-stopped with nothing missed and nothing applied twice.
+Standard library only. Mirrors every syncable record: organisations, establishments,
+identifiers, labels, partnerships (with their parties) and contracts (with their initial
+suppliers). First run: reads `syncState { cursor }`, takes a full snapshot with ordinary paged
+queries, and saves the mirror and the cursor. Every run then follows `changes(after: cursor)`,
+applying each event (UPSERT: store the record; DELETE: remove it) and saving the cursor after
+each page, so an interrupted run resumes where it stopped with nothing missed and nothing
+applied twice.
 
     python3 examples/sync/mirror.py --url http://127.0.0.1:8080/graphql \
         --key "$TERRASSE_KEY" --state ./mirror-state [--follow SECONDS]
 
 Without --follow the script stops once the feed has no more events; with --follow it keeps
-polling every SECONDS seconds. The state directory holds `organisations.json` (global id ->
-{version, name, siren, source, externalId}) and `cursor`.
+polling every SECONDS seconds. The state directory holds `mirror.json` (entity -> global id ->
+record, each record with its `version`) and `cursor`.
 """
 
 import argparse
@@ -23,21 +25,52 @@ import time
 import urllib.error
 import urllib.request
 
-FIELDS = "id version name siren source externalId"
+# The fields mirrored for each entity, as a GraphQL selection. The feed's ChangeEntity names
+# are the keys.
+FIELDS = {
+    "ORGANISATION": "id version name siren source externalId",
+    "ESTABLISHMENT": "id version siret name source externalId organisation { id }",
+    "IDENTIFIER": "id version scheme value source externalId organisation { id }",
+    "LABEL": "id version kind validFrom validTo source externalId organisation { id }",
+    "PARTNERSHIP": "id version name status amountEur source externalId"
+    " parties { role joinedOn leftOn organisation { id } }",
+    "CONTRACT": "id version uid object amountEur source externalId"
+    " suppliers { position idValue fromModification }",
+}
+
+# The GraphQL type of each entity, for `... on Type` in the feed.
+TYPES = {
+    "ORGANISATION": "Organisation",
+    "ESTABLISHMENT": "Establishment",
+    "IDENTIFIER": "Identifier",
+    "LABEL": "Label",
+    "PARTNERSHIP": "Partnership",
+    "CONTRACT": "Contract",
+}
+
+# The top-level lists the snapshot pages through. Identifiers have no list of their own: they
+# are read with their organisation.
+LISTS = {
+    "ORGANISATION": "organisations",
+    "ESTABLISHMENT": "establishments",
+    "LABEL": "labels",
+    "PARTNERSHIP": "partnerships",
+    "CONTRACT": "contracts",
+}
 
 SNAPSHOT = """query($after: String) {
-  organisations(first: 500, after: $after) {
+  %s(first: 500, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes { %s }
   }
-}""" % FIELDS
+}"""
 
 FEED = """query($after: String) {
-  changes(after: $after, first: 500, entities: [ORGANISATION]) {
+  changes(after: $after, first: 500) {
     endCursor hasMore
-    events { cursor id operation version record { ... on Organisation { %s } } }
+    events { cursor entity id operation version record { %s } }
   }
-}""" % FIELDS
+}""" % " ".join("... on %s { %s }" % (TYPES[e], FIELDS[e]) for e in FIELDS)
 
 
 class Terrasse:
@@ -64,39 +97,54 @@ class Terrasse:
 
 
 def record(node):
-    return {key: node[key] for key in ("version", "name", "siren", "source", "externalId")}
+    """The mirrored form of a node: its fields without the id (the mirror's key)."""
+    return {key: value for key, value in node.items() if key != "id"}
 
 
 def save(state, mirror, cursor):
     """Saves the mirror, then the cursor, each atomically (write then rename)."""
-    for name, content in (("organisations.json", json.dumps(mirror, sort_keys=True)), ("cursor", cursor)):
+    for name, content in (("mirror.json", json.dumps(mirror, sort_keys=True)), ("cursor", cursor)):
         path = os.path.join(state, name)
         with open(path + ".tmp", "w") as file:
             file.write(content)
         os.replace(path + ".tmp", path)
 
 
+def pages(client, entity, fields):
+    """Every node of one top-level list."""
+    after = None
+    while True:
+        page = client.query(SNAPSHOT % (LISTS[entity], fields), {"after": after})[LISTS[entity]]
+        yield from page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return
+        after = page["pageInfo"]["endCursor"]
+
+
 def snapshot(client):
     cursor = client.query("{ syncState { cursor } }")["syncState"]["cursor"]
-    mirror, after = {}, None
-    while True:
-        page = client.query(SNAPSHOT, {"after": after})["organisations"]
-        for node in page["nodes"]:
-            mirror[node["id"]] = record(node)
-        if not page["pageInfo"]["hasNextPage"]:
-            return mirror, cursor
-        after = page["pageInfo"]["endCursor"]
+    mirror = {entity: {} for entity in FIELDS}
+    organisation_fields = FIELDS["ORGANISATION"] + " identifiers { %s }" % FIELDS["IDENTIFIER"]
+    for node in pages(client, "ORGANISATION", organisation_fields):
+        for identifier in node.pop("identifiers"):
+            mirror["IDENTIFIER"][identifier["id"]] = record(identifier)
+        mirror["ORGANISATION"][node["id"]] = record(node)
+    for entity in ("ESTABLISHMENT", "LABEL", "PARTNERSHIP", "CONTRACT"):
+        for node in pages(client, entity, FIELDS[entity]):
+            mirror[entity][node["id"]] = record(node)
+    return mirror, cursor
 
 
 def apply(mirror, event):
     """Applies one event; events older than what the mirror holds are skipped."""
-    held = mirror.get(event["id"])
+    records = mirror[event["entity"]]
+    held = records.get(event["id"])
     if held is not None and held["version"] >= event["version"]:
         return
     if event["operation"] == "DELETE":
-        mirror.pop(event["id"], None)
+        records.pop(event["id"], None)
     elif event["record"] is not None:
-        mirror[event["id"]] = record(event["record"])
+        records[event["id"]] = record(event["record"])
     # An UPSERT without record: deleted since, its DELETE event follows.
 
 
@@ -113,12 +161,12 @@ def main():
     if os.path.exists(cursor_path):
         with open(cursor_path) as file:
             cursor = file.read().strip()
-        with open(os.path.join(args.state, "organisations.json")) as file:
+        with open(os.path.join(args.state, "mirror.json")) as file:
             mirror = json.load(file)
     else:
         mirror, cursor = snapshot(client)
         save(args.state, mirror, cursor)
-        print("snapshot: %d organisations at cursor %s" % (len(mirror), cursor))
+        print("snapshot: %d records at cursor %s" % (sum(map(len, mirror.values())), cursor))
     applied = 0
     while True:
         page = client.query(FEED, {"after": cursor})["changes"]
@@ -133,7 +181,8 @@ def main():
         if args.follow is None:
             break
         time.sleep(args.follow)
-    print("applied %d events; %d organisations at cursor %s" % (applied, len(mirror), cursor))
+    counts = ", ".join("%d %s" % (len(mirror[e]), e.lower()) for e in FIELDS)
+    print("applied %d events; %s at cursor %s" % (applied, counts, cursor))
 
 
 if __name__ == "__main__":

@@ -25,3 +25,4 @@ mod schema;
 mod territories;
 mod transport;
 mod writes;
+mod writes_records;

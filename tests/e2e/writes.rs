@@ -12,12 +12,18 @@ use serde_json::{Value, json};
 use crate::{
     fixtures::siren,
     harness::{TestApp, on_both_databases},
+    writes_records::{KINDS, change, record},
 };
 
 /// Sends a GraphQL request with an optional bearer key; returns the status and JSON body.
 pub async fn call(app: &TestApp, key: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+    call_at(app.addr, key, query, variables).await
+}
+
+/// Like [`call`], to the server at `addr` (a sibling with other settings).
+pub async fn call_at(addr: std::net::SocketAddr, key: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
     let body = json!({ "query": query, "variables": variables }).to_string();
-    let mut request = Request::post(format!("http://{}/graphql", app.addr)).header("content-type", "application/json");
+    let mut request = Request::post(format!("http://{addr}/graphql")).header("content-type", "application/json");
     if let Some(key) = key {
         request = request.header("authorization", format!("Bearer {key}"));
     }
@@ -791,12 +797,16 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
             String::from_utf8_lossy(&output.stdout).into_owned()
         }
     };
-    // Writes happen while the script takes its snapshot and follows the feed.
+    // Writes of every kind happen while the script takes its snapshot and follows the feed.
     let ids = Arc::new(ids);
+    let sirets = sirets(app).await;
+    let holder = crate::writes_records::organisation(app, &partner, "Holder").await;
+    let pair = (sirets[0].as_str(), sirets[1].as_str());
     let writes = async {
-        for round in 0..12 {
+        for round in 0..15 {
             let id = &ids[round];
             match round % 3 {
+                _ if round >= 12 => {}
                 0 => {
                     data(app, &partner, DELETE, json!({ "input": { "id": id } })).await;
                 }
@@ -818,6 +828,61 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
                     .await;
                 }
             }
+            // Each other kind: two created, the first updated, the second deleted.
+            let (index, step) = (round % KINDS.len(), round / KINDS.len());
+            let kind = &KINDS[index];
+            if step == 0 {
+                for n in 0..2 {
+                    let fields = record(index, &format!("m{index}-{n}"), &holder, pair);
+                    let created = data(
+                        app,
+                        &partner,
+                        &kind.create_query(),
+                        json!({ "input": { kind.record: fields } }),
+                    )
+                    .await;
+                    assert_eq!(created[kind.create]["userErrors"], json!([]), "{created:#}");
+                }
+            } else {
+                let listed = app
+                    .db
+                    .query_all_raw(sea_orm::Statement::from_string(
+                        app.db.get_database_backend(),
+                        format!(
+                            "SELECT id FROM {} WHERE external_id IN ('m{index}-0', 'm{index}-1') ORDER BY external_id",
+                            kind.table
+                        ),
+                    ))
+                    .await
+                    .unwrap();
+                let ids: Vec<String> = listed
+                    .iter()
+                    .map(|r| {
+                        api::graphql::node::global_id(kind.type_name, r.try_get_by_index::<uuid::Uuid>(0).unwrap()).0
+                    })
+                    .collect();
+                if step == 1 {
+                    let updated = data(
+                        app,
+                        &partner,
+                        &kind.update_query(),
+                        json!({ "input": { "id": ids[0], kind.record: change(index, round) } }),
+                    )
+                    .await;
+                    assert_eq!(updated[kind.update]["userErrors"], json!([]), "{updated:#}");
+                } else {
+                    let query = format!(
+                        "mutation($input: DeleteInput!) {{ delete{}(input: $input) {{ userErrors {{ message }} }} }}",
+                        kind.type_name
+                    );
+                    let deleted = data(app, &partner, &query, json!({ "input": { "id": ids[1] } })).await;
+                    assert_eq!(
+                        deleted[format!("delete{}", kind.type_name)]["userErrors"],
+                        json!([]),
+                        "{deleted:#}"
+                    );
+                }
+            }
             tokio::time::sleep(std::time::Duration::from_millis(15)).await;
         }
     };
@@ -827,14 +892,23 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
     let second_run = tokio::task::spawn_blocking(run_script).await.unwrap();
     assert!(second_run.starts_with("applied"), "{second_run}");
 
-    let mirror: BTreeMap<String, Value> =
-        serde_json::from_str(&std::fs::read_to_string(state.join("organisations.json")).unwrap()).unwrap();
+    let mirror: BTreeMap<String, BTreeMap<String, Value>> =
+        serde_json::from_str(&std::fs::read_to_string(state.join("mirror.json")).unwrap()).unwrap();
     let _ = std::fs::remove_dir_all(&state);
-    let mirrored: BTreeMap<String, (i64, String)> = mirror
-        .into_iter()
+    let query = |sql: String| {
+        let db = &app.db;
+        async move {
+            db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+        }
+    };
+    // Organisations: version and name.
+    let mirrored: BTreeMap<String, (i64, String)> = mirror["ORGANISATION"]
+        .iter()
         .map(|(id, record)| {
             (
-                id,
+                id.clone(),
                 (
                     record["version"].as_i64().unwrap(),
                     record["name"].as_str().unwrap().to_owned(),
@@ -842,14 +916,7 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
             )
         })
         .collect();
-    let rows = app
-        .db
-        .query_all_raw(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT id, version, name FROM organisation WHERE deleted_at IS NULL",
-        ))
-        .await
-        .unwrap();
+    let rows = query("SELECT id, version, name FROM organisation WHERE deleted_at IS NULL".into()).await;
     let stored: BTreeMap<String, (i64, String)> = rows
         .iter()
         .map(|r| {
@@ -862,15 +929,52 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
             )
         })
         .collect();
-    assert_eq!(stored.len(), 20 - 4 + 4);
-    assert_eq!(mirrored, stored, "the mirror differs from the database");
+    assert!(stored.len() > 20 - 4 + 4, "{}", stored.len());
+    assert_eq!(
+        mirrored, stored,
+        "the mirror of organisations differs from the database"
+    );
+    // Every other kind: id and version of each live record.
+    for (entity, kind) in ["ESTABLISHMENT", "IDENTIFIER", "LABEL", "PARTNERSHIP", "CONTRACT"]
+        .into_iter()
+        .zip(&KINDS)
+    {
+        let mirrored: BTreeMap<String, i64> = mirror[entity]
+            .iter()
+            .map(|(id, record)| (id.clone(), record["version"].as_i64().unwrap()))
+            .collect();
+        let rows = query(format!(
+            "SELECT id, version FROM {} WHERE deleted_at IS NULL",
+            kind.table
+        ))
+        .await;
+        let stored: BTreeMap<String, i64> = rows
+            .iter()
+            .map(|r| {
+                let id: uuid::Uuid = r.try_get_by_index(0).unwrap();
+                let version: i32 = r.try_get_by_index(1).unwrap();
+                (api::graphql::node::global_id(kind.type_name, id).0, i64::from(version))
+            })
+            .collect();
+        assert_eq!(mirrored, stored, "the mirror of {entity} differs from the database");
+        let written = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM {} WHERE external_id LIKE 'm%' AND (version > 1 OR deleted_at IS NOT NULL)",
+                kind.table
+            ))
+            .await;
+        assert_eq!(
+            written, 2,
+            "{entity}: one record updated and one deleted while mirroring"
+        );
+    }
 }
 
 const UPSERT_CONTRACTS: &str = "mutation($input: UpsertContractsInput!) { upsertContracts(input: $input) {
     committed replayed userErrors { field message code }
     results { index externalId status id version userErrors { field message code } } } }";
 
-async fn sirets(app: &TestApp) -> Vec<String> {
+pub async fn sirets(app: &TestApp) -> Vec<String> {
     crate::contracts::write_organisations(&app.db).await;
     app.db
         .query_all_raw(sea_orm::Statement::from_string(
@@ -1194,7 +1298,41 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             "mutation($input: DeleteInput!) {{ {field}(input: $input) {{ deletedId userErrors {{ field code }} }} }}"
         )
     };
-    let forbidden: Vec<(String, Value, &str)> = vec![
+    // One record of each kind written one at a time, of source PARTNER:b.
+    let pair = (buyer.as_str(), supplier.as_str());
+    let mut others = Vec::new();
+    for (index, kind) in KINDS.iter().enumerate() {
+        let fields = record(index, &format!("b-{index}"), &other_org, pair);
+        let created = crate::writes::data(
+            app,
+            &admin,
+            &kind.create_query(),
+            json!({ "input": { "source": "PARTNER:b", kind.record: fields } }),
+        )
+        .await;
+        let id = &created[kind.create][kind.record]["id"];
+        others.push(id.as_str().unwrap_or_else(|| panic!("{created:#}")).to_owned());
+    }
+    let mut forbidden: Vec<(String, Value, &str)> = Vec::new();
+    for (index, kind) in KINDS.iter().enumerate() {
+        let fields = record(index, &format!("x-{index}"), &other_org, pair);
+        forbidden.push((
+            kind.create_query(),
+            json!({ "source": "PARTNER:b", kind.record: fields }),
+            kind.create,
+        ));
+        forbidden.push((
+            kind.update_query(),
+            json!({ "id": others[index], kind.record: change(index, 2) }),
+            kind.update,
+        ));
+    }
+    forbidden.push((
+        delete("deleteIdentifier"),
+        json!({ "id": others[1] }),
+        "deleteIdentifier",
+    ));
+    forbidden.extend([
         (
             CREATE.into(),
             json!({ "source": "PARTNER:b", "organisation": { "name": "X" } }),
@@ -1248,7 +1386,12 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             json!({ "source": "PARTNER:b", "items": [{ "externalId": "i", "organisationId": other_org, "scheme": "PARTNER", "value": "b-1" }] }),
             "upsertIdentifiers",
         ),
-    ];
+    ]);
+    // A revoked partner key of the right source.
+    let revoked = api::store::keys::create(&app.db, "revoked key", ApiRole::Partner, Some("PARTNER:a"))
+        .await
+        .unwrap();
+    api::store::keys::revoke(&app.db, revoked.record.id).await.unwrap();
     let logged = count(app, "SELECT COUNT(*) FROM change_log").await;
     for (query, input, field) in &forbidden {
         let (status, body) = call(app, None, query, json!({ "input": input })).await;
@@ -1256,6 +1399,12 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             (status, &body["errors"][0]["extensions"]["code"]),
             (401, &json!("UNAUTHENTICATED")),
             "{field}: {body}"
+        );
+        let (status, body) = call(app, Some(&revoked.secret), query, json!({ "input": input })).await;
+        assert_eq!(
+            (status, &body["errors"][0]["extensions"]["code"]),
+            (401, &json!("UNAUTHENTICATED")),
+            "revoked key, {field}: {body}"
         );
         let data = crate::writes::data(app, &partner, query, json!({ "input": input })).await;
         assert_eq!(codes(&data[field]), ["FORBIDDEN"], "{field}: {data:#}");
@@ -1287,7 +1436,42 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
         .await,
         "upsertPartnerships",
     );
-    let allowed_to_partner: Vec<(String, Value, &str)> = vec![
+    // Every kind written one at a time, on the partner's own source (its default).
+    let mut owns = Vec::new();
+    for (index, kind) in KINDS.iter().enumerate() {
+        let fields = record(index, &format!("a-{index}"), &own_org, pair);
+        let created = crate::writes::data(
+            app,
+            &partner,
+            &kind.create_query(),
+            json!({ "input": { kind.record: fields } }),
+        )
+        .await;
+        assert_eq!(
+            created[kind.create]["userErrors"],
+            json!([]),
+            "{}: {created:#}",
+            kind.create
+        );
+        let id = &created[kind.create][kind.record]["id"];
+        owns.push(id.as_str().unwrap_or_else(|| panic!("{created:#}")).to_owned());
+    }
+    let mut allowed_to_partner: Vec<(String, Value, &str)> = Vec::new();
+    for (index, kind) in KINDS.iter().enumerate() {
+        allowed_to_partner.push((
+            kind.update_query(),
+            json!({ "id": owns[index], "expectedVersion": 1, kind.record: change(index, 1) }),
+            kind.update,
+        ));
+    }
+    allowed_to_partner.push((delete("deleteIdentifier"), json!({ "id": owns[1] }), "deleteIdentifier"));
+    allowed_to_partner.push((delete("deleteLabel"), json!({ "id": owns[2] }), "deleteLabel"));
+    allowed_to_partner.push((
+        delete("deleteEstablishment"),
+        json!({ "id": owns[0] }),
+        "deleteEstablishment",
+    ));
+    allowed_to_partner.extend([
         (
             UPDATE.into(),
             json!({ "id": own_org, "organisation": { "name": "A2" } }),
@@ -1324,7 +1508,7 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
             "deletePartnership",
         ),
         (DELETE.into(), json!({ "id": own_org }), "deleteOrganisation"),
-    ];
+    ]);
     for (query, input, field) in &allowed_to_partner {
         let data = crate::writes::data(app, &partner, query, json!({ "input": input })).await;
         assert_eq!(data[field]["userErrors"], json!([]), "{field}: {data:#}");

@@ -53,6 +53,8 @@ pub struct Loaders {
     pub establishment_by_id: Arc<DataLoader<EstablishmentById, Cache>>,
     /// Labels by id.
     pub label_by_id: Arc<DataLoader<LabelById, Cache>>,
+    /// Identifiers by id.
+    pub identifier_by_id: Arc<DataLoader<IdentifierById, Cache>>,
     /// A page of establishments of an organisation.
     pub establishment_pages: Arc<DataLoader<EstablishmentPages, Cache>>,
     /// Number of establishments of an organisation.
@@ -83,6 +85,7 @@ impl Loaders {
             identifiers: build(IdentifiersOfOrganisation(db.clone()), queue),
             establishment_by_id: build(EstablishmentById(db.clone()), queue),
             label_by_id: build(LabelById(db.clone()), queue),
+            identifier_by_id: build(IdentifierById(db.clone()), queue),
             establishment_pages: build(EstablishmentPages(db.clone()), queue),
             establishment_counts: build(EstablishmentCounts(db.clone()), queue),
             contained_pages: build(ContainedPages(db.clone()), queue),
@@ -176,6 +179,19 @@ impl Loader<Uuid> for LabelById {
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = store::organisations::labels_by_ids(&self.0, keys).await?;
         Ok(rows.into_iter().map(|l| (l.id, l)).collect())
+    }
+}
+
+/// Loads live identifiers by id.
+pub struct IdentifierById(DatabaseConnection);
+
+impl Loader<Uuid> for IdentifierById {
+    type Value = organisation_identifier::Model;
+    type Error = Arc<StoreError>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = store::organisations::identifiers_by_ids(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|i| (i.id, i)).collect())
     }
 }
 

@@ -16,7 +16,7 @@ use crate::{
     },
     store::{
         writes::{self, IdempotencyKey, Outcome, WriteOptions, Writer},
-        writes_organisations::{BulkResult, ItemStatus},
+        writes_organisations::{BulkResult, ItemStatus, Written},
     },
 };
 
@@ -31,6 +31,9 @@ pub struct Mutation(
     super::mutation_establishments::EstablishmentMutation,
     super::mutation_identifiers::IdentifierMutation,
 );
+
+/// The options and arguments of a single-record write, or the first user error found.
+pub type Prepared<T> = Result<(WriteOptions, T), writes::UserError>;
 
 /// Kind of a user error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +154,14 @@ pub fn row_id(id: &async_graphql::ID, type_name: &str, field: &str) -> Result<uu
         return Err(bad());
     }
     key.parse().map_err(|_| bad())
+}
+
+/// How a single-record create or update ended: the record written (when committed: not for
+/// `validateOnly` nor when rejected), the user errors, and whether it was a replay.
+pub fn single(outcome: Result<Outcome<Written>, writes::UserError>) -> (Option<Written>, Vec<UserError>, bool) {
+    let outcome = outcome.unwrap_or_else(|error| Outcome::Rejected(vec![error]));
+    let (written, committed, user_errors, replayed) = super::mutation_organisations::split(outcome);
+    (written.filter(|_| committed), user_errors, replayed)
 }
 
 /// What happened to one item of a bulk upsert.

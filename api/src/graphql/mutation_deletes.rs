@@ -1,4 +1,4 @@
-//! Soft deletion of contracts, partnerships, establishments and labels: hidden from reads,
+//! Soft deletion of contracts, partnerships, establishments, labels and identifiers: hidden from reads,
 //! kept for the change feed as DELETE events.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -128,5 +128,14 @@ impl DeleteMutation {
         #[graphql(desc = "The label and its expected version.")] input: DeleteInput,
     ) -> async_graphql::Result<DeletePayload> {
         run(ctx, input, Deletable::Label, "Label", "deleteLabel").await
+    }
+
+    /// Soft-deletes an identifier. A partner may only delete records of its own source.
+    async fn delete_identifier(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The identifier and its expected version.")] input: DeleteInput,
+    ) -> async_graphql::Result<DeletePayload> {
+        run(ctx, input, Deletable::Identifier, "Identifier", "deleteIdentifier").await
     }
 }

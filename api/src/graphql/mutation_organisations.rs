@@ -17,7 +17,8 @@ use crate::store::{
     writes_organisations::{self as store, OrganisationFields, Patch},
 };
 
-fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
+/// A patch of a nullable field: absent leaves it, null clears it, a value sets it.
+pub(super) fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),

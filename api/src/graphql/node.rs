@@ -48,6 +48,8 @@ pub enum Node {
     Establishment(super::organisation::Establishment),
     /// A label.
     Label(super::organisation::Label),
+    /// An identifier in another scheme.
+    Identifier(super::organisation::Identifier),
     /// A public contract.
     Contract(super::contract::Contract),
     /// A partnership.
@@ -59,7 +61,7 @@ pub enum Node {
 pub async fn resolve_node(loaders: &super::loaders::Loaders, id: &ID) -> async_graphql::Result<Option<Node>> {
     use super::{
         errors::{OrInternal, bad_input},
-        organisation::{Establishment, Label, Organisation},
+        organisation::{Establishment, Identifier, Label, Organisation},
         territory::Territory,
     };
     let (type_name, key) = bad_input(parse_global_id(id))?;
@@ -94,6 +96,12 @@ pub async fn resolve_node(loaders: &super::loaders::Loaders, id: &ID) -> async_g
             .await
             .or_internal()?
             .map(|l| Node::Label(Label(l))),
+        "Identifier" => loaders
+            .identifier_by_id
+            .load_one(uuid()?)
+            .await
+            .or_internal()?
+            .map(|i| Node::Identifier(Identifier(i))),
         "Contract" => loaders
             .contracts
             .by_id

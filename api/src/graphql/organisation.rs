@@ -389,6 +389,21 @@ impl Establishment {
             .or_internal()?
             .map(Organisation))
     }
+
+    /// Source system of the record (`SIRENE`, `DEMO`, `PARTNER:<slug>`...).
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+
+    /// Id of the record in its source.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
+    /// Row version, bumped on every write.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
 }
 
 /// An identifier of an organisation in a scheme other than SIREN.
@@ -410,6 +425,32 @@ impl Identifier {
     /// Source system of the record.
     async fn source(&self) -> &str {
         &self.0.source
+    }
+
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        global_id("Identifier", self.0.id)
+    }
+
+    /// Id of the record in its source.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
+    /// Row version, bumped on every write.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// The organisation it identifies.
+    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders
+            .organisations
+            .load_one(self.0.organisation_id)
+            .await
+            .or_internal()?
+            .map(Organisation))
     }
 }
 
@@ -463,5 +504,20 @@ impl Label {
             .await
             .or_internal()?
             .map(Organisation))
+    }
+
+    /// Source system of the record (`SIRENE`, `DEMO`, `PARTNER:<slug>`...).
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+
+    /// Id of the record in its source.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+
+    /// Row version, bumped on every write.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
 }

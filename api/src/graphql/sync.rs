@@ -16,7 +16,7 @@ use super::{
     errors::{OrInternal, bad_input},
     mutation::require_admin,
     node::global_id,
-    organisation::{Establishment, Label, Organisation},
+    organisation::{Establishment, Identifier, Label, Organisation},
     partnership::Partnership,
 };
 use crate::{
@@ -96,6 +96,8 @@ pub enum ChangeRecord {
     Organisation(Organisation),
     /// An establishment.
     Establishment(Establishment),
+    /// An identifier in another scheme.
+    Identifier(Identifier),
     /// A label.
     Label(Label),
     /// A partnership.
@@ -164,9 +166,8 @@ impl ChangeEvent {
     }
 
     /// For an UPSERT, the record as it is now (its version may be newer than this event's: a
-    /// later event reports that change). Null for a DELETE, when the record has been deleted
-    /// since (a DELETE event follows), and for identifiers, which are read through their
-    /// organisation.
+    /// later event reports that change). Null for a DELETE, and when the record has been
+    /// deleted since (a DELETE event follows).
     async fn record(&self) -> Option<&ChangeRecord> {
         self.record.as_ref()
     }
@@ -308,6 +309,18 @@ async fn records(db: &DatabaseConnection, entries: &[change_log::Model]) -> asyn
             found.insert(
                 (ChangeEntity::Establishment, m.id),
                 ChangeRecord::Establishment(Establishment(m)),
+            );
+        }
+    }
+    let identifiers = ids("organisation_identifier");
+    if !identifiers.is_empty() {
+        for m in store::organisations::identifiers_by_ids(db, &identifiers)
+            .await
+            .or_internal()?
+        {
+            found.insert(
+                (ChangeEntity::Identifier, m.id),
+                ChangeRecord::Identifier(Identifier(m)),
             );
         }
     }

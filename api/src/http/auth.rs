@@ -75,7 +75,8 @@ impl IntoResponse for Refusal {
                 "mutations must be sent with POST, not GET".to_owned(),
             ),
         };
-        let body = json!({ "data": null, "errors": [{ "message": message, "extensions": { "code": code } }] });
+        // Nothing executed: no `data` member (GraphQL over HTTP, request errors).
+        let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
         let mut response = (status, Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(

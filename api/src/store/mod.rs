@@ -22,6 +22,7 @@ pub mod writes_identifiers;
 pub mod writes_labels;
 pub mod writes_organisations;
 pub mod writes_partnerships;
+pub mod writes_records;
 
 use entity::{
     contract, enums::ChangeOp, establishment, organisation, organisation_identifier, organisation_label, partnership,
@@ -110,6 +111,12 @@ pub(crate) trait Synced {
     fn sync_key(&self) -> (Uuid, i32);
     /// Sets the version and the time of the change.
     fn set_version(&mut self, version: i32, at: chrono::DateTime<chrono::Utc>);
+    /// Source system of the record (a partner writes only its own).
+    fn source(&self) -> &str;
+    /// The record's id in its source.
+    fn external_id(&self) -> Option<&str>;
+    /// Whether the record is soft-deleted.
+    fn is_deleted(&self) -> bool;
 }
 
 macro_rules! synced {
@@ -122,6 +129,15 @@ macro_rules! synced {
             fn set_version(&mut self, version: i32, at: chrono::DateTime<chrono::Utc>) {
                 self.version = version;
                 self.updated_at = at;
+            }
+            fn source(&self) -> &str {
+                &self.source
+            }
+            fn external_id(&self) -> Option<&str> {
+                self.external_id.as_deref()
+            }
+            fn is_deleted(&self) -> bool {
+                self.deleted_at.is_some()
             }
         }
     )*};

@@ -419,6 +419,19 @@ pub async fn establishments_by_ids<C: ConnectionTrait>(
         .context("loading establishments by id")
 }
 
+/// Live identifiers by id.
+pub async fn identifiers_by_ids<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<organisation_identifier::Model>, StoreError> {
+    organisation_identifier::Entity::find()
+        .filter(organisation_identifier::Column::Id.is_in(ids.iter().copied()))
+        .filter(organisation_identifier::Column::DeletedAt.is_null())
+        .all(db)
+        .await
+        .context("loading identifiers by id")
+}
+
 /// Live labels by id.
 pub async fn labels_by_ids<C: ConnectionTrait>(
     db: &C,

@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     contract, contract_supplier,
-    enums::{ChangeOp, ContractKind, IdScheme, LocalityLevel},
+    enums::{ContractKind, IdScheme, LocalityLevel},
     establishment, territory,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
@@ -17,10 +17,14 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, Synced, changes, insert_chunked,
-    writes::{AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, changed_fields, run_bulk},
+    DbContext, StoreError, insert_chunked,
+    writes::{Attempt, Outcome, UserError, UserErrorCode, WriteOptions, Writer, run},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
+    writes_records::{external_id_taken, load_for_update, only},
 };
+
+/// The field and bulk upsert named when an external id is taken.
+const TAKEN: (&str, &str) = ("externalId", "upsertContracts");
 use crate::domain::{
     CpvCode, Siret, ValidationError,
     geo::{GeoPoint, Placement, distance_km, locality_level},
@@ -133,7 +137,13 @@ struct Validated {
     suppliers: Vec<String>,
 }
 
-fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Validated, Vec<UserError>> {
+/// Validates `fields` onto `model`; the external id is required unless `key_required` is false
+/// (a stored contract that has none, such as an imported one, may stay without).
+fn validate(
+    fields: ContractFields,
+    mut model: contract::Model,
+    key_required: bool,
+) -> Result<Validated, Vec<UserError>> {
     let mut errors: Vec<UserError> = Vec::new();
     let mut check = |result: Result<(), ValidationError>| {
         if let Err(invalid) = result {
@@ -151,11 +161,12 @@ fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Valida
             id,
             "must have at most 200 characters",
         ))),
-        None => check(Err(ValidationError::new(
+        None if key_required => check(Err(ValidationError::new(
             "externalId",
             "",
-            "is required in a bulk upsert (it is the key)",
+            "is required (it is the key of upsertContracts)",
         ))),
+        None => {}
     }
     check(
         Siret::parse(&fields.buyer_siret)
@@ -252,25 +263,7 @@ fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Valida
 /// The contract row an item validates to, before its buyer and suppliers are resolved, with
 /// its supplier SIRETs (for benchmarks and tools that insert rows directly).
 pub fn validated_row(source: &str, fields: ContractFields) -> Result<(contract::Model, Vec<String>), Vec<UserError>> {
-    validate(fields, blank(source, Utc::now())).map(|v| (v.model, v.suppliers))
-}
-
-/// Writes `new` over the row of `old` if it still has `old`'s version.
-async fn update_row<C: ConnectionTrait>(
-    db: &C,
-    old: &contract::Model,
-    new: contract::Model,
-) -> Result<bool, StoreError> {
-    use sea_orm::ActiveModelTrait;
-    let active = new.into_active_model().reset_all();
-    let result = contract::Entity::update_many()
-        .set(active)
-        .filter(contract::Column::Id.eq(old.id))
-        .filter(contract::Column::Version.eq(old.version))
-        .exec(db)
-        .await
-        .context("updating a contract")?;
-    Ok(result.rows_affected == 1)
+    validate(fields, blank(source, Utc::now()), true).map(|v| (v.model, v.suppliers))
 }
 
 /// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
@@ -308,21 +301,172 @@ pub async fn upsert_in<C: ConnectionTrait>(
     items: Vec<ContractFields>,
 ) -> Result<Vec<ItemResult>, StoreError> {
     let now = Utc::now();
-    let mut results = Vec::with_capacity(items.len());
-    let mut valid: Vec<(usize, Validated)> = Vec::with_capacity(items.len());
-    let mut seen_keys: HashMap<String, usize> = HashMap::new();
-    let mut seen_uids: HashMap<String, usize> = HashMap::new();
-    for (index, fields) in items.into_iter().enumerate() {
-        results.push(ItemResult {
+    let keys: Vec<String> = items
+        .iter()
+        .map(|i| i.external_id.as_deref().unwrap_or_default().trim().to_owned())
+        .collect();
+    let stored: HashMap<String, contract::Model> = contract::Entity::find()
+        .filter(contract::Column::Source.eq(source))
+        .filter(contract::Column::ExternalId.is_in(keys.clone()))
+        .all(db)
+        .await
+        .context("finding contracts by external id")?
+        .into_iter()
+        .filter_map(|c| c.external_id.clone().map(|k| (k, c)))
+        .collect();
+    let stored_suppliers = suppliers_of(db, stored.values().map(|c| c.id).collect()).await?;
+    let external_ids: Vec<String> = items
+        .iter()
+        .map(|i| i.external_id.clone().unwrap_or_default())
+        .collect();
+    let checked = check(
+        db,
+        writer,
+        source,
+        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
+        false,
+        now,
+    )
+    .await?;
+    let mut results = Vec::with_capacity(checked.len());
+    let mut settled = Settlement::<contract::Entity>::new();
+    let mut children = Children::default();
+    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
+        let mut result = ItemResult {
             index,
-            external_id: fields.external_id.clone().unwrap_or_default(),
+            external_id,
             status: ItemStatus::Rejected,
             id: None,
             version: None,
             user_errors: Vec::new(),
-        });
-        match validate(fields, blank(source, now)) {
-            Ok(item) => {
+        };
+        match checked {
+            Err(errors) => result.user_errors = prefixed(index, errors),
+            Ok((model, rows)) => {
+                let old = stored.get(&keys[index]);
+                let changed = suppliers_changed(old.and_then(|o| stored_suppliers.get(&o.id)), rows.as_deref());
+                settled
+                    .settle(db, (index, "contract"), old, model, now, &mut result, changed)
+                    .await?;
+                children.add(&result, old.is_some() && changed.is_some(), rows);
+            }
+        }
+        results.push(result);
+    }
+    settled.insert_new(db).await?;
+    children.write(db).await?;
+    settled.finish(db, writer, now).await?;
+    Ok(results)
+}
+
+/// The initial suppliers (not brought by a modification) of these contracts.
+async fn suppliers_of<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, Vec<contract_supplier::Model>>, StoreError> {
+    let mut suppliers: HashMap<Uuid, Vec<contract_supplier::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(suppliers);
+    }
+    for row in contract_supplier::Entity::find()
+        .filter(contract_supplier::Column::ContractId.is_in(ids))
+        .filter(contract_supplier::Column::FromModification.eq(0))
+        .all(db)
+        .await
+        .context("loading contract suppliers")?
+    {
+        suppliers.entry(row.contract_id).or_default().push(row);
+    }
+    Ok(suppliers)
+}
+
+/// `Some("suppliers")` when `new` (when given) differs from the stored initial suppliers.
+fn suppliers_changed(
+    stored: Option<&Vec<contract_supplier::Model>>,
+    new: Option<&[contract_supplier::Model]>,
+) -> Option<&'static str> {
+    let new = new?;
+    let mut old_rows: Vec<_> = stored.map_or_else(Vec::new, |rows| rows.iter().map(supplier_key).collect());
+    old_rows.sort();
+    let new_rows: Vec<_> = new.iter().map(supplier_key).collect();
+    (old_rows != new_rows).then_some("suppliers")
+}
+
+/// Supplier rows to write once the contracts are settled: those of created contracts, and
+/// the replacements of the initial suppliers of updated ones whose suppliers changed.
+#[derive(Default)]
+struct Children {
+    replaced: Vec<Uuid>,
+    rows: Vec<contract_supplier::Model>,
+}
+
+impl Children {
+    /// Queues the suppliers of a settled contract; `replace` when its stored ones go.
+    fn add(&mut self, result: &ItemResult, replace: bool, rows: Option<Vec<contract_supplier::Model>>) {
+        let (Some(id), Some(rows)) = (result.id, rows) else {
+            return;
+        };
+        match result.status {
+            ItemStatus::Created => self.rows.extend(rows),
+            ItemStatus::Updated if replace => {
+                self.replaced.push(id);
+                self.rows.extend(rows.into_iter().map(|mut row| {
+                    row.contract_id = id;
+                    row
+                }));
+            }
+            _ => {}
+        }
+    }
+
+    /// Replaces the initial suppliers (call after the new contracts are inserted).
+    async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
+        if !self.replaced.is_empty() {
+            contract_supplier::Entity::delete_many()
+                .filter(contract_supplier::Column::ContractId.is_in(self.replaced))
+                .filter(contract_supplier::Column::FromModification.eq(0))
+                .exec(db)
+                .await
+                .context("replacing contract suppliers")?;
+        }
+        insert_chunked(
+            db,
+            self.rows.into_iter().map(IntoActiveModel::into_active_model).collect(),
+        )
+        .await
+        .context("inserting contract suppliers")
+    }
+}
+
+/// A checked contract: its row, and its initial supplier rows (`None`: keep the stored ones).
+type CheckedContract = (contract::Model, Option<Vec<contract_supplier::Model>>);
+
+/// Checks contracts, each with its stored record (`None` for a new one), and builds the rows
+/// to write: validation of each item, then one query each for the national keys, the
+/// establishments and their territories. A stored contract keeps the fields the input does not
+/// carry. With `keep_suppliers`, `supplierSirets` is ignored and the stored suppliers stay.
+/// Errors name the fields without the `items.<i>` prefix.
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<(Option<&contract::Model>, ContractFields)>,
+    keep_suppliers: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<CheckedContract, Vec<UserError>>>, StoreError> {
+    let mut checked: Vec<Result<CheckedContract, Vec<UserError>>> = Vec::with_capacity(items.len());
+    let mut valid: Vec<(usize, Option<&contract::Model>, Validated)> = Vec::with_capacity(items.len());
+    let mut seen_keys: HashMap<String, usize> = HashMap::new();
+    let mut seen_uids: HashMap<String, usize> = HashMap::new();
+    for (index, (old, fields)) in items.into_iter().enumerate() {
+        checked.push(Err(Vec::new()));
+        let blank = blank(old.map_or(source, |o| o.source.as_str()), now);
+        let key_required = old.is_none_or(|o| o.external_id.is_some());
+        match validate(fields, blank, key_required) {
+            Ok(mut item) => {
+                if keep_suppliers {
+                    item.suppliers.clear();
+                }
                 let key = item.model.external_id.clone().unwrap_or_default();
                 let mut duplicate = Vec::new();
                 if let Some(first) = seen_keys.insert(key.clone(), index) {
@@ -343,27 +487,17 @@ pub async fn upsert_in<C: ConnectionTrait>(
                     ));
                 }
                 if duplicate.is_empty() {
-                    valid.push((index, item));
+                    valid.push((index, old, item));
                 } else {
-                    results[index].user_errors = prefixed(index, duplicate);
+                    checked[index] = Err(duplicate);
                 }
             }
-            Err(errors) => results[index].user_errors = prefixed(index, errors),
+            Err(errors) => checked[index] = Err(errors),
         }
     }
 
     // Batched lookups.
-    let keys: Vec<String> = valid.iter().filter_map(|(_, v)| v.model.external_id.clone()).collect();
-    let stored: HashMap<String, contract::Model> = contract::Entity::find()
-        .filter(contract::Column::Source.eq(source))
-        .filter(contract::Column::ExternalId.is_in(keys))
-        .all(db)
-        .await
-        .context("finding contracts by external id")?
-        .into_iter()
-        .filter_map(|c| c.external_id.clone().map(|k| (k, c)))
-        .collect();
-    let uids: Vec<String> = valid.iter().map(|(_, v)| v.model.uid.clone()).collect();
+    let uids: Vec<String> = valid.iter().map(|(_, _, v)| v.model.uid.clone()).collect();
     let uid_holders: HashMap<String, (Uuid, String)> = contract::Entity::find()
         .filter(contract::Column::Uid.is_in(uids))
         .all(db)
@@ -372,22 +506,9 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .into_iter()
         .map(|c| (c.uid, (c.id, c.source)))
         .collect();
-    let stored_ids: Vec<Uuid> = stored.values().map(|c| c.id).collect();
-    let mut stored_suppliers: HashMap<Uuid, Vec<contract_supplier::Model>> = HashMap::new();
-    if !stored_ids.is_empty() {
-        for row in contract_supplier::Entity::find()
-            .filter(contract_supplier::Column::ContractId.is_in(stored_ids))
-            .filter(contract_supplier::Column::FromModification.eq(0))
-            .all(db)
-            .await
-            .context("loading contract suppliers")?
-        {
-            stored_suppliers.entry(row.contract_id).or_default().push(row);
-        }
-    }
     let sirets: HashSet<String> = valid
         .iter()
-        .flat_map(|(_, v)| std::iter::once(v.model.buyer_siret.clone()).chain(v.suppliers.iter().cloned()))
+        .flat_map(|(_, _, v)| std::iter::once(v.model.buyer_siret.clone()).chain(v.suppliers.iter().cloned()))
         .collect();
     let establishments: HashMap<String, establishment::Model> = establishment::Entity::find()
         .filter(establishment::Column::Siret.is_in(sirets))
@@ -433,12 +554,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
             .map(|(latitude, longitude)| GeoPoint { latitude, longitude })
     };
 
-    let mut new_contracts = Vec::new();
-    let mut new_suppliers = Vec::new();
-    let mut replaced_suppliers: Vec<Uuid> = Vec::new();
-    let mut logged = Vec::new();
-    let mut audited = Vec::new();
-    for (index, item) in valid {
+    for (index, old, item) in valid {
         let Validated { mut model, suppliers } = item;
         let mut errors = Vec::new();
         let buyer = establishments.get(&model.buyer_siret);
@@ -453,7 +569,6 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 UserErrorCode::NotFound,
             )),
         }
-        let old = model.external_id.as_ref().and_then(|k| stored.get(k));
         if let Some((holder, holder_source)) = uid_holders.get(&model.uid)
             && old.is_none_or(|old| old.id != *holder)
         {
@@ -466,6 +581,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 UserErrorCode::Conflict,
             ));
         }
+        let id = old.map_or(model.id, |o| o.id);
         let mut rows = Vec::with_capacity(suppliers.len());
         for (position, siret) in suppliers.iter().enumerate() {
             let Some(site) = establishments.get(siret) else {
@@ -485,7 +601,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
             };
             rows.push(contract_supplier::Model {
                 id: Uuid::now_v7(),
-                contract_id: model.id,
+                contract_id: id,
                 position: i16::try_from(position).unwrap_or(i16::MAX),
                 id_scheme: IdScheme::Siret,
                 id_value: siret.clone(),
@@ -502,26 +618,12 @@ pub async fn upsert_in<C: ConnectionTrait>(
         {
             errors.push(error);
         }
-        let result = &mut results[index];
         if !errors.is_empty() {
-            result.user_errors = prefixed(index, errors);
+            checked[index] = Err(errors);
             continue;
         }
-        match old {
-            None => {
-                result.status = ItemStatus::Created;
-                result.id = Some(model.id);
-                result.version = Some(1);
-                logged.push((model.id, 1));
-                audited.push(AuditEntry {
-                    operation: "upsert",
-                    entity: contract::Model::ENTITY,
-                    row_id: model.id,
-                    changed_fields: changed_fields(None, &model),
-                });
-                new_suppliers.extend(rows);
-                new_contracts.push(model.into_active_model());
-            }
+        let model = match old {
+            None => model,
             Some(old) => {
                 // Fields the input does not carry keep their stored values.
                 let mut candidate = old.clone();
@@ -546,85 +648,226 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 candidate.buyer_siret = model.buyer_siret;
                 candidate.buyer_establishment_id = model.buyer_establishment_id;
                 candidate.buyer_organisation_id = model.buyer_organisation_id;
+                candidate.external_id = model.external_id;
                 candidate.source_updated_at = model.source_updated_at;
                 candidate.deleted_at = None;
-                let old_rows: Vec<_> = stored_suppliers
-                    .get(&old.id)
-                    .map(|rows| {
-                        let mut keys: Vec<_> = rows.iter().map(supplier_key).collect();
-                        keys.sort();
-                        keys
-                    })
-                    .unwrap_or_default();
-                let new_rows: Vec<_> = rows.iter().map(supplier_key).collect();
-                let suppliers_changed = old_rows != new_rows;
-                result.id = Some(old.id);
-                if candidate == *old && !suppliers_changed {
-                    result.status = ItemStatus::Unchanged;
-                    result.version = Some(old.version);
-                    continue;
-                }
-                let mut fields = changed_fields(Some(old), &candidate);
-                if suppliers_changed {
-                    fields.push("suppliers");
-                    replaced_suppliers.push(old.id);
-                    new_suppliers.extend(rows.into_iter().map(|mut row| {
-                        row.contract_id = old.id;
-                        row
-                    }));
-                }
-                candidate.version = old.version + 1;
-                candidate.updated_at = now;
-                let version = candidate.version;
-                if !update_row(db, old, candidate).await? {
-                    result.user_errors = vec![
-                        UserError::new(
-                            "version",
-                            format!("contract {} changed meanwhile: retry", old.id),
-                            UserErrorCode::Conflict,
-                        )
-                        .under(&format!("items.{index}")),
-                    ];
-                    result.id = None;
-                    if suppliers_changed {
-                        replaced_suppliers.pop();
-                        new_suppliers.retain(|row| row.contract_id != old.id);
-                    }
-                    continue;
-                }
-                result.status = ItemStatus::Updated;
-                result.version = Some(version);
-                logged.push((old.id, version));
-                audited.push(AuditEntry {
-                    operation: "upsert",
-                    entity: contract::Model::ENTITY,
-                    row_id: old.id,
-                    changed_fields: fields,
-                });
+                candidate
             }
+        };
+        checked[index] = Ok((model, (!keep_suppliers).then_some(rows)));
+    }
+    Ok(checked)
+}
+
+/// Changes to a contract: absent fields (`None`) keep their stored value; for nullable fields
+/// `Some(None)` clears it. `supplier_sirets`, when given, replaces the initial suppliers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ContractPatch {
+    /// New external id.
+    pub external_id: Option<String>,
+    /// SIRET of the buyer.
+    pub buyer_siret: Option<String>,
+    /// The buyer's own id of the contract.
+    pub buyer_internal_id: Option<String>,
+    /// Marché or concession.
+    pub kind: Option<ContractKind>,
+    /// Object.
+    pub object: Patch<String>,
+    /// CPV code.
+    pub cpv_code: Patch<String>,
+    /// Procedure.
+    pub procedure: Patch<String>,
+    /// Notification date.
+    pub notified_on: Patch<NaiveDate>,
+    /// Duration in months.
+    pub duration_months: Patch<i32>,
+    /// Amount excluding VAT, euros.
+    pub amount: Patch<rust_decimal::Decimal>,
+    /// Social clause.
+    pub social_clause: Option<bool>,
+    /// Social award criterion.
+    pub social_criterion: Option<bool>,
+    /// Reserved contract.
+    pub reserved: Option<bool>,
+    /// Environmental clause.
+    pub env_clause: Option<bool>,
+    /// Environmental award criterion.
+    pub env_criterion: Option<bool>,
+    /// SIRETs of the initial suppliers, replacing the stored ones.
+    pub supplier_sirets: Option<Vec<String>>,
+    /// Last update time in the source.
+    pub source_updated_at: Patch<DateTime<Utc>>,
+}
+
+impl ContractPatch {
+    /// The whole record: `stored` with this patch applied (suppliers left empty when the
+    /// patch keeps the stored ones).
+    fn applied_to(self, stored: &contract::Model) -> ContractFields {
+        ContractFields {
+            external_id: self.external_id.or_else(|| stored.external_id.clone()),
+            buyer_siret: self.buyer_siret.unwrap_or_else(|| stored.buyer_siret.clone()),
+            buyer_internal_id: self
+                .buyer_internal_id
+                .unwrap_or_else(|| stored.buyer_internal_id.clone()),
+            kind: Some(self.kind.unwrap_or(stored.kind)),
+            object: self.object.unwrap_or_else(|| stored.object.clone()),
+            cpv_code: self.cpv_code.unwrap_or_else(|| stored.cpv_code.clone()),
+            procedure: self.procedure.unwrap_or_else(|| stored.procedure.clone()),
+            notified_on: self.notified_on.unwrap_or(stored.notified_on),
+            duration_months: self.duration_months.unwrap_or(stored.duration_months),
+            amount: self
+                .amount
+                .unwrap_or_else(|| stored.amount_cents.map(|cents| rust_decimal::Decimal::new(cents, 2))),
+            social_clause: self.social_clause.unwrap_or(stored.social_clause),
+            social_criterion: self.social_criterion.unwrap_or(stored.social_criterion),
+            reserved: self.reserved.unwrap_or(stored.reserved),
+            env_clause: self.env_clause.unwrap_or(stored.env_clause),
+            env_criterion: self.env_criterion.unwrap_or(stored.env_criterion),
+            supplier_sirets: self.supplier_sirets.unwrap_or_default(),
+            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
         }
     }
-    if !replaced_suppliers.is_empty() {
-        contract_supplier::Entity::delete_many()
-            .filter(contract_supplier::Column::ContractId.is_in(replaced_suppliers))
-            .filter(contract_supplier::Column::FromModification.eq(0))
-            .exec(db)
+}
+
+/// Settles one checked contract of a single-record write, with its suppliers.
+async fn settle_one<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    (operation, old): (&'static str, Option<&contract::Model>),
+    checked: Result<CheckedContract, Vec<UserError>>,
+    mut errors: Vec<UserError>,
+    now: DateTime<Utc>,
+) -> Result<Attempt<Written>, StoreError> {
+    let (model, rows) = match checked {
+        Ok(checked) if errors.is_empty() => checked,
+        Ok(_) => return Ok(Attempt::reject(errors)),
+        Err(more) => {
+            errors.extend(more);
+            return Ok(Attempt::reject(errors));
+        }
+    };
+    let stored = suppliers_of(db, old.map(|o| vec![o.id]).unwrap_or_default()).await?;
+    let changed = suppliers_changed(old.and_then(|o| stored.get(&o.id)), rows.as_deref());
+    let mut settled = Settlement::<contract::Entity>::for_operation(operation);
+    let mut result = ItemResult {
+        index: 0,
+        external_id: String::new(),
+        status: ItemStatus::Rejected,
+        id: None,
+        version: None,
+        user_errors: Vec::new(),
+    };
+    settled
+        .settle(db, (0, "contract"), old, model, now, &mut result, changed)
+        .await?;
+    let (Some(id), Some(version)) = (result.id, result.version) else {
+        return Ok(Attempt::reject(result.user_errors));
+    };
+    let mut children = Children::default();
+    children.add(&result, old.is_some() && changed.is_some(), rows);
+    settled.insert_new(db).await?;
+    children.write(db).await?;
+    settled.finish(db, writer, now).await?;
+    Ok(Attempt::commit(Written { id, version }))
+}
+
+/// Creates a contract of `source` (the key's source when `None`) with its initial suppliers,
+/// checked as in [`upsert`]; its external id must not be in use in that source.
+pub async fn create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    fields: ContractFields,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let source = match writer_inner.source_for_new(source.as_deref()) {
+                Ok(source) => source,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            let now = Utc::now();
+            let taken = match fields.external_id.as_deref() {
+                Some(external_id) => {
+                    external_id_taken::<contract::Entity, _>(txn, &source, external_id, None, TAKEN).await?
+                }
+                None => None,
+            };
+            let checked = only(check(txn, &writer_inner, &source, vec![(None, fields)], false, now).await?);
+            settle_one(
+                txn,
+                &writer_inner,
+                ("create", None),
+                checked,
+                taken.into_iter().collect(),
+                now,
+            )
             .await
-            .context("replacing contract suppliers")?;
-    }
-    insert_chunked(db, new_contracts).await.context("inserting contracts")?;
-    insert_chunked(
-        db,
-        new_suppliers
-            .into_iter()
-            .map(IntoActiveModel::into_active_model)
-            .collect(),
-    )
+        })
+    })
     .await
-    .context("inserting contract suppliers")?;
-    audit(db, writer, now, audited).await?;
-    changes::append(db, contract::Model::ENTITY, ChangeOp::Upsert, logged)
-        .await
-        .context("logging changes")?;
-    Ok(results)
+}
+
+/// Updates the given fields of contract `id` (its initial suppliers when given), checked as in
+/// [`upsert`]; `expected_version`, when given, must be its current version. The amount and
+/// duration after modifications follow the initial ones only when those are changed.
+pub async fn update(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: ContractPatch,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let old = match load_for_update::<contract::Entity, _>(txn, &writer_inner, id, expected_version, "contract")
+                .await?
+            {
+                Ok(old) => old,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            let now = Utc::now();
+            let keep_suppliers = patch.supplier_sirets.is_none();
+            let (keep_amount, keep_duration) = (patch.amount.is_none(), patch.duration_months.is_none());
+            let fields = patch.applied_to(&old);
+            let taken = match fields.external_id.as_deref().map(str::trim) {
+                Some(external_id) if old.external_id.as_deref() != Some(external_id) => {
+                    external_id_taken::<contract::Entity, _>(txn, &old.source, external_id, Some(id), TAKEN).await?
+                }
+                _ => None,
+            };
+            let mut checked = only(
+                check(
+                    txn,
+                    &writer_inner,
+                    &old.source,
+                    vec![(Some(&old), fields)],
+                    keep_suppliers,
+                    now,
+                )
+                .await?,
+            );
+            if let Ok((model, _)) = &mut checked {
+                if keep_amount {
+                    model.current_amount_cents = old.current_amount_cents;
+                }
+                if keep_duration {
+                    model.current_duration_months = old.current_duration_months;
+                }
+            }
+            settle_one(
+                txn,
+                &writer_inner,
+                ("update", Some(&old)),
+                checked,
+                taken.into_iter().collect(),
+                now,
+            )
+            .await
+        })
+    })
+    .await
 }

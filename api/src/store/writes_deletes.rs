@@ -29,6 +29,8 @@ pub enum Deletable {
     Establishment,
     /// A label.
     Label,
+    /// An identifier in another scheme.
+    Identifier,
 }
 
 impl Deletable {
@@ -39,6 +41,7 @@ impl Deletable {
             Self::Partnership => "partnership",
             Self::Establishment => "establishment",
             Self::Label => "organisation_label",
+            Self::Identifier => "organisation_identifier",
         }
     }
 }

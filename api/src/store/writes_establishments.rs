@@ -16,8 +16,11 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError,
     writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Settlement, run_bulk},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
+    writes_records::{Names, create_record, only, update_record},
 };
+
+const NAMES: Names = ("establishment", "upsertEstablishments");
 use crate::domain::{NafCode, Siret, ValidationError};
 
 /// An establishment as sent by a partner: the whole record.
@@ -90,14 +93,61 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
     let stored: HashMap<String, establishment::Model> = establishment::Entity::find()
         .filter(establishment::Column::Source.eq(source))
-        .filter(establishment::Column::ExternalId.is_in(keys))
+        .filter(establishment::Column::ExternalId.is_in(keys.clone()))
         .all(db)
         .await
         .context("finding establishments by external id")?
         .into_iter()
         .filter_map(|e| e.external_id.clone().map(|k| (k, e)))
         .collect();
-    let organisations: HashSet<Uuid> = items.iter().map(|i| i.organisation_id).collect();
+    let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
+    let checked = check(
+        db,
+        writer,
+        source,
+        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
+        now,
+    )
+    .await?;
+    let mut results = Vec::with_capacity(checked.len());
+    let mut settled = Settlement::<establishment::Entity>::new();
+    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
+        let mut result = ItemResult {
+            index,
+            external_id,
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        match checked {
+            Err(errors) => {
+                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+            }
+            Ok(model) => {
+                let old = stored.get(&keys[index]);
+                settled
+                    .item(db, (index, "establishment"), old, model, now, &mut result)
+                    .await?;
+            }
+        }
+        results.push(result);
+    }
+    settled.finish(db, writer, now).await?;
+    Ok(results)
+}
+
+/// Checks establishments, each with its stored record (`None` for a new one), and builds the
+/// rows to write; one query each for the organisations, the SIRETs and the communes. Errors
+/// name the fields without the `items.<i>` prefix; values repeated in the batch are CONFLICTs.
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<(Option<&establishment::Model>, EstablishmentFields)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<establishment::Model, Vec<UserError>>>, StoreError> {
+    let organisations: HashSet<Uuid> = items.iter().map(|(_, i)| i.organisation_id).collect();
     let live: HashMap<Uuid, Option<String>> = organisation::Entity::find()
         .select_only()
         .columns([organisation::Column::Id, organisation::Column::Siren])
@@ -111,7 +161,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .collect();
     let sirets: Vec<String> = items
         .iter()
-        .filter_map(|i| i.siret.as_deref().and_then(|s| Siret::parse(s).ok()))
+        .filter_map(|(_, i)| i.siret.as_deref().and_then(|s| Siret::parse(s).ok()))
         .map(|s| s.as_str().to_owned())
         .collect();
     let siret_holders: HashMap<String, Uuid> = establishment::Entity::find()
@@ -124,7 +174,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .context("checking SIRETs")?
         .into_iter()
         .collect();
-    let communes: HashSet<String> = items.iter().filter_map(|i| i.commune_id.clone()).collect();
+    let communes: HashSet<String> = items.iter().filter_map(|(_, i)| i.commune_id.clone()).collect();
     let known: HashSet<String> = territory::Entity::find()
         .select_only()
         .column(territory::Column::Id)
@@ -136,30 +186,22 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .into_iter()
         .collect();
 
-    let mut results = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut seen_sirets: HashMap<String, usize> = HashMap::new();
-    let mut settled = Settlement::<establishment::Entity>::new();
-    for (index, item) in items.into_iter().enumerate() {
+    let mut checked = Vec::with_capacity(items.len());
+    for (index, (old, item)) in items.into_iter().enumerate() {
         let key = item.external_id.trim().to_owned();
-        let mut result = ItemResult {
-            index,
-            external_id: item.external_id.clone(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        // A stored record without an external id (imported) may stay without one.
+        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
         let mut errors: Vec<UserError> = Vec::new();
         let mut invalid = |e: ValidationError| errors.push(e.into());
-        if key.is_empty() || key.chars().count() > 200 {
+        if !keyless && (key.is_empty() || key.chars().count() > 200) {
             invalid(ValidationError::new(
                 "externalId",
                 key.clone(),
                 "must have 1 to 200 characters",
             ));
         }
-        let old = stored.get(&key);
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
         let siret = match text(item.siret) {
             Some(raw) => match Siret::parse(&raw) {
@@ -279,11 +321,15 @@ pub async fn upsert_in<C: ConnectionTrait>(
             errors.push(error);
         }
         if !errors.is_empty() {
-            result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            results.push(result);
+            checked.push(Err(errors));
             continue;
         }
-        let model = establishment::Model {
+        // Coordinates kept as they were keep their precision.
+        let geo_precision = match old {
+            Some(old) if old.latitude == item.latitude && old.longitude == item.longitude => old.geo_precision,
+            _ => item.latitude.map(|_| GeoPrecision::Address),
+        };
+        checked.push(Ok(establishment::Model {
             id,
             organisation_id: item.organisation_id,
             siret,
@@ -295,26 +341,135 @@ pub async fn upsert_in<C: ConnectionTrait>(
             commune_id: item.commune_id,
             latitude: item.latitude,
             longitude: item.longitude,
-            geo_precision: item.latitude.map(|_| GeoPrecision::Address),
+            geo_precision,
             naf_code,
             headcount_band: old.and_then(|o| o.headcount_band),
             admin_status: item.admin_status,
             opened_on: item.opened_on,
             closed_on: item.closed_on,
             diffusible: old.is_none_or(|o| o.diffusible),
-            source: source.to_owned(),
-            external_id: Some(key),
+            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
+            external_id: (!keyless).then_some(key),
             source_updated_at: item.source_updated_at,
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: old.map_or(now, |o| o.updated_at),
             deleted_at: None,
             version: old.map_or(1, |o| o.version),
-        };
-        settled
-            .item(db, (index, "establishment"), old, model, now, &mut result)
-            .await?;
-        results.push(result);
+        }));
     }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    Ok(checked)
+}
+
+/// Changes to an establishment: absent fields (`None`) keep their stored value; for nullable
+/// fields `Some(None)` clears it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EstablishmentPatch {
+    /// New external id.
+    pub external_id: Option<String>,
+    /// New organisation.
+    pub organisation_id: Option<Uuid>,
+    /// SIRET.
+    pub siret: Patch<String>,
+    /// Trade name.
+    pub name: Patch<String>,
+    /// Head office.
+    pub is_headquarters: Option<bool>,
+    /// First address line.
+    pub address_line1: Patch<String>,
+    /// Second address line.
+    pub address_line2: Patch<String>,
+    /// Postal code.
+    pub postal_code: Patch<String>,
+    /// Commune territory id.
+    pub commune_id: Patch<String>,
+    /// Latitude.
+    pub latitude: Patch<f64>,
+    /// Longitude.
+    pub longitude: Patch<f64>,
+    /// Activity code.
+    pub naf_code: Patch<String>,
+    /// Open or closed.
+    pub admin_status: Option<EstablishmentStatus>,
+    /// Opening date.
+    pub opened_on: Patch<NaiveDate>,
+    /// Closing date.
+    pub closed_on: Patch<NaiveDate>,
+    /// Last update time in the source.
+    pub source_updated_at: Patch<DateTime<Utc>>,
+}
+
+impl EstablishmentPatch {
+    /// The whole record: `stored` with this patch applied.
+    fn applied_to(self, stored: &establishment::Model) -> EstablishmentFields {
+        EstablishmentFields {
+            external_id: self
+                .external_id
+                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+            organisation_id: self.organisation_id.unwrap_or(stored.organisation_id),
+            siret: self.siret.unwrap_or_else(|| stored.siret.clone()),
+            name: self.name.unwrap_or_else(|| stored.name.clone()),
+            is_headquarters: self.is_headquarters.unwrap_or(stored.is_headquarters),
+            address_line1: self.address_line1.unwrap_or_else(|| stored.address_line1.clone()),
+            address_line2: self.address_line2.unwrap_or_else(|| stored.address_line2.clone()),
+            postal_code: self.postal_code.unwrap_or_else(|| stored.postal_code.clone()),
+            commune_id: self.commune_id.unwrap_or_else(|| stored.commune_id.clone()),
+            latitude: self.latitude.unwrap_or(stored.latitude),
+            longitude: self.longitude.unwrap_or(stored.longitude),
+            naf_code: self.naf_code.unwrap_or_else(|| stored.naf_code.clone()),
+            admin_status: self.admin_status.unwrap_or(stored.admin_status),
+            opened_on: self.opened_on.unwrap_or(stored.opened_on),
+            closed_on: self.closed_on.unwrap_or(stored.closed_on),
+            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
+        }
+    }
+}
+
+/// Creates an establishment of `source` (the key's source when `None`), checked as in
+/// [`upsert`]; its external id must not be in use in that source.
+pub async fn create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    fields: EstablishmentFields,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    create_record::<establishment::Entity, _>(
+        db,
+        writer,
+        (source, fields.external_id.clone()),
+        NAMES,
+        options,
+        move |txn, writer, source, now| {
+            Box::pin(async move { Ok(only(check(txn, &writer, &source, vec![(None, fields)], now).await?)) })
+        },
+    )
+    .await
+}
+
+/// Updates the given fields of establishment `id`, checked as in [`upsert`];
+/// `expected_version`, when given, must be its current version.
+pub async fn update(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: EstablishmentPatch,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    update_record::<establishment::Entity, _>(
+        db,
+        writer,
+        (id, expected_version),
+        NAMES,
+        options,
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let fields = patch.applied_to(&old);
+                Ok(only(
+                    check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?,
+                ))
+            })
+        },
+    )
+    .await
 }

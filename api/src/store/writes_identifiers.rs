@@ -13,8 +13,11 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError,
     writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Settlement, run_bulk},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
+    writes_records::{Names, create_record, only, update_record},
 };
+
+const NAMES: Names = ("identifier", "upsertIdentifiers");
 use crate::domain::{Rna, Siren, Siret, ValidationError};
 
 /// An identifier as sent by a partner: the whole record.
@@ -78,14 +81,61 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
     let stored: HashMap<String, organisation_identifier::Model> = organisation_identifier::Entity::find()
         .filter(organisation_identifier::Column::Source.eq(source))
-        .filter(organisation_identifier::Column::ExternalId.is_in(keys))
+        .filter(organisation_identifier::Column::ExternalId.is_in(keys.clone()))
         .all(db)
         .await
         .context("finding identifiers by external id")?
         .into_iter()
         .filter_map(|i| i.external_id.clone().map(|k| (k, i)))
         .collect();
-    let holders: HashSet<Uuid> = items.iter().map(|i| i.organisation_id).collect();
+    let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
+    let checked = check(
+        db,
+        writer,
+        source,
+        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
+        now,
+    )
+    .await?;
+    let mut results = Vec::with_capacity(checked.len());
+    let mut settled = Settlement::<organisation_identifier::Entity>::new();
+    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
+        let mut result = ItemResult {
+            index,
+            external_id,
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        match checked {
+            Err(errors) => {
+                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+            }
+            Ok(model) => {
+                let old = stored.get(&keys[index]);
+                settled
+                    .item(db, (index, "identifier"), old, model, now, &mut result)
+                    .await?;
+            }
+        }
+        results.push(result);
+    }
+    settled.finish(db, writer, now).await?;
+    Ok(results)
+}
+
+/// Checks identifiers, each with its stored record (`None` for a new one), and builds the
+/// rows to write; one query each for the holders and the values. Errors name the fields
+/// without the `items.<i>` prefix; values repeated in the batch are CONFLICTs.
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<(Option<&organisation_identifier::Model>, IdentifierFields)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<organisation_identifier::Model, Vec<UserError>>>, StoreError> {
+    let holders: HashSet<Uuid> = items.iter().map(|(_, i)| i.organisation_id).collect();
     let live: HashSet<Uuid> = organisation::Entity::find()
         .select_only()
         .column(organisation::Column::Id)
@@ -99,7 +149,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .collect();
     let values: Vec<String> = items
         .iter()
-        .filter_map(|i| normalise(i.scheme, &i.value).ok())
+        .filter_map(|(_, i)| normalise(i.scheme, &i.value).ok())
         .collect();
     let taken: HashMap<(String, String), Uuid> = organisation_identifier::Entity::find()
         .filter(organisation_identifier::Column::Value.is_in(values))
@@ -109,22 +159,15 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .into_iter()
         .map(|i| ((i.scheme.to_value(), i.value), i.id))
         .collect();
-    let mut results = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut seen_values: HashMap<(String, String), usize> = HashMap::new();
-    let mut settled = Settlement::<organisation_identifier::Entity>::new();
-    for (index, item) in items.into_iter().enumerate() {
+    let mut checked = Vec::with_capacity(items.len());
+    for (index, (old, item)) in items.into_iter().enumerate() {
         let key = item.external_id.trim().to_owned();
-        let mut result = ItemResult {
-            index,
-            external_id: item.external_id.clone(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        // A stored record without an external id (imported) may stay without one.
+        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
         let mut errors: Vec<UserError> = Vec::new();
-        if key.is_empty() || key.chars().count() > 200 {
+        if !keyless && (key.is_empty() || key.chars().count() > 200) {
             errors.push(ValidationError::new("externalId", key.clone(), "must have 1 to 200 characters").into());
         } else if let Some(first) = seen.insert(key.clone(), index) {
             errors.push(UserError::new(
@@ -140,7 +183,6 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 UserErrorCode::NotFound,
             ));
         }
-        let old = stored.get(&key);
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
         let value = match normalise(item.scheme, &item.value) {
             Ok(value) => {
@@ -173,28 +215,103 @@ pub async fn upsert_in<C: ConnectionTrait>(
             errors.push(error);
         }
         if !errors.is_empty() {
-            result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            results.push(result);
+            checked.push(Err(errors));
             continue;
         }
-        let model = organisation_identifier::Model {
+        checked.push(Ok(organisation_identifier::Model {
             id,
             organisation_id: item.organisation_id,
             scheme: item.scheme,
             value,
-            source: source.to_owned(),
-            external_id: Some(key),
+            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
+            external_id: (!keyless).then_some(key),
             source_updated_at: item.source_updated_at,
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: old.map_or(now, |o| o.updated_at),
             deleted_at: None,
             version: old.map_or(1, |o| o.version),
-        };
-        settled
-            .item(db, (index, "identifier"), old, model, now, &mut result)
-            .await?;
-        results.push(result);
+        }));
     }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    Ok(checked)
+}
+
+/// Changes to an identifier: absent fields (`None`) keep their stored value; `Some(None)`
+/// clears `source_updated_at`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IdentifierPatch {
+    /// New external id.
+    pub external_id: Option<String>,
+    /// New holder.
+    pub organisation_id: Option<Uuid>,
+    /// New scheme.
+    pub scheme: Option<IdScheme>,
+    /// New value.
+    pub value: Option<String>,
+    /// Last update time in the source.
+    pub source_updated_at: Patch<DateTime<Utc>>,
+}
+
+impl IdentifierPatch {
+    /// The whole record: `stored` with this patch applied.
+    fn applied_to(self, stored: &organisation_identifier::Model) -> IdentifierFields {
+        IdentifierFields {
+            external_id: self
+                .external_id
+                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+            organisation_id: self.organisation_id.unwrap_or(stored.organisation_id),
+            scheme: self.scheme.unwrap_or(stored.scheme),
+            value: self.value.unwrap_or_else(|| stored.value.clone()),
+            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
+        }
+    }
+}
+
+/// Creates an identifier of `source` (the key's source when `None`), checked as in
+/// [`upsert`]; its external id must not be in use in that source.
+pub async fn create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    fields: IdentifierFields,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    create_record::<organisation_identifier::Entity, _>(
+        db,
+        writer,
+        (source, fields.external_id.clone()),
+        NAMES,
+        options,
+        move |txn, writer, source, now| {
+            Box::pin(async move { Ok(only(check(txn, &writer, &source, vec![(None, fields)], now).await?)) })
+        },
+    )
+    .await
+}
+
+/// Updates the given fields of identifier `id`, checked as in [`upsert`];
+/// `expected_version`, when given, must be its current version.
+pub async fn update(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: IdentifierPatch,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    update_record::<organisation_identifier::Entity, _>(
+        db,
+        writer,
+        (id, expected_version),
+        NAMES,
+        options,
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let fields = patch.applied_to(&old);
+                Ok(only(
+                    check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?,
+                ))
+            })
+        },
+    )
+    .await
 }

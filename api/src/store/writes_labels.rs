@@ -13,8 +13,11 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError,
     writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Settlement, run_bulk},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
+    writes_records::{Names, create_record, only, update_record},
 };
+
+const NAMES: Names = ("label", "upsertLabels");
 use crate::domain::ValidationError;
 
 /// A label as sent by a partner: the whole record.
@@ -73,14 +76,59 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
     let stored: HashMap<String, organisation_label::Model> = organisation_label::Entity::find()
         .filter(organisation_label::Column::Source.eq(source))
-        .filter(organisation_label::Column::ExternalId.is_in(keys))
+        .filter(organisation_label::Column::ExternalId.is_in(keys.clone()))
         .all(db)
         .await
         .context("finding labels by external id")?
         .into_iter()
         .filter_map(|l| l.external_id.clone().map(|k| (k, l)))
         .collect();
-    let holders: HashSet<Uuid> = items.iter().map(|i| i.organisation_id).collect();
+    let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
+    let checked = check(
+        db,
+        writer,
+        source,
+        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
+        now,
+    )
+    .await?;
+    let mut results = Vec::with_capacity(checked.len());
+    let mut settled = Settlement::<organisation_label::Entity>::new();
+    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
+        let mut result = ItemResult {
+            index,
+            external_id,
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        match checked {
+            Err(errors) => {
+                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+            }
+            Ok(model) => {
+                let old = stored.get(&keys[index]);
+                settled.item(db, (index, "label"), old, model, now, &mut result).await?;
+            }
+        }
+        results.push(result);
+    }
+    settled.finish(db, writer, now).await?;
+    Ok(results)
+}
+
+/// Checks labels, each with its stored record (`None` for a new one), and builds the rows to
+/// write; one query for the holders. Errors name the fields without the `items.<i>` prefix;
+/// an external id repeated in the batch is a CONFLICT.
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<(Option<&organisation_label::Model>, LabelFields)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<organisation_label::Model, Vec<UserError>>>, StoreError> {
+    let holders: HashSet<Uuid> = items.iter().map(|(_, i)| i.organisation_id).collect();
     let live: HashSet<Uuid> = organisation::Entity::find()
         .select_only()
         .column(organisation::Column::Id)
@@ -92,21 +140,14 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .context("checking label holders")?
         .into_iter()
         .collect();
-    let mut results = Vec::with_capacity(items.len());
+    let mut checked = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut settled = Settlement::<organisation_label::Entity>::new();
-    for (index, item) in items.into_iter().enumerate() {
+    for (index, (old, item)) in items.into_iter().enumerate() {
         let key = item.external_id.trim().to_owned();
-        let mut result = ItemResult {
-            index,
-            external_id: item.external_id.clone(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        // A stored record without an external id (imported) may stay without one.
+        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
         let mut errors: Vec<UserError> = Vec::new();
-        if key.is_empty() || key.chars().count() > 200 {
+        if !keyless && (key.is_empty() || key.chars().count() > 200) {
             errors.push(ValidationError::new("externalId", key.clone(), "must have 1 to 200 characters").into());
         } else if let Some(first) = seen.insert(key.clone(), index) {
             errors.push(UserError::new(
@@ -140,18 +181,16 @@ pub async fn upsert_in<C: ConnectionTrait>(
         {
             errors.push(ValidationError::new("evidenceUrl", url.clone(), "must be an http(s):// URL").into());
         }
-        let old = stored.get(&key);
         if let Some(old) = old
             && let Err(error) = writer.check_source("source", &old.source)
         {
             errors.push(error);
         }
         if !errors.is_empty() {
-            result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            results.push(result);
+            checked.push(Err(errors));
             continue;
         }
-        let model = organisation_label::Model {
+        checked.push(Ok(organisation_label::Model {
             id: old.map_or_else(Uuid::now_v7, |o| o.id),
             organisation_id: item.organisation_id,
             establishment_id: old.and_then(|o| o.establishment_id),
@@ -161,18 +200,107 @@ pub async fn upsert_in<C: ConnectionTrait>(
             valid_from: item.valid_from,
             valid_to: item.valid_to,
             evidence_url,
-            source: source.to_owned(),
-            external_id: Some(key),
+            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
+            external_id: (!keyless).then_some(key),
             source_updated_at: item.source_updated_at,
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: old.map_or(now, |o| o.updated_at),
             deleted_at: None,
             version: old.map_or(1, |o| o.version),
-        };
-        let _id = model.id;
-        settled.item(db, (index, "label"), old, model, now, &mut result).await?;
-        results.push(result);
+        }));
     }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    Ok(checked)
+}
+
+/// Changes to a label: absent fields (`None`) keep their stored value; for nullable fields
+/// `Some(None)` clears it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LabelPatch {
+    /// New external id.
+    pub external_id: Option<String>,
+    /// New holder.
+    pub organisation_id: Option<Uuid>,
+    /// New kind.
+    pub kind: Option<LabelKind>,
+    /// Issuing body.
+    pub issuer: Patch<String>,
+    /// Reference of the decision.
+    pub reference: Patch<String>,
+    /// Start of validity.
+    pub valid_from: Patch<NaiveDate>,
+    /// End of validity.
+    pub valid_to: Patch<NaiveDate>,
+    /// Public evidence.
+    pub evidence_url: Patch<String>,
+    /// Last update time in the source.
+    pub source_updated_at: Patch<DateTime<Utc>>,
+}
+
+impl LabelPatch {
+    /// The whole record: `stored` with this patch applied.
+    fn applied_to(self, stored: &organisation_label::Model) -> LabelFields {
+        LabelFields {
+            external_id: self
+                .external_id
+                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+            organisation_id: self.organisation_id.unwrap_or(stored.organisation_id),
+            kind: self.kind.unwrap_or(stored.kind),
+            issuer: self.issuer.unwrap_or_else(|| stored.issuer.clone()),
+            reference: self.reference.unwrap_or_else(|| stored.reference.clone()),
+            valid_from: self.valid_from.unwrap_or(stored.valid_from),
+            valid_to: self.valid_to.unwrap_or(stored.valid_to),
+            evidence_url: self.evidence_url.unwrap_or_else(|| stored.evidence_url.clone()),
+            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
+        }
+    }
+}
+
+/// Creates a label of `source` (the key's source when `None`), checked as in [`upsert`];
+/// its external id must not be in use in that source.
+pub async fn create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    fields: LabelFields,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    create_record::<organisation_label::Entity, _>(
+        db,
+        writer,
+        (source, fields.external_id.clone()),
+        NAMES,
+        options,
+        move |txn, writer, source, now| {
+            Box::pin(async move { Ok(only(check(txn, &writer, &source, vec![(None, fields)], now).await?)) })
+        },
+    )
+    .await
+}
+
+/// Updates the given fields of label `id`, checked as in [`upsert`]; `expected_version`, when
+/// given, must be its current version.
+pub async fn update(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: LabelPatch,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    update_record::<organisation_label::Entity, _>(
+        db,
+        writer,
+        (id, expected_version),
+        NAMES,
+        options,
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let fields = patch.applied_to(&old);
+                Ok(only(
+                    check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?,
+                ))
+            })
+        },
+    )
+    .await
 }

@@ -320,10 +320,13 @@ async fn check_references<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The rows of a bulk upsert, settled item by item: new rows are queued for multi-row
-/// inserts, changed rows are updated at once (only if their stored version is still the one
-/// read), and the audit and change-log entries are written together by [`Settlement::finish`].
+/// The rows of a write, settled record by record: new rows are queued for multi-row inserts,
+/// changed rows are updated at once (only if their stored version is still the one read), and
+/// the audit and change-log entries are written together by [`Settlement::finish`]. Bulk
+/// upserts settle many items (audited as `upsert`); single-record creates and updates settle
+/// one (audited as `create` or `update`).
 pub(crate) struct Settlement<E: EntityTrait> {
+    operation: &'static str,
     inserts: Vec<E::ActiveModel>,
     logged: Vec<(Uuid, i32)>,
     audited: Vec<AuditEntry>,
@@ -336,9 +339,15 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
     E::Column: Iterable + sea_orm::IdenStatic,
 {
-    /// Nothing settled yet.
+    /// Nothing settled yet, for a bulk upsert.
     pub(crate) fn new() -> Self {
+        Self::for_operation("upsert")
+    }
+
+    /// Nothing settled yet, for a write audited as `operation` (`create`, `update`).
+    pub(crate) fn for_operation(operation: &'static str) -> Self {
         Self {
+            operation,
             inserts: Vec::new(),
             logged: Vec::new(),
             audited: Vec::new(),
@@ -353,9 +362,27 @@ where
         db: &C,
         (index, what): (usize, &str),
         old: Option<&E::Model>,
+        model: E::Model,
+        now: DateTime<Utc>,
+        result: &mut ItemResult,
+    ) -> Result<(), StoreError> {
+        self.settle(db, (index, what), old, model, now, result, None).await
+    }
+
+    /// Like [`Settlement::item`], for a record whose child rows (`parties`, `suppliers`)
+    /// changed when `children_changed` names them: the record is then UPDATED even when its
+    /// own columns are equal, and the children are listed among the changed fields. The
+    /// caller replaces the child rows when the status is CREATED or UPDATED.
+    #[expect(clippy::too_many_arguments, reason = "one settled item and its context")]
+    pub(crate) async fn settle<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        (index, what): (usize, &str),
+        old: Option<&E::Model>,
         mut model: E::Model,
         now: DateTime<Utc>,
         result: &mut ItemResult,
+        children_changed: Option<&'static str>,
     ) -> Result<(), StoreError> {
         let (id, _) = model.sync_key();
         result.id = Some(id);
@@ -368,12 +395,13 @@ where
             return Ok(());
         };
         let (_, old_version) = old.sync_key();
-        if model == *old {
+        if model == *old && children_changed.is_none() {
             result.status = ItemStatus::Unchanged;
             result.version = Some(old_version);
             return Ok(());
         }
-        let fields = changed_fields(Some(old), &model);
+        let mut fields = changed_fields(Some(old), &model);
+        fields.extend(children_changed);
         let version = old_version + 1;
         model.set_version(version, now);
         let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
@@ -383,7 +411,7 @@ where
             .filter(column("version").eq(old_version))
             .exec(db)
             .await
-            .context("updating a record of a bulk upsert")?;
+            .context("updating a record")?;
         if updated.rows_affected == 1 {
             result.status = ItemStatus::Updated;
             result.version = Some(version);
@@ -391,37 +419,74 @@ where
             self.audit(id, fields);
         } else {
             result.id = None;
-            result.user_errors = vec![
+            let conflict = |field: &str| {
                 UserError::new(
-                    "version",
-                    format!("{what} {id} changed meanwhile: retry"),
+                    field,
+                    format!("{what} {id} changed meanwhile: reload it and retry"),
                     UserErrorCode::Conflict,
                 )
-                .under(&format!("items.{index}")),
-            ];
+            };
+            result.user_errors = vec![if self.operation == "upsert" {
+                conflict("version").under(&format!("items.{index}"))
+            } else {
+                conflict("expectedVersion")
+            }];
         }
         Ok(())
     }
 
+    /// Settles the one record of a single-record write; its id and version, or the CONFLICT
+    /// on `expectedVersion` when the stored row changed since it was read.
+    pub(crate) async fn record<C: ConnectionTrait>(
+        &mut self,
+        db: &C,
+        what: &str,
+        old: Option<&E::Model>,
+        model: E::Model,
+        now: DateTime<Utc>,
+        children_changed: Option<&'static str>,
+    ) -> Result<Result<Written, Vec<UserError>>, StoreError> {
+        let mut result = ItemResult {
+            index: 0,
+            external_id: model.external_id().unwrap_or_default().to_owned(),
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        self.settle(db, (0, what), old, model, now, &mut result, children_changed)
+            .await?;
+        Ok(match (result.id, result.version) {
+            (Some(id), Some(version)) if result.user_errors.is_empty() => Ok(Written { id, version }),
+            _ => Err(result.user_errors),
+        })
+    }
+
     fn audit(&mut self, row_id: Uuid, changed_fields: Vec<&'static str>) {
         self.audited.push(AuditEntry {
-            operation: "upsert",
+            operation: self.operation,
             entity: E::Model::ENTITY,
             row_id,
             changed_fields,
         });
     }
 
-    /// Inserts the queued rows and writes the audit and change-log entries of the batch.
+    /// Inserts the rows queued so far (before inserting rows that reference them).
+    pub(crate) async fn insert_new<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), StoreError> {
+        insert_chunked(db, std::mem::take(&mut self.inserts))
+            .await
+            .context("inserting new records")
+    }
+
+    /// Inserts the queued rows and writes the audit and change-log entries of the batch (the
+    /// change log last, see docs/SYNC.md).
     pub(crate) async fn finish<C: ConnectionTrait>(
-        self,
+        mut self,
         db: &C,
         writer: &Writer,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        insert_chunked(db, self.inserts)
-            .await
-            .context("inserting the records of a bulk upsert")?;
+        self.insert_new(db).await?;
         audit(db, writer, now, self.audited).await?;
         changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
             .await
@@ -917,10 +982,8 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .collect();
     check_references(db, &checked, &mut errors).await?;
 
-    let mut inserts = Vec::new();
-    let mut logged = Vec::new();
-    let mut audited = Vec::new();
-    for (index, mut model) in candidates {
+    let mut settled = Settlement::<organisation::Entity>::new();
+    for (index, model) in candidates {
         let result = &mut results[index];
         if let Some(item_errors) = errors.remove(&index) {
             result.user_errors = item_errors
@@ -929,48 +992,18 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 .collect();
             continue;
         }
-        result.id = Some(model.id);
-        match model.external_id.as_ref().and_then(|k| stored.get(k)) {
-            None => {
-                result.status = ItemStatus::Created;
-                result.version = Some(model.version);
-                logged.push((model.id, model.version));
-                audited.push(audit_entry("upsert", model.id, changed_fields(None, &model)));
-                inserts.push(model.into_active_model());
-            }
-            Some(old) if *old == model => {
-                result.status = ItemStatus::Unchanged;
-                result.version = Some(old.version);
-            }
-            Some(old) => {
-                if let Err(error) = writer.check_source("source", &old.source) {
-                    result.user_errors = vec![error.under(&format!("items.{index}"))];
-                    result.id = None;
-                    continue;
-                }
-                let fields = changed_fields(Some(old), &model);
-                model.version = old.version + 1;
-                model.updated_at = now;
-                result.status = ItemStatus::Updated;
-                result.version = Some(model.version);
-                logged.push((model.id, model.version));
-                audited.push(audit_entry("upsert", model.id, fields));
-                if !update_row(db, old, model).await? {
-                    result.status = ItemStatus::Rejected;
-                    result.user_errors = vec![
-                        conflict_stale("version", old.id, old.version, old.version + 1)
-                            .under(&format!("items.{index}")),
-                    ];
-                    logged.pop();
-                    audited.pop();
-                }
-            }
+        let old = model.external_id.as_ref().and_then(|k| stored.get(k));
+        if let Some(old) = old
+            && *old != model
+            && let Err(error) = writer.check_source("source", &old.source)
+        {
+            result.user_errors = vec![error.under(&format!("items.{index}"))];
+            continue;
         }
+        settled
+            .item(db, (index, "organisation"), old, model, now, result)
+            .await?;
     }
-    insert_chunked(db, inserts).await.context("inserting organisations")?;
-    audit(db, writer, now, audited).await?;
-    changes::append(db, organisation::Model::ENTITY, ChangeOp::Upsert, logged)
-        .await
-        .context("logging changes")?;
+    settled.finish(db, writer, now).await?;
     Ok(results)
 }

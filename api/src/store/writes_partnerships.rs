@@ -6,21 +6,24 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    enums::{ChangeOp, PartnershipStatus, PartnershipType, PartyRole},
+    enums::{PartnershipStatus, PartnershipType, PartyRole},
     organisation, partnership, partnership_party, territory,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, Synced, changes, insert_chunked,
-    writes::{AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, changed_fields, run_bulk},
+    DbContext, StoreError, insert_chunked,
+    writes::{Attempt, Outcome, UserError, UserErrorCode, WriteOptions, Writer, run},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
+    writes_records::{external_id_taken, load_for_update, only},
 };
+
+/// The field and bulk upsert named when an external id is taken.
+const TAKEN: (&str, &str) = ("externalId", "upsertPartnerships");
 use crate::domain::ValidationError;
 
 /// One party of a partnership as sent.
@@ -109,20 +112,138 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .filter_map(|p| p.external_id.clone().map(|k| (k, p)))
         .collect();
     let stored_ids: Vec<Uuid> = stored.values().map(|p| p.id).collect();
-    let mut stored_parties: HashMap<Uuid, Vec<partnership_party::Model>> = HashMap::new();
-    if !stored_ids.is_empty() {
-        for party in partnership_party::Entity::find()
-            .filter(partnership_party::Column::PartnershipId.is_in(stored_ids))
-            .all(db)
-            .await
-            .context("loading partnership parties")?
-        {
-            stored_parties.entry(party.partnership_id).or_default().push(party);
+    let stored_parties = parties_of(db, stored_ids).await?;
+    let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
+    let checked = check(
+        db,
+        writer,
+        source,
+        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
+        now,
+    )
+    .await?;
+    let mut results = Vec::with_capacity(checked.len());
+    let mut settled = Settlement::<partnership::Entity>::new();
+    let mut children = Children::default();
+    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
+        let mut result = ItemResult {
+            index,
+            external_id,
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        match checked {
+            Err(errors) => {
+                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+            }
+            Ok((model, parties)) => {
+                let old = stored.get(&keys[index]);
+                let changed = parties_changed(old.and_then(|o| stored_parties.get(&o.id)), &parties);
+                settled
+                    .settle(db, (index, "partnership"), old, model, now, &mut result, changed)
+                    .await?;
+                children.add(&result, old.is_some() && changed.is_some(), parties);
+            }
+        }
+        results.push(result);
+    }
+    settled.insert_new(db).await?;
+    children.write(db).await?;
+    settled.finish(db, writer, now).await?;
+    Ok(results)
+}
+
+/// The stored parties of these partnerships.
+async fn parties_of<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, Vec<partnership_party::Model>>, StoreError> {
+    let mut parties: HashMap<Uuid, Vec<partnership_party::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(parties);
+    }
+    for party in partnership_party::Entity::find()
+        .filter(partnership_party::Column::PartnershipId.is_in(ids))
+        .all(db)
+        .await
+        .context("loading partnership parties")?
+    {
+        parties.entry(party.partnership_id).or_default().push(party);
+    }
+    Ok(parties)
+}
+
+/// `Some("parties")` when `new` differs from the stored parties (order aside).
+fn parties_changed(
+    stored: Option<&Vec<partnership_party::Model>>,
+    new: &[partnership_party::Model],
+) -> Option<&'static str> {
+    let mut old_keys: Vec<_> = stored.map_or_else(Vec::new, |p| p.iter().map(party_key).collect());
+    let mut new_keys: Vec<_> = new.iter().map(party_key).collect();
+    old_keys.sort();
+    new_keys.sort();
+    (old_keys != new_keys).then_some("parties")
+}
+
+/// Party rows to write once the partnerships are settled: those of created partnerships,
+/// and the replacements of the parties of updated ones.
+#[derive(Default)]
+struct Children {
+    replaced: Vec<Uuid>,
+    rows: Vec<partnership_party::Model>,
+}
+
+impl Children {
+    /// Queues the parties of a settled partnership; `replace` when its stored ones go
+    /// (nothing when it was unchanged or refused).
+    fn add(&mut self, result: &ItemResult, replace: bool, parties: Vec<partnership_party::Model>) {
+        let Some(id) = result.id else { return };
+        match result.status {
+            ItemStatus::Created => self.rows.extend(parties),
+            ItemStatus::Updated if replace => {
+                self.replaced.push(id);
+                self.rows.extend(parties);
+            }
+            _ => {}
         }
     }
+
+    /// Replaces the parties (call after the new partnerships are inserted).
+    async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
+        if !self.replaced.is_empty() {
+            partnership_party::Entity::delete_many()
+                .filter(partnership_party::Column::PartnershipId.is_in(self.replaced))
+                .exec(db)
+                .await
+                .context("replacing partnership parties")?;
+        }
+        insert_chunked(
+            db,
+            self.rows.into_iter().map(IntoActiveModel::into_active_model).collect(),
+        )
+        .await
+        .context("inserting partnership parties")
+    }
+}
+
+/// A checked partnership: its row and its party rows.
+type CheckedPartnership = (partnership::Model, Vec<partnership_party::Model>);
+
+/// Checks partnerships, each with its stored record (`None` for a new one), and builds the
+/// rows to write; one query each for the parties and the territories. Errors name the fields
+/// without the `items.<i>` prefix; an external id repeated in the batch is a CONFLICT.
+async fn check<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<(Option<&partnership::Model>, PartnershipFields)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Result<CheckedPartnership, Vec<UserError>>>, StoreError> {
     let organisations: HashSet<Uuid> = items
         .iter()
-        .flat_map(|i| i.parties.iter().map(|p| p.organisation_id))
+        .flat_map(|(_, i)| i.parties.iter().map(|p| p.organisation_id))
         .collect();
     let live: HashSet<Uuid> = organisation::Entity::find()
         .select_only()
@@ -135,7 +256,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .context("checking parties")?
         .into_iter()
         .collect();
-    let territories: HashSet<String> = items.iter().filter_map(|i| i.territory_id.clone()).collect();
+    let territories: HashSet<String> = items.iter().filter_map(|(_, i)| i.territory_id.clone()).collect();
     let known: HashSet<String> = territory::Entity::find()
         .select_only()
         .column(territory::Column::Id)
@@ -147,23 +268,15 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .into_iter()
         .collect();
 
-    let mut results = Vec::with_capacity(items.len());
+    let mut checked = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
-    let (mut inserts, mut new_parties, mut replaced, mut logged, mut audited) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (index, item) in items.into_iter().enumerate() {
+    for (index, (old, item)) in items.into_iter().enumerate() {
         let key = item.external_id.trim().to_owned();
-        let mut result = ItemResult {
-            index,
-            external_id: item.external_id.clone(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        // A stored record without an external id (imported) may stay without one.
+        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
         let mut errors: Vec<UserError> = Vec::new();
         let mut invalid = |e: ValidationError| errors.push(e.into());
-        if key.is_empty() || key.chars().count() > 200 {
+        if !keyless && (key.is_empty() || key.chars().count() > 200) {
             invalid(ValidationError::new(
                 "externalId",
                 key.clone(),
@@ -212,7 +325,6 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 UserErrorCode::NotFound,
             ));
         }
-        let old = stored.get(&key);
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
         let mut parties = Vec::with_capacity(item.parties.len());
         for (position, party) in item.parties.iter().enumerate() {
@@ -251,11 +363,10 @@ pub async fn upsert_in<C: ConnectionTrait>(
             errors.push(error);
         }
         if !errors.is_empty() {
-            result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            results.push(result);
+            checked.push(Err(errors));
             continue;
         }
-        let mut model = partnership::Model {
+        let model = partnership::Model {
             id,
             partnership_type: item.partnership_type,
             name,
@@ -265,109 +376,198 @@ pub async fn upsert_in<C: ConnectionTrait>(
             territory_id: item.territory_id,
             amount_cents: item.amount_cents,
             status: item.status,
-            source: source.to_owned(),
-            external_id: Some(key),
+            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
+            external_id: (!keyless).then_some(key),
             source_updated_at: item.source_updated_at,
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: old.map_or(now, |o| o.updated_at),
             deleted_at: None,
             version: old.map_or(1, |o| o.version),
         };
-        result.id = Some(id);
-        match old {
-            None => {
-                result.status = ItemStatus::Created;
-                result.version = Some(1);
-                logged.push((id, 1));
-                audited.push(AuditEntry {
-                    operation: "upsert",
-                    entity: partnership::Model::ENTITY,
-                    row_id: id,
-                    changed_fields: changed_fields(None, &model),
-                });
-                new_parties.extend(parties);
-                inserts.push(model.into_active_model());
-            }
-            Some(old) => {
-                let mut old_keys: Vec<_> = stored_parties
-                    .get(&id)
-                    .map_or_else(Vec::new, |p| p.iter().map(party_key).collect());
-                let mut new_keys: Vec<_> = parties.iter().map(party_key).collect();
-                old_keys.sort();
-                new_keys.sort();
-                let parties_changed = old_keys != new_keys;
-                if model == *old && !parties_changed {
-                    result.status = ItemStatus::Unchanged;
-                    result.version = Some(old.version);
-                    results.push(result);
-                    continue;
-                }
-                let mut fields = changed_fields(Some(old), &model);
-                if parties_changed {
-                    fields.push("parties");
-                    replaced.push(id);
-                    new_parties.extend(parties);
-                }
-                model.version = old.version + 1;
-                model.updated_at = now;
-                let version = model.version;
-                let updated = partnership::Entity::update_many()
-                    .set(model.into_active_model().reset_all())
-                    .filter(partnership::Column::Id.eq(id))
-                    .filter(partnership::Column::Version.eq(old.version))
-                    .exec(db)
-                    .await
-                    .context("updating a partnership")?;
-                if updated.rows_affected != 1 {
-                    result.id = None;
-                    result.user_errors = vec![
-                        UserError::new(
-                            "version",
-                            format!("partnership {id} changed meanwhile: retry"),
-                            UserErrorCode::Conflict,
-                        )
-                        .under(&format!("items.{index}")),
-                    ];
-                    if parties_changed {
-                        replaced.pop();
-                        new_parties.retain(|p| p.partnership_id != id);
-                    }
-                    results.push(result);
-                    continue;
-                }
-                result.status = ItemStatus::Updated;
-                result.version = Some(version);
-                logged.push((id, version));
-                audited.push(AuditEntry {
-                    operation: "upsert",
-                    entity: partnership::Model::ENTITY,
-                    row_id: id,
-                    changed_fields: fields,
-                });
-            }
+        checked.push(Ok((model, parties)));
+    }
+    Ok(checked)
+}
+
+/// Changes to a partnership: absent fields (`None`) keep their stored value; for nullable
+/// fields `Some(None)` clears it. `parties`, when given, replaces them all.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PartnershipPatch {
+    /// New external id.
+    pub external_id: Option<String>,
+    /// Kind of partnership.
+    pub partnership_type: Option<PartnershipType>,
+    /// Name.
+    pub name: Option<String>,
+    /// Description.
+    pub description: Patch<String>,
+    /// Start date.
+    pub start_date: Patch<NaiveDate>,
+    /// End date.
+    pub end_date: Patch<NaiveDate>,
+    /// Territory id.
+    pub territory_id: Patch<String>,
+    /// Amount in euro cents.
+    pub amount_cents: Patch<i64>,
+    /// Status.
+    pub status: Option<PartnershipStatus>,
+    /// Every party, replacing the stored ones.
+    pub parties: Option<Vec<PartyFields>>,
+    /// Last update time in the source.
+    pub source_updated_at: Patch<DateTime<Utc>>,
+}
+
+impl PartnershipPatch {
+    /// The whole record: `stored` (with its `parties`) with this patch applied.
+    fn applied_to(self, stored: &partnership::Model, parties: &[partnership_party::Model]) -> PartnershipFields {
+        PartnershipFields {
+            external_id: self
+                .external_id
+                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+            partnership_type: self.partnership_type.unwrap_or(stored.partnership_type),
+            name: self.name.unwrap_or_else(|| stored.name.clone()),
+            description: self.description.unwrap_or_else(|| stored.description.clone()),
+            start_date: self.start_date.unwrap_or(stored.start_date),
+            end_date: self.end_date.unwrap_or(stored.end_date),
+            territory_id: self.territory_id.unwrap_or_else(|| stored.territory_id.clone()),
+            amount_cents: self.amount_cents.unwrap_or(stored.amount_cents),
+            status: self.status.unwrap_or(stored.status),
+            parties: self.parties.unwrap_or_else(|| {
+                parties
+                    .iter()
+                    .map(|p| PartyFields {
+                        organisation_id: p.organisation_id,
+                        role: p.role,
+                        joined_on: p.joined_on,
+                        left_on: p.left_on,
+                    })
+                    .collect()
+            }),
+            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
         }
-        results.push(result);
     }
-    if !replaced.is_empty() {
-        partnership_party::Entity::delete_many()
-            .filter(partnership_party::Column::PartnershipId.is_in(replaced))
-            .exec(db)
+}
+
+/// Settles one checked partnership of a single-record write, with its parties.
+async fn settle_one<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    (operation, old, stored_parties): (&'static str, Option<&partnership::Model>, &[partnership_party::Model]),
+    checked: Result<CheckedPartnership, Vec<UserError>>,
+    mut errors: Vec<UserError>,
+    now: DateTime<Utc>,
+) -> Result<Attempt<Written>, StoreError> {
+    let (model, parties) = match checked {
+        Ok(checked) if errors.is_empty() => checked,
+        Ok(_) => return Ok(Attempt::reject(errors)),
+        Err(more) => {
+            errors.extend(more);
+            return Ok(Attempt::reject(errors));
+        }
+    };
+    let changed = parties_changed(old.map(|_| stored_parties.to_vec()).as_ref(), &parties);
+    let mut settled = Settlement::<partnership::Entity>::for_operation(operation);
+    let mut result = ItemResult {
+        index: 0,
+        external_id: String::new(),
+        status: ItemStatus::Rejected,
+        id: None,
+        version: None,
+        user_errors: Vec::new(),
+    };
+    settled
+        .settle(db, (0, "partnership"), old, model, now, &mut result, changed)
+        .await?;
+    let (Some(id), Some(version)) = (result.id, result.version) else {
+        return Ok(Attempt::reject(result.user_errors));
+    };
+    let mut children = Children::default();
+    children.add(&result, old.is_some() && changed.is_some(), parties);
+    settled.insert_new(db).await?;
+    children.write(db).await?;
+    settled.finish(db, writer, now).await?;
+    Ok(Attempt::commit(Written { id, version }))
+}
+
+/// Creates a partnership of `source` (the key's source when `None`) with its parties,
+/// checked as in [`upsert`]; its external id must not be in use in that source.
+pub async fn create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    fields: PartnershipFields,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let source = match writer_inner.source_for_new(source.as_deref()) {
+                Ok(source) => source,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            let now = Utc::now();
+            let taken =
+                external_id_taken::<partnership::Entity, _>(txn, &source, &fields.external_id, None, TAKEN).await?;
+            let checked = only(check(txn, &writer_inner, &source, vec![(None, fields)], now).await?);
+            settle_one(
+                txn,
+                &writer_inner,
+                ("create", None, &[]),
+                checked,
+                taken.into_iter().collect(),
+                now,
+            )
             .await
-            .context("replacing partnership parties")?;
-    }
-    insert_chunked(db, inserts).await.context("inserting partnerships")?;
-    insert_chunked(
-        db,
-        new_parties
-            .into_iter()
-            .map(IntoActiveModel::into_active_model)
-            .collect(),
-    )
+        })
+    })
     .await
-    .context("inserting partnership parties")?;
-    audit(db, writer, now, audited).await?;
-    changes::append(db, partnership::Model::ENTITY, ChangeOp::Upsert, logged)
-        .await
-        .context("logging changes")?;
-    Ok(results)
+}
+
+/// Updates the given fields of partnership `id` (its parties when given), checked as in
+/// [`upsert`]; `expected_version`, when given, must be its current version.
+pub async fn update(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: PartnershipPatch,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let old = match load_for_update::<partnership::Entity, _>(
+                txn,
+                &writer_inner,
+                id,
+                expected_version,
+                "partnership",
+            )
+            .await?
+            {
+                Ok(old) => old,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            let now = Utc::now();
+            let stored_parties = parties_of(txn, vec![id]).await?.remove(&id).unwrap_or_default();
+            let fields = patch.applied_to(&old, &stored_parties);
+            let taken = if old.external_id.as_deref() == Some(fields.external_id.trim()) {
+                None
+            } else {
+                external_id_taken::<partnership::Entity, _>(txn, &old.source, &fields.external_id, Some(id), TAKEN)
+                    .await?
+            };
+            let checked = only(check(txn, &writer_inner, &old.source, vec![(Some(&old), fields)], now).await?);
+            settle_one(
+                txn,
+                &writer_inner,
+                ("update", Some(&old), &stored_parties),
+                checked,
+                taken.into_iter().collect(),
+                now,
+            )
+            .await
+        })
+    })
+    .await
 }

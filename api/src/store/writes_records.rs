@@ -1,0 +1,236 @@
+//! What the single-record creates and updates of establishments, identifiers, labels,
+//! partnerships and contracts share: loading the record to update (live, of a source the
+//! writer may write, at the expected version), the `(source, externalId)` uniqueness check,
+//! and settling one checked record through [`Settlement`]. Validation itself lives with each
+//! entity and is the same as in its bulk upsert.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, Iterable,
+    QueryFilter,
+    sea_query::{Alias, Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use super::{
+    DbContext, StoreError, Synced,
+    writes::{Attempt, Outcome, TxFuture, UserError, UserErrorCode, WriteOptions, Writer, run},
+    writes_organisations::{Settlement, Written},
+};
+
+/// How a kind of record is named in messages: `(record, bulk upsert)`, e.g.
+/// `("label", "upsertLabels")`.
+pub(crate) type Names = (&'static str, &'static str);
+
+/// The checked row of a single-record write, or its user errors.
+pub(crate) type Checked<M> = Result<M, Vec<UserError>>;
+
+/// The one result of a check run on one item.
+pub(crate) fn only<M>(mut checked: Vec<Checked<M>>) -> Checked<M> {
+    checked.pop().unwrap_or_else(|| Err(Vec::new()))
+}
+
+/// Creates one record of `source` (the writer's source when `None`): `check` validates the
+/// input exactly as the bulk upsert does and builds the row; its external id must not be in
+/// use in that source. Audited as `create`.
+pub(crate) async fn create_record<E, F>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    (source, external_id): (Option<String>, String),
+    (what, bulk): Names,
+    options: &WriteOptions,
+    check: F,
+) -> Result<Outcome<Written>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel> + Send + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    E::Column: Iterable + sea_orm::IdenStatic,
+    F: for<'t> FnOnce(
+            &'t DatabaseTransaction,
+            Writer,
+            String,
+            DateTime<Utc>,
+        ) -> TxFuture<'t, Result<Checked<E::Model>, StoreError>>
+        + Send
+        + 'static,
+{
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let source = match writer_inner.source_for_new(source.as_deref()) {
+                Ok(source) => source,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            let now = Utc::now();
+            let taken = external_id_taken::<E, _>(txn, &source, &external_id, None, ("externalId", bulk)).await?;
+            let checked = check(txn, writer_inner.clone(), source, now).await?;
+            let errors = taken.into_iter().collect();
+            settle_one::<E, _>(txn, &writer_inner, ("create", what), None, checked, errors, now).await
+        })
+    })
+    .await
+}
+
+/// Updates record `id`: loaded live, of a source the writer may write, at `expected_version`
+/// when given; `check` applies the patch to the stored row and validates the whole record
+/// exactly as the bulk upsert does. A changed external id must not be in use. Audited as
+/// `update`; equal to the stored row, nothing is written and the version stays.
+pub(crate) async fn update_record<E, F>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    (id, expected_version): (Uuid, Option<i32>),
+    (what, bulk): Names,
+    options: &WriteOptions,
+    check: F,
+) -> Result<Outcome<Written>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced + PartialEq + Clone + IntoActiveModel<E::ActiveModel> + Send + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    E::Column: Iterable + sea_orm::IdenStatic,
+    F: for<'t> FnOnce(
+            &'t DatabaseTransaction,
+            Writer,
+            E::Model,
+            DateTime<Utc>,
+        ) -> TxFuture<'t, Result<Checked<E::Model>, StoreError>>
+        + Send
+        + 'static,
+{
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let old = match load_for_update::<E, _>(txn, &writer_inner, id, expected_version, what).await? {
+                Ok(old) => old,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            let now = Utc::now();
+            let checked = check(txn, writer_inner.clone(), old.clone(), now).await?;
+            let mut errors = Vec::new();
+            if let Ok(model) = &checked
+                && let Some(external_id) = model.external_id()
+                && old.external_id() != Some(external_id)
+            {
+                errors.extend(
+                    external_id_taken::<E, _>(txn, old.source(), external_id, Some(id), ("externalId", bulk)).await?,
+                );
+            }
+            settle_one::<E, _>(txn, &writer_inner, ("update", what), Some(&old), checked, errors, now).await
+        })
+    })
+    .await
+}
+
+/// The live record `id` of `E`, when `writer` may write it and `expected_version` (when given)
+/// is its version; otherwise the user error (NOT_FOUND on `id`, FORBIDDEN on `id`, CONFLICT
+/// on `expectedVersion`). `what` names the record in messages (`label`).
+pub(crate) async fn load_for_update<E, C>(
+    db: &C,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    what: &str,
+) -> Result<Result<E::Model, UserError>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced,
+    C: ConnectionTrait,
+{
+    let found = E::find()
+        .filter(Expr::col((E::default(), Alias::new("id"))).eq(id))
+        .one(db)
+        .await
+        .context("loading a record to update")?;
+    let Some(old) = found.filter(|old| !old.is_deleted()) else {
+        return Ok(Err(UserError::new(
+            "id",
+            format!("no live {what} has id {id}"),
+            UserErrorCode::NotFound,
+        )));
+    };
+    if let Err(error) = writer.check_source("id", old.source()) {
+        return Ok(Err(error));
+    }
+    let (_, version) = old.sync_key();
+    if let Some(expected) = expected_version
+        && expected != version
+    {
+        return Ok(Err(UserError::new(
+            "expectedVersion",
+            format!("{what} {id} is at version {version}, not the expected version {expected}: reload it and retry"),
+            UserErrorCode::Conflict,
+        )));
+    }
+    Ok(Ok(old))
+}
+
+/// A CONFLICT on `field` when another record of `E` (deleted ones included) than `except`
+/// already has `external_id` in `source`; `bulk` names the bulk upsert to use instead.
+pub(crate) async fn external_id_taken<E, C>(
+    db: &C,
+    source: &str,
+    external_id: &str,
+    except: Option<Uuid>,
+    (field, bulk): (&str, &str),
+) -> Result<Option<UserError>, StoreError>
+where
+    E: EntityTrait,
+    C: ConnectionTrait,
+{
+    let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
+    let mut query = E::find()
+        .filter(column("source").eq(source))
+        .filter(column("external_id").eq(external_id.trim()));
+    if let Some(except) = except {
+        query = query.filter(column("id").ne(except));
+    }
+    let taken = query.one(db).await.context("checking an external id")?.is_some();
+    Ok(taken.then(|| {
+        UserError::new(
+            field,
+            format!(
+                "externalId {:?} of source {source:?} is already used: update that record or use {bulk}",
+                external_id.trim()
+            ),
+            UserErrorCode::Conflict,
+        )
+    }))
+}
+
+/// Settles one checked record without child rows: rejected with every error found, else
+/// created or updated (UNCHANGED when equal to `old`: same version, nothing logged), audited
+/// as `operation`, and logged.
+pub(crate) async fn settle_one<E, C>(
+    db: &C,
+    writer: &Writer,
+    (operation, what): (&'static str, &str),
+    old: Option<&E::Model>,
+    checked: Result<E::Model, Vec<UserError>>,
+    mut errors: Vec<UserError>,
+    now: DateTime<Utc>,
+) -> Result<Attempt<Written>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    E::Column: Iterable + sea_orm::IdenStatic,
+    C: ConnectionTrait,
+{
+    let model = match checked {
+        Ok(model) if errors.is_empty() => model,
+        Ok(_) => return Ok(Attempt::reject(errors)),
+        Err(more) => {
+            errors.extend(more);
+            return Ok(Attempt::reject(errors));
+        }
+    };
+    let mut settled = Settlement::<E>::for_operation(operation);
+    match settled.record(db, what, old, model, now, None).await? {
+        Ok(written) => {
+            settled.finish(db, writer, now).await?;
+            Ok(Attempt::commit(written))
+        }
+        Err(errors) => Ok(Attempt::reject(errors)),
+    }
+}
