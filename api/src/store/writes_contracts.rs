@@ -622,6 +622,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
     )
     .await
     .context("inserting contract suppliers")?;
+    super::award_lines::refresh_for_contracts(db, &logged.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
     audit(db, writer, now, audited).await?;
     changes::append(db, contract::Model::ENTITY, ChangeOp::Upsert, logged)
         .await

@@ -316,5 +316,6 @@ pub async fn upsert_in<C: ConnectionTrait>(
         results.push(result);
     }
     settled.finish(db, writer, now).await?;
+    super::award_lines::refresh_for_establishments(db, &super::award_lines::updated(&results)).await?;
     Ok(results)
 }

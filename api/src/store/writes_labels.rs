@@ -174,5 +174,14 @@ pub async fn upsert_in<C: ConnectionTrait>(
         results.push(result);
     }
     settled.finish(db, writer, now).await?;
+    super::award_lines::refresh_for_organisations(
+        db,
+        &live
+            .iter()
+            .copied()
+            .chain(stored.values().map(|l| l.organisation_id))
+            .collect::<Vec<_>>(),
+    )
+    .await?;
     Ok(results)
 }

@@ -642,6 +642,7 @@ pub async fn update(
                     old.version + 1,
                 )]));
             }
+            super::award_lines::refresh_for_organisations(txn, &[id]).await?;
             audit(txn, &writer_inner, now, vec![audit_entry("update", id, fields)]).await?;
             changes::append(
                 txn,
@@ -968,6 +969,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
         }
     }
     insert_chunked(db, inserts).await.context("inserting organisations")?;
+    super::award_lines::refresh_for_organisations(db, &super::award_lines::updated(&results)).await?;
     audit(db, writer, now, audited).await?;
     changes::append(db, organisation::Model::ENTITY, ChangeOp::Upsert, logged)
         .await
