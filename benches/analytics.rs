@@ -1,7 +1,8 @@
 //! Analytics benchmark on PostgreSQL with 1 000 000 synthetic contracts: the grouped
 //! procurement indicators (by year and CPV division, for the buyers of one département) through
 //! the GraphQL schema, beside the same SQL statements run bare on the same database in the same
-//! run, and a minimal hand-written `GROUP BY` (count and amount only) for scale.
+//! run, and a minimal hand-written `GROUP BY` over the award lines (count and amount only) for
+//! scale.
 //!
 //! The database is built once by the synthetic generator and reused: `BENCH_DATABASE_URL`
 //! (default `postgres://postgres@127.0.0.1:5432/terrasse_bench`) is migrated, and seeded with
@@ -38,12 +39,12 @@ const QUERY: &str = r#"{ procurementIndicators(
       environmentalConsideration { ofCount ofAmount } meanDistanceKm medianDistanceKm distinctSuppliers }
   } }"#;
 
-/// Count and amount only, grouped the same way: the floor any answer costs (`DEP` replaced).
-const MINIMAL_SQL: &str = "SELECT to_char(c.notified_on, 'YYYY'), c.cpv_division, COUNT(*), SUM(c.amount_cents) \
-     FROM contract c JOIN establishment be ON be.id = c.buyer_establishment_id \
-     JOIN territory_membership sm ON sm.territory_id = be.commune_id AND sm.ancestor_id = 'DEP:DEP' \
-     WHERE c.deleted_at IS NULL AND c.kind = 'public_contract' \
-     AND c.notified_on BETWEEN '2019-01-01' AND '2025-12-31' GROUP BY 1, 2";
+/// Count and amount only, grouped the same way, over the same award lines: the floor any
+/// answer costs (`DEP` replaced).
+const MINIMAL_SQL: &str = "SELECT to_char(al.notified_on, 'YYYY'), al.cpv_division, COUNT(*), SUM(al.initial_amount_cents) \
+     FROM award_line al \
+     JOIN territory_membership sm ON sm.territory_id = al.buyer_commune_id AND sm.ancestor_id = 'DEP:DEP' \
+     WHERE al.notified_on BETWEEN '2019-01-01' AND '2025-12-31' GROUP BY 1, 2";
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)

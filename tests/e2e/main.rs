@@ -13,6 +13,7 @@ mod harness;
 
 mod analytics;
 mod analytics_examples;
+mod analytics_writes;
 mod contracts;
 mod demo;
 mod exports;

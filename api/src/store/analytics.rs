@@ -21,6 +21,11 @@
 //! weights, amount shares are shares of the allocated amounts, so cells add up to the total
 //! (except when grouping by supplier label, where a supplier holding several labels is in
 //! several cells).
+//!
+//! The lines are stored, pre-joined, in `award_line` ([`super::award_lines`], kept up to date
+//! by every write): an indicator reads them by one range scan on (buyer commune, notification
+//! date) or (buyer, notification date), and joins only what a dimension needs at read time
+//! (territory memberships, the buyer's name, the labels for a label dimension).
 
 use chrono::NaiveDate;
 use entity::enums::TerritoryLevel;
@@ -31,14 +36,14 @@ use super::{DbContext, StoreError};
 
 /// A SQL statement being written, with its bound values, for one backend.
 #[derive(Debug)]
-struct Sql {
+pub(super) struct Sql {
     backend: DbBackend,
     text: String,
     values: Vec<Value>,
 }
 
 impl Sql {
-    fn new(backend: DbBackend) -> Self {
+    pub(super) fn new(backend: DbBackend) -> Self {
         Self {
             backend,
             text: String::new(),
@@ -47,13 +52,13 @@ impl Sql {
     }
 
     /// Appends text.
-    fn push(&mut self, text: &str) -> &mut Self {
+    pub(super) fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self
     }
 
     /// Appends a placeholder for `value`.
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+    pub(super) fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
         self.values.push(value.into());
         match self.backend {
             DbBackend::Postgres => {
@@ -77,7 +82,7 @@ impl Sql {
         self.backend == DbBackend::Postgres
     }
 
-    fn statement(self) -> Statement {
+    pub(super) fn statement(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
     }
 }
@@ -233,9 +238,27 @@ pub struct ProcurementCell {
     pub suppliers: i64,
 }
 
-/// The SQL key and label of a dimension, and the joins it needs, for dimension number `i`.
+impl ProcurementDimension {
+    /// Whether the dimension is an attribute of the contract (so each contract falls in one
+    /// group), rather than of the supplier.
+    fn of_contract(self) -> bool {
+        matches!(
+            self,
+            Self::Year
+                | Self::Quarter
+                | Self::Month
+                | Self::Buyer
+                | Self::BuyerTerritory(_)
+                | Self::CpvDivision
+                | Self::Procedure
+        )
+    }
+}
+
+/// The SQL key and label of a dimension over the award lines `al`, and the joins it needs,
+/// for dimension number `i`.
 fn dimension_sql(pg: bool, dimension: ProcurementDimension, i: usize) -> (String, String, String) {
-    let date = "c.notified_on";
+    let date = "al.notified_on";
     let none = "CAST(NULL AS TEXT)".to_owned();
     match dimension {
         ProcurementDimension::Year => (
@@ -266,54 +289,39 @@ fn dimension_sql(pg: bool, dimension: ProcurementDimension, i: usize) -> (String
             String::new(),
         ),
         ProcurementDimension::Buyer => (
-            "substr(c.buyer_siret, 1, 9)".to_owned(),
+            "al.buyer_siren".to_owned(),
             format!("d{i}o.name"),
-            format!(" LEFT JOIN organisation d{i}o ON d{i}o.id = c.buyer_organisation_id"),
+            format!(" LEFT JOIN organisation d{i}o ON d{i}o.id = al.buyer_organisation_id"),
         ),
-        ProcurementDimension::BuyerTerritory(level) | ProcurementDimension::SupplierTerritory(level) => {
-            let establishment = if matches!(dimension, ProcurementDimension::BuyerTerritory(_)) {
-                "c.buyer_establishment_id"
+        ProcurementDimension::BuyerTerritory(_) | ProcurementDimension::SupplierTerritory(_) => {
+            let commune = if matches!(dimension, ProcurementDimension::BuyerTerritory(_)) {
+                "al.buyer_commune_id"
             } else {
-                "cs.establishment_id"
+                "al.supplier_commune_id"
             };
             // The level is bound later, in join order: write the join with a marker.
             let join = format!(
-                " LEFT JOIN establishment d{i}e ON d{i}e.id = {establishment} \
-                 LEFT JOIN territory_membership d{i}m ON d{i}m.territory_id = d{i}e.commune_id \
+                " LEFT JOIN territory_membership d{i}m ON d{i}m.territory_id = {commune} \
                  AND d{i}m.ancestor_level = {{LEVEL}} \
                  LEFT JOIN territory d{i}t ON d{i}t.id = d{i}m.ancestor_id"
             );
-            let _ = level;
             (format!("d{i}t.id"), format!("d{i}t.name"), join)
         }
-        ProcurementDimension::SupplierSseFamily => ("so.ess_family".to_owned(), none, String::new()),
+        ProcurementDimension::SupplierSseFamily => ("al.ess_family".to_owned(), none, String::new()),
         ProcurementDimension::SupplierLabel => (
             format!("COALESCE(d{i}l.kind, 'none')"),
             none,
             format!(
                 " LEFT JOIN (SELECT DISTINCT organisation_id, kind, valid_from, valid_to FROM organisation_label \
-                 WHERE deleted_at IS NULL) d{i}l ON d{i}l.organisation_id = cs.organisation_id \
-                 AND (d{i}l.valid_from IS NULL OR d{i}l.valid_from <= c.notified_on) \
-                 AND (d{i}l.valid_to IS NULL OR d{i}l.valid_to >= c.notified_on)"
+                 WHERE deleted_at IS NULL) d{i}l ON d{i}l.organisation_id = al.supplier_organisation_id \
+                 AND (d{i}l.valid_from IS NULL OR d{i}l.valid_from <= al.notified_on) \
+                 AND (d{i}l.valid_to IS NULL OR d{i}l.valid_to >= al.notified_on)"
             ),
         ),
-        ProcurementDimension::CpvDivision => ("c.cpv_division".to_owned(), none, String::new()),
-        ProcurementDimension::Procedure => ("c.procedure".to_owned(), none, String::new()),
-        ProcurementDimension::LocalityLevel => ("cs.locality_level".to_owned(), none, String::new()),
+        ProcurementDimension::CpvDivision => ("al.cpv_division".to_owned(), none, String::new()),
+        ProcurementDimension::Procedure => ("al.procedure".to_owned(), none, String::new()),
+        ProcurementDimension::LocalityLevel => ("al.locality_level".to_owned(), none, String::new()),
     }
-}
-
-/// `EXISTS` a label of one of `kinds` held by the line's supplier on the notification date.
-fn label_held(kinds: &[&str]) -> String {
-    let list = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
-    // The uncorrelated IN is hashed once; the dated EXISTS then runs only for labelled suppliers.
-    format!(
-        "CASE WHEN cs.organisation_id IN (SELECT organisation_id FROM organisation_label WHERE kind IN ({list})) \
-         AND EXISTS (SELECT 1 FROM organisation_label l WHERE l.organisation_id = cs.organisation_id \
-         AND l.deleted_at IS NULL AND l.kind IN ({list}) \
-         AND (l.valid_from IS NULL OR l.valid_from <= c.notified_on) \
-         AND (l.valid_to IS NULL OR l.valid_to >= c.notified_on)) THEN 1 ELSE 0 END"
-    )
 }
 
 /// The procurement aggregate of `query`: one cell per group (sorted by keys), or one cell for
@@ -334,14 +342,16 @@ pub async fn procurement<C: ConnectionTrait>(
 }
 
 /// The one SQL statement [`procurement`] runs for `query` on `backend` (public so the
-/// benchmark can time it bare).
+/// benchmark can time it bare). It reads the award lines ([`super::award_lines`]), which hold
+/// one row per line of every live, notified public contract with its weight's denominator,
+/// both amounts, flags and supplier attributes already joined.
 pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> Statement {
     let mut sql = Sql::new(backend);
     let float = sql.float();
     let pg = sql.is_postgres();
     let amount = match query.amount_basis {
-        AmountBasis::Initial => "c.amount_cents",
-        AmountBasis::Current => "COALESCE(c.current_amount_cents, c.amount_cents)",
+        AmountBasis::Initial => "al.initial_amount_cents",
+        AmountBasis::Current => "al.current_amount_cents",
     };
     let dimensions: Vec<(String, String, String)> = query
         .group_by
@@ -359,46 +369,23 @@ pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> St
             .get(i)
             .map_or("CAST(NULL AS TEXT)".to_owned(), |(_, l, _)| l.clone())
     };
-    let supplier_key = if pg {
-        "COALESCE(CAST(cs.organisation_id AS TEXT), cs.id_scheme || ':' || cs.id_value)"
-    } else {
-        "COALESCE(cs.organisation_id, cs.id_scheme || ':' || cs.id_value)"
-    };
     let sse = format!(
-        "CASE WHEN so.ess_family IS NOT NULL AND so.ess_family NOT IN ('{}', '{}') THEN 1 ELSE 0 END",
+        "CASE WHEN al.ess_family IS NOT NULL AND al.ess_family NOT IN ('{}', '{}') THEN 1 ELSE 0 END",
         NON_SSE_FAMILIES[0], NON_SSE_FAMILIES[1]
     );
 
-    // A supplier label dimension repeats lines (one per label), so the number of suppliers of a
-    // contract is then counted by a subquery, evaluated once (materialised); otherwise a window
-    // over the contract's lines counts them.
-    let repeats_lines = query.group_by.contains(&ProcurementDimension::SupplierLabel);
-    if repeats_lines {
-        sql.push("WITH base AS MATERIALIZED (SELECT c.id AS contract_id, ");
-    } else {
-        sql.push("WITH base AS (SELECT c.id AS contract_id, ");
-    }
     sql.push(&format!(
-        "{} AS k1, {} AS l1, {} AS k2, {} AS l2, ",
+        "WITH lines AS (SELECT al.contract_id AS contract_id, al.line_no AS line_no, \
+         {} AS k1, {} AS l1, {} AS k2, {} AS l2, \
+         1.0 / CAST(al.line_count AS {float}) AS w, \
+         CAST(COALESCE({amount}, 0) AS {float}) / CAST(al.line_count AS {float}) AS a, \
+         al.supplier_key AS supplier_key, al.distance_km AS distance_km, {sse} AS is_sse, \
+         al.inclusive AS is_inclusive, al.esus AS is_esus, CASE WHEN ",
         key(0),
         label(0),
         key(1),
         label(1)
     ));
-    sql.push(&format!("CAST(COALESCE({amount}, 0) AS {float}) AS amount, "));
-    if repeats_lines {
-        sql.push(
-            "(SELECT COUNT(*) FROM contract_supplier x WHERE x.contract_id = c.id AND x.from_modification = 0) AS n, ",
-        );
-    } else {
-        sql.push("COUNT(cs.id) OVER (PARTITION BY c.id) AS n, ");
-    }
-    sql.push(&format!("{supplier_key} AS supplier_key, "));
-    sql.push("cs.distance_km AS distance_km, ");
-    sql.push(&format!("{sse} AS is_sse, "));
-    sql.push(&format!("{} AS is_inclusive, ", label_held(&INCLUSIVE_LABELS)));
-    sql.push(&format!("{} AS is_esus, ", label_held(&["esus"])));
-    sql.push("CASE WHEN ");
     match query.locality {
         LocalityRule::Scale(scale) => {
             let list = scale
@@ -407,29 +394,21 @@ pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> St
                 .map(|l| format!("'{l}'"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            sql.push(&format!("cs.locality_level IN ({list})"));
+            sql.push(&format!("al.locality_level IN ({list})"));
         }
         LocalityRule::WithinKm(km) => {
-            sql.push("cs.distance_km <= ");
+            sql.push("al.distance_km <= ");
             sql.bind(km);
         }
     }
-    sql.push(" THEN 1 ELSE 0 END AS is_local, ");
-    sql.push("CASE WHEN c.social_clause OR c.social_criterion THEN 1 ELSE 0 END AS is_social, ");
-    sql.push("CASE WHEN c.reserved THEN 1 ELSE 0 END AS is_reserved, ");
-    sql.push("CASE WHEN c.env_clause OR c.env_criterion THEN 1 ELSE 0 END AS is_environmental ");
-    sql.push("FROM contract c");
+    sql.push(
+        " THEN 1 ELSE 0 END AS is_local, al.social AS is_social, al.reserved AS is_reserved, \
+         al.environmental AS is_environmental FROM award_line al",
+    );
     if let BuyerScope::Territory(territory) = &query.scope {
-        sql.push(
-            " JOIN establishment be ON be.id = c.buyer_establishment_id \
-             JOIN territory_membership sm ON sm.territory_id = be.commune_id AND sm.ancestor_id = ",
-        );
+        sql.push(" JOIN territory_membership sm ON sm.territory_id = al.buyer_commune_id AND sm.ancestor_id = ");
         sql.bind(territory.clone());
     }
-    sql.push(
-        " LEFT JOIN contract_supplier cs ON cs.contract_id = c.id AND cs.from_modification = 0 \
-         LEFT JOIN organisation so ON so.id = cs.organisation_id",
-    );
     for ((_, _, join), dimension) in dimensions.iter().zip(&query.group_by) {
         match dimension {
             ProcurementDimension::BuyerTerritory(level) | ProcurementDimension::SupplierTerritory(level) => {
@@ -443,24 +422,29 @@ pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> St
             }
         }
     }
-    sql.push(" WHERE c.deleted_at IS NULL AND c.kind = 'public_contract' AND c.notified_on >= ");
+    sql.push(" WHERE al.notified_on >= ");
     sql.bind(query.from);
-    sql.push(" AND c.notified_on <= ");
+    sql.push(" AND al.notified_on <= ");
     sql.bind(query.to);
     if let BuyerScope::Buyer(siren) = &query.scope {
-        sql.push(" AND c.buyer_organisation_id IN (SELECT id FROM organisation WHERE siren = ");
+        sql.push(" AND al.buyer_organisation_id IN (SELECT id FROM organisation WHERE siren = ");
         sql.bind(siren.clone());
         sql.push(")");
     }
+    // Each contract falls in one group when every dimension is the contract's: its first line
+    // then counts it, without a distinct count.
+    let contracts = if query.group_by.iter().all(|d| d.of_contract()) {
+        "SUM(CASE WHEN line_no = 0 THEN 1 ELSE 0 END)"
+    } else {
+        "COUNT(DISTINCT contract_id)"
+    };
     sql.push(&format!(
-        "), lines AS (SELECT base.*, 1.0 / CAST(CASE WHEN n = 0 THEN 1 ELSE n END AS {float}) AS w, \
-         amount / CAST(CASE WHEN n = 0 THEN 1 ELSE n END AS {float}) AS a FROM base), \
-         ranked AS (SELECT lines.*, \
+        "), ranked AS (SELECT lines.*, \
          SUM(CASE WHEN distance_km IS NOT NULL THEN a ELSE 0 END) OVER (PARTITION BY k1, k2 ORDER BY distance_km \
          ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cumulative, \
          SUM(CASE WHEN distance_km IS NOT NULL THEN a ELSE 0 END) OVER (PARTITION BY k1, k2) AS located \
          FROM lines) \
-         SELECT k1, MIN(l1), k2, MIN(l2), COUNT(DISTINCT contract_id), \
+         SELECT k1, MIN(l1), k2, MIN(l2), {contracts}, \
          CAST(SUM(w) AS {float}), CAST(SUM(a) AS {float}), "
     ));
     for flag in [

@@ -39,9 +39,10 @@ pub struct NewContracts {
 }
 
 /// Inserts new contracts with their suppliers and modifications, logging each contract in
-/// the change log (suppliers and modifications are part of their contract's record). Call
-/// inside a transaction.
+/// the change log (suppliers and modifications are part of their contract's record), and
+/// their award lines. Call inside a transaction.
 pub async fn insert_new<C: ConnectionTrait>(db: &C, new: NewContracts) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = new.contracts.iter().map(|c| c.id).collect();
     insert_logged(db, new.contracts).await.context("inserting contracts")?;
     insert_chunked(
         db,
@@ -61,7 +62,7 @@ pub async fn insert_new<C: ConnectionTrait>(db: &C, new: NewContracts) -> Result
     )
     .await
     .context("inserting contract modifications")?;
-    Ok(())
+    super::award_lines::refresh_for_contracts(db, &ids).await
 }
 
 /// Where a supplier is relative to its buyer, as computed when the contract was written.

@@ -6,6 +6,7 @@
 //! rows into Rust.
 
 pub mod analytics;
+pub mod award_lines;
 pub mod changes;
 pub mod contracts;
 pub mod keys;

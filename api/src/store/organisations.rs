@@ -46,10 +46,11 @@ pub async fn insert_new<C: ConnectionTrait>(db: &C, new: NewOrganisations) -> Re
     insert_logged(db, new.identifiers)
         .await
         .context("inserting organisation identifiers")?;
+    let holders: Vec<Uuid> = new.labels.iter().map(|l| l.organisation_id).collect();
     insert_logged(db, new.labels)
         .await
         .context("inserting organisation labels")?;
-    Ok(())
+    super::award_lines::refresh_for_organisations(db, &holders).await
 }
 
 /// The live (not deleted) organisation with a SIREN.

@@ -113,6 +113,7 @@ pub async fn delete(
                     UserErrorCode::Conflict,
                 )]));
             }
+            super::award_lines::refresh_after_delete(txn, kind.table(), id).await?;
             let written = Written {
                 id,
                 version: version + 1,

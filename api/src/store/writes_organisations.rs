@@ -487,6 +487,8 @@ where
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.insert_new(db).await?;
+        let written: Vec<Uuid> = self.logged.iter().map(|(id, _)| *id).collect();
+        super::award_lines::refresh_written(db, E::Model::ENTITY, &written).await?;
         audit(db, writer, now, self.audited).await?;
         changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
             .await
@@ -707,6 +709,7 @@ pub async fn update(
                     old.version + 1,
                 )]));
             }
+            super::award_lines::refresh_for_organisations(txn, &[id]).await?;
             audit(txn, &writer_inner, now, vec![audit_entry("update", id, fields)]).await?;
             changes::append(
                 txn,
