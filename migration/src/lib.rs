@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261129_000001_foundation;
 mod m20261129_000002_partner_writes;
+mod m20261129_000005_persisted_queries;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_partner_writes::Migration),
+            Box::new(m20261129_000005_persisted_queries::Migration),
         ]
     }
 }
