@@ -13,13 +13,18 @@ mod harness;
 
 mod analytics;
 mod analytics_examples;
+mod batches;
 mod contracts;
 mod demo;
+mod faults;
 mod http;
 mod lists;
 mod organisation_filters;
 mod organisations;
 mod partnerships;
+mod persisted;
+mod replica;
+mod robustness;
 mod schema;
 mod territories;
 mod transport;
