@@ -5,6 +5,7 @@
 //! | variable | flag | default | meaning |
 //! |---|---|---|---|
 //! | `DATABASE_URL` | `--database-url` | `sqlite://terrasse.db?mode=rwc` | SQLite file (created if missing) or `postgres://user@host:port/db` |
+//! | `DATABASE_READ_URL` | `--database-read-url` | none | optional read replica (PostgreSQL): queries and analytics read from it; mutations, the change feed (`changes`, `syncState`, `auditLog`), persisted-query registration and API-key checks use `DATABASE_URL` (docs/DEPLOYMENT.md: replica lag) |
 //! | `TERRASSE_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | size of the database connection pool |
 //! | `TERRASSE_DB_ACQUIRE_TIMEOUT_MS` | `--db-acquire-timeout-ms` | `3000` | longest wait for a pooled connection (fail fast while the database is down) |
 //! | `TERRASSE_LISTEN` | `--listen` | `127.0.0.1:8080` | address the HTTP server binds (`serve`) |
@@ -20,12 +21,17 @@
 //! | `TERRASSE_REQUEST_TIMEOUT_SECS` | `--request-timeout-secs` | `10` | longest a GraphQL request may run |
 //! | `TERRASSE_RATE_LIMIT_POINTS` | `--rate-limit-points` | `100000` | cost points of a client's full bucket (per API key, else per address; 0: no limit) |
 //! | `TERRASSE_RATE_LIMIT_RESTORE` | `--rate-limit-restore` | `1000` | cost points restored per second |
+//! | `TERRASSE_BATCH_REQUESTS` | `--batch-requests` | `false` | accept batched requests (a JSON array body of at most 10 operations, each limited, costed and rate-limited like a single one) |
+//! | `TERRASSE_PERSISTED_QUERIES` | `--persisted-queries` | `auto` | `off`, `auto` (automatic persisted queries by SHA-256 hash, registered in the database) or `allowlist` (only the manifest's operations run; admin keys bypass) |
+//! | `TERRASSE_PERSISTED_QUERIES_MANIFEST` | `--persisted-queries-manifest` | none | registered operations loaded at start: a JSON object hash -> query, or a directory of `.graphql` files |
+//! | `TERRASSE_METRICS` | `--metrics` | `true` | count requests and serve `/metrics` (`false`: `/metrics` is 404) |
+//! | `TERRASSE_REQUEST_LOG` | `--request-log` | `true` | one structured log line per GraphQL request |
 //! | `TERRASSE_CACHE_CONTROL` | `--cache-control` | `no-cache` | `Cache-Control` of GET answers (which carry an ETag) |
 //! | `TERRASSE_IDEMPOTENCY_RETENTION_HOURS` | `--idempotency-retention-hours` | `24` | how long the first result of a mutation sent with an `idempotencyKey` is kept for replays |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
 //! | `TERRASSE_SUPPRESSION_THRESHOLD` | | `3` | smallest number of distinct suppliers or organisations behind a grouped figure shown to anonymous callers (docs/ANALYTICS.md) |
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf};
 
 use crate::graphql::limits::QueryLimits;
 
@@ -41,6 +47,10 @@ pub struct DatabaseConfig {
         global = true
     )]
     pub database_url: String,
+    /// Optional read replica of `database_url`: queries and analytics read from it, while
+    /// mutations, the change feed and API-key checks use `database_url`.
+    #[arg(long, env = "DATABASE_READ_URL", global = true)]
+    pub database_read_url: Option<String>,
     /// Largest number of pooled database connections.
     #[arg(long, env = "TERRASSE_DB_MAX_CONNECTIONS", default_value_t = 10, global = true)]
     pub db_max_connections: u32,
@@ -56,6 +66,7 @@ impl DatabaseConfig {
     pub fn new(database_url: impl Into<String>, max_connections: u32) -> Self {
         Self {
             database_url: database_url.into(),
+            database_read_url: None,
             db_max_connections: max_connections,
             db_acquire_timeout_ms: 3_000,
         }
@@ -109,6 +120,24 @@ pub struct ServeConfig {
     /// Cost points restored to a bucket per second.
     #[arg(long, env = "TERRASSE_RATE_LIMIT_RESTORE", default_value_t = 1_000)]
     pub rate_limit_restore: u64,
+    /// Accept batched requests: a JSON array body of at most 10 operations, each limited,
+    /// costed and rate-limited like a single request.
+    #[arg(long, env = "TERRASSE_BATCH_REQUESTS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub batch_requests: bool,
+    /// Persisted queries: `off`, `auto` (registered by hash on first use) or `allowlist`
+    /// (only the manifest's operations run; admin keys bypass).
+    #[arg(long, env = "TERRASSE_PERSISTED_QUERIES", value_enum, default_value_t = crate::http::persisted::Mode::Auto)]
+    pub persisted_queries: crate::http::persisted::Mode,
+    /// Registered operations loaded at start: a JSON object hash -> query, or a directory of
+    /// `.graphql` files.
+    #[arg(long, env = "TERRASSE_PERSISTED_QUERIES_MANIFEST")]
+    pub persisted_queries_manifest: Option<PathBuf>,
+    /// Count requests and serve `/metrics`.
+    #[arg(long, env = "TERRASSE_METRICS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub metrics: bool,
+    /// Log one structured line per GraphQL request.
+    #[arg(long, env = "TERRASSE_REQUEST_LOG", default_value_t = true, action = clap::ArgAction::Set)]
+    pub request_log: bool,
     /// `Cache-Control` of GraphQL answers to GET (which also carry an ETag).
     #[arg(long, env = "TERRASSE_CACHE_CONTROL", default_value = "no-cache")]
     pub cache_control: String,

@@ -11,7 +11,20 @@ use crate::{config::DatabaseConfig, reference, store};
 /// Opens the connection pool. SQLite files use write-ahead logging, a 5 s busy timeout and
 /// enforced foreign keys.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(config.database_url.clone());
+    connect_to(&config.database_url, config).await
+}
+
+/// Opens the pool of the read replica (`DATABASE_READ_URL`) when one is configured, with the
+/// primary's pool settings. The replica is not migrated: it follows the primary.
+pub async fn connect_replica(config: &DatabaseConfig) -> Result<Option<DatabaseConnection>, DbErr> {
+    match &config.database_read_url {
+        Some(url) if !url.trim().is_empty() => connect_to(url, config).await.map(Some),
+        _ => Ok(None),
+    }
+}
+
+async fn connect_to(url: &str, config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(config.db_max_connections)
         .acquire_timeout(Duration::from_millis(config.db_acquire_timeout_ms))

@@ -28,6 +28,7 @@ pub mod organisation_identifier;
 pub mod organisation_label;
 pub mod partnership;
 pub mod partnership_party;
+pub mod persisted_query;
 pub mod postal_code_commune;
 pub mod territory;
 pub mod territory_membership;

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261129_000001_foundation;
 mod m20261129_000002_partner_writes;
 mod m20261129_000004_award_lines;
+mod m20261129_000005_persisted_queries;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_foundation::Migration),
             Box::new(m20261129_000002_partner_writes::Migration),
             Box::new(m20261129_000004_award_lines::Migration),
+            Box::new(m20261129_000005_persisted_queries::Migration),
         ]
     }
 }

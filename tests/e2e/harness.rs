@@ -337,6 +337,52 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Starts a second server on this test's database that reads queries from `read_url` (a
+    /// read replica); returns its address.
+    pub async fn sibling_with_replica(&self, read_url: &str) -> SocketAddr {
+        let serve = ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            demo: false,
+            ..ServeConfig::default()
+        };
+        let mut database = DatabaseConfig::new(self.database_url.clone(), 2);
+        database.database_read_url = Some(read_url.to_owned());
+        let app = api::http::Application::build(Config { database, serve })
+            .await
+            .expect("server builds");
+        let addr = app.local_addr();
+        tokio::spawn(app.run_until_stopped());
+        addr
+    }
+
+    /// Starts a second server with its own database settings (e.g. through a proxy to this
+    /// test's database) and server settings; returns its address.
+    pub async fn sibling_with(&self, database: DatabaseConfig, configure: impl FnOnce(&mut ServeConfig)) -> SocketAddr {
+        let mut serve = ServeConfig {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            demo: false,
+            ..ServeConfig::default()
+        };
+        configure(&mut serve);
+        let app = api::http::Application::build(Config { database, serve })
+            .await
+            .expect("server builds");
+        let addr = app.local_addr();
+        tokio::spawn(app.run_until_stopped());
+        addr
+    }
+
+    /// Which database this test runs on.
+    pub fn backend(&self) -> Backend {
+        if self.database_url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        }
+    }
+}
+
 async fn send(request: Request<Full<Bytes>>) -> (u16, String) {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let response = client.request(request).await.unwrap();

@@ -2,9 +2,13 @@
 //!
 //! Policy: every error carries a stable `extensions.code` from a closed set
 //! (`BAD_USER_INPUT`, `NOT_FOUND`, `UNAUTHENTICATED`, `FORBIDDEN`, `CONFLICT`, `RATE_LIMITED`,
-//! `QUERY_TOO_COMPLEX`, `INTERNAL`). Input errors name the field and the value. Internal
+//! `QUERY_TOO_COMPLEX`, `INTERNAL`, `UNAVAILABLE`), plus the two codes of the automatic persisted query
+//! protocol that clients such as Apollo's switch on (`PERSISTED_QUERY_NOT_FOUND`,
+//! `PERSISTED_QUERY_NOT_SUPPORTED`, see `http::persisted`). Input errors name the field and the value. Internal
 //! errors (database failures, bugs) are logged here with their full context and shown to
-//! clients only as `INTERNAL` with a generic message: database messages never leak.
+//! clients only as `INTERNAL` with a generic message: database messages never leak. A
+//! database that cannot be reached (no connection within the acquire timeout, a connection
+//! lost) is `UNAVAILABLE`: the request may be retried later, unchanged.
 //!
 //! async-graphql converts any `Display` error with `?`, which would leak; resolvers therefore
 //! turn store results into GraphQL results with [`OrInternal::or_internal`] or
@@ -25,6 +29,9 @@ pub enum ApiError {
     /// Something failed on our side; details are in the server log only.
     #[error("internal error")]
     Internal,
+    /// The database cannot be reached; the request may be retried later.
+    #[error("the database is unavailable: retry later")]
+    Unavailable,
 }
 
 impl ApiError {
@@ -33,6 +40,7 @@ impl ApiError {
         match self {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::Internal => "INTERNAL",
+            ApiError::Unavailable => "UNAVAILABLE",
         }
     }
 }
@@ -59,11 +67,29 @@ impl From<&StoreError> for ApiError {
     fn from(error: &StoreError) -> Self {
         match error {
             StoreError::Invalid(invalid) => ApiError::BadUserInput(invalid.clone()),
+            StoreError::Database { source, .. } if is_unreachable(source) => {
+                tracing::warn!(error = %error, "database unreachable");
+                ApiError::Unavailable
+            }
             StoreError::Database { .. } => {
                 tracing::error!(error = %error, "store failure");
                 ApiError::Internal
             }
         }
+    }
+}
+
+/// Whether a database error means the database cannot be reached (rather than a failing
+/// statement): no pooled connection in time, a connection refused, closed or broken.
+pub fn is_unreachable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx::Error};
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error)) => matches!(
+            error.as_ref(),
+            Error::Io(_) | Error::PoolTimedOut | Error::PoolClosed | Error::WorkerCrashed | Error::Protocol(_)
+        ),
+        _ => false,
     }
 }
 

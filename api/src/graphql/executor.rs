@@ -61,7 +61,7 @@ pub async fn execute(
     execute_within(schema, request, db, &QueryLimits::default()).await
 }
 
-/// Executes a request with fresh loaders over `db`, driving their fetches as described in the
+/// Executes a request with fresh loaders over `db` (which its resolvers also use), driving their fetches as described in the
 /// module documentation, once the document is within `limits` (else answers the refusal);
 /// the response carries `extensions.cost`.
 pub async fn execute_within(
@@ -98,7 +98,8 @@ async fn run(
     db: DatabaseConnection,
 ) -> async_graphql::Response {
     let queue = FetchQueue::default();
-    let request = request.data(Loaders::new(db, &queue));
+    // The request's database (the primary, or a read replica) overrides the schema's.
+    let request = request.data(db.clone()).data(Loaders::new(db, &queue));
     RequestExecutor {
         main: Box::pin(schema.execute(request)),
         queue,

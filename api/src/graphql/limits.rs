@@ -114,11 +114,17 @@ impl QueryLimits {
 
 /// Measures the operation of `document` that a request runs (`operation_name`, or the only
 /// one); `None` when there is no such operation (validation then reports it).
+///
+/// The walk stops once it has counted more than `field_cap` fields: fragments spread several
+/// times each are counted where they are spread, so a short document can stand for billions
+/// of fields (a fragment bomb), and measuring it whole would be the unbounded work the limits
+/// exist to refuse. The measure is then a lower bound, already over the field limit.
 pub fn measure(
     registry: &Registry,
     document: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
+    field_cap: usize,
 ) -> Option<Measure> {
     let operation = match (&document.operations, operation_name) {
         (DocumentOperations::Single(operation), _) => operation,
@@ -137,6 +143,7 @@ pub fn measure(
         variables,
         measure: Measure::default(),
         spreading: HashSet::new(),
+        field_cap,
     };
     let cost = walk.selection_set(&operation.node.selection_set, root, 1);
     walk.measure.cost = cost;
@@ -150,6 +157,8 @@ struct Walk<'a> {
     measure: Measure,
     /// Fragments being spread on the current path (a cycle is not followed).
     spreading: HashSet<&'a str>,
+    /// Fields counted beyond which the walk stops.
+    field_cap: usize,
 }
 
 impl<'a> Walk<'a> {
@@ -161,6 +170,9 @@ impl<'a> Walk<'a> {
         }
         let mut cost = 0_u64;
         for selection in &set.node.items {
+            if self.measure.fields > self.field_cap {
+                break;
+            }
             let item = match &selection.node {
                 Selection::Field(field) => {
                     let field = &field.node;
@@ -283,7 +295,13 @@ pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<u64>,
     let Ok(document) = request.parsed_query() else {
         return Ok(None);
     };
-    let Some(measure) = measure(&TYPES, document, operation_name.as_deref(), &variables) else {
+    let Some(measure) = measure(
+        &TYPES,
+        document,
+        operation_name.as_deref(),
+        &variables,
+        limits.max_fields,
+    ) else {
         return Ok(None);
     };
     match limits.check(&measure) {
@@ -414,6 +432,26 @@ mod tests {
                 .await
             ),
             "query field count is 3, over the limit of 2 by 1"
+        );
+        // A fragment bomb (each fragment spreads the previous one twice: 2^40 fields) is
+        // refused quickly, the walk stopping past the field limit.
+        let mut bomb = String::from("query { ...F40 } fragment F0 on Query { __typename }");
+        for level in 1..=40 {
+            bomb.push_str(&format!(
+                " fragment F{level} on Query {{ ...F{p} ...F{p} }}",
+                p = level - 1
+            ));
+        }
+        let started = std::time::Instant::now();
+        let message = refusal(run(&bomb, serde_json::json!({}), QueryLimits::default()).await);
+        assert!(
+            message.starts_with("query field count is 501, over the limit of 500"),
+            "{message}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
         );
         // Introspection nesting is not counted: GraphiQL's own query must pass.
         let introspection = format!(

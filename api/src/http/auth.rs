@@ -9,7 +9,7 @@
 
 use async_graphql::parser::{
     parse_query,
-    types::{DocumentOperations, ExecutableDocument, OperationType},
+    types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet},
 };
 use axum::{
     Json,
@@ -63,6 +63,9 @@ pub enum Refusal {
     Unauthenticated(String),
     /// HTTP 405: a mutation sent with GET.
     MutationOverGet,
+    /// HTTP 503 with code `UNAVAILABLE`: the key could not be checked, the database being
+    /// unreachable.
+    Unavailable,
 }
 
 impl IntoResponse for Refusal {
@@ -73,6 +76,11 @@ impl IntoResponse for Refusal {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "BAD_USER_INPUT",
                 "mutations must be sent with POST, not GET".to_owned(),
+            ),
+            Refusal::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UNAVAILABLE",
+                "the API key could not be checked: the database is unavailable, retry later".to_owned(),
             ),
         };
         // Nothing executed: no `data` member (GraphQL over HTTP, request errors).
@@ -121,6 +129,11 @@ pub async fn caller(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Call
             source: key.source,
         }),
         Ok(None) => Err(Refusal::Unauthenticated("unknown or revoked API key".into())),
+        Err(error) if matches!(&error, store::StoreError::Database { source, .. } if crate::graphql::errors::is_unreachable(source)) =>
+        {
+            tracing::warn!(%error, "cannot check an API key");
+            Err(Refusal::Unavailable)
+        }
         Err(error) => {
             tracing::error!(%error, "cannot check an API key");
             Err(Refusal::Unauthenticated("the API key could not be checked".into()))
@@ -145,6 +158,47 @@ pub fn is_mutation_document(document: &ExecutableDocument, operation_name: Optio
             None => false,
         },
     }
+}
+
+/// Root fields that must read the primary database even when a read replica serves queries:
+/// the change feed and the audit log must show writes as soon as they are committed.
+pub const PRIMARY_FIELDS: [&str; 3] = ["changes", "syncState", "auditLog"];
+
+/// The operation a request runs: its only one, or the one named.
+fn selected_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match &document.operations {
+        DocumentOperations::Single(operation) => Some(&operation.node),
+        DocumentOperations::Multiple(operations) => {
+            let name = operation_name?;
+            operations
+                .iter()
+                .find(|(op_name, _)| op_name.as_str() == name)
+                .map(|(_, operation)| &operation.node)
+        }
+    }
+}
+
+/// Whether the request must run on the primary database: a mutation, or a query selecting
+/// one of the [`PRIMARY_FIELDS`] at its root (directly or through fragments).
+pub fn needs_primary(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    fn selects(document: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        // Fragment cycles are a validation error; the depth bound keeps this walk finite.
+        depth < 32
+            && set.items.iter().any(|item| match &item.node {
+                Selection::Field(field) => PRIMARY_FIELDS.contains(&field.node.name.node.as_str()),
+                Selection::InlineFragment(fragment) => selects(document, &fragment.node.selection_set.node, depth + 1),
+                Selection::FragmentSpread(spread) => document
+                    .fragments
+                    .get(&spread.node.fragment_name.node)
+                    .is_some_and(|fragment| selects(document, &fragment.node.selection_set.node, depth + 1)),
+            })
+    }
+    selected_operation(document, operation_name).is_some_and(|operation| {
+        operation.ty == OperationType::Mutation || selects(document, &operation.selection_set.node, 0)
+    })
 }
 
 /// Decides whether `caller` may run a request that is (or not) a `mutation`, sent with
@@ -189,6 +243,29 @@ mod tests {
         assert!(is_mutation(both, Some("M")));
         assert!(!is_mutation(both, Some("Q")));
         assert!(!is_mutation("mutation {", None));
+    }
+
+    #[test]
+    fn mutations_and_the_change_feed_need_the_primary() {
+        let primary = |query: &str, name: Option<&str>| {
+            needs_primary(&parse_query(query).unwrap_or_else(|e| panic!("{e}")), name)
+        };
+        assert!(primary("mutation { a }", None));
+        assert!(primary("{ syncState { cursor } }", None));
+        assert!(primary("{ organisations { totalCount } changes { hasMore } }", None));
+        assert!(primary(
+            "{ ...F } fragment F on Query { auditLog { totalCount } }",
+            None
+        ));
+        assert!(primary("{ ... on Query { changes { hasMore } } }", None));
+        assert!(!primary("{ organisations { totalCount } }", None));
+        assert!(
+            !primary("{ organisation(siren: \"1\") { changes } }", None),
+            "only root fields count"
+        );
+        let both = "query Q { organisations { totalCount } } query F { changes { hasMore } }";
+        assert!(!primary(both, Some("Q")));
+        assert!(primary(both, Some("F")));
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! The HTTP server: GraphiQL at `/` (unless turned off), GraphQL at `/graphql` (POST, and GET
 //! for queries, following GraphQL over HTTP: see [`transport`]), `/healthz` (the process is
-//! up), `/readyz` (the database answers) and `/metrics` (Prometheus, see [`metrics`]). API
-//! keys and the checks made before GraphQL runs are in [`auth`]; security headers and CORS
-//! in [`headers`].
+//! up), `/readyz` (the databases answer) and `/metrics` (Prometheus, see [`metrics`]). API
+//! keys and the checks made before GraphQL runs are in [`auth`]; persisted queries in
+//! [`persisted`]; security headers and CORS in [`headers`].
+//!
+//! With a read replica (`DATABASE_READ_URL`), queries run on the replica and mutations, the
+//! change feed ([`auth::PRIMARY_FIELDS`]), API-key checks and persisted-query registration on
+//! the primary.
 
 pub mod auth;
 pub mod headers;
 pub mod metrics;
+pub mod persisted;
 pub mod rate_limit;
 pub mod transport;
 
@@ -21,7 +26,7 @@ use async_graphql::http::GraphiQLSource;
 use axum::{
     Extension, Router,
     body::{Body, Bytes},
-    extract::{ConnectInfo, RawQuery, State},
+    extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State, rejection::BytesRejection},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware,
     response::{Html, IntoResponse, Response},
@@ -30,7 +35,6 @@ use axum::{
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::{
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -45,20 +49,47 @@ use crate::{
     seed, store,
 };
 
-/// Largest request body accepted, bytes.
-const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The databases a server uses.
+#[derive(Clone)]
+pub struct Databases {
+    /// Writes, the change feed, API keys and persisted-query registration; also queries when
+    /// there is no replica.
+    pub primary: DatabaseConnection,
+    /// The read replica queries and analytics use (`DATABASE_READ_URL`), if any.
+    pub replica: Option<DatabaseConnection>,
+}
+
+impl Databases {
+    /// The primary alone.
+    pub fn primary(primary: DatabaseConnection) -> Self {
+        Self { primary, replica: None }
+    }
+
+    /// Where a request runs: the primary when it must (`needs_primary`), else the replica if
+    /// there is one.
+    fn for_request(&self, needs_primary: bool) -> &DatabaseConnection {
+        match &self.replica {
+            Some(replica) if !needs_primary => replica,
+            _ => &self.primary,
+        }
+    }
+}
 
 /// Shared by every request.
 #[derive(Clone)]
 struct AppState {
-    db: DatabaseConnection,
+    db: Databases,
     schema: TerrasseSchema,
     limits: QueryLimits,
     access: Access,
     cache_control: HeaderValue,
     timeout: Duration,
-    metrics: Arc<metrics::Metrics>,
+    batching: bool,
+    request_log: bool,
+    /// `None` when metrics are turned off.
+    metrics: Option<Arc<metrics::Metrics>>,
     limiter: Arc<rate_limit::RateLimiter>,
+    persisted: Arc<persisted::PersistedQueries>,
 }
 
 /// Who may do what without a key, and how long idempotency keys are kept.
@@ -86,9 +117,9 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, migrates it, loads reference territories if absent (and the
-    /// demo ecosystem when asked and the database has no organisation), and binds the
-    /// listener.
+    /// Connects to the database (and the read replica, if any), migrates the primary, loads
+    /// reference territories if absent (and the demo ecosystem when asked and the database has
+    /// no organisation), and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let db = db::connect(&config.database).await?;
         db::prepare(&db).await?;
@@ -96,10 +127,11 @@ impl Application {
             let summary = seed::demo::seed_demo(&db).await?;
             tracing::info!("{summary}");
         }
+        let replica = db::connect_replica(&config.database).await?;
         let listener = TcpListener::bind(config.serve.listen).await?;
         Ok(Self {
             listener,
-            router: router(db, &config.serve)?,
+            router: router(Databases { primary: db, replica }, &config.serve)?,
         })
     }
 
@@ -122,12 +154,24 @@ impl Application {
     }
 }
 
-/// The router over a prepared database, with the server settings.
-pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> anyhow::Result<Router> {
+/// The router over prepared databases, with the server settings.
+pub fn router(db: Databases, serve: &ServeConfig) -> anyhow::Result<Router> {
     let cache_control = HeaderValue::from_str(&serve.cache_control)
         .map_err(|_| anyhow::anyhow!("TERRASSE_CACHE_CONTROL={:?} is not a header value", serve.cache_control))?;
+    let manifest = match &serve.persisted_queries_manifest {
+        Some(path) => persisted::read_manifest(path)?,
+        None => Default::default(),
+    };
+    if serve.persisted_queries == persisted::Mode::Allowlist && manifest.is_empty() {
+        tracing::warn!("TERRASSE_PERSISTED_QUERIES=allowlist with no registered operation: only admin keys can query");
+    }
     let state = AppState {
-        schema: build_schema_for(db.clone(), serve.introspection),
+        schema: build_schema_for(db.primary.clone(), serve.introspection),
+        persisted: Arc::new(persisted::PersistedQueries::new(
+            serve.persisted_queries,
+            manifest,
+            db.primary.clone(),
+        )),
         db,
         limits: serve.limits,
         access: Access {
@@ -136,7 +180,9 @@ pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> anyhow::Result<Rou
         },
         cache_control,
         timeout: Duration::from_secs(serve.request_timeout_secs),
-        metrics: Arc::new(metrics::Metrics::default()),
+        batching: serve.batch_requests,
+        request_log: serve.request_log,
+        metrics: serve.metrics.then(|| Arc::new(metrics::Metrics::default())),
         limiter: Arc::new(rate_limit::RateLimiter::new(rate_limit::Budget {
             capacity: serve.rate_limit_points,
             restore_per_second: serve.rate_limit_restore,
@@ -146,12 +192,14 @@ pub fn router(db: DatabaseConnection, serve: &ServeConfig) -> anyhow::Result<Rou
     if serve.graphiql {
         router = router.route("/", get(graphiql));
     }
+    if serve.metrics {
+        router = router.route("/metrics", get(metrics_text));
+    }
     Ok(router
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics_text))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(DefaultBodyLimit::max(transport::MAX_BODY_BYTES))
         .layer(headers::cors(&serve.cors_origins))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())
@@ -178,7 +226,7 @@ async fn graphql_get(
     headers: HeaderMap,
     RawQuery(query_string): RawQuery,
 ) -> Response {
-    let request = transport::read_get(query_string.as_deref());
+    let request = transport::read_get(query_string.as_deref()).map(transport::Incoming::Single);
     let exchange = Exchange {
         request_id: request_id(id),
         method: Method::GET,
@@ -189,15 +237,29 @@ async fn graphql_get(
     serve_graphql(state, exchange, request).await
 }
 
-/// GraphQL over POST (`application/json`).
+/// GraphQL over POST (`application/json`): one operation, or a batch when turned on. A body
+/// over [`transport::MAX_BODY_BYTES`] is refused with 413.
 async fn graphql_post(
     State(state): State<AppState>,
     id: Option<Extension<RequestId>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let request = transport::read_post(&headers, &body);
+    let request = match body {
+        Ok(body) => transport::read_post(&headers, &body, state.batching),
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(transport::Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is over the limit of {} bytes (1 MiB): send a smaller request",
+                transport::MAX_BODY_BYTES
+            ),
+        )),
+        Err(rejection) => Err(transport::Refusal::new(
+            rejection.status(),
+            format!("the request body could not be read: {}", rejection.body_text()),
+        )),
+    };
     let exchange = Exchange {
         request_id: request_id(id),
         method: Method::POST,
@@ -224,14 +286,61 @@ fn refusal_response(status: StatusCode, code: &str, message: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Reads, admits (caller, limits, cache) and executes a GraphQL request with fresh loaders.
-/// INTERNAL errors get the request id (also in the `x-request-id` response header), so a
-/// client can quote it and an operator find the logged cause. Every request is logged once
-/// with its id, operation, duration, cost, key and outcome, and counted in the metrics.
+/// One operation of a request, read and checked, not yet run.
+struct Operation {
+    request: async_graphql::Request,
+    name: Option<String>,
+    /// Runs on the primary database (a mutation, or the change feed).
+    needs_primary: bool,
+    /// The requested cost when the operation may run, else the error answered instead.
+    admission: Result<Option<u64>, async_graphql::ServerError>,
+}
+
+/// Resolves a persisted query, admits the caller (an HTTP refusal refuses the whole request)
+/// and measures the operation against the limits.
+async fn prepare(
+    state: &AppState,
+    caller: &auth::Caller,
+    method: &Method,
+    mut request: async_graphql::Request,
+) -> Result<Operation, Response> {
+    let name = request.operation_name.clone();
+    if let Err(error) = state.persisted.resolve(&mut request, caller).await {
+        auth::admit(caller, method, false, state.access.anonymous_read).map_err(IntoResponse::into_response)?;
+        return Ok(Operation {
+            request,
+            name,
+            needs_primary: false,
+            admission: Err(error),
+        });
+    }
+    // Parsed once here; the limits and the execution reuse the document.
+    let (mutation, needs_primary) = match request.parsed_query() {
+        Ok(document) => (
+            auth::is_mutation_document(document, name.as_deref()),
+            auth::needs_primary(document, name.as_deref()),
+        ),
+        Err(_) => (false, false),
+    };
+    auth::admit(caller, method, mutation, state.access.anonymous_read).map_err(IntoResponse::into_response)?;
+    let admission = limits::admit(&mut request, &state.limits);
+    Ok(Operation {
+        request,
+        name,
+        needs_primary,
+        admission,
+    })
+}
+
+/// Reads, admits (caller, persisted query, limits, budget, cache) and executes a GraphQL
+/// request, or each operation of a batch, with fresh loaders. INTERNAL errors get the request
+/// id (also in the `x-request-id` response header), so a client can quote it and an operator
+/// find the logged cause. Every operation is logged once with its id, operation, duration,
+/// cost, key and outcome, and counted in the metrics.
 async fn serve_graphql(
     state: AppState,
     exchange: Exchange,
-    request: Result<async_graphql::Request, transport::Refusal>,
+    incoming: Result<transport::Incoming, transport::Refusal>,
 ) -> Response {
     let Exchange {
         request_id,
@@ -245,26 +354,26 @@ async fn serve_graphql(
         Ok(media) => media,
         Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
     };
-    let mut request = match request {
-        Ok(request) => request,
+    let (requests, batched) = match incoming {
+        Ok(transport::Incoming::Single(request)) => (vec![request], false),
+        Ok(transport::Incoming::Batch(requests)) => (requests, true),
         Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
     };
-    let caller = match auth::caller(&state.db, &headers).await {
+    let caller = match auth::caller(&state.db.primary, &headers).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal.into_response(),
     };
-    // Parsed once here; the limits and the execution reuse the document.
-    let operation_name = request.operation_name.clone();
-    let mutation = request
-        .parsed_query()
-        .is_ok_and(|document| auth::is_mutation_document(document, operation_name.as_deref()));
-    if let Err(refusal) = auth::admit(&caller, &method, mutation, state.access.anonymous_read) {
-        return refusal.into_response();
+    let mut operations = Vec::with_capacity(requests.len());
+    for request in requests {
+        match prepare(&state, &caller, &method, request).await {
+            Ok(operation) => operations.push(operation),
+            Err(refused) => return refused,
+        }
     }
     // GET answers are tagged with the change-log sequence: a client holding the current tag
     // gets 304 before anything runs.
     let etag = if method == Method::GET {
-        match store::changes::current_cursor(&state.db).await {
+        match store::changes::current_cursor(&state.db.primary).await {
             Ok(sequence) => Some(transport::etag(query_string.as_deref(), media, sequence)),
             Err(error) => {
                 tracing::warn!(request_id, %error, "cannot read the change-log sequence for an ETag");
@@ -284,59 +393,141 @@ async fn serve_graphql(
             .insert(header::CACHE_CONTROL, state.cache_control.clone());
         return response;
     }
-    let operation = request.operation_name.clone();
-    let key_id = caller.key_id;
-    // Limits, then the client's budget: a request refused by either does not run.
-    let mut charged = None;
-    let mut response = match limits::admit(&mut request, &state.limits) {
-        Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
-        Ok(requested) => {
-            let client = match (caller.key_id, peer) {
-                (Some(key), _) => Some(rate_limit::Client::Key(key)),
-                (None, Some(address)) => Some(rate_limit::Client::Address(address)),
-                (None, None) => None,
-            };
-            if let (true, Some(client), Some(cost)) = (state.limiter.enabled(), client, requested) {
-                match state.limiter.charge(client, cost, Instant::now()) {
-                    Ok(_) => charged = Some((client, cost)),
-                    Err(exhausted) => {
-                        state.metrics.rate_limited();
-                        return rate_limited(&state.limiter, &exhausted);
+    // The client's budget is charged every operation's requested cost before any runs: a
+    // batch runs whole or is refused whole.
+    let client = match (caller.key_id, peer) {
+        (Some(key), _) => Some(rate_limit::Client::Key(key)),
+        (None, Some(address)) => Some(rate_limit::Client::Address(address)),
+        (None, None) => None,
+    };
+    let mut charges: Vec<Option<(rate_limit::Client, u64)>> = Vec::with_capacity(operations.len());
+    for operation in &operations {
+        let charge = match (state.limiter.enabled(), client, &operation.admission) {
+            (true, Some(client), Ok(Some(cost))) => match state.limiter.charge(client, *cost, Instant::now()) {
+                Ok(_) => Some((client, *cost)),
+                Err(exhausted) => {
+                    for (client, cost) in charges.into_iter().flatten() {
+                        state.limiter.refund(client, cost);
+                    }
+                    if let Some(metrics) = &state.metrics {
+                        metrics.rate_limited();
+                    }
+                    return rate_limited(&state.limiter, &exhausted);
+                }
+            },
+            _ => None,
+        };
+        charges.push(charge);
+    }
+    // The timeout counts from the request's arrival (its key check and ETag lookup included)
+    // and covers every operation of a batch. Past it an execution is dropped, and with it its
+    // pending database work.
+    let deadline = tokio::time::Instant::from_std(started + state.timeout);
+    let mut standing = None;
+    let mut bodies = Vec::with_capacity(operations.len());
+    let mut statuses = Vec::with_capacity(operations.len());
+    for (index, (operation, charge)) in operations.into_iter().zip(charges).enumerate() {
+        let operation_started = if index == 0 { started } else { Instant::now() };
+        let Operation {
+            request,
+            name,
+            needs_primary,
+            admission,
+        } = operation;
+        let mut response = match admission {
+            Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
+            Ok(requested) => {
+                let db = state.db.for_request(needs_primary).clone();
+                let request = request.data(caller.clone()).data(state.access);
+                let execution = executor::execute_admitted(&state.schema, request, db, requested, &state.limits);
+                if tokio::time::Instant::now() >= deadline {
+                    timed_out(state.timeout)
+                } else {
+                    match tokio::time::timeout_at(deadline, execution).await {
+                        Ok(response) => response,
+                        Err(_) => timed_out(state.timeout),
                     }
                 }
             }
-            let request = request.data(caller).data(state.access);
-            let execution =
-                executor::execute_admitted(&state.schema, request, state.db.clone(), requested, &state.limits);
-            // The timeout counts from the request's arrival (its key check and ETag lookup
-            // included). Past it the execution is dropped, and with it its pending database work.
-            let deadline = tokio::time::Instant::from_std(started + state.timeout);
-            if tokio::time::Instant::now() >= deadline {
-                timed_out(state.timeout)
+        };
+        // The unspent part of the charge comes back; the cost report shows the budget left.
+        let left = charge.map(|(client, cost)| {
+            let actual = limits::actual_cost(&response.data);
+            state.limiter.refund(client, cost.saturating_sub(actual))
+        });
+        if let (Some(left), Some(async_graphql::Value::Object(cost))) = (left, response.extensions.get_mut("cost")) {
+            cost.insert(
+                async_graphql::Name::new("remaining"),
+                async_graphql::Value::from(left.remaining),
+            );
+            cost.insert(
+                async_graphql::Name::new("restoreRate"),
+                async_graphql::Value::from(state.limiter.budget().restore_per_second),
+            );
+        }
+        standing = left.or(standing);
+        account(
+            &state,
+            &request_id,
+            name.as_deref(),
+            caller.key_id,
+            operation_started,
+            &mut response,
+        );
+        statuses.push(transport::status(&response, media));
+        // A request that did not execute has no `data` member (GraphQL over HTTP).
+        let executed = response.errors.is_empty() || response.data != async_graphql::Value::Null;
+        bodies.push(if executed {
+            serde_json::to_value(&response)
+        } else {
+            serde_json::to_value(serde_json::json!({ "errors": response.errors, "extensions": response.extensions }))
+        });
+    }
+    let body = bodies
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|mut bodies| {
+            if batched {
+                serde_json::to_vec(&bodies)
             } else {
-                match tokio::time::timeout_at(deadline, execution).await {
-                    Ok(response) => response,
-                    Err(_) => timed_out(state.timeout),
-                }
+                serde_json::to_vec(&bodies.pop().unwrap_or_default())
             }
+        });
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => {
+            tracing::error!(request_id, %error, "cannot encode a GraphQL response");
+            return refusal_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
         }
     };
-    // The unspent part of the charge comes back; the cost report shows the budget left.
-    let standing = charged.map(|(client, cost)| {
-        let actual = limits::actual_cost(&response.data);
-        state.limiter.refund(client, cost.saturating_sub(actual))
-    });
-    if let (Some(standing), Some(async_graphql::Value::Object(cost))) = (standing, response.extensions.get_mut("cost"))
-    {
-        cost.insert(
-            async_graphql::Name::new("remaining"),
-            async_graphql::Value::from(standing.remaining),
-        );
-        cost.insert(
-            async_graphql::Name::new("restoreRate"),
-            async_graphql::Value::from(state.limiter.budget().restore_per_second),
-        );
+    let mut http = Response::new(Body::from(body));
+    // A batch is answered 200 (each operation's errors are in its own answer).
+    *http.status_mut() = match (batched, statuses.first()) {
+        (false, Some(status)) => *status,
+        _ => StatusCode::OK,
+    };
+    http.headers_mut().insert(header::CONTENT_TYPE, media.content_type());
+    if let Some(standing) = standing {
+        rate_limit_headers(http.headers_mut(), &state.limiter, standing.remaining, standing.full_in);
     }
+    if let Some(etag) = etag {
+        http.headers_mut().insert(header::ETAG, etag);
+        http.headers_mut()
+            .insert(header::CACHE_CONTROL, state.cache_control.clone());
+    }
+    http
+}
+
+/// Gives every error of an answered operation a code (INTERNAL ones the request id), then
+/// counts the operation in the metrics and logs it.
+fn account(
+    state: &AppState,
+    request_id: &str,
+    operation: Option<&str>,
+    key_id: Option<uuid::Uuid>,
+    started: Instant,
+    response: &mut async_graphql::Response,
+) {
     let mut codes = Vec::with_capacity(response.errors.len());
     for error in &mut response.errors {
         let code = error
@@ -345,9 +536,13 @@ async fn serve_graphql(
             .and_then(|extensions| extensions.get("code"))
             .cloned();
         // Errors raised before execution (syntax, unknown fields, wrong argument types) carry
-        // no path: the client's input is at fault. A resolver error without a code is a bug.
+        // no path: the client's input is at fault, and so is an argument async-graphql cannot
+        // coerce to its input type while resolving a field (it has a path, and one of the two
+        // messages of `InputValueError`). Any other resolver error without a code is a bug.
         let code = code.unwrap_or_else(|| {
-            let code = if error.path.is_empty() {
+            let input =
+                error.message.starts_with("Expected input type \"") || error.message.starts_with("Failed to parse \"");
+            let code = if error.path.is_empty() || input {
                 "BAD_USER_INPUT"
             } else {
                 "INTERNAL"
@@ -360,61 +555,38 @@ async fn serve_graphql(
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("requestId", request_id.clone());
+                .set("requestId", request_id.to_owned());
         }
         if let async_graphql::Value::String(code) = code {
             codes.push(code);
         }
     }
-    let status = transport::status(&response, media);
-    let outcome = if codes.is_empty() {
-        metrics::Outcome::Ok
-    } else {
-        metrics::Outcome::Error
-    };
     let elapsed = started.elapsed();
-    state.metrics.record(operation.as_deref(), outcome, elapsed, &codes);
-    let cost = response
-        .extensions
-        .get("cost")
-        .and_then(|cost| cost.clone().into_json().ok())
-        .map(|cost| cost["requested"].clone());
-    tracing::info!(
-        request_id,
-        operation = operation.as_deref().unwrap_or("anonymous"),
-        duration_ms = elapsed.as_secs_f64() * 1e3,
-        cost = %cost.unwrap_or_default(),
-        key_id = %key_id.map(|id| id.to_string()).unwrap_or_default(),
-        outcome = if codes.is_empty() { "ok" } else { "error" },
-        errors = %codes.join(","),
-        "graphql request"
-    );
-    // A request that did not execute has no `data` member (GraphQL over HTTP).
-    let executed = response.errors.is_empty() || response.data != async_graphql::Value::Null;
-    let body = if executed {
-        serde_json::to_vec(&response)
-    } else {
-        serde_json::to_vec(&serde_json::json!({ "errors": response.errors, "extensions": response.extensions }))
-    };
-    let body = match body {
-        Ok(body) => body,
-        Err(error) => {
-            tracing::error!(request_id, %error, "cannot encode a GraphQL response");
-            return refusal_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error");
-        }
-    };
-    let mut http = Response::new(Body::from(body));
-    *http.status_mut() = status;
-    http.headers_mut().insert(header::CONTENT_TYPE, media.content_type());
-    if let Some(standing) = standing {
-        rate_limit_headers(http.headers_mut(), &state.limiter, standing.remaining, standing.full_in);
+    if let Some(metrics) = &state.metrics {
+        let outcome = if codes.is_empty() {
+            metrics::Outcome::Ok
+        } else {
+            metrics::Outcome::Error
+        };
+        metrics.record(operation, outcome, elapsed, &codes);
     }
-    if let Some(etag) = etag {
-        http.headers_mut().insert(header::ETAG, etag);
-        http.headers_mut()
-            .insert(header::CACHE_CONTROL, state.cache_control.clone());
+    if state.request_log {
+        let cost = response
+            .extensions
+            .get("cost")
+            .and_then(|cost| cost.clone().into_json().ok())
+            .map(|cost| cost["requested"].clone());
+        tracing::info!(
+            request_id,
+            operation = operation.unwrap_or("anonymous"),
+            duration_ms = elapsed.as_secs_f64() * 1e3,
+            cost = %cost.unwrap_or_default(),
+            key_id = %key_id.map(|id| id.to_string()).unwrap_or_default(),
+            outcome = if codes.is_empty() { "ok" } else { "error" },
+            errors = %codes.join(","),
+            "graphql request"
+        );
     }
-    http
 }
 
 /// The answer to a request that ran past the timeout.
@@ -472,25 +644,35 @@ fn rate_limited(limiter: &rate_limit::RateLimiter, exhausted: &rate_limit::Exhau
     response
 }
 
-async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.metrics.render(&state.db).await,
-    )
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    match &state.metrics {
+        Some(metrics) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+            metrics.render(&state.db.primary).await,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn healthz() -> &'static str {
     "ok"
 }
 
+/// 200 while the primary and the read replica (if any) answer; 503 naming the one that does
+/// not.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(error) => {
-            tracing::warn!(%error, "database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
-        }
+    if let Err(error) = state.db.primary.ping().await {
+        tracing::warn!(%error, "database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
     }
+    if let Some(replica) = &state.db.replica
+        && let Err(error) = replica.ping().await
+    {
+        tracing::warn!(%error, "read replica unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "read replica unreachable");
+    }
+    (StatusCode::OK, "ready")
 }
 
 async fn shutdown_signal() {

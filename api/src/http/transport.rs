@@ -2,7 +2,12 @@
 //! or POST, which media type answers it, and with which status; plus the ETag of GET answers.
 //!
 //! - POST needs `Content-Type: application/json` (else 415) and a JSON object body with
-//!   `query`, optional `operationName`, `variables` and `extensions` (else 400).
+//!   `query`, optional `operationName`, `variables` and `extensions` (else 400). The body is
+//!   at most 1 MiB (else 413). A JSON array of such objects is a batch: refused (400) unless
+//!   batching is turned on (`TERRASSE_BATCH_REQUESTS`), and then of at most
+//!   [`MAX_BATCH_OPERATIONS`] operations.
+//! - `query` may be left out when `extensions.persistedQuery` names a registered query by its
+//!   hash (automatic persisted queries, see `http::persisted`).
 //! - GET reads the same members from the query string (`variables` and `extensions` as JSON).
 //! - `Accept` chooses the response media type: `application/graphql-response+json` when the
 //!   client accepts it, else `application/json` (also for a missing `Accept` or `*/*`); a
@@ -26,6 +31,21 @@ use serde::Deserialize;
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 /// The legacy response media type.
 pub const JSON: &str = "application/json";
+
+/// Largest request body accepted, bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Most operations in one batched request.
+pub const MAX_BATCH_OPERATIONS: usize = 10;
+
+/// What a POST body holds: one operation, or a batch of them.
+#[derive(Debug)]
+pub enum Incoming {
+    /// A JSON object: one operation.
+    Single(async_graphql::Request),
+    /// A JSON array: several operations, answered by an array in the same order.
+    Batch(Vec<async_graphql::Request>),
+}
 
 /// How a response is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +76,8 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    /// A refusal with `status` and `message`.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             message: message.into(),
@@ -108,11 +129,16 @@ struct Params {
 }
 
 fn into_request(params: Params) -> Result<async_graphql::Request, Refusal> {
-    let query = params
-        .query
-        .filter(|query| !query.trim().is_empty())
-        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, "the request has no `query`"))?;
-    let mut request = async_graphql::Request::new(query);
+    let query = params.query.filter(|query| !query.trim().is_empty());
+    let persisted = params
+        .extensions
+        .as_ref()
+        .is_some_and(|extensions| extensions.get("persistedQuery").is_some());
+    if query.is_none() && !persisted {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "the request has no `query`"));
+    }
+    // A persisted query's text is filled in from its hash before the request runs.
+    let mut request = async_graphql::Request::new(query.unwrap_or_default());
     request.operation_name = params.operation_name;
     match params.variables {
         None | Some(serde_json::Value::Null) => {}
@@ -136,8 +162,8 @@ fn into_request(params: Params) -> Result<async_graphql::Request, Refusal> {
     Ok(request)
 }
 
-/// Reads a POST request.
-pub fn read_post(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::Request, Refusal> {
+/// Reads a POST request: one operation, or a batch when `batching` is on.
+pub fn read_post(headers: &HeaderMap, body: &Bytes, batching: bool) -> Result<Incoming, Refusal> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -154,13 +180,48 @@ pub fn read_post(headers: &HeaderMap, body: &Bytes) -> Result<async_graphql::Req
             format!("Content-Type: {content_type:?} is not supported: send {JSON}"),
         ));
     }
-    let params: Params = serde_json::from_slice(body).map_err(|error| {
+    let not_graphql = |error: serde_json::Error| {
         Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("the body is not a GraphQL request: {error}"),
         )
-    })?;
-    into_request(params)
+    };
+    if body.trim_ascii_start().first() != Some(&b'[') {
+        let params: Params = serde_json::from_slice(body).map_err(not_graphql)?;
+        return into_request(params).map(Incoming::Single);
+    }
+    if !batching {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "batched requests (a JSON array body) are turned off on this server (TERRASSE_BATCH_REQUESTS=false): send one operation per request",
+        ));
+    }
+    let batch: Vec<Params> = serde_json::from_slice(body).map_err(not_graphql)?;
+    if batch.is_empty() {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, "the batch holds no operation"));
+    }
+    if batch.len() > MAX_BATCH_OPERATIONS {
+        return Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "a batch may hold at most {MAX_BATCH_OPERATIONS} operations; this one holds {}",
+                batch.len()
+            ),
+        ));
+    }
+    batch
+        .into_iter()
+        .enumerate()
+        .map(|(index, params)| {
+            into_request(params).map_err(|refusal| {
+                Refusal::new(
+                    refusal.status,
+                    format!("operation {index} of the batch: {}", refusal.message),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()
+        .map(Incoming::Batch)
 }
 
 /// Reads a GET request from its query string.
@@ -273,19 +334,60 @@ mod tests {
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
         let body = Bytes::from_static(br#"{"query":"{ __typename }","variables":null}"#);
-        assert!(read_post(&json, &body).is_ok());
+        assert!(matches!(read_post(&json, &body, false), Ok(Incoming::Single(_))));
         assert_eq!(
-            read_post(&json, &Bytes::from_static(b"{")).err().map(|r| r.status),
+            read_post(&json, &Bytes::from_static(b"{"), false)
+                .err()
+                .map(|r| r.status),
             Some(StatusCode::BAD_REQUEST)
         );
-        let refusal = read_post(&json, &Bytes::from_static(br#"{"query":"{ a }","variables":[1]}"#))
-            .expect_err("variables as a list");
+        let refusal = read_post(
+            &json,
+            &Bytes::from_static(br#"{"query":"{ a }","variables":[1]}"#),
+            false,
+        )
+        .expect_err("variables as a list");
         assert_eq!(refusal.message, "`variables` must be an object, not [1]");
         let mut text = HeaderMap::new();
         text.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
         assert_eq!(
-            read_post(&text, &body).err().map(|r| r.status),
+            read_post(&text, &body, false).err().map(|r| r.status),
             Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)
+        );
+    }
+
+    #[test]
+    fn batches_are_read_only_when_turned_on_and_within_the_limit() {
+        let mut json = HeaderMap::new();
+        json.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let batch = |n: usize| Bytes::from(format!("[{}]", vec![r#"{"query":"{ __typename }"}"#; n].join(",")));
+        let refusal = read_post(&json, &batch(2), false).expect_err("batching is off");
+        assert_eq!(refusal.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refusal.message.contains("TERRASSE_BATCH_REQUESTS"),
+            "{}",
+            refusal.message
+        );
+        match read_post(&json, &batch(10), true) {
+            Ok(Incoming::Batch(requests)) => assert_eq!(requests.len(), 10),
+            other => panic!("{other:?}"),
+        }
+        let refusal = read_post(&json, &batch(11), true).expect_err("over the limit");
+        assert_eq!(
+            refusal.message,
+            "a batch may hold at most 10 operations; this one holds 11"
+        );
+        assert!(read_post(&json, &Bytes::from_static(b" [ ]"), true).is_err());
+        let refusal = read_post(&json, &Bytes::from_static(br#"[{"query":"{ a }"},{}]"#), true).expect_err("no query");
+        assert_eq!(refusal.message, "operation 1 of the batch: the request has no `query`");
+        // A persisted query may come without its text.
+        assert!(
+            read_post(
+                &json,
+                &Bytes::from_static(br#"{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}"#),
+                false
+            )
+            .is_ok()
         );
     }
 

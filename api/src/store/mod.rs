@@ -13,6 +13,7 @@ pub mod keys;
 pub mod organisations;
 pub mod page;
 pub mod partnerships;
+pub mod persisted_queries;
 pub mod rows;
 pub mod territories;
 pub mod writes;

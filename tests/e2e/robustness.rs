@@ -1,0 +1,394 @@
+//! Random input: documents and variables generated from the served schema with a seeded
+//! generator each get an answer or a clear client error (4xx, or GraphQL errors with a code),
+//! never a panic, a 500 or an INTERNAL error; and the server keeps answering. Bounded in size
+//! and count, on 127.0.0.1 only. (Hostile requests one by one: `transport`.)
+
+use std::collections::BTreeMap;
+
+use async_graphql::parser::types::{BaseType, ServiceDocument, Type, TypeKind, TypeSystemDefinition};
+use entity::enums::ApiRole;
+use serde_json::Value;
+
+use crate::harness::{Answer, TestApp, on_both_databases};
+
+/// Fails the test unless `answer` is a client error with a clear code, or a GraphQL answer
+/// whose errors all carry a code other than INTERNAL.
+fn assert_clear(what: &str, answer: &Answer) {
+    assert!(answer.status < 500, "{what}: HTTP {}: {}", answer.status, answer.body);
+    if answer.status == 304 {
+        return;
+    }
+    let body: Value = serde_json::from_str(&answer.body)
+        .unwrap_or_else(|e| panic!("{what}: HTTP {} not JSON ({e}): {}", answer.status, answer.body));
+    let answers = match &body {
+        Value::Array(items) => items.clone(),
+        _ => vec![body.clone()],
+    };
+    for answer_body in &answers {
+        for error in answer_body["errors"].as_array().into_iter().flatten() {
+            let code = error["extensions"]["code"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{what}: error without a code: {error}"));
+            assert_ne!(code, "INTERNAL", "{what}: {error}");
+        }
+    }
+}
+
+/// A small seeded generator (xorshift64*): the same seed gives the same documents.
+struct Seeded(u64);
+
+impl Seeded {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// The served schema, read from its SDL: fields (with arguments) of object and interface
+/// types, input objects, enums and union members.
+struct Shape {
+    fields: BTreeMap<String, Vec<FieldShape>>,
+    inputs: BTreeMap<String, Vec<(String, Type)>>,
+    enums: BTreeMap<String, Vec<String>>,
+    unions: BTreeMap<String, Vec<String>>,
+}
+
+struct FieldShape {
+    name: String,
+    arguments: Vec<(String, Type)>,
+    ty: Type,
+}
+
+impl Shape {
+    fn read(sdl: &str) -> Self {
+        let document: ServiceDocument = async_graphql::parser::parse_schema(sdl).unwrap();
+        let mut shape = Shape {
+            fields: BTreeMap::new(),
+            inputs: BTreeMap::new(),
+            enums: BTreeMap::new(),
+            unions: BTreeMap::new(),
+        };
+        for definition in document.definitions {
+            let TypeSystemDefinition::Type(ty) = definition else {
+                continue;
+            };
+            let name = ty.node.name.node.to_string();
+            match ty.node.kind {
+                TypeKind::Object(object) => {
+                    shape
+                        .fields
+                        .insert(name, object.fields.iter().map(|f| field_shape(&f.node)).collect());
+                }
+                TypeKind::Interface(interface) => {
+                    shape
+                        .fields
+                        .insert(name, interface.fields.iter().map(|f| field_shape(&f.node)).collect());
+                }
+                TypeKind::InputObject(input) => {
+                    shape.inputs.insert(
+                        name,
+                        input
+                            .fields
+                            .iter()
+                            .map(|f| (f.node.name.node.to_string(), f.node.ty.node.clone()))
+                            .collect(),
+                    );
+                }
+                TypeKind::Enum(values) => {
+                    shape.enums.insert(
+                        name,
+                        values.values.iter().map(|v| v.node.value.node.to_string()).collect(),
+                    );
+                }
+                TypeKind::Union(union) => {
+                    shape
+                        .unions
+                        .insert(name, union.members.iter().map(|m| m.node.to_string()).collect());
+                }
+                TypeKind::Scalar => {}
+            }
+        }
+        shape
+    }
+}
+
+fn field_shape(field: &async_graphql::parser::types::FieldDefinition) -> FieldShape {
+    FieldShape {
+        name: field.name.node.to_string(),
+        arguments: field
+            .arguments
+            .iter()
+            .map(|a| (a.node.name.node.to_string(), a.node.ty.node.clone()))
+            .collect(),
+        ty: field.ty.node.clone(),
+    }
+}
+
+fn named(ty: &Type) -> &str {
+    match &ty.base {
+        BaseType::Named(name) => name.as_str(),
+        BaseType::List(inner) => named(inner),
+    }
+}
+
+/// Builds random documents over the shape; variables are declared for some arguments.
+struct Generator<'a> {
+    shape: &'a Shape,
+    rng: Seeded,
+    variables: Vec<(String, String, Value)>,
+}
+
+const STRINGS: [&str; 12] = [
+    "",
+    "552100554",
+    "55210055400013",
+    "W133000001",
+    "13055",
+    "2A004",
+    "93",
+    "é\u{301}",
+    "'; DROP TABLE organisation; --",
+    "%_\\",
+    "T3JnYW5pc2F0aW9uOjE=",
+    "2026-01-01",
+];
+const INTS: [i64; 8] = [0, 1, 5, 50, 1000, -1, 2_147_483_647, -2_147_483_648];
+
+impl Generator<'_> {
+    /// A literal value of `ty` (occasionally of the wrong type).
+    fn literal(&mut self, ty: &Type, depth: usize) -> String {
+        if self.rng.chance(5) {
+            return self
+                .rng
+                .pick(&["null", "\"x\"", "7", "[]", "{}", "true", "NOPE"])
+                .to_string();
+        }
+        if let BaseType::List(inner) = &ty.base {
+            let items: Vec<String> = (0..self.rng.below(4)).map(|_| self.literal(inner, depth + 1)).collect();
+            return format!("[{}]", items.join(", "));
+        }
+        let name = named(ty).to_owned();
+        if let Some(values) = self.shape.enums.get(&name) {
+            return self.rng.pick(values).clone();
+        }
+        if let Some(fields) = self.shape.inputs.get(&name).map(|f| f.to_vec()) {
+            if depth > 3 {
+                return "{}".to_owned();
+            }
+            let mut members = Vec::new();
+            for (field, field_ty) in fields {
+                if !field_ty.nullable || self.rng.chance(30) {
+                    members.push(format!("{field}: {}", self.literal(&field_ty, depth + 1)));
+                }
+            }
+            return format!("{{ {} }}", members.join(", "));
+        }
+        match name.as_str() {
+            "Int" => self.rng.pick(&INTS).to_string(),
+            "Float" => self.rng.pick(&["0.5", "-1e300", "43.3", "5"]).to_string(),
+            "Boolean" => self.rng.pick(&["true", "false"]).to_string(),
+            "Decimal" => self
+                .rng
+                .pick(&["\"12.50\"", "\"-1\"", "\"1e40\"", "\"abc\""])
+                .to_string(),
+            "NaiveDate" | "Date" => self
+                .rng
+                .pick(&["\"2026-01-01\"", "\"2026-13-45\"", "\"yesterday\""])
+                .to_string(),
+            "DateTime" => self
+                .rng
+                .pick(&["\"2026-01-01T00:00:00Z\"", "\"not a time\""])
+                .to_string(),
+            _ => serde_json::to_string(self.rng.pick(&STRINGS)).unwrap(),
+        }
+    }
+
+    /// A JSON value for a variable of `ty`.
+    fn variable_value(&mut self, ty: &Type) -> Value {
+        if self.rng.chance(10) {
+            return self
+                .rng
+                .pick(&[
+                    serde_json::json!(null),
+                    serde_json::json!("x"),
+                    serde_json::json!(3),
+                    serde_json::json!([1]),
+                    serde_json::json!({ "a": 1 }),
+                ])
+                .clone();
+        }
+        if let BaseType::List(inner) = &ty.base {
+            return Value::Array((0..self.rng.below(3)).map(|_| self.variable_value(inner)).collect());
+        }
+        let name = named(ty).to_owned();
+        if let Some(values) = self.shape.enums.get(&name) {
+            return serde_json::json!(self.rng.pick(values));
+        }
+        if self.shape.inputs.contains_key(&name) {
+            return serde_json::json!({});
+        }
+        match name.as_str() {
+            "Int" => serde_json::json!(self.rng.pick(&INTS)),
+            "Boolean" => serde_json::json!(self.rng.chance(50)),
+            _ => serde_json::json!(self.rng.pick(&STRINGS)),
+        }
+    }
+
+    fn arguments(&mut self, arguments: &[(String, Type)]) -> String {
+        let mut given = Vec::new();
+        for (name, ty) in arguments {
+            let include = if ty.nullable {
+                self.rng.chance(40)
+            } else {
+                !self.rng.chance(3)
+            };
+            if !include {
+                continue;
+            }
+            if self.rng.chance(25) {
+                let variable = format!("v{}", self.variables.len());
+                let value = self.variable_value(ty);
+                self.variables.push((variable.clone(), ty.to_string(), value));
+                given.push(format!("{name}: ${variable}"));
+            } else {
+                given.push(format!("{name}: {}", self.literal(ty, 0)));
+            }
+        }
+        if given.is_empty() {
+            String::new()
+        } else {
+            format!("({})", given.join(", "))
+        }
+    }
+
+    /// A selection set on `type_name`.
+    fn selection(&mut self, type_name: &str, depth: usize) -> String {
+        if let Some(members) = self.shape.unions.get(type_name).cloned() {
+            let member = self.rng.pick(&members).clone();
+            let inner = self.selection(&member, depth);
+            return format!("{{ __typename ... on {member} {inner} }}");
+        }
+        let Some(fields) = self.shape.fields.get(type_name) else {
+            return String::new();
+        };
+        let count = 1 + self.rng.below(3);
+        let mut chosen = Vec::new();
+        for index in 0..count {
+            let field = &fields[self.rng.below(fields.len())];
+            let (name, arguments, ty) = (field.name.clone(), field.arguments.clone(), field.ty.clone());
+            let alias = if self.rng.chance(15) {
+                format!("a{index}: ")
+            } else {
+                String::new()
+            };
+            let arguments = self.arguments(&arguments);
+            let child = named(&ty).to_owned();
+            let composite = self.shape.fields.contains_key(&child) || self.shape.unions.contains_key(&child);
+            let selection = if !composite {
+                String::new()
+            } else if depth >= 4 {
+                "{ __typename }".to_owned()
+            } else {
+                self.selection(&child, depth + 1)
+            };
+            chosen.push(format!("{alias}{name}{arguments} {selection}"));
+        }
+        format!("{{ {} }}", chosen.join(" "))
+    }
+
+    /// A document (query, or mutation when `mutation`) and its variables.
+    fn document(&mut self, mutation: bool) -> (String, Value) {
+        self.variables.clear();
+        let root = if mutation { "Mutation" } else { "Query" };
+        let body = self.selection(root, 0);
+        let declared: Vec<String> = self
+            .variables
+            .iter()
+            .map(|(name, ty, _)| format!("${name}: {ty}"))
+            .collect();
+        let values: serde_json::Map<String, Value> = self
+            .variables
+            .iter()
+            .map(|(name, _, value)| (name.clone(), value.clone()))
+            .collect();
+        let operation = if mutation { "mutation" } else { "query" };
+        let header = if declared.is_empty() {
+            operation.to_owned()
+        } else {
+            format!("{operation}({})", declared.join(", "))
+        };
+        let mut document = format!("{header} {body}");
+        // Some documents are damaged: a character removed or a brace added.
+        if self.rng.chance(8) && !document.is_empty() {
+            let at = self.rng.below(document.len());
+            if document.is_char_boundary(at) && document.is_char_boundary(at + 1) {
+                document.remove(at);
+            }
+        } else if self.rng.chance(4) {
+            document.push('{');
+        }
+        (document, Value::Object(values))
+    }
+}
+
+on_both_databases! {
+    async fn random_documents_from_the_schema_never_fail_the_server(app: &TestApp) {
+        super::random_documents_from_the_schema_never_fail_the_server(app).await;
+    }
+}
+
+async fn random_documents_from_the_schema_never_fail_the_server(app: &TestApp) {
+    crate::organisations::write_association(&app.db).await;
+    let sdl = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    let shape = Shape::read(&sdl);
+    assert!(shape.fields.contains_key("Query") && shape.fields.contains_key("Mutation"));
+    let admin = crate::writes::key(app, ApiRole::Admin, None).await;
+    let mut generator = Generator {
+        shape: &shape,
+        rng: Seeded(0x5EED_7E22_A55E_0001),
+        variables: Vec::new(),
+    };
+    let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
+    for round in 0..300 {
+        let mutation = round % 5 == 4;
+        let (document, variables) = generator.document(mutation);
+        let body = serde_json::json!({ "query": document, "variables": variables }).to_string();
+        let mut request =
+            hyper::Request::post(format!("http://{}/graphql", app.addr)).header("content-type", "application/json");
+        if mutation {
+            request = request.header("authorization", format!("Bearer {admin}"));
+        }
+        let request = request
+            .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
+            .unwrap();
+        let answer = crate::harness::exchange(request).await;
+        assert_clear(&format!("document {round}: {document} with {variables}"), &answer);
+        let json = answer.json();
+        let outcome = json["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or("ok")
+            .to_owned();
+        *outcomes.entry(outcome).or_default() += 1;
+    }
+    eprintln!("random documents by outcome: {outcomes:?}");
+    assert!(
+        outcomes.get("ok").copied().unwrap_or_default() >= 30,
+        "some documents must be valid and run: {outcomes:?}"
+    );
+    assert!(
+        outcomes.get("BAD_USER_INPUT").copied().unwrap_or_default() >= 30,
+        "and some invalid: {outcomes:?}"
+    );
+    assert_eq!(app.get("/readyz").await, (200, "ready".to_owned()));
+}
