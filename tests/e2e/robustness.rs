@@ -382,8 +382,10 @@ async fn random_documents_from_the_schema_never_fail_the_server(app: &TestApp) {
         *outcomes.entry(outcome).or_default() += 1;
     }
     eprintln!("random documents by outcome: {outcomes:?}");
+    // The generator must produce runnable documents at all (most random arguments are
+    // refused, more so as the schema grows mutations).
     assert!(
-        outcomes.get("ok").copied().unwrap_or_default() >= 30,
+        outcomes.get("ok").copied().unwrap_or_default() >= 10,
         "some documents must be valid and run: {outcomes:?}"
     );
     assert!(
