@@ -226,7 +226,8 @@ async fn graphql_get(
     headers: HeaderMap,
     RawQuery(query_string): RawQuery,
 ) -> Response {
-    let request = transport::read_get(query_string.as_deref()).map(transport::Incoming::Single);
+    let request =
+        transport::read_get(query_string.as_deref()).map(|request| transport::Incoming::Single(Box::new(request)));
     let exchange = Exchange {
         request_id: request_id(id),
         method: Method::GET,
@@ -355,7 +356,7 @@ async fn serve_graphql(
         Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
     };
     let (requests, batched) = match incoming {
-        Ok(transport::Incoming::Single(request)) => (vec![request], false),
+        Ok(transport::Incoming::Single(request)) => (vec![*request], false),
         Ok(transport::Incoming::Batch(requests)) => (requests, true),
         Err(refusal) => return refusal_response(refusal.status, "BAD_USER_INPUT", &refusal.message),
     };

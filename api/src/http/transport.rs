@@ -42,7 +42,7 @@ pub const MAX_BATCH_OPERATIONS: usize = 10;
 #[derive(Debug)]
 pub enum Incoming {
     /// A JSON object: one operation.
-    Single(async_graphql::Request),
+    Single(Box<async_graphql::Request>),
     /// A JSON array: several operations, answered by an array in the same order.
     Batch(Vec<async_graphql::Request>),
 }
@@ -188,7 +188,7 @@ pub fn read_post(headers: &HeaderMap, body: &Bytes, batching: bool) -> Result<In
     };
     if body.trim_ascii_start().first() != Some(&b'[') {
         let params: Params = serde_json::from_slice(body).map_err(not_graphql)?;
-        return into_request(params).map(Incoming::Single);
+        return into_request(params).map(|request| Incoming::Single(Box::new(request)));
     }
     if !batching {
         return Err(Refusal::new(
