@@ -346,6 +346,67 @@ on_both_databases! {
     async fn random_documents_from_the_schema_never_fail_the_server(app: &TestApp) {
         super::random_documents_from_the_schema_never_fail_the_server(app).await;
     }
+
+    async fn deeply_nested_input_is_refused_quickly(app: &TestApp) {
+        super::deeply_nested_input_is_refused_quickly(app).await;
+    }
+}
+
+/// 20,000 levels of nesting in the selection set, a list value, an input object and the JSON
+/// variables: each is refused as BAD_USER_INPUT within a second, and the server keeps
+/// answering (no stack overflow, no hang).
+async fn deeply_nested_input_is_refused_quickly(app: &TestApp) {
+    let depth = 20_000;
+    let open = |s: &str| s.repeat(depth);
+    let bodies = [
+        (
+            "selection set",
+            serde_json::json!({ "query": format!("{}{}", open("{"), open("}")) }).to_string(),
+        ),
+        (
+            "list value",
+            serde_json::json!({ "query": format!("{{ nodes(ids: {}{}) {{ id }} }}", open("["), open("]")) })
+                .to_string(),
+        ),
+        (
+            "input object",
+            serde_json::json!({
+                "query": format!("{{ organisations(filter: {}1{}) {{ totalCount }} }}", open("{a:"), open("}"))
+            })
+            .to_string(),
+        ),
+        (
+            "JSON variables",
+            format!(
+                "{{\"query\":\"query($v: [ID!]!) {{ nodes(ids: $v) {{ id }} }}\",\"variables\":{{\"v\":{}{}}}}}",
+                open("["),
+                open("]")
+            ),
+        ),
+    ];
+    for (what, body) in bodies {
+        let request = hyper::Request::post(format!("http://{}/graphql", app.addr))
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
+            .unwrap();
+        let started = std::time::Instant::now();
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(10), crate::harness::exchange(request))
+            .await
+            .unwrap_or_else(|_| panic!("{what}: no answer within 10 s"));
+        assert_clear(what, &answer);
+        assert_eq!(
+            answer.json()["errors"][0]["extensions"]["code"],
+            "BAD_USER_INPUT",
+            "{what}: {}",
+            answer.body
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{what}: {:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(app.get("/readyz").await, (200, "ready".to_owned()));
 }
 
 async fn random_documents_from_the_schema_never_fail_the_server(app: &TestApp) {
