@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod keys_cli;
 pub mod reference;
 pub mod seed;

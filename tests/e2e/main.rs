@@ -16,6 +16,7 @@ mod analytics_examples;
 mod contracts;
 mod demo;
 mod http;
+mod imports;
 mod lists;
 mod organisation_filters;
 mod organisations;

@@ -8,11 +8,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    contract, contract_supplier,
-    enums::{ChangeOp, ContractKind, IdScheme, LocalityLevel},
-    establishment, territory,
+    contract, contract_modification, contract_supplier,
+    enums::{ChangeOp, ContractKind, ExecPlaceType, IdScheme, LocalityLevel},
+    establishment, postal_code_commune, territory,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -64,6 +66,105 @@ pub struct ContractFields {
     pub supplier_sirets: Vec<String>,
     /// Last update time in the source.
     pub source_updated_at: Option<DateTime<Utc>>,
+    /// The rest of the published record (DECP importers); `None` keeps the stored values.
+    #[serde(default)]
+    pub details: Option<ContractDetails>,
+}
+
+/// The fields of a published DECP record beyond the core ones, as an importer reads them:
+/// every one replaces the stored value when given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContractDetails {
+    /// DECP `nature` as published.
+    pub nature: Option<String>,
+    /// Publication date of the data.
+    pub published_on: Option<NaiveDate>,
+    /// Execution place code as published.
+    pub exec_place_code: Option<String>,
+    /// Kind of that code; resolved to a territory when it is a postal code or a commune,
+    /// département or région code.
+    pub exec_place_type: Option<ExecPlaceType>,
+    /// Techniques.
+    pub techniques: Vec<String>,
+    /// Execution modes.
+    pub execution_modes: Vec<String>,
+    /// The buyer's id of the parent framework agreement (same buyer).
+    pub framework_id: Option<String>,
+    /// Innovative contract.
+    pub innovative: Option<bool>,
+    /// CCAG of reference.
+    pub ccag: Option<String>,
+    /// Number of offers received.
+    pub offers_received: Option<i32>,
+    /// Whether an advance was granted.
+    pub advance: Option<bool>,
+    /// Advance rate, 0 to 1.
+    pub advance_rate: Option<f64>,
+    /// Grouping of operators.
+    pub grouping_type: Option<String>,
+    /// Whether subcontracting was declared.
+    pub subcontracting_declared: Option<bool>,
+    /// Price form.
+    pub price_form: Option<String>,
+    /// Price types.
+    pub price_types: Vec<String>,
+    /// Share of EU origin, 0 to 1.
+    pub origin_eu: Option<f64>,
+    /// Share of French origin, 0 to 1.
+    pub origin_fr: Option<f64>,
+    /// Social considerations as published.
+    pub social_considerations: Vec<String>,
+    /// Environmental considerations as published.
+    pub environmental_considerations: Vec<String>,
+    /// Concession: signature date.
+    pub signed_on: Option<NaiveDate>,
+    /// Concession: start of execution.
+    pub exec_start_on: Option<NaiveDate>,
+    /// Concession: public subsidy, euros.
+    pub public_subsidy: Option<rust_decimal::Decimal>,
+    /// Implausible values kept, each `{field, value, reason}`.
+    pub quality_flags: Vec<QualityFlag>,
+    /// Suppliers identified otherwise than by SIRET (VAT, foreign registers), after the
+    /// SIRET ones; kept as identifiers, without an establishment.
+    pub other_suppliers: Vec<SupplierIdentifier>,
+    /// Modifications, in publication order; the last values given set the current amount
+    /// and duration.
+    pub modifications: Vec<ModificationFields>,
+}
+
+/// A value kept although implausible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualityFlag {
+    /// Field as published (`montant`, `dateNotification`).
+    pub field: String,
+    /// The value.
+    pub value: String,
+    /// Why it is implausible.
+    pub reason: String,
+}
+
+/// A supplier identifier of another scheme than SIRET.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplierIdentifier {
+    /// Scheme (TVA, TAHITI, RIDET, FRWF, IREP, HORS-UE).
+    pub scheme: IdScheme,
+    /// Value as published, trimmed.
+    pub value: String,
+}
+
+/// One modification of a contract.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModificationFields {
+    /// Sequence number (DECP `id`, else the position from 1).
+    pub seq: i32,
+    /// Notification (or signature) date of the modification.
+    pub notified_on: Option<NaiveDate>,
+    /// Publication date of the modification data.
+    pub published_on: Option<NaiveDate>,
+    /// New duration in months.
+    pub new_duration_months: Option<i32>,
+    /// New amount (or global value), euros.
+    pub new_amount: Option<rust_decimal::Decimal>,
 }
 
 /// A blank contract of `source`.
@@ -131,6 +232,146 @@ fn blank(source: &str, now: DateTime<Utc>) -> contract::Model {
 struct Validated {
     model: contract::Model,
     suppliers: Vec<String>,
+    details: Option<ValidatedDetails>,
+}
+
+/// The validated details of an item: its other suppliers and modification rows (contract
+/// id to be set).
+struct ValidatedDetails {
+    other_suppliers: Vec<SupplierIdentifier>,
+    modifications: Vec<contract_modification::Model>,
+}
+
+/// Euro cents of `amount` (at most 2 decimals, not negative), or the reason it is invalid.
+fn cents(amount: rust_decimal::Decimal) -> Result<i64, &'static str> {
+    use rust_decimal::prelude::ToPrimitive;
+    let cents = amount * rust_decimal::Decimal::from(100);
+    if amount.is_sign_negative() && !amount.is_zero() {
+        Err("must not be negative")
+    } else if !cents.fract().is_zero() {
+        Err("must have at most 2 decimals")
+    } else {
+        cents.to_i64().ok_or("is too large")
+    }
+}
+
+/// Applies `details` onto `model`, validating the shares, rates and amounts.
+fn apply_details(
+    details: ContractDetails,
+    model: &mut contract::Model,
+    errors: &mut Vec<UserError>,
+) -> ValidatedDetails {
+    let mut invalid = |field: &str, value: String, reason: &str| {
+        errors.push(ValidationError::new(field.to_owned(), value, reason.to_owned()).into());
+    };
+    let share = |value: Option<f64>| value.filter(|v| !(0.0..=1.0).contains(v));
+    for (field, value) in [
+        ("details.advanceRate", share(details.advance_rate)),
+        ("details.originEu", share(details.origin_eu)),
+        ("details.originFr", share(details.origin_fr)),
+    ] {
+        if let Some(value) = value {
+            invalid(field, value.to_string(), "must be a share between 0 and 1");
+        }
+    }
+    if let Some(offers) = details.offers_received
+        && offers < 0
+    {
+        invalid("details.offersReceived", offers.to_string(), "must not be negative");
+    }
+    let text = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let list = |values: Vec<String>| serde_json::Value::from(values);
+    model.nature = text(details.nature);
+    model.published_on = details.published_on;
+    model.exec_place_code = text(details.exec_place_code);
+    model.exec_place_type = details.exec_place_type;
+    model.techniques = list(details.techniques);
+    model.execution_modes = list(details.execution_modes);
+    model.framework_uid = text(details.framework_id).map(|id| format!("{}{id}", model.buyer_siret));
+    model.innovative = details.innovative;
+    model.ccag = text(details.ccag);
+    model.offers_received = details.offers_received;
+    model.advance = details.advance;
+    model.advance_rate = details.advance_rate;
+    model.grouping_type = text(details.grouping_type);
+    model.subcontracting_declared = details.subcontracting_declared;
+    model.price_form = text(details.price_form);
+    model.price_types = list(details.price_types);
+    model.origin_eu = details.origin_eu;
+    model.origin_fr = details.origin_fr;
+    model.social_considerations = list(details.social_considerations);
+    model.environmental_considerations = list(details.environmental_considerations);
+    model.signed_on = details.signed_on;
+    model.exec_start_on = details.exec_start_on;
+    if let Some(subsidy) = details.public_subsidy {
+        match cents(subsidy) {
+            Ok(cents) => model.public_subsidy_cents = Some(cents),
+            Err(reason) => invalid("details.publicSubsidy", subsidy.to_string(), reason),
+        }
+    }
+    model.quality_flags = serde_json::to_value(&details.quality_flags).unwrap_or_default();
+    let mut modifications = Vec::with_capacity(details.modifications.len());
+    let mut seqs = HashSet::new();
+    for (position, modification) in details.modifications.into_iter().enumerate() {
+        if !seqs.insert(modification.seq) {
+            invalid(
+                &format!("details.modifications.{position}.seq"),
+                modification.seq.to_string(),
+                "appears twice",
+            );
+            continue;
+        }
+        let new_amount_cents = match modification.new_amount.map(cents).transpose() {
+            Ok(cents) => cents,
+            Err(reason) => {
+                invalid(
+                    &format!("details.modifications.{position}.newAmount"),
+                    modification.new_amount.unwrap_or_default().to_string(),
+                    reason,
+                );
+                None
+            }
+        };
+        if let Some(months) = modification.new_duration_months
+            && months <= 0
+        {
+            invalid(
+                &format!("details.modifications.{position}.newDurationMonths"),
+                months.to_string(),
+                "must be a positive number of months",
+            );
+        }
+        if let Some(cents) = new_amount_cents {
+            model.current_amount_cents = Some(cents);
+        }
+        if let Some(months) = modification.new_duration_months {
+            model.current_duration_months = Some(months);
+        }
+        modifications.push(contract_modification::Model {
+            id: Uuid::now_v7(),
+            contract_id: model.id,
+            seq: modification.seq,
+            notified_on: modification.notified_on,
+            published_on: modification.published_on,
+            new_duration_months: modification.new_duration_months,
+            new_amount_cents,
+            created_at: model.created_at,
+        });
+    }
+    let mut seen = HashSet::new();
+    let other_suppliers = details
+        .other_suppliers
+        .into_iter()
+        .map(|s| SupplierIdentifier {
+            scheme: s.scheme,
+            value: s.value.trim().to_owned(),
+        })
+        .filter(|s| !s.value.is_empty() && seen.insert((s.scheme, s.value.clone())))
+        .collect();
+    ValidatedDetails {
+        other_suppliers,
+        modifications,
+    }
 }
 
 fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Validated, Vec<UserError>> {
@@ -205,28 +446,12 @@ fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Valida
         }
     }
     if let Some(amount) = fields.amount {
-        use rust_decimal::prelude::ToPrimitive;
-        let cents = amount * rust_decimal::Decimal::from(100);
-        if amount.is_sign_negative() && !amount.is_zero() {
-            check(Err(ValidationError::new(
-                "amount",
-                amount.to_string(),
-                "must not be negative",
-            )));
-        } else if !cents.fract().is_zero() {
-            check(Err(ValidationError::new(
-                "amount",
-                amount.to_string(),
-                "must have at most 2 decimals",
-            )));
-        } else {
-            match cents.to_i64() {
-                Some(cents) => {
-                    model.amount_cents = Some(cents);
-                    model.current_amount_cents = Some(cents);
-                }
-                None => check(Err(ValidationError::new("amount", amount.to_string(), "is too large"))),
+        match cents(amount) {
+            Ok(cents) => {
+                model.amount_cents = Some(cents);
+                model.current_amount_cents = Some(cents);
             }
+            Err(reason) => check(Err(ValidationError::new("amount", amount.to_string(), reason))),
         }
     }
     model.social_clause = fields.social_clause;
@@ -242,8 +467,15 @@ fn validate(fields: ContractFields, mut model: contract::Model) -> Result<Valida
             Err(invalid) => errors.push(UserError::from(invalid.with_field(format!("suppliers.{position}")))),
         }
     }
+    let details = fields
+        .details
+        .map(|details| apply_details(details, &mut model, &mut errors));
     if errors.is_empty() {
-        Ok(Validated { model, suppliers })
+        Ok(Validated {
+            model,
+            suppliers,
+            details,
+        })
     } else {
         Err(errors)
     }
@@ -432,6 +664,25 @@ pub async fn upsert_in<C: ConnectionTrait>(
             .zip(e.longitude)
             .map(|(latitude, longitude)| GeoPoint { latitude, longitude })
     };
+    let places = ExecPlaces::load(db, valid.iter().map(|(_, v)| &v.model)).await?;
+    let mut stored_modifications: HashMap<Uuid, Vec<contract_modification::Model>> = HashMap::new();
+    let detailed: Vec<Uuid> = valid
+        .iter()
+        .filter(|(_, v)| v.details.is_some())
+        .filter_map(|(_, v)| v.model.external_id.as_ref().and_then(|k| stored.get(k)).map(|c| c.id))
+        .collect();
+    if !detailed.is_empty() {
+        for row in contract_modification::Entity::find()
+            .filter(contract_modification::Column::ContractId.is_in(detailed))
+            .all(db)
+            .await
+            .context("loading contract modifications")?
+        {
+            stored_modifications.entry(row.contract_id).or_default().push(row);
+        }
+    }
+    let mut new_modifications: Vec<contract_modification::Model> = Vec::new();
+    let mut replaced_modifications: Vec<Uuid> = Vec::new();
 
     let mut new_contracts = Vec::new();
     let mut new_suppliers = Vec::new();
@@ -439,7 +690,12 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let mut logged = Vec::new();
     let mut audited = Vec::new();
     for (index, item) in valid {
-        let Validated { mut model, suppliers } = item;
+        let Validated {
+            mut model,
+            suppliers,
+            details,
+        } = item;
+        model.exec_territory_id = places.resolve(&model);
         let mut errors = Vec::new();
         let buyer = establishments.get(&model.buyer_siret);
         match buyer {
@@ -497,6 +753,29 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 created_at: now,
             });
         }
+        let (other_suppliers, mut modifications) = details
+            .map(|d| (d.other_suppliers, Some(d.modifications)))
+            .unwrap_or_default();
+        for (offset, other) in other_suppliers.into_iter().enumerate() {
+            let locality = match other.scheme {
+                IdScheme::HorsUe => LocalityLevel::Foreign,
+                IdScheme::Tva if !other.value.to_ascii_uppercase().starts_with("FR") => LocalityLevel::Foreign,
+                _ => LocalityLevel::Unknown,
+            };
+            rows.push(contract_supplier::Model {
+                id: Uuid::now_v7(),
+                contract_id: model.id,
+                position: i16::try_from(suppliers.len() + offset).unwrap_or(i16::MAX),
+                id_scheme: other.scheme,
+                id_value: other.value,
+                establishment_id: None,
+                organisation_id: None,
+                from_modification: 0,
+                distance_km: None,
+                locality_level: locality,
+                created_at: now,
+            });
+        }
         if let Some(old) = old
             && let Err(error) = writer.check_source("source", &old.source)
         {
@@ -520,6 +799,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
                     changed_fields: changed_fields(None, &model),
                 });
                 new_suppliers.extend(rows);
+                new_modifications.extend(modifications.unwrap_or_default());
                 new_contracts.push(model.into_active_model());
             }
             Some(old) => {
@@ -548,6 +828,55 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 candidate.buyer_organisation_id = model.buyer_organisation_id;
                 candidate.source_updated_at = model.source_updated_at;
                 candidate.deleted_at = None;
+                if modifications.is_some() {
+                    candidate.nature = model.nature;
+                    candidate.published_on = model.published_on;
+                    candidate.exec_place_code = model.exec_place_code;
+                    candidate.exec_place_type = model.exec_place_type;
+                    candidate.exec_territory_id = model.exec_territory_id;
+                    candidate.techniques = model.techniques;
+                    candidate.execution_modes = model.execution_modes;
+                    candidate.framework_uid = model.framework_uid;
+                    candidate.innovative = model.innovative;
+                    candidate.ccag = model.ccag;
+                    candidate.offers_received = model.offers_received;
+                    candidate.advance = model.advance;
+                    candidate.advance_rate = model.advance_rate;
+                    candidate.grouping_type = model.grouping_type;
+                    candidate.subcontracting_declared = model.subcontracting_declared;
+                    candidate.price_form = model.price_form;
+                    candidate.price_types = model.price_types;
+                    candidate.origin_eu = model.origin_eu;
+                    candidate.origin_fr = model.origin_fr;
+                    candidate.social_considerations = model.social_considerations;
+                    candidate.environmental_considerations = model.environmental_considerations;
+                    candidate.signed_on = model.signed_on;
+                    candidate.exec_start_on = model.exec_start_on;
+                    candidate.public_subsidy_cents = model.public_subsidy_cents;
+                    candidate.quality_flags = model.quality_flags;
+                }
+                let modifications_changed = modifications.as_mut().is_some_and(|new| {
+                    let key = |m: &contract_modification::Model| {
+                        (
+                            m.seq,
+                            m.notified_on,
+                            m.published_on,
+                            m.new_duration_months,
+                            m.new_amount_cents,
+                        )
+                    };
+                    let mut old_keys: Vec<_> = stored_modifications
+                        .get(&old.id)
+                        .map(|rows| rows.iter().map(key).collect())
+                        .unwrap_or_default();
+                    old_keys.sort();
+                    let mut new_keys: Vec<_> = new.iter().map(key).collect();
+                    new_keys.sort();
+                    for row in new.iter_mut() {
+                        row.contract_id = old.id;
+                    }
+                    old_keys != new_keys
+                });
                 let old_rows: Vec<_> = stored_suppliers
                     .get(&old.id)
                     .map(|rows| {
@@ -559,7 +888,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 let new_rows: Vec<_> = rows.iter().map(supplier_key).collect();
                 let suppliers_changed = old_rows != new_rows;
                 result.id = Some(old.id);
-                if candidate == *old && !suppliers_changed {
+                if candidate == *old && !suppliers_changed && !modifications_changed {
                     result.status = ItemStatus::Unchanged;
                     result.version = Some(old.version);
                     continue;
@@ -572,6 +901,11 @@ pub async fn upsert_in<C: ConnectionTrait>(
                         row.contract_id = old.id;
                         row
                     }));
+                }
+                if modifications_changed {
+                    fields.push("modifications");
+                    replaced_modifications.push(old.id);
+                    new_modifications.extend(modifications.unwrap_or_default());
                 }
                 candidate.version = old.version + 1;
                 candidate.updated_at = now;
@@ -589,6 +923,10 @@ pub async fn upsert_in<C: ConnectionTrait>(
                     if suppliers_changed {
                         replaced_suppliers.pop();
                         new_suppliers.retain(|row| row.contract_id != old.id);
+                    }
+                    if modifications_changed {
+                        replaced_modifications.pop();
+                        new_modifications.retain(|row| row.contract_id != old.id);
                     }
                     continue;
                 }
@@ -612,7 +950,23 @@ pub async fn upsert_in<C: ConnectionTrait>(
             .await
             .context("replacing contract suppliers")?;
     }
+    if !replaced_modifications.is_empty() {
+        contract_modification::Entity::delete_many()
+            .filter(contract_modification::Column::ContractId.is_in(replaced_modifications))
+            .exec(db)
+            .await
+            .context("replacing contract modifications")?;
+    }
     insert_chunked(db, new_contracts).await.context("inserting contracts")?;
+    insert_chunked(
+        db,
+        new_modifications
+            .into_iter()
+            .map(IntoActiveModel::into_active_model)
+            .collect(),
+    )
+    .await
+    .context("inserting contract modifications")?;
     insert_chunked(
         db,
         new_suppliers
@@ -627,4 +981,129 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .await
         .context("logging changes")?;
     Ok(results)
+}
+
+/// The territories the execution places of a batch may resolve to, read in two queries.
+struct ExecPlaces {
+    /// Communes (and municipal arrondissements) served by each postal code.
+    postal_codes: HashMap<String, Vec<String>>,
+    /// Known territory ids among the candidates, with their département.
+    known: HashMap<String, Option<String>>,
+}
+
+impl ExecPlaces {
+    /// The territory id candidates for a published code, best first (postal codes aside).
+    fn candidates(kind: ExecPlaceType, code: &str) -> Vec<String> {
+        let padded = if code.len() == 1 {
+            format!("0{code}")
+        } else {
+            code.to_owned()
+        };
+        match kind {
+            ExecPlaceType::CommuneCode => vec![format!("COM:{code}"), format!("ARM:{code}")],
+            ExecPlaceType::DepartementCode => vec![format!("DEP:{padded}")],
+            ExecPlaceType::RegionCode => vec![format!("REG:{padded}")],
+            _ => Vec::new(),
+        }
+    }
+
+    async fn load<'a, C: ConnectionTrait>(
+        db: &C,
+        models: impl Iterator<Item = &'a contract::Model>,
+    ) -> Result<Self, StoreError> {
+        let mut postal: HashSet<String> = HashSet::new();
+        let mut ids: HashSet<String> = HashSet::new();
+        for model in models {
+            let (Some(kind), Some(code)) = (model.exec_place_type, model.exec_place_code.as_deref()) else {
+                continue;
+            };
+            if kind == ExecPlaceType::PostalCode {
+                postal.insert(code.to_owned());
+            } else {
+                ids.extend(Self::candidates(kind, code));
+            }
+        }
+        let mut postal_codes: HashMap<String, Vec<String>> = HashMap::new();
+        if !postal.is_empty() {
+            for row in postal_code_commune::Entity::find()
+                .filter(postal_code_commune::Column::PostalCode.is_in(postal))
+                .all(db)
+                .await
+                .context("resolving execution postal codes")?
+            {
+                ids.insert(row.commune_id.clone());
+                postal_codes.entry(row.postal_code).or_default().push(row.commune_id);
+            }
+        }
+        let known = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            territory::Entity::find()
+                .select_only()
+                .columns([territory::Column::Id, territory::Column::DepartementId])
+                .filter(territory::Column::Id.is_in(ids))
+                .into_tuple::<(String, Option<String>)>()
+                .all(db)
+                .await
+                .context("resolving execution places")?
+                .into_iter()
+                .collect()
+        };
+        Ok(Self { postal_codes, known })
+    }
+
+    /// The territory of a contract's execution place: the commune a postal code serves (its
+    /// département when it serves communes of one département only), the commune,
+    /// département or région of an INSEE code; `None` for other kinds and unknown codes.
+    fn resolve(&self, model: &contract::Model) -> Option<String> {
+        let kind = model.exec_place_type?;
+        let code = model.exec_place_code.as_deref()?;
+        if kind != ExecPlaceType::PostalCode {
+            return Self::candidates(kind, code)
+                .into_iter()
+                .find(|id| self.known.contains_key(id));
+        }
+        let communes: Vec<&String> = self
+            .postal_codes
+            .get(code)?
+            .iter()
+            .filter(|id| self.known.contains_key(*id))
+            .collect();
+        // A postal code of a city with municipal arrondissements lists the city and one
+        // arrondissement: the city is the place.
+        let cities: Vec<&&String> = communes.iter().filter(|id| id.starts_with("COM:")).collect();
+        if let [only] = cities.as_slice() {
+            return Some((**only).clone());
+        }
+        if let [only] = communes.as_slice() {
+            return Some((*only).clone());
+        }
+        let mut departements = communes.iter().map(|c| self.known.get(*c).cloned().flatten());
+        let first = departements.next()??;
+        departements
+            .all(|d| d.as_deref() == Some(first.as_str()))
+            .then_some(first)
+    }
+}
+
+/// The source update time of the stored contracts with these national keys (`uid`), so an
+/// importer can leave a stored contract alone when the record it reads is an older
+/// publication of it.
+pub async fn source_updated_by_uid<C: ConnectionTrait>(
+    db: &C,
+    uids: Vec<String>,
+) -> Result<HashMap<String, Option<DateTime<Utc>>>, StoreError> {
+    if uids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(contract::Entity::find()
+        .select_only()
+        .columns([contract::Column::Uid, contract::Column::SourceUpdatedAt])
+        .filter(contract::Column::Uid.is_in(uids))
+        .into_tuple::<(String, Option<DateTime<Utc>>)>()
+        .all(db)
+        .await
+        .context("reading contract publication times")?
+        .into_iter()
+        .collect())
 }

@@ -98,6 +98,22 @@ fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
     }
 }
 
+/// A minimal organisation known only by its SIREN (from a contract's buyer or supplier),
+/// marked unresolved until register data enriches it; keyed by its SIREN in `source`.
+pub(crate) fn unresolved(source: &str, siren: &str, name: Option<&str>, now: DateTime<Utc>) -> organisation::Model {
+    let mut model = blank(source.to_owned(), now);
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| format!("SIREN {siren}"), |n| n.chars().take(500).collect());
+    model.name_search = fold_for_search(&name);
+    model.name = name;
+    model.siren = Some(siren.to_owned());
+    model.resolved = false;
+    model.external_id = Some(siren.to_owned());
+    model
+}
+
 /// Trimmed text, `None` when empty.
 fn text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
