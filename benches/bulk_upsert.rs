@@ -70,6 +70,7 @@ fn items(tag: &str, batch: usize, sites: &[establishment::Model], variant: i64) 
                 env_criterion: false,
                 supplier_sirets: vec![supplier.siret.clone().unwrap()],
                 source_updated_at: None,
+                details: None,
             }
         })
         .collect()

@@ -1,5 +1,6 @@
 //! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
-//! `seed --synthetic --organisations N --contracts M`, `export`, `keys`, `schema`.
+//! `seed --synthetic --organisations N --contracts M`, `export`, `import decp FILE`, `keys`,
+//! `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
 
@@ -56,6 +57,13 @@ enum Command {
     /// Write contracts or organisations to standard output or a file, as CSV, JSON Lines or
     /// (contracts) an OCDS release package, streamed page by page.
     Export(ExportArgs),
+    /// Import open data files (streamed; gzip accepted), with a JSON Lines reject report and
+    /// a summary.
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Manage API keys.
     Keys {
         /// What to do.
@@ -64,6 +72,33 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
+}
+
+/// The `import` subcommands.
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Public contracts from a DECP JSON file (2019 format or 2022 arrêté format, plain or
+    /// gzip): contracts keyed by uid (re-importing changes nothing), unknown buyers and
+    /// suppliers created as unresolved records.
+    Decp {
+        /// The DECP JSON file.
+        file: std::path::PathBuf,
+        /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
+        /// Records written per transaction.
+        #[arg(long, default_value_t = crate::import::BATCH_SIZE)]
+        batch_size: usize,
+    },
+}
+
+/// The reject report path: the one given, else `FILE.rejects.jsonl` beside the input.
+fn rejects_path(file: &std::path::Path, given: Option<std::path::PathBuf>) -> std::path::PathBuf {
+    given.unwrap_or_else(|| {
+        let mut name = file.as_os_str().to_owned();
+        name.push(".rejects.jsonl");
+        name.into()
+    })
 }
 
 /// Parses the command line and runs the command.
@@ -138,6 +173,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&cli.database).await?;
             db::prepare(&db).await?;
             export(&db, args).await
+        }
+        Command::Import {
+            command:
+                ImportCommand::Decp {
+                    file,
+                    rejects,
+                    batch_size,
+                },
+        } => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            let rejects = rejects_path(&file, rejects);
+            let mut report = crate::import::RejectReport::to_file(&rejects)?;
+            let options = crate::import::decp::DecpOptions {
+                batch_size: batch_size.max(1),
+                ..Default::default()
+            };
+            let summary = crate::import::decp::import_decp(&db, &file, &options, &mut report, None).await?;
+            report.finish()?;
+            println!("{summary}");
+            println!("reject report: {}", rejects.display());
+            Ok(())
         }
         Command::Keys { command } => {
             let db = db::connect(&cli.database).await?;

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod export;
 pub mod graphql;
 pub mod http;
+pub mod import;
 pub mod keys_cli;
 pub mod reference;
 pub mod seed;

@@ -20,6 +20,7 @@ mod demo;
 mod exports;
 mod faults;
 mod http;
+mod imports;
 mod lists;
 mod organisation_filters;
 mod organisations;

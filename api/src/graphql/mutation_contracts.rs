@@ -103,6 +103,7 @@ impl From<ContractUpsertItemInput> for ContractFields {
             env_criterion: input.env_criterion,
             supplier_sirets: input.supplier_sirets,
             source_updated_at: input.source_updated_at,
+            details: None,
         }
     }
 }

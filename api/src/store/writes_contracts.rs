@@ -2,17 +2,22 @@
 //! contract with its initial suppliers. Buyers and suppliers are named by SIRET and must be
 //! known establishments; distances and locality levels are computed as at import. Lookups are
 //! batched: one query each for the stored contracts, their suppliers, the national keys
-//! (`uid`), the establishments and their territories, then multi-row inserts.
+//! (`uid`), the establishments and their territories, then multi-row inserts. Importers may
+//! also give the rest of the published record (`details`): its other supplier identifiers and
+//! modifications are child rows replaced like the suppliers, and its execution place is
+//! resolved to a territory.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    contract, contract_supplier,
-    enums::{ContractKind, IdScheme, LocalityLevel},
-    establishment, territory,
+    contract, contract_modification, contract_supplier,
+    enums::{ContractKind, ExecPlaceType, IdScheme, LocalityLevel},
+    establishment, postal_code_commune, territory,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -68,6 +73,105 @@ pub struct ContractFields {
     pub supplier_sirets: Vec<String>,
     /// Last update time in the source.
     pub source_updated_at: Option<DateTime<Utc>>,
+    /// The rest of the published record (DECP importers); `None` keeps the stored values.
+    #[serde(default)]
+    pub details: Option<ContractDetails>,
+}
+
+/// The fields of a published DECP record beyond the core ones, as an importer reads them:
+/// every one replaces the stored value when given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContractDetails {
+    /// DECP `nature` as published.
+    pub nature: Option<String>,
+    /// Publication date of the data.
+    pub published_on: Option<NaiveDate>,
+    /// Execution place code as published.
+    pub exec_place_code: Option<String>,
+    /// Kind of that code; resolved to a territory when it is a postal code or a commune,
+    /// département or région code.
+    pub exec_place_type: Option<ExecPlaceType>,
+    /// Techniques.
+    pub techniques: Vec<String>,
+    /// Execution modes.
+    pub execution_modes: Vec<String>,
+    /// The buyer's id of the parent framework agreement (same buyer).
+    pub framework_id: Option<String>,
+    /// Innovative contract.
+    pub innovative: Option<bool>,
+    /// CCAG of reference.
+    pub ccag: Option<String>,
+    /// Number of offers received.
+    pub offers_received: Option<i32>,
+    /// Whether an advance was granted.
+    pub advance: Option<bool>,
+    /// Advance rate, 0 to 1.
+    pub advance_rate: Option<f64>,
+    /// Grouping of operators.
+    pub grouping_type: Option<String>,
+    /// Whether subcontracting was declared.
+    pub subcontracting_declared: Option<bool>,
+    /// Price form.
+    pub price_form: Option<String>,
+    /// Price types.
+    pub price_types: Vec<String>,
+    /// Share of EU origin, 0 to 1.
+    pub origin_eu: Option<f64>,
+    /// Share of French origin, 0 to 1.
+    pub origin_fr: Option<f64>,
+    /// Social considerations as published.
+    pub social_considerations: Vec<String>,
+    /// Environmental considerations as published.
+    pub environmental_considerations: Vec<String>,
+    /// Concession: signature date.
+    pub signed_on: Option<NaiveDate>,
+    /// Concession: start of execution.
+    pub exec_start_on: Option<NaiveDate>,
+    /// Concession: public subsidy, euros.
+    pub public_subsidy: Option<rust_decimal::Decimal>,
+    /// Implausible values kept, each `{field, value, reason}`.
+    pub quality_flags: Vec<QualityFlag>,
+    /// Suppliers identified otherwise than by SIRET (VAT, foreign registers), after the
+    /// SIRET ones; kept as identifiers, without an establishment.
+    pub other_suppliers: Vec<SupplierIdentifier>,
+    /// Modifications, in publication order; the last values given set the current amount
+    /// and duration.
+    pub modifications: Vec<ModificationFields>,
+}
+
+/// A value kept although implausible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualityFlag {
+    /// Field as published (`montant`, `dateNotification`).
+    pub field: String,
+    /// The value.
+    pub value: String,
+    /// Why it is implausible.
+    pub reason: String,
+}
+
+/// A supplier identifier of another scheme than SIRET.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplierIdentifier {
+    /// Scheme (TVA, TAHITI, RIDET, FRWF, IREP, HORS-UE).
+    pub scheme: IdScheme,
+    /// Value as published, trimmed.
+    pub value: String,
+}
+
+/// One modification of a contract.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModificationFields {
+    /// Sequence number (DECP `id`, else the position from 1).
+    pub seq: i32,
+    /// Notification (or signature) date of the modification.
+    pub notified_on: Option<NaiveDate>,
+    /// Publication date of the modification data.
+    pub published_on: Option<NaiveDate>,
+    /// New duration in months.
+    pub new_duration_months: Option<i32>,
+    /// New amount (or global value), euros.
+    pub new_amount: Option<rust_decimal::Decimal>,
 }
 
 /// A blank contract of `source`.
@@ -135,6 +239,146 @@ fn blank(source: &str, now: DateTime<Utc>) -> contract::Model {
 struct Validated {
     model: contract::Model,
     suppliers: Vec<String>,
+    details: Option<ValidatedDetails>,
+}
+
+/// The validated details of an item: its other suppliers and modification rows (contract
+/// id to be set).
+struct ValidatedDetails {
+    other_suppliers: Vec<SupplierIdentifier>,
+    modifications: Vec<contract_modification::Model>,
+}
+
+/// Euro cents of `amount` (at most 2 decimals, not negative), or the reason it is invalid.
+fn cents(amount: rust_decimal::Decimal) -> Result<i64, &'static str> {
+    use rust_decimal::prelude::ToPrimitive;
+    let cents = amount * rust_decimal::Decimal::from(100);
+    if amount.is_sign_negative() && !amount.is_zero() {
+        Err("must not be negative")
+    } else if !cents.fract().is_zero() {
+        Err("must have at most 2 decimals")
+    } else {
+        cents.to_i64().ok_or("is too large")
+    }
+}
+
+/// Applies `details` onto `model`, validating the shares, rates and amounts.
+fn apply_details(
+    details: ContractDetails,
+    model: &mut contract::Model,
+    errors: &mut Vec<UserError>,
+) -> ValidatedDetails {
+    let mut invalid = |field: &str, value: String, reason: &str| {
+        errors.push(ValidationError::new(field.to_owned(), value, reason.to_owned()).into());
+    };
+    let share = |value: Option<f64>| value.filter(|v| !(0.0..=1.0).contains(v));
+    for (field, value) in [
+        ("details.advanceRate", share(details.advance_rate)),
+        ("details.originEu", share(details.origin_eu)),
+        ("details.originFr", share(details.origin_fr)),
+    ] {
+        if let Some(value) = value {
+            invalid(field, value.to_string(), "must be a share between 0 and 1");
+        }
+    }
+    if let Some(offers) = details.offers_received
+        && offers < 0
+    {
+        invalid("details.offersReceived", offers.to_string(), "must not be negative");
+    }
+    let text = |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let list = |values: Vec<String>| serde_json::Value::from(values);
+    model.nature = text(details.nature);
+    model.published_on = details.published_on;
+    model.exec_place_code = text(details.exec_place_code);
+    model.exec_place_type = details.exec_place_type;
+    model.techniques = list(details.techniques);
+    model.execution_modes = list(details.execution_modes);
+    model.framework_uid = text(details.framework_id).map(|id| format!("{}{id}", model.buyer_siret));
+    model.innovative = details.innovative;
+    model.ccag = text(details.ccag);
+    model.offers_received = details.offers_received;
+    model.advance = details.advance;
+    model.advance_rate = details.advance_rate;
+    model.grouping_type = text(details.grouping_type);
+    model.subcontracting_declared = details.subcontracting_declared;
+    model.price_form = text(details.price_form);
+    model.price_types = list(details.price_types);
+    model.origin_eu = details.origin_eu;
+    model.origin_fr = details.origin_fr;
+    model.social_considerations = list(details.social_considerations);
+    model.environmental_considerations = list(details.environmental_considerations);
+    model.signed_on = details.signed_on;
+    model.exec_start_on = details.exec_start_on;
+    if let Some(subsidy) = details.public_subsidy {
+        match cents(subsidy) {
+            Ok(cents) => model.public_subsidy_cents = Some(cents),
+            Err(reason) => invalid("details.publicSubsidy", subsidy.to_string(), reason),
+        }
+    }
+    model.quality_flags = serde_json::to_value(&details.quality_flags).unwrap_or_default();
+    let mut modifications = Vec::with_capacity(details.modifications.len());
+    let mut seqs = HashSet::new();
+    for (position, modification) in details.modifications.into_iter().enumerate() {
+        if !seqs.insert(modification.seq) {
+            invalid(
+                &format!("details.modifications.{position}.seq"),
+                modification.seq.to_string(),
+                "appears twice",
+            );
+            continue;
+        }
+        let new_amount_cents = match modification.new_amount.map(cents).transpose() {
+            Ok(cents) => cents,
+            Err(reason) => {
+                invalid(
+                    &format!("details.modifications.{position}.newAmount"),
+                    modification.new_amount.unwrap_or_default().to_string(),
+                    reason,
+                );
+                None
+            }
+        };
+        if let Some(months) = modification.new_duration_months
+            && months <= 0
+        {
+            invalid(
+                &format!("details.modifications.{position}.newDurationMonths"),
+                months.to_string(),
+                "must be a positive number of months",
+            );
+        }
+        if let Some(cents) = new_amount_cents {
+            model.current_amount_cents = Some(cents);
+        }
+        if let Some(months) = modification.new_duration_months {
+            model.current_duration_months = Some(months);
+        }
+        modifications.push(contract_modification::Model {
+            id: Uuid::now_v7(),
+            contract_id: model.id,
+            seq: modification.seq,
+            notified_on: modification.notified_on,
+            published_on: modification.published_on,
+            new_duration_months: modification.new_duration_months,
+            new_amount_cents,
+            created_at: model.created_at,
+        });
+    }
+    let mut seen = HashSet::new();
+    let other_suppliers = details
+        .other_suppliers
+        .into_iter()
+        .map(|s| SupplierIdentifier {
+            scheme: s.scheme,
+            value: s.value.trim().to_owned(),
+        })
+        .filter(|s| !s.value.is_empty() && seen.insert((s.scheme, s.value.clone())))
+        .collect();
+    ValidatedDetails {
+        other_suppliers,
+        modifications,
+    }
 }
 
 /// Validates `fields` onto `model`; the external id is required unless `key_required` is false
@@ -216,28 +460,12 @@ fn validate(
         }
     }
     if let Some(amount) = fields.amount {
-        use rust_decimal::prelude::ToPrimitive;
-        let cents = amount * rust_decimal::Decimal::from(100);
-        if amount.is_sign_negative() && !amount.is_zero() {
-            check(Err(ValidationError::new(
-                "amount",
-                amount.to_string(),
-                "must not be negative",
-            )));
-        } else if !cents.fract().is_zero() {
-            check(Err(ValidationError::new(
-                "amount",
-                amount.to_string(),
-                "must have at most 2 decimals",
-            )));
-        } else {
-            match cents.to_i64() {
-                Some(cents) => {
-                    model.amount_cents = Some(cents);
-                    model.current_amount_cents = Some(cents);
-                }
-                None => check(Err(ValidationError::new("amount", amount.to_string(), "is too large"))),
+        match cents(amount) {
+            Ok(cents) => {
+                model.amount_cents = Some(cents);
+                model.current_amount_cents = Some(cents);
             }
+            Err(reason) => check(Err(ValidationError::new("amount", amount.to_string(), reason))),
         }
     }
     model.social_clause = fields.social_clause;
@@ -253,8 +481,15 @@ fn validate(
             Err(invalid) => errors.push(UserError::from(invalid.with_field(format!("suppliers.{position}")))),
         }
     }
+    let details = fields
+        .details
+        .map(|details| apply_details(details, &mut model, &mut errors));
     if errors.is_empty() {
-        Ok(Validated { model, suppliers })
+        Ok(Validated {
+            model,
+            suppliers,
+            details,
+        })
     } else {
         Err(errors)
     }
@@ -315,6 +550,13 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .filter_map(|c| c.external_id.clone().map(|k| (k, c)))
         .collect();
     let stored_suppliers = suppliers_of(db, stored.values().map(|c| c.id).collect()).await?;
+    let detailed: Vec<Uuid> = keys
+        .iter()
+        .zip(&items)
+        .filter(|(_, item)| item.details.is_some())
+        .filter_map(|(key, _)| stored.get(key).map(|c| c.id))
+        .collect();
+    let stored_modifications = modifications_of(db, detailed).await?;
     let external_ids: Vec<String> = items
         .iter()
         .map(|i| i.external_id.clone().unwrap_or_default())
@@ -342,13 +584,22 @@ pub async fn upsert_in<C: ConnectionTrait>(
         };
         match checked {
             Err(errors) => result.user_errors = prefixed(index, errors),
-            Ok((model, rows)) => {
+            Ok(checked) => {
                 let old = stored.get(&keys[index]);
-                let changed = suppliers_changed(old.and_then(|o| stored_suppliers.get(&o.id)), rows.as_deref());
+                let changed = checked.children_changed(
+                    old.and_then(|o| stored_suppliers.get(&o.id)),
+                    old.and_then(|o| stored_modifications.get(&o.id)),
+                );
                 settled
-                    .settle(db, (index, "contract"), old, model, now, &mut result, changed)
+                    .settle(db, (index, "contract"), old, checked.model, now, &mut result, &changed)
                     .await?;
-                children.add(&result, old.is_some() && changed.is_some(), rows);
+                children.add(
+                    &result,
+                    old.is_some(),
+                    &changed,
+                    checked.suppliers,
+                    checked.modifications,
+                );
             }
         }
         results.push(result);
@@ -380,66 +631,167 @@ async fn suppliers_of<C: ConnectionTrait>(
     Ok(suppliers)
 }
 
-/// `Some("suppliers")` when `new` (when given) differs from the stored initial suppliers.
-fn suppliers_changed(
-    stored: Option<&Vec<contract_supplier::Model>>,
-    new: Option<&[contract_supplier::Model]>,
-) -> Option<&'static str> {
-    let new = new?;
-    let mut old_rows: Vec<_> = stored.map_or_else(Vec::new, |rows| rows.iter().map(supplier_key).collect());
-    old_rows.sort();
-    let new_rows: Vec<_> = new.iter().map(supplier_key).collect();
-    (old_rows != new_rows).then_some("suppliers")
+/// The modifications of these contracts.
+async fn modifications_of<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, Vec<contract_modification::Model>>, StoreError> {
+    let mut modifications: HashMap<Uuid, Vec<contract_modification::Model>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(modifications);
+    }
+    for row in contract_modification::Entity::find()
+        .filter(contract_modification::Column::ContractId.is_in(ids))
+        .all(db)
+        .await
+        .context("loading contract modifications")?
+    {
+        modifications.entry(row.contract_id).or_default().push(row);
+    }
+    Ok(modifications)
 }
 
-/// Supplier rows to write once the contracts are settled: those of created contracts, and
-/// the replacements of the initial suppliers of updated ones whose suppliers changed.
+/// The modification rows of a contract, comparable across writes (ids and times left out).
+fn modification_key(
+    row: &contract_modification::Model,
+) -> (i32, Option<NaiveDate>, Option<NaiveDate>, Option<i32>, Option<i64>) {
+    (
+        row.seq,
+        row.notified_on,
+        row.published_on,
+        row.new_duration_months,
+        row.new_amount_cents,
+    )
+}
+
+/// A checked contract: its row, its initial supplier rows and its modification rows (`None`:
+/// keep the stored ones).
+struct CheckedContract {
+    model: contract::Model,
+    suppliers: Option<Vec<contract_supplier::Model>>,
+    modifications: Option<Vec<contract_modification::Model>>,
+}
+
+impl CheckedContract {
+    /// The child rows that differ from the stored ones: `suppliers` when the initial suppliers
+    /// are given and differ, `modifications` when the modifications are given and differ.
+    fn children_changed(
+        &self,
+        stored_suppliers: Option<&Vec<contract_supplier::Model>>,
+        stored_modifications: Option<&Vec<contract_modification::Model>>,
+    ) -> Vec<&'static str> {
+        let mut changed = Vec::new();
+        if let Some(new) = &self.suppliers {
+            let mut old_rows: Vec<_> =
+                stored_suppliers.map_or_else(Vec::new, |rows| rows.iter().map(supplier_key).collect());
+            old_rows.sort();
+            let new_rows: Vec<_> = new.iter().map(supplier_key).collect();
+            if old_rows != new_rows {
+                changed.push("suppliers");
+            }
+        }
+        if let Some(new) = &self.modifications {
+            let mut old_rows: Vec<_> =
+                stored_modifications.map_or_else(Vec::new, |rows| rows.iter().map(modification_key).collect());
+            old_rows.sort();
+            let mut new_rows: Vec<_> = new.iter().map(modification_key).collect();
+            new_rows.sort();
+            if old_rows != new_rows {
+                changed.push("modifications");
+            }
+        }
+        changed
+    }
+}
+
+/// Child rows to write once the contracts are settled: the suppliers and modifications of
+/// created contracts, and the replacements of those of updated ones whose suppliers or
+/// modifications changed.
 #[derive(Default)]
 struct Children {
-    replaced: Vec<Uuid>,
-    rows: Vec<contract_supplier::Model>,
+    replaced_suppliers: Vec<Uuid>,
+    suppliers: Vec<contract_supplier::Model>,
+    replaced_modifications: Vec<Uuid>,
+    modifications: Vec<contract_modification::Model>,
 }
 
 impl Children {
-    /// Queues the suppliers of a settled contract; `replace` when its stored ones go.
-    fn add(&mut self, result: &ItemResult, replace: bool, rows: Option<Vec<contract_supplier::Model>>) {
-        let (Some(id), Some(rows)) = (result.id, rows) else {
+    /// Queues the child rows of a settled contract; those of a stored contract (`stored`) go
+    /// when `changed` names them.
+    fn add(
+        &mut self,
+        result: &ItemResult,
+        stored: bool,
+        changed: &[&'static str],
+        suppliers: Option<Vec<contract_supplier::Model>>,
+        modifications: Option<Vec<contract_modification::Model>>,
+    ) {
+        let Some(id) = result.id else {
             return;
         };
-        match result.status {
-            ItemStatus::Created => self.rows.extend(rows),
-            ItemStatus::Updated if replace => {
-                self.replaced.push(id);
-                self.rows.extend(rows.into_iter().map(|mut row| {
-                    row.contract_id = id;
-                    row
-                }));
+        let replace = |what: &str| match result.status {
+            ItemStatus::Created => Some(false),
+            ItemStatus::Updated if stored && changed.contains(&what) => Some(true),
+            _ => None,
+        };
+        if let (Some(rows), Some(replace)) = (suppliers, replace("suppliers")) {
+            if replace {
+                self.replaced_suppliers.push(id);
             }
-            _ => {}
+            self.suppliers.extend(rows.into_iter().map(|mut row| {
+                row.contract_id = id;
+                row
+            }));
+        }
+        if let (Some(rows), Some(replace)) = (modifications, replace("modifications")) {
+            if replace {
+                self.replaced_modifications.push(id);
+            }
+            self.modifications.extend(rows.into_iter().map(|mut row| {
+                row.contract_id = id;
+                row
+            }));
         }
     }
 
-    /// Replaces the initial suppliers (call after the new contracts are inserted).
+    /// Replaces the initial suppliers and the modifications (call after the new contracts are
+    /// inserted).
     async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
-        if !self.replaced.is_empty() {
+        if !self.replaced_suppliers.is_empty() {
             contract_supplier::Entity::delete_many()
-                .filter(contract_supplier::Column::ContractId.is_in(self.replaced))
+                .filter(contract_supplier::Column::ContractId.is_in(self.replaced_suppliers))
                 .filter(contract_supplier::Column::FromModification.eq(0))
                 .exec(db)
                 .await
                 .context("replacing contract suppliers")?;
         }
+        if !self.replaced_modifications.is_empty() {
+            contract_modification::Entity::delete_many()
+                .filter(contract_modification::Column::ContractId.is_in(self.replaced_modifications))
+                .exec(db)
+                .await
+                .context("replacing contract modifications")?;
+        }
         insert_chunked(
             db,
-            self.rows.into_iter().map(IntoActiveModel::into_active_model).collect(),
+            self.modifications
+                .into_iter()
+                .map(IntoActiveModel::into_active_model)
+                .collect(),
+        )
+        .await
+        .context("inserting contract modifications")?;
+        insert_chunked(
+            db,
+            self.suppliers
+                .into_iter()
+                .map(IntoActiveModel::into_active_model)
+                .collect(),
         )
         .await
         .context("inserting contract suppliers")
     }
 }
-
-/// A checked contract: its row, and its initial supplier rows (`None`: keep the stored ones).
-type CheckedContract = (contract::Model, Option<Vec<contract_supplier::Model>>);
 
 /// Checks contracts, each with its stored record (`None` for a new one), and builds the rows
 /// to write: validation of each item, then one query each for the national keys, the
@@ -554,8 +906,15 @@ async fn check<C: ConnectionTrait>(
             .map(|(latitude, longitude)| GeoPoint { latitude, longitude })
     };
 
+    let places = ExecPlaces::load(db, valid.iter().map(|(_, _, v)| &v.model)).await?;
+
     for (index, old, item) in valid {
-        let Validated { mut model, suppliers } = item;
+        let Validated {
+            mut model,
+            suppliers,
+            details,
+        } = item;
+        model.exec_territory_id = places.resolve(&model);
         let mut errors = Vec::new();
         let buyer = establishments.get(&model.buyer_siret);
         match buyer {
@@ -613,6 +972,37 @@ async fn check<C: ConnectionTrait>(
                 created_at: now,
             });
         }
+        let (other_suppliers, modifications) = details
+            .map(|d| (d.other_suppliers, Some(d.modifications)))
+            .unwrap_or_default();
+        for (offset, other) in other_suppliers.into_iter().enumerate() {
+            let locality = match other.scheme {
+                IdScheme::HorsUe => LocalityLevel::Foreign,
+                IdScheme::Tva if !other.value.to_ascii_uppercase().starts_with("FR") => LocalityLevel::Foreign,
+                _ => LocalityLevel::Unknown,
+            };
+            rows.push(contract_supplier::Model {
+                id: Uuid::now_v7(),
+                contract_id: id,
+                position: i16::try_from(suppliers.len() + offset).unwrap_or(i16::MAX),
+                id_scheme: other.scheme,
+                id_value: other.value,
+                establishment_id: None,
+                organisation_id: None,
+                from_modification: 0,
+                distance_km: None,
+                locality_level: locality,
+                created_at: now,
+            });
+        }
+        let modifications = modifications.map(|rows| {
+            rows.into_iter()
+                .map(|mut row| {
+                    row.contract_id = id;
+                    row
+                })
+                .collect::<Vec<_>>()
+        });
         if let Some(old) = old
             && let Err(error) = writer.check_source("source", &old.source)
         {
@@ -651,10 +1041,43 @@ async fn check<C: ConnectionTrait>(
                 candidate.external_id = model.external_id;
                 candidate.source_updated_at = model.source_updated_at;
                 candidate.deleted_at = None;
+                // The rest of the published record replaces the stored one only when given
+                // (`modifications` is given exactly when `details` is).
+                if modifications.is_some() {
+                    candidate.nature = model.nature;
+                    candidate.published_on = model.published_on;
+                    candidate.exec_place_code = model.exec_place_code;
+                    candidate.exec_place_type = model.exec_place_type;
+                    candidate.exec_territory_id = model.exec_territory_id;
+                    candidate.techniques = model.techniques;
+                    candidate.execution_modes = model.execution_modes;
+                    candidate.framework_uid = model.framework_uid;
+                    candidate.innovative = model.innovative;
+                    candidate.ccag = model.ccag;
+                    candidate.offers_received = model.offers_received;
+                    candidate.advance = model.advance;
+                    candidate.advance_rate = model.advance_rate;
+                    candidate.grouping_type = model.grouping_type;
+                    candidate.subcontracting_declared = model.subcontracting_declared;
+                    candidate.price_form = model.price_form;
+                    candidate.price_types = model.price_types;
+                    candidate.origin_eu = model.origin_eu;
+                    candidate.origin_fr = model.origin_fr;
+                    candidate.social_considerations = model.social_considerations;
+                    candidate.environmental_considerations = model.environmental_considerations;
+                    candidate.signed_on = model.signed_on;
+                    candidate.exec_start_on = model.exec_start_on;
+                    candidate.public_subsidy_cents = model.public_subsidy_cents;
+                    candidate.quality_flags = model.quality_flags;
+                }
                 candidate
             }
         };
-        checked[index] = Ok((model, (!keep_suppliers).then_some(rows)));
+        checked[index] = Ok(CheckedContract {
+            model,
+            suppliers: (!keep_suppliers).then_some(rows),
+            modifications,
+        });
     }
     Ok(checked)
 }
@@ -725,6 +1148,7 @@ impl ContractPatch {
             env_criterion: self.env_criterion.unwrap_or(stored.env_criterion),
             supplier_sirets: self.supplier_sirets.unwrap_or_default(),
             source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
+            details: None,
         }
     }
 }
@@ -738,7 +1162,7 @@ async fn settle_one<C: ConnectionTrait>(
     mut errors: Vec<UserError>,
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError> {
-    let (model, rows) = match checked {
+    let checked = match checked {
         Ok(checked) if errors.is_empty() => checked,
         Ok(_) => return Ok(Attempt::reject(errors)),
         Err(more) => {
@@ -746,8 +1170,18 @@ async fn settle_one<C: ConnectionTrait>(
             return Ok(Attempt::reject(errors));
         }
     };
-    let stored = suppliers_of(db, old.map(|o| vec![o.id]).unwrap_or_default()).await?;
-    let changed = suppliers_changed(old.and_then(|o| stored.get(&o.id)), rows.as_deref());
+    let ids = old.map(|o| vec![o.id]).unwrap_or_default();
+    let stored = suppliers_of(db, ids.clone()).await?;
+    // Single-record writes carry no modifications: the stored ones are read only when given.
+    let stored_modifications = if checked.modifications.is_some() {
+        modifications_of(db, ids).await?
+    } else {
+        HashMap::new()
+    };
+    let changed = checked.children_changed(
+        old.and_then(|o| stored.get(&o.id)),
+        old.and_then(|o| stored_modifications.get(&o.id)),
+    );
     let mut settled = Settlement::<contract::Entity>::for_operation(operation);
     let mut result = ItemResult {
         index: 0,
@@ -758,13 +1192,19 @@ async fn settle_one<C: ConnectionTrait>(
         user_errors: Vec::new(),
     };
     settled
-        .settle(db, (0, "contract"), old, model, now, &mut result, changed)
+        .settle(db, (0, "contract"), old, checked.model, now, &mut result, &changed)
         .await?;
     let (Some(id), Some(version)) = (result.id, result.version) else {
         return Ok(Attempt::reject(result.user_errors));
     };
     let mut children = Children::default();
-    children.add(&result, old.is_some() && changed.is_some(), rows);
+    children.add(
+        &result,
+        old.is_some(),
+        &changed,
+        checked.suppliers,
+        checked.modifications,
+    );
     settled.insert_new(db).await?;
     children.write(db).await?;
     settled.finish(db, writer, now).await?;
@@ -850,12 +1290,12 @@ pub async fn update(
                 )
                 .await?,
             );
-            if let Ok((model, _)) = &mut checked {
+            if let Ok(checked) = &mut checked {
                 if keep_amount {
-                    model.current_amount_cents = old.current_amount_cents;
+                    checked.model.current_amount_cents = old.current_amount_cents;
                 }
                 if keep_duration {
-                    model.current_duration_months = old.current_duration_months;
+                    checked.model.current_duration_months = old.current_duration_months;
                 }
             }
             settle_one(
@@ -870,4 +1310,129 @@ pub async fn update(
         })
     })
     .await
+}
+
+/// The territories the execution places of a batch may resolve to, read in two queries.
+struct ExecPlaces {
+    /// Communes (and municipal arrondissements) served by each postal code.
+    postal_codes: HashMap<String, Vec<String>>,
+    /// Known territory ids among the candidates, with their département.
+    known: HashMap<String, Option<String>>,
+}
+
+impl ExecPlaces {
+    /// The territory id candidates for a published code, best first (postal codes aside).
+    fn candidates(kind: ExecPlaceType, code: &str) -> Vec<String> {
+        let padded = if code.len() == 1 {
+            format!("0{code}")
+        } else {
+            code.to_owned()
+        };
+        match kind {
+            ExecPlaceType::CommuneCode => vec![format!("COM:{code}"), format!("ARM:{code}")],
+            ExecPlaceType::DepartementCode => vec![format!("DEP:{padded}")],
+            ExecPlaceType::RegionCode => vec![format!("REG:{padded}")],
+            _ => Vec::new(),
+        }
+    }
+
+    async fn load<'a, C: ConnectionTrait>(
+        db: &C,
+        models: impl Iterator<Item = &'a contract::Model>,
+    ) -> Result<Self, StoreError> {
+        let mut postal: HashSet<String> = HashSet::new();
+        let mut ids: HashSet<String> = HashSet::new();
+        for model in models {
+            let (Some(kind), Some(code)) = (model.exec_place_type, model.exec_place_code.as_deref()) else {
+                continue;
+            };
+            if kind == ExecPlaceType::PostalCode {
+                postal.insert(code.to_owned());
+            } else {
+                ids.extend(Self::candidates(kind, code));
+            }
+        }
+        let mut postal_codes: HashMap<String, Vec<String>> = HashMap::new();
+        if !postal.is_empty() {
+            for row in postal_code_commune::Entity::find()
+                .filter(postal_code_commune::Column::PostalCode.is_in(postal))
+                .all(db)
+                .await
+                .context("resolving execution postal codes")?
+            {
+                ids.insert(row.commune_id.clone());
+                postal_codes.entry(row.postal_code).or_default().push(row.commune_id);
+            }
+        }
+        let known = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            territory::Entity::find()
+                .select_only()
+                .columns([territory::Column::Id, territory::Column::DepartementId])
+                .filter(territory::Column::Id.is_in(ids))
+                .into_tuple::<(String, Option<String>)>()
+                .all(db)
+                .await
+                .context("resolving execution places")?
+                .into_iter()
+                .collect()
+        };
+        Ok(Self { postal_codes, known })
+    }
+
+    /// The territory of a contract's execution place: the commune a postal code serves (its
+    /// département when it serves communes of one département only), the commune,
+    /// département or région of an INSEE code; `None` for other kinds and unknown codes.
+    fn resolve(&self, model: &contract::Model) -> Option<String> {
+        let kind = model.exec_place_type?;
+        let code = model.exec_place_code.as_deref()?;
+        if kind != ExecPlaceType::PostalCode {
+            return Self::candidates(kind, code)
+                .into_iter()
+                .find(|id| self.known.contains_key(id));
+        }
+        let communes: Vec<&String> = self
+            .postal_codes
+            .get(code)?
+            .iter()
+            .filter(|id| self.known.contains_key(*id))
+            .collect();
+        // A postal code of a city with municipal arrondissements lists the city and one
+        // arrondissement: the city is the place.
+        let cities: Vec<&&String> = communes.iter().filter(|id| id.starts_with("COM:")).collect();
+        if let [only] = cities.as_slice() {
+            return Some((**only).clone());
+        }
+        if let [only] = communes.as_slice() {
+            return Some((*only).clone());
+        }
+        let mut departements = communes.iter().map(|c| self.known.get(*c).cloned().flatten());
+        let first = departements.next()??;
+        departements
+            .all(|d| d.as_deref() == Some(first.as_str()))
+            .then_some(first)
+    }
+}
+
+/// The source update time of the stored contracts with these national keys (`uid`), so an
+/// importer can leave a stored contract alone when the record it reads is an older
+/// publication of it.
+pub async fn source_updated_by_uid<C: ConnectionTrait>(
+    db: &C,
+    uids: Vec<String>,
+) -> Result<HashMap<String, Option<DateTime<Utc>>>, StoreError> {
+    if uids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(contract::Entity::find()
+        .select_only()
+        .columns([contract::Column::Uid, contract::Column::SourceUpdatedAt])
+        .filter(contract::Column::Uid.is_in(uids))
+        .into_tuple::<(String, Option<DateTime<Utc>>)>()
+        .all(db)
+        .await
+        .context("reading contract publication times")?
+        .into_iter()
+        .collect())
 }

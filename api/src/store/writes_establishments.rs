@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError,
     writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
+    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk, unresolved},
     writes_records::{Names, create_record, only, update_record},
 };
 
@@ -472,4 +472,131 @@ pub async fn update(
         },
     )
     .await
+}
+
+/// What [`ensure_sirets_in`] created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ensured {
+    /// Minimal organisations created.
+    pub organisations: usize,
+    /// Minimal establishments created.
+    pub establishments: usize,
+}
+
+/// Makes sure an establishment exists for each SIRET (with the name published beside it, if
+/// any): the unknown ones are created, under the organisation of their SIREN, itself created
+/// when unknown; created records are of `source`, keyed by SIREN and SIRET, and marked
+/// unresolved until Sirene data enriches them. Known ones are left untouched, so a second
+/// call writes nothing. Audited and logged like any write.
+pub async fn ensure_sirets_in<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    sirets: Vec<(Siret, Option<String>)>,
+) -> Result<Ensured, StoreError> {
+    let now = Utc::now();
+    let mut wanted: HashMap<String, Option<String>> = HashMap::new();
+    for (siret, name) in sirets {
+        let entry = wanted.entry(siret.as_str().to_owned()).or_default();
+        if entry.is_none() {
+            *entry = name;
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(Ensured::default());
+    }
+    let known: HashSet<String> = establishment::Entity::find()
+        .select_only()
+        .column(establishment::Column::Siret)
+        .filter(establishment::Column::Siret.is_in(wanted.keys().cloned()))
+        .into_tuple::<String>()
+        .all(db)
+        .await
+        .context("finding establishments by SIRET")?
+        .into_iter()
+        .collect();
+    let mut missing: Vec<(String, Option<String>)> =
+        wanted.into_iter().filter(|(siret, _)| !known.contains(siret)).collect();
+    if missing.is_empty() {
+        return Ok(Ensured::default());
+    }
+    missing.sort();
+    let sirens: HashSet<String> = missing.iter().map(|(siret, _)| siret[..9].to_owned()).collect();
+    let mut owners: HashMap<String, Uuid> = organisation::Entity::find()
+        .select_only()
+        .columns([organisation::Column::Siren, organisation::Column::Id])
+        .filter(organisation::Column::Siren.is_in(sirens))
+        .into_tuple::<(String, Uuid)>()
+        .all(db)
+        .await
+        .context("finding organisations by SIREN")?
+        .into_iter()
+        .collect();
+    let mut ensured = Ensured::default();
+    let mut organisations = Settlement::<organisation::Entity>::new();
+    let mut establishments = Settlement::<establishment::Entity>::new();
+    for (index, (siret, name)) in missing.into_iter().enumerate() {
+        let siren = &siret[..9];
+        let organisation_id = match owners.get(siren) {
+            Some(id) => *id,
+            None => {
+                let model = unresolved(source, siren, name.as_deref(), now);
+                let id = model.id;
+                let mut result = unsettled(index, siren);
+                organisations
+                    .item(db, (index, "organisation"), None, model, now, &mut result)
+                    .await?;
+                owners.insert(siren.to_owned(), id);
+                ensured.organisations += 1;
+                id
+            }
+        };
+        let model = establishment::Model {
+            id: Uuid::now_v7(),
+            organisation_id,
+            siret: Some(siret.clone()),
+            name: None,
+            is_headquarters: false,
+            address_line1: None,
+            address_line2: None,
+            postal_code: None,
+            commune_id: None,
+            latitude: None,
+            longitude: None,
+            geo_precision: None,
+            naf_code: None,
+            headcount_band: None,
+            admin_status: EstablishmentStatus::Active,
+            opened_on: None,
+            closed_on: None,
+            diffusible: true,
+            source: source.to_owned(),
+            external_id: Some(siret.clone()),
+            source_updated_at: None,
+            created_at: now,
+            updated_at: now,
+            deleted_at: None,
+            version: 1,
+        };
+        let mut result = unsettled(index, &siret);
+        establishments
+            .item(db, (index, "establishment"), None, model, now, &mut result)
+            .await?;
+        ensured.establishments += 1;
+    }
+    organisations.finish(db, writer, now).await?;
+    establishments.finish(db, writer, now).await?;
+    Ok(ensured)
+}
+
+/// A placeholder result for a record created outside a bulk input.
+fn unsettled(index: usize, key: &str) -> ItemResult {
+    ItemResult {
+        index,
+        external_id: key.to_owned(),
+        status: ItemStatus::Rejected,
+        id: None,
+        version: None,
+        user_errors: Vec::new(),
+    }
 }

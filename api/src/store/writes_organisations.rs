@@ -98,6 +98,22 @@ fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
     }
 }
 
+/// A minimal organisation known only by its SIREN (from a contract's buyer or supplier),
+/// marked unresolved until register data enriches it; keyed by its SIREN in `source`.
+pub(crate) fn unresolved(source: &str, siren: &str, name: Option<&str>, now: DateTime<Utc>) -> organisation::Model {
+    let mut model = blank(source.to_owned(), now);
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map_or_else(|| format!("SIREN {siren}"), |n| n.chars().take(500).collect());
+    model.name_search = fold_for_search(&name);
+    model.name = name;
+    model.siren = Some(siren.to_owned());
+    model.resolved = false;
+    model.external_id = Some(siren.to_owned());
+    model
+}
+
 /// Trimmed text, `None` when empty.
 fn text(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
@@ -366,12 +382,13 @@ where
         now: DateTime<Utc>,
         result: &mut ItemResult,
     ) -> Result<(), StoreError> {
-        self.settle(db, (index, what), old, model, now, result, None).await
+        self.settle(db, (index, what), old, model, now, result, &[]).await
     }
 
-    /// Like [`Settlement::item`], for a record whose child rows (`parties`, `suppliers`)
-    /// changed when `children_changed` names them: the record is then UPDATED even when its
-    /// own columns are equal, and the children are listed among the changed fields. The
+    /// Like [`Settlement::item`], for a record whose child rows (`parties`, `suppliers`,
+    /// `modifications`) changed when `children_changed` names them: the record is then UPDATED
+    /// even when its own columns are equal, and the children are listed among the changed
+    /// fields. The
     /// caller replaces the child rows when the status is CREATED or UPDATED.
     #[expect(clippy::too_many_arguments, reason = "one settled item and its context")]
     pub(crate) async fn settle<C: ConnectionTrait>(
@@ -382,7 +399,7 @@ where
         mut model: E::Model,
         now: DateTime<Utc>,
         result: &mut ItemResult,
-        children_changed: Option<&'static str>,
+        children_changed: &[&'static str],
     ) -> Result<(), StoreError> {
         let (id, _) = model.sync_key();
         result.id = Some(id);
@@ -395,13 +412,13 @@ where
             return Ok(());
         };
         let (_, old_version) = old.sync_key();
-        if model == *old && children_changed.is_none() {
+        if model == *old && children_changed.is_empty() {
             result.status = ItemStatus::Unchanged;
             result.version = Some(old_version);
             return Ok(());
         }
         let mut fields = changed_fields(Some(old), &model);
-        fields.extend(children_changed);
+        fields.extend(children_changed.iter().copied());
         let version = old_version + 1;
         model.set_version(version, now);
         let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
@@ -454,7 +471,7 @@ where
             version: None,
             user_errors: Vec::new(),
         };
-        self.settle(db, (0, what), old, model, now, &mut result, children_changed)
+        self.settle(db, (0, what), old, model, now, &mut result, children_changed.as_slice())
             .await?;
         Ok(match (result.id, result.version) {
             (Some(id), Some(version)) if result.user_errors.is_empty() => Ok(Written { id, version }),

@@ -142,7 +142,15 @@ pub async fn upsert_in<C: ConnectionTrait>(
                 let old = stored.get(&keys[index]);
                 let changed = parties_changed(old.and_then(|o| stored_parties.get(&o.id)), &parties);
                 settled
-                    .settle(db, (index, "partnership"), old, model, now, &mut result, changed)
+                    .settle(
+                        db,
+                        (index, "partnership"),
+                        old,
+                        model,
+                        now,
+                        &mut result,
+                        changed.as_slice(),
+                    )
                     .await?;
                 children.add(&result, old.is_some() && changed.is_some(), parties);
             }
@@ -476,7 +484,7 @@ async fn settle_one<C: ConnectionTrait>(
         user_errors: Vec::new(),
     };
     settled
-        .settle(db, (0, "partnership"), old, model, now, &mut result, changed)
+        .settle(db, (0, "partnership"), old, model, now, &mut result, changed.as_slice())
         .await?;
     let (Some(id), Some(version)) = (result.id, result.version) else {
         return Ok(Attempt::reject(result.user_errors));
