@@ -17,7 +17,7 @@ use super::{
     DbContext, StoreError,
     writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
     writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk, unresolved},
-    writes_records::{Names, create_record, only, update_record},
+    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
 };
 
 const NAMES: Names = ("establishment", "upsertEstablishments");
@@ -91,15 +91,9 @@ pub async fn upsert_in<C: ConnectionTrait>(
 ) -> Result<Vec<ItemResult>, StoreError> {
     let now = Utc::now();
     let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
-    let stored: HashMap<String, establishment::Model> = establishment::Entity::find()
-        .filter(establishment::Column::Source.eq(source))
-        .filter(establishment::Column::ExternalId.is_in(keys.clone()))
-        .all(db)
-        .await
-        .context("finding establishments by external id")?
-        .into_iter()
-        .filter_map(|e| e.external_id.clone().map(|k| (k, e)))
-        .collect();
+    let stored =
+        stored_by_external_id::<establishment::Entity, _>(db, source, &keys, "finding establishments by external id")
+            .await?;
     let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
     let checked = check(
         db,
@@ -109,32 +103,8 @@ pub async fn upsert_in<C: ConnectionTrait>(
         now,
     )
     .await?;
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<establishment::Entity>::new();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
-        match checked {
-            Err(errors) => {
-                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            }
-            Ok(model) => {
-                let old = stored.get(&keys[index]);
-                settled
-                    .item(db, (index, "establishment"), old, model, now, &mut result)
-                    .await?;
-            }
-        }
-        results.push(result);
-    }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    settle_checked::<establishment::Entity, _>(db, writer, "establishment", &keys, external_ids, &stored, checked, now)
+        .await
 }
 
 /// Checks establishments, each with its stored record (`None` for a new one), and builds the

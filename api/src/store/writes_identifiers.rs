@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError,
     writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
-    writes_records::{Names, create_record, only, update_record},
+    writes_organisations::{BulkResult, ItemResult, Patch, Written, run_bulk},
+    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
 };
 
 const NAMES: Names = ("identifier", "upsertIdentifiers");
@@ -79,15 +79,13 @@ pub async fn upsert_in<C: ConnectionTrait>(
 ) -> Result<Vec<ItemResult>, StoreError> {
     let now = Utc::now();
     let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
-    let stored: HashMap<String, organisation_identifier::Model> = organisation_identifier::Entity::find()
-        .filter(organisation_identifier::Column::Source.eq(source))
-        .filter(organisation_identifier::Column::ExternalId.is_in(keys.clone()))
-        .all(db)
-        .await
-        .context("finding identifiers by external id")?
-        .into_iter()
-        .filter_map(|i| i.external_id.clone().map(|k| (k, i)))
-        .collect();
+    let stored = stored_by_external_id::<organisation_identifier::Entity, _>(
+        db,
+        source,
+        &keys,
+        "finding identifiers by external id",
+    )
+    .await?;
     let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
     let checked = check(
         db,
@@ -97,32 +95,17 @@ pub async fn upsert_in<C: ConnectionTrait>(
         now,
     )
     .await?;
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<organisation_identifier::Entity>::new();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
-        match checked {
-            Err(errors) => {
-                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            }
-            Ok(model) => {
-                let old = stored.get(&keys[index]);
-                settled
-                    .item(db, (index, "identifier"), old, model, now, &mut result)
-                    .await?;
-            }
-        }
-        results.push(result);
-    }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    settle_checked::<organisation_identifier::Entity, _>(
+        db,
+        writer,
+        "identifier",
+        &keys,
+        external_ids,
+        &stored,
+        checked,
+        now,
+    )
+    .await
 }
 
 /// Checks identifiers, each with its stored record (`None` for a new one), and builds the

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, Synced,
     writes::{Attempt, Outcome, TxFuture, UserError, UserErrorCode, WriteOptions, Writer, run},
-    writes_organisations::{Settlement, Written},
+    writes_organisations::{ItemResult, ItemStatus, Settlement, Written},
 };
 
 /// How a kind of record is named in messages: `(record, bulk upsert)`, e.g.
@@ -233,4 +233,78 @@ where
         }
         Err(errors) => Ok(Attempt::reject(errors)),
     }
+}
+
+/// The stored records of `source` with these external ids (deleted ones included, so an
+/// upsert revives them), by external id: the first step of every bulk upsert keyed by
+/// `(source, externalId)`.
+pub(crate) async fn stored_by_external_id<E, C>(
+    db: &C,
+    source: &str,
+    keys: &[String],
+    context: &'static str,
+) -> Result<std::collections::HashMap<String, E::Model>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced,
+    C: ConnectionTrait,
+{
+    let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
+    Ok(E::find()
+        .filter(column("source").eq(source))
+        .filter(column("external_id").is_in(keys.iter().cloned()))
+        .all(db)
+        .await
+        .context(context)?
+        .into_iter()
+        .filter_map(|model| model.external_id().map(str::to_owned).map(|key| (key, model)))
+        .collect())
+}
+
+/// Settles the checked items of a bulk upsert (item `i` keyed by `keys[i]`, stored as
+/// `stored[keys[i]]` when it exists) through one [`Settlement`]: a result per item, user
+/// errors prefixed with `items.<i>`, then the audit and change-log entries of the batch.
+/// `what` names the record in conflict messages.
+#[expect(clippy::too_many_arguments, reason = "one bulk upsert's items and their context")]
+pub(crate) async fn settle_checked<E, C>(
+    db: &C,
+    writer: &Writer,
+    what: &'static str,
+    keys: &[String],
+    external_ids: Vec<String>,
+    stored: &std::collections::HashMap<String, E::Model>,
+    checked: Vec<Checked<E::Model>>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ItemResult>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    E::Column: Iterable + sea_orm::IdenStatic,
+    C: ConnectionTrait,
+{
+    let mut results = Vec::with_capacity(checked.len());
+    let mut settled = Settlement::<E>::new();
+    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
+        let mut result = ItemResult {
+            index,
+            external_id,
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        };
+        match checked {
+            Err(errors) => {
+                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+            }
+            Ok(model) => {
+                let old = stored.get(&keys[index]);
+                settled.item(db, (index, what), old, model, now, &mut result).await?;
+            }
+        }
+        results.push(result);
+    }
+    settled.finish(db, writer, now).await?;
+    Ok(results)
 }
