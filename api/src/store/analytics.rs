@@ -341,18 +341,6 @@ pub async fn procurement<C: ConnectionTrait>(
         .context("reading procurement indicators")
 }
 
-/// The 0/1 flags of a line in the `lines` relation of [`procurement_statement`], in the order
-/// of the [`ProcurementCell`] shares.
-const LINE_FLAGS: [&str; 7] = [
-    "is_sse",
-    "is_inclusive",
-    "is_esus",
-    "is_local",
-    "is_social",
-    "is_reserved",
-    "is_environmental",
-];
-
 /// The one SQL statement [`procurement`] runs for `query` on `backend` (public so the
 /// benchmark can time it bare). It reads the award lines ([`super::award_lines`]), which hold
 /// one row per line of every live, notified public contract with its weight's denominator,
@@ -444,62 +432,42 @@ pub fn procurement_statement(backend: DbBackend, query: &ProcurementQuery) -> St
         sql.push(")");
     }
     // Each contract falls in one group when every dimension is the contract's: its first line
-    // then counts it. Otherwise a contract can have lines in several groups, and its distinct
-    // (group, contract) pairs are counted.
-    let per_contract = query.group_by.iter().all(|d| d.of_contract());
-    let contracts = if per_contract {
+    // then counts it, without a distinct count.
+    let contracts = if query.group_by.iter().all(|d| d.of_contract()) {
         "SUM(CASE WHEN line_no = 0 THEN 1 ELSE 0 END)"
     } else {
-        "0"
+        "COUNT(DISTINCT contract_id)"
     };
-    // Every aggregate below groups by hashing (no sort of the lines): the sums in `cells`, the
-    // distinct suppliers (and contracts) as distinct (group, key) pairs counted per group, and
-    // the amount-weighted median over the amount per (group, distance), distances being
-    // rounded to 0.1 km, so its running sum sorts far fewer rows than there are lines.
     sql.push(&format!(
-        "), cells AS (SELECT k1, MIN(l1) AS l1, k2, MIN(l2) AS l2, {contracts} AS contracts, \
-         CAST(SUM(w) AS {float}) AS weight, CAST(SUM(a) AS {float}) AS amount, "
+        "), ranked AS (SELECT lines.*, \
+         SUM(CASE WHEN distance_km IS NOT NULL THEN a ELSE 0 END) OVER (PARTITION BY k1, k2 ORDER BY distance_km \
+         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cumulative, \
+         SUM(CASE WHEN distance_km IS NOT NULL THEN a ELSE 0 END) OVER (PARTITION BY k1, k2) AS located \
+         FROM lines) \
+         SELECT k1, MIN(l1), k2, MIN(l2), {contracts}, \
+         CAST(SUM(w) AS {float}), CAST(SUM(a) AS {float}), "
     ));
-    for flag in LINE_FLAGS {
+    for flag in [
+        "is_sse",
+        "is_inclusive",
+        "is_esus",
+        "is_local",
+        "is_social",
+        "is_reserved",
+        "is_environmental",
+    ] {
         sql.push(&format!(
-            "CAST(SUM({flag} * w) AS {float}) AS {flag}_w, CAST(SUM({flag} * a) AS {float}) AS {flag}_a, "
+            "CAST(SUM({flag} * w) AS {float}), CAST(SUM({flag} * a) AS {float}), "
         ));
     }
     sql.push(&format!(
         "CAST(SUM(CASE WHEN distance_km IS NOT NULL THEN a * distance_km END) AS {float}) \
-         / NULLIF(CAST(SUM(CASE WHEN distance_km IS NOT NULL THEN a END) AS {float}), 0) AS mean_distance \
-         FROM lines GROUP BY k1, k2), \
-         suppliers AS (SELECT k1, k2, COUNT(*) AS n FROM (SELECT DISTINCT k1, k2, supplier_key FROM lines \
-         WHERE supplier_key IS NOT NULL) s GROUP BY k1, k2), \
-         distances AS (SELECT k1, k2, distance_km, SUM(a) AS a FROM lines WHERE distance_km IS NOT NULL \
-         GROUP BY k1, k2, distance_km), \
-         medians AS (SELECT k1, k2, MIN(distance_km) AS median FROM (SELECT k1, k2, distance_km, \
-         SUM(a) OVER (PARTITION BY k1, k2 ORDER BY distance_km ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) \
-         AS cumulative, SUM(a) OVER (PARTITION BY k1, k2) AS located FROM distances) r \
-         WHERE located > 0 AND cumulative >= located / 2.0 GROUP BY k1, k2)"
+         / NULLIF(CAST(SUM(CASE WHEN distance_km IS NOT NULL THEN a END) AS {float}), 0), \
+         CAST(MIN(CASE WHEN distance_km IS NOT NULL AND located > 0 AND cumulative >= located / 2.0 \
+         THEN distance_km END) AS {float}), \
+         COUNT(DISTINCT supplier_key) \
+         FROM ranked GROUP BY k1, k2 ORDER BY k1, k2"
     ));
-    if !per_contract {
-        sql.push(
-            ", contract_counts AS (SELECT k1, k2, COUNT(*) AS n FROM (SELECT DISTINCT k1, k2, contract_id \
-             FROM lines) s GROUP BY k1, k2)",
-        );
-    }
-    sql.push(&format!(
-        " SELECT c.k1, c.l1, c.k2, c.l2, {}, c.weight, c.amount, ",
-        if per_contract { "c.contracts" } else { "n.n" }
-    ));
-    for flag in LINE_FLAGS {
-        sql.push(&format!("c.{flag}_w, c.{flag}_a, "));
-    }
-    sql.push(&format!(
-        "c.mean_distance, CAST(m.median AS {float}), COALESCE(s.n, 0) FROM cells c \
-         LEFT JOIN medians m ON m.k1 = c.k1 AND m.k2 = c.k2 \
-         LEFT JOIN suppliers s ON s.k1 = c.k1 AND s.k2 = c.k2"
-    ));
-    if !per_contract {
-        sql.push(" JOIN contract_counts n ON n.k1 = c.k1 AND n.k2 = c.k2");
-    }
-    sql.push(" ORDER BY c.k1, c.k2");
     sql.statement()
 }
 
