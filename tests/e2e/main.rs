@@ -13,6 +13,7 @@ mod harness;
 
 mod analytics;
 mod analytics_examples;
+mod analytics_series;
 mod analytics_writes;
 mod batches;
 mod contracts;

@@ -32,6 +32,7 @@ use crate::{
         self as store, AmountBasis as StoredBasis, BuyerScope, LocalScale as StoredScale, LocalityRule,
         OrganisationDimension as StoredOrgDimension, ProcurementDimension as StoredDimension, ProcurementQuery,
     },
+    store::analytics_series::SeriesPeriod,
 };
 
 /// Whether the caller may see cells that statistical confidentiality withholds: callers with
@@ -43,7 +44,7 @@ pub fn may_see_unsuppressed(ctx: &Context<'_>) -> bool {
 }
 
 /// The suppression threshold in force for this schema.
-fn threshold(ctx: &Context<'_>) -> i64 {
+pub(super) fn threshold(ctx: &Context<'_>) -> i64 {
     ctx.data_opt::<AnalyticsConfig>()
         .copied()
         .unwrap_or_default()
@@ -104,7 +105,7 @@ pub struct PeriodInput {
 }
 
 impl PeriodInput {
-    fn validate(self) -> Result<Self, ValidationError> {
+    pub(super) fn validate(self) -> Result<Self, ValidationError> {
         if self.to < self.from {
             return Err(ValidationError::new(
                 "period.to",
@@ -356,7 +357,7 @@ pub struct ProcurementIndicators {
     pub cells: Vec<ProcurementCell>,
 }
 
-fn reason(suppression: Suppression, threshold: i64, contributors: &str) -> String {
+pub(super) fn reason(suppression: Suppression, threshold: i64, contributors: &str) -> String {
     match suppression {
         Suppression::Primary => format!("fewer than {threshold} distinct {contributors}"),
         Suppression::Secondary => {
@@ -427,7 +428,7 @@ fn cents_to_euros(cents: f64) -> Decimal {
     Decimal::new(cents, 2)
 }
 
-fn confidentiality(threshold: i64, contributors: &str) -> String {
+pub(super) fn confidentiality(threshold: i64, contributors: &str) -> String {
     format!(
         "A cell built from fewer than {threshold} distinct {contributors} is withheld (null figures, \
          suppressed: true); when a table, row or column would hold exactly one withheld cell, its \
@@ -553,6 +554,15 @@ fn amount_basis_of(query: &ProcurementQuery) -> AmountBasis {
 
 /// Every period key of `granularity` from `from` to `to`, in order.
 pub fn period_keys(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    series_periods(granularity, from, to)
+        .into_iter()
+        .map(|period| period.key)
+        .collect()
+}
+
+/// Every period of `granularity` from `from` to `to`, in order, each with its last day (`to`
+/// for the last one when `to` falls inside it).
+pub fn series_periods(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> Vec<SeriesPeriod> {
     let months = |date: NaiveDate| date.year() * 12 + date.month0() as i32;
     let step = match granularity {
         Granularity::Year => 12,
@@ -564,12 +574,18 @@ pub fn period_keys(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> 
     let mut month = align(months(from));
     while month <= months(to) {
         let (year, month0) = (month.div_euclid(12), month.rem_euclid(12));
-        keys.push(match granularity {
+        let key = match granularity {
             Granularity::Year => format!("{year}"),
             Granularity::Quarter => format!("{year}-Q{}", month0 / 3 + 1),
             Granularity::Month => format!("{year}-{:02}", month0 + 1),
-        });
+        };
         month += step;
+        let (next_year, next_month0) = (month.div_euclid(12), month.rem_euclid(12));
+        #[expect(clippy::cast_sign_loss, reason = "a month index is 0 to 11")]
+        let ends = NaiveDate::from_ymd_opt(next_year, next_month0 as u32 + 1, 1)
+            .and_then(|next| next.pred_opt())
+            .map_or(to, |last| last.min(to));
+        keys.push(SeriesPeriod { key, ends });
     }
     keys
 }
@@ -616,6 +632,20 @@ pub enum OrganisationDimension {
     Label,
 }
 
+impl From<OrganisationDimension> for StoredOrgDimension {
+    fn from(dimension: OrganisationDimension) -> Self {
+        match dimension {
+            OrganisationDimension::None => Self::None,
+            OrganisationDimension::SseFamily => Self::SseFamily,
+            OrganisationDimension::LegalCategory => Self::LegalCategory,
+            OrganisationDimension::NafSection => Self::NafSection,
+            OrganisationDimension::NafDivision => Self::NafDivision,
+            OrganisationDimension::HeadcountBand => Self::HeadcountBand,
+            OrganisationDimension::Label => Self::Label,
+        }
+    }
+}
+
 /// Organisation counts of one cell. When `suppressed`, every figure is null.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct OrganisationCell {
@@ -647,6 +677,19 @@ pub struct OrganisationIndicators {
     pub total: OrganisationCell,
     /// One cell per territory and key, sorted by territory id then key.
     pub cells: Vec<OrganisationCell>,
+}
+
+/// The footnote of `estimatedJobs`.
+pub(super) fn jobs_estimate() -> String {
+    let midpoints = store::HEADCOUNT_MIDPOINTS
+        .iter()
+        .map(|(band, midpoint)| format!("{band}: {midpoint}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "estimatedJobs is an ESTIMATE: the sum over organisations of the midpoint of their Sirene \
+         headcount band ({midpoints}); not an official employment count."
+    )
 }
 
 fn organisation_cell(
@@ -803,15 +846,7 @@ impl AnalyticsQuery {
         #[graphql(desc = "Reference date for labels; today by default.")] as_of: Option<NaiveDate>,
     ) -> async_graphql::Result<OrganisationIndicators> {
         let territory_id = bad_input(territory.territory_id())?;
-        let dimension = match group_by.unwrap_or_default() {
-            OrganisationDimension::None => StoredOrgDimension::None,
-            OrganisationDimension::SseFamily => StoredOrgDimension::SseFamily,
-            OrganisationDimension::LegalCategory => StoredOrgDimension::LegalCategory,
-            OrganisationDimension::NafSection => StoredOrgDimension::NafSection,
-            OrganisationDimension::NafDivision => StoredOrgDimension::NafDivision,
-            OrganisationDimension::HeadcountBand => StoredOrgDimension::HeadcountBand,
-            OrganisationDimension::Label => StoredOrgDimension::Label,
-        };
+        let dimension = group_by.unwrap_or_default().into();
         let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
         let db = ctx.data::<DatabaseConnection>()?;
         let query = store::OrganisationQuery {
@@ -864,11 +899,6 @@ impl AnalyticsQuery {
                 total: None,
             }
         };
-        let midpoints = store::HEADCOUNT_MIDPOINTS
-            .iter()
-            .map(|(band, midpoint)| format!("{band}: {midpoint}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         Ok(OrganisationIndicators {
             definitions: IndicatorDefinitions {
                 counted: format!(
@@ -881,10 +911,7 @@ impl AnalyticsQuery {
                 amount_basis: None,
                 locality_rule: None,
                 allocation: None,
-                estimates: Some(format!(
-                    "estimatedJobs is an ESTIMATE: the sum over organisations of the midpoint of their Sirene \
-                     headcount band ({midpoints}); not an official employment count."
-                )),
+                estimates: Some(jobs_estimate()),
                 confidentiality: if suppress {
                     confidentiality(threshold, "organisations")
                 } else {

@@ -36,6 +36,7 @@ pub struct Query(
     super::contract::ContractQuery,
     super::partnership::PartnershipQuery,
     super::analytics::AnalyticsQuery,
+    super::analytics_series::AnalyticsSeriesQuery,
     super::sync::SyncQuery,
 );
 

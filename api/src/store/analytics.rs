@@ -71,7 +71,7 @@ impl Sql {
     }
 
     /// The floating-point SQL type.
-    fn float(&self) -> &'static str {
+    pub(super) fn float(&self) -> &'static str {
         match self.backend {
             DbBackend::Postgres => "DOUBLE PRECISION",
             _ => "REAL",
@@ -500,7 +500,7 @@ fn procurement_cell(row: &QueryResult, arity: usize) -> Result<ProcurementCell, 
 }
 
 /// The stored text of a territory level.
-fn level_value(level: TerritoryLevel) -> String {
+pub(super) fn level_value(level: TerritoryLevel) -> String {
     use sea_orm::ActiveEnum;
     level.to_value()
 }
@@ -601,16 +601,11 @@ pub struct OrganisationCell {
     pub estimated_jobs: f64,
 }
 
-/// The organisation aggregate of `query`, sorted by territory id and key. Organisations count
-/// when active, not deleted, and their head-office establishment is in the territory.
-pub async fn organisations<C: ConnectionTrait>(
-    db: &C,
-    query: &OrganisationQuery,
-) -> Result<Vec<OrganisationCell>, StoreError> {
-    let mut sql = Sql::new(db.get_database_backend());
-    let float = sql.float();
+/// The SQL key of an organisation dimension over the organisation `o` (and the label `lab`
+/// joined for [`OrganisationDimension::Label`]); NULL when the attribute is missing.
+pub(super) fn organisation_key(dimension: OrganisationDimension) -> String {
     let division = "substr(o.naf_code, 1, 2)";
-    let key = match query.dimension {
+    match dimension {
         OrganisationDimension::None => "''".to_owned(),
         OrganisationDimension::SseFamily => "o.ess_family".to_owned(),
         OrganisationDimension::LegalCategory => "o.legal_category_code".to_owned(),
@@ -627,12 +622,28 @@ pub async fn organisations<C: ConnectionTrait>(
         }
         OrganisationDimension::HeadcountBand => "o.headcount_band".to_owned(),
         OrganisationDimension::Label => "COALESCE(lab.kind, 'none')".to_owned(),
-    };
-    let jobs = HEADCOUNT_MIDPOINTS
+    }
+}
+
+/// The `WHEN band THEN midpoint` arms of a `CASE o.headcount_band` giving estimated jobs.
+pub(super) fn jobs_by_band() -> String {
+    HEADCOUNT_MIDPOINTS
         .iter()
         .map(|(band, midpoint)| format!("WHEN '{band}' THEN {midpoint:.1}"))
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+}
+
+/// The organisation aggregate of `query`, sorted by territory id and key. Organisations count
+/// when active, not deleted, and their head-office establishment is in the territory.
+pub async fn organisations<C: ConnectionTrait>(
+    db: &C,
+    query: &OrganisationQuery,
+) -> Result<Vec<OrganisationCell>, StoreError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let float = sql.float();
+    let key = organisation_key(query.dimension);
+    let jobs = jobs_by_band();
     let sse = format!(
         "CASE WHEN o.ess_family NOT IN ('{}', '{}') THEN o.id END",
         NON_SSE_FAMILIES[0], NON_SSE_FAMILIES[1]

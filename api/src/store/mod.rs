@@ -6,6 +6,7 @@
 //! rows into Rust.
 
 pub mod analytics;
+pub mod analytics_series;
 pub mod award_lines;
 pub mod changes;
 pub mod contracts;
