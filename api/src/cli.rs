@@ -1,5 +1,6 @@
 //! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
-//! `seed --synthetic --organisations N --contracts M`, `export`, `import decp FILE`, `keys`,
+//! `seed --synthetic --organisations N --contracts M`, `export`, `import decp FILE`,
+//! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`, `keys`,
 //! `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
@@ -86,6 +87,55 @@ enum ImportCommand {
         /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
         #[arg(long)]
         rejects: Option<std::path::PathBuf>,
+        /// Records written per transaction.
+        #[arg(long, default_value_t = crate::import::BATCH_SIZE)]
+        batch_size: usize,
+    },
+    /// Legal units and establishments from the INSEE Sirene stock files (CSV, plain or
+    /// gzip): organisations keyed by SIREN and establishments by SIRET (records created from
+    /// other sources enriched, unresolved ones resolved), SSE family classified, optionally
+    /// limited to a territory or to the SSE.
+    #[command(group = clap::ArgGroup::new("area").args(["departements", "territory"]))]
+    Sirene {
+        /// The legal units file (StockUniteLegale).
+        #[arg(long, value_name = "FILE")]
+        unites_legales: std::path::PathBuf,
+        /// The establishments file (StockEtablissement).
+        #[arg(long, value_name = "FILE")]
+        etablissements: std::path::PathBuf,
+        /// Only establishments in these départements (`13`, `2A`, `974`), and their legal units.
+        #[arg(long = "departement", value_name = "CODE", num_args = 1.., action = clap::ArgAction::Append)]
+        departements: Vec<String>,
+        /// Only establishments in this territory, as LEVEL:CODE (`departement:13`,
+        /// `epci:200054807`, `commune:13055`, `region:93`), and their legal units.
+        #[arg(long, value_name = "LEVEL:CODE")]
+        territory: Option<String>,
+        /// Only the legal units Sirene flags as belonging to the SSE
+        /// (`economieSocialeSolidaireUniteLegale = O`), and their establishments.
+        #[arg(long)]
+        ess_only: bool,
+        /// Where to write the reject report (JSON Lines); default
+        /// `UNITES_LEGALES.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
+        /// Records written per transaction.
+        #[arg(long, default_value_t = crate::import::BATCH_SIZE)]
+        batch_size: usize,
+    },
+    /// Labels and agreements (ESUS, SIAE, EA, ESAT, SCOP, SCIC…) from a partner's CSV list
+    /// (`;` or `,`, UTF-8): holders by SIREN or SIRET (unknown ones created as unresolved
+    /// records), labels keyed by the row id or holder and kind (re-importing changes
+    /// nothing), SSE family of the holders decided again.
+    Labels {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
+        /// Source of the labels and of the records created (`PARTNER:<slug>` for a partner's
+        /// list).
+        #[arg(long, default_value = crate::import::labels::SOURCE)]
+        source: String,
         /// Records written per transaction.
         #[arg(long, default_value_t = crate::import::BATCH_SIZE)]
         batch_size: usize,
@@ -191,6 +241,69 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ..Default::default()
             };
             let summary = crate::import::decp::import_decp(&db, &file, &options, &mut report, None).await?;
+            report.finish()?;
+            println!("{summary}");
+            println!("reject report: {}", rejects.display());
+            Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Sirene {
+                    unites_legales,
+                    etablissements,
+                    departements,
+                    territory,
+                    ess_only,
+                    rejects,
+                    batch_size,
+                },
+        } => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            let mut territories = Vec::new();
+            for code in &departements {
+                territories.push(export_territory(&db, &format!("departement:{code}")).await?);
+            }
+            if let Some(raw) = &territory {
+                territories.push(export_territory(&db, raw).await?);
+            }
+            let rejects = rejects_path(&unites_legales, rejects);
+            let mut report = crate::import::RejectReport::to_file(&rejects)?;
+            let options = crate::import::sirene::SireneOptions {
+                batch_size: batch_size.max(1),
+                scope: crate::import::sirene::SireneScope {
+                    territories: (!territories.is_empty()).then_some(territories),
+                    ess_only,
+                },
+                ..Default::default()
+            };
+            let summary =
+                crate::import::sirene::import_sirene(&db, &unites_legales, &etablissements, &options, &mut report)
+                    .await?;
+            report.finish()?;
+            println!("{summary}");
+            println!("reject report: {}", rejects.display());
+            Ok(())
+        }
+        Command::Import {
+            command:
+                ImportCommand::Labels {
+                    file,
+                    rejects,
+                    source,
+                    batch_size,
+                },
+        } => {
+            let db = db::connect(&cli.database).await?;
+            db::prepare(&db).await?;
+            let rejects = rejects_path(&file, rejects);
+            let mut report = crate::import::RejectReport::to_file(&rejects)?;
+            let options = crate::import::labels::LabelsOptions {
+                source,
+                batch_size: batch_size.max(1),
+                ..Default::default()
+            };
+            let summary = crate::import::labels::import_labels(&db, &file, &options, &mut report).await?;
             report.finish()?;
             println!("{summary}");
             println!("reject report: {}", rejects.display());

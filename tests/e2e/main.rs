@@ -22,6 +22,7 @@ mod exports;
 mod faults;
 mod http;
 mod imports;
+mod imports_sirene;
 mod lists;
 mod organisation_filters;
 mod organisations;

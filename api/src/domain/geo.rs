@@ -183,3 +183,99 @@ impl Near {
         )
     }
 }
+
+/// Lambert-93 (RGF93, EPSG:2154) projection constants: GRS80 eccentricity, cone constant,
+/// projection constant, false easting and northing of the pole, central meridian (IGN, notice
+/// NTG_71 / ALG0004).
+mod lambert93 {
+    pub const E: f64 = 0.081_819_191_042_815_8;
+    pub const N: f64 = 0.725_607_765_053_267;
+    pub const C: f64 = 11_754_255.426_096;
+    pub const XS: f64 = 700_000.0;
+    pub const YS: f64 = 12_655_612.049_876;
+    pub const LON0_DEGREES: f64 = 3.0;
+}
+
+/// The WGS84 point of Lambert-93 coordinates in metres (Sirene's
+/// `coordonneeLambertAbscisseEtablissement` / `…OrdonneeEtablissement` in metropolitan
+/// France), to about a centimetre (RGF93 and WGS84 differ by less than a metre). `None` when
+/// the coordinates fall outside metropolitan France and Corsica (overseas establishments use
+/// other projections).
+pub fn lambert93_to_wgs84(x: f64, y: f64) -> Option<GeoPoint> {
+    use lambert93::{C, E, LON0_DEGREES, N, XS, YS};
+    if !(x.is_finite() && y.is_finite()) {
+        return None;
+    }
+    let (dx, dy) = (x - XS, YS - y);
+    let radius = dx.hypot(dy);
+    let gamma = dx.atan2(dy);
+    let longitude = LON0_DEGREES + (gamma / N).to_degrees();
+    let isometric = -(radius / C).ln() / N;
+    let mut phi = 2.0 * isometric.exp().atan() - std::f64::consts::FRAC_PI_2;
+    for _ in 0..20 {
+        let sine = E * phi.sin();
+        let next =
+            2.0 * (((1.0 + sine) / (1.0 - sine)).powf(E / 2.0) * isometric.exp()).atan() - std::f64::consts::FRAC_PI_2;
+        let done = (next - phi).abs() < 1e-12;
+        phi = next;
+        if done {
+            break;
+        }
+    }
+    let point = GeoPoint {
+        latitude: phi.to_degrees(),
+        longitude,
+    };
+    let metropolitan = (41.0..=51.5).contains(&point.latitude) && (-5.5..=10.0).contains(&point.longitude);
+    metropolitan.then_some(point)
+}
+
+#[cfg(test)]
+mod lambert_tests {
+    use super::{lambert93::*, *};
+
+    /// The forward projection, to check the inverse against.
+    fn to_lambert93(point: GeoPoint) -> (f64, f64) {
+        let phi = point.latitude.to_radians();
+        let sine = E * phi.sin();
+        let isometric =
+            ((std::f64::consts::FRAC_PI_4 + phi / 2.0).tan() * ((1.0 - sine) / (1.0 + sine)).powf(E / 2.0)).ln();
+        let radius = C * (-N * isometric).exp();
+        let gamma = N * (point.longitude - LON0_DEGREES).to_radians();
+        (XS + radius * gamma.sin(), YS - radius * gamma.cos())
+    }
+
+    #[test]
+    fn the_origin_of_lambert_93_is_3_east_46_5_north() {
+        let origin = lambert93_to_wgs84(700_000.0, 6_600_000.0).unwrap_or(GeoPoint {
+            latitude: 0.0,
+            longitude: 0.0,
+        });
+        assert!((origin.latitude - 46.5).abs() < 1e-7, "{origin:?}");
+        assert!((origin.longitude - 3.0).abs() < 1e-7, "{origin:?}");
+    }
+
+    #[test]
+    fn round_trips_across_metropolitan_france_and_rejects_elsewhere() {
+        for (latitude, longitude) in [
+            (43.2965, 5.3698),
+            (41.9192, 8.7386),
+            (50.6292, 3.0573),
+            (48.3904, -4.4861),
+        ] {
+            let point = GeoPoint { latitude, longitude };
+            let (x, y) = to_lambert93(point);
+            let back = lambert93_to_wgs84(x, y);
+            assert!(
+                back.is_some_and(|b| distance_km(b, point) < 0.001),
+                "{point:?} -> ({x}, {y}) -> {back:?}"
+            );
+        }
+        // Marseille's town hall is near (892 400, 6 247 000).
+        let marseille = lambert93_to_wgs84(892_400.0, 6_247_000.0);
+        assert!(marseille.is_some_and(|p| (p.latitude - 43.29).abs() < 0.02 && (p.longitude - 5.37).abs() < 0.02));
+        // Réunion's UTM coordinates are not Lambert-93.
+        assert_eq!(lambert93_to_wgs84(338_000.0, 7_690_000.0), None);
+        assert_eq!(lambert93_to_wgs84(f64::NAN, 6_600_000.0), None);
+    }
+}

@@ -55,6 +55,7 @@ macro_rules! string_conversions {
 
 pub mod codes;
 pub mod disclosure;
+pub mod ess;
 pub mod geo;
 pub mod identifiers;
 pub mod text;

@@ -42,7 +42,6 @@ use crate::{
             source_updated_by_uid, upsert_in,
         },
         writes_establishments::ensure_sirets_in,
-        writes_organisations::ItemStatus,
     },
 };
 
@@ -1033,13 +1032,7 @@ pub async fn import_decp(
     while let Some(raw) = receiver.recv().await {
         summary.read += 1;
         let prepared = prepare(&raw, &mut rejects);
-        for line in rejects.drain(..) {
-            match line.rejected {
-                Rejected::Record => summary.rejected += 1,
-                Rejected::Field => summary.rejected_fields += 1,
-            }
-            report.write(&line)?;
-        }
+        super::report_all(rejects.drain(..), &mut summary, report)?;
         let Some(prepared) = prepared else {
             continue;
         };
@@ -1131,31 +1124,16 @@ async fn flush(
     summary.establishments_created += ensured.establishments as u64;
     let results = upsert_in(&txn, writer, source, fields).await?;
     txn.commit().await.context("committing an import batch")?;
-    for (result, (uid, position, flagged)) in results.into_iter().zip(written) {
-        match result.status {
-            ItemStatus::Created => summary.imported += 1,
-            ItemStatus::Updated => summary.updated += 1,
-            ItemStatus::Unchanged => summary.unchanged += 1,
-            ItemStatus::Rejected => {
-                summary.rejected += 1;
-                let prefix = format!("items.{}.", result.index);
-                for error in result.user_errors {
-                    report.write(&RejectLine {
-                        record: uid.clone(),
-                        position,
-                        field: error.field.strip_prefix(&prefix).unwrap_or(&error.field).to_owned(),
-                        value: Value::Null,
-                        reason: error.message,
-                        rejected: Rejected::Record,
-                    })?;
-                }
-                continue;
-            }
-        }
-        if flagged {
-            summary.flagged += 1;
-        }
-    }
+    let records: Vec<(String, u64)> = written
+        .iter()
+        .map(|(uid, position, _)| (uid.clone(), *position))
+        .collect();
+    let accepted = super::tally(results, &records, summary, report)?;
+    summary.flagged += written
+        .iter()
+        .zip(accepted)
+        .filter(|((_, _, flagged), accepted)| *flagged && *accepted)
+        .count() as u64;
     Ok(())
 }
 

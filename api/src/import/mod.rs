@@ -8,6 +8,9 @@
 //! (with its audit and change log). They never build SQL themselves.
 
 pub mod decp;
+pub mod labels;
+pub mod sirene;
+pub mod table;
 
 use std::{
     fmt,
@@ -301,6 +304,71 @@ fn format_duration(seconds: f64) -> String {
     } else {
         format!("{s}s")
     }
+}
+
+/// The reject line of a row that could not be read at all (not UTF-8).
+pub fn unreadable(position: u64, reason: String) -> RejectLine {
+    RejectLine {
+        record: format!("#{position}"),
+        position,
+        field: "record".to_owned(),
+        value: serde_json::Value::Null,
+        reason,
+        rejected: Rejected::Record,
+    }
+}
+
+/// Writes rejections read from a file to `report` and counts them in `summary`.
+pub fn report_all(
+    lines: impl IntoIterator<Item = RejectLine>,
+    summary: &mut Summary,
+    report: &mut RejectReport,
+) -> io::Result<()> {
+    for line in lines {
+        match line.rejected {
+            Rejected::Record => summary.rejected += 1,
+            Rejected::Field => summary.rejected_fields += 1,
+        }
+        report.write(&line)?;
+    }
+    Ok(())
+}
+
+/// Counts the store's results of a batch in `summary` (item `i` is the record `records[i]`,
+/// `(id, position)`) and reports each rejected item with the store's reasons (field names
+/// without the `items.<i>.` prefix); returns, per item, whether it was written or found
+/// unchanged.
+pub fn tally(
+    results: Vec<crate::store::writes_organisations::ItemResult>,
+    records: &[(String, u64)],
+    summary: &mut Summary,
+    report: &mut RejectReport,
+) -> io::Result<Vec<bool>> {
+    use crate::store::writes_organisations::ItemStatus;
+    let mut accepted = Vec::with_capacity(results.len());
+    for (result, (record, position)) in results.into_iter().zip(records) {
+        match result.status {
+            ItemStatus::Created => summary.imported += 1,
+            ItemStatus::Updated => summary.updated += 1,
+            ItemStatus::Unchanged => summary.unchanged += 1,
+            ItemStatus::Rejected => {
+                summary.rejected += 1;
+                let prefix = format!("items.{}.", result.index);
+                for error in result.user_errors {
+                    report.write(&RejectLine {
+                        record: record.clone(),
+                        position: *position,
+                        field: error.field.strip_prefix(&prefix).unwrap_or(&error.field).to_owned(),
+                        value: serde_json::Value::Null,
+                        reason: error.message,
+                        rejected: Rejected::Record,
+                    })?;
+                }
+            }
+        }
+        accepted.push(result.status != ItemStatus::Rejected);
+    }
+    Ok(accepted)
 }
 
 /// An import failure that stops the run (an unreadable file, a database error); bad records

@@ -26,6 +26,7 @@ pub mod writes_labels;
 pub mod writes_organisations;
 pub mod writes_partnerships;
 pub mod writes_records;
+pub mod writes_register;
 
 use entity::{
     contract, enums::ChangeOp, establishment, organisation, organisation_identifier, organisation_label, partnership,

@@ -6,7 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use entity::{enums::TerritoryLevel, legal_category, postal_code_commune, territory, territory_membership};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, TransactionTrait,
+    IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
+    TransactionTrait,
     sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Query},
 };
 
@@ -335,5 +336,69 @@ pub async fn contained_counts<C: ConnectionTrait>(
     Ok(rows
         .into_iter()
         .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
+        .collect())
+}
+
+/// Where each commune code of the reference data points, for importers that read bare INSEE
+/// codes (Sirene's `codeCommuneEtablissement`): a current commune to itself (`COM:…`), a
+/// municipal arrondissement of Paris, Lyon or Marseille to itself (`ARM:…`), a commune
+/// déléguée or associée to the commune it belongs to. One query; about 37 000 entries.
+pub async fn commune_ids_by_code<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, String>, StoreError> {
+    let rows: Vec<(String, String, TerritoryLevel, Option<String>)> = territory::Entity::find()
+        .select_only()
+        .columns([
+            territory::Column::Id,
+            territory::Column::Code,
+            territory::Column::Level,
+            territory::Column::ParentId,
+        ])
+        .filter(territory::Column::Level.is_in([
+            TerritoryLevel::Commune,
+            TerritoryLevel::ArrondissementMunicipal,
+            TerritoryLevel::CommuneDeleguee,
+            TerritoryLevel::CommuneAssociee,
+        ]))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("loading commune codes")?;
+    let mut by_code: HashMap<String, String> = HashMap::with_capacity(rows.len());
+    // Current communes and arrondissements first; a former commune's code only where no
+    // current one has it.
+    let mut former = Vec::new();
+    for (id, code, level, parent) in rows {
+        match level {
+            TerritoryLevel::Commune | TerritoryLevel::ArrondissementMunicipal => {
+                by_code.insert(code, id);
+            }
+            _ => former.extend(parent.map(|parent| (code, parent))),
+        }
+    }
+    for (code, parent) in former {
+        by_code.entry(code).or_insert(parent);
+    }
+    Ok(by_code)
+}
+
+/// The ids of the communes and municipal arrondissements within any of `ancestor_ids` (a
+/// commune is within itself). One query.
+pub async fn communes_within<C: ConnectionTrait>(
+    db: &C,
+    ancestor_ids: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let rows: Vec<(String, TerritoryLevel)> = territory_membership::Entity::find()
+        .select_only()
+        .column(territory_membership::Column::TerritoryId)
+        .column(territory::Column::Level)
+        .join(JoinType::InnerJoin, territory_membership::Relation::Territory.def())
+        .filter(territory_membership::Column::AncestorId.is_in(ancestor_ids.iter().cloned()))
+        .into_tuple()
+        .all(db)
+        .await
+        .context("loading the communes of a territory")?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, level)| matches!(level, TerritoryLevel::Commune | TerritoryLevel::ArrondissementMunicipal))
+        .map(|(id, _)| id)
         .collect())
 }

@@ -110,7 +110,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
 /// Checks establishments, each with its stored record (`None` for a new one), and builds the
 /// rows to write; one query each for the organisations, the SIRETs and the communes. Errors
 /// name the fields without the `items.<i>` prefix; values repeated in the batch are CONFLICTs.
-async fn check<C: ConnectionTrait>(
+pub(super) async fn check<C: ConnectionTrait>(
     db: &C,
     writer: &Writer,
     source: &str,
@@ -559,8 +559,8 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
     Ok(ensured)
 }
 
-/// A placeholder result for a record created outside a bulk input.
-fn unsettled(index: usize, key: &str) -> ItemResult {
+/// A placeholder result for item `index` keyed `key`, until it is settled.
+pub(crate) fn unsettled(index: usize, key: &str) -> ItemResult {
     ItemResult {
         index,
         external_id: key.to_owned(),

@@ -63,7 +63,7 @@ pub struct OrganisationFields {
 }
 
 /// A blank organisation of `source`, to apply fields onto.
-fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
+pub(super) fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
     organisation::Model {
         id: Uuid::now_v7(),
         siren: None,
@@ -121,7 +121,7 @@ fn text(value: Option<String>) -> Option<String> {
 
 /// Applies `fields` onto `model`, validating each; returns the errors (field names as in the
 /// GraphQL input).
-fn apply(fields: OrganisationFields, model: &mut organisation::Model, creating: bool) -> Vec<UserError> {
+pub(super) fn apply(fields: OrganisationFields, model: &mut organisation::Model, creating: bool) -> Vec<UserError> {
     let mut errors = Vec::new();
     let mut check = |result: Result<(), ValidationError>| {
         if let Err(invalid) = result {
@@ -235,7 +235,7 @@ fn apply(fields: OrganisationFields, model: &mut organisation::Model, creating: 
 /// Checks, in one query per kind, that the territories exist and that no other live
 /// organisation holds the same SIREN, RNA or `(source, externalId)`; pushes errors per model
 /// index, with field names prefixed by `prefix(index)`.
-async fn check_references<C: ConnectionTrait>(
+pub(super) async fn check_references<C: ConnectionTrait>(
     db: &C,
     models: &[(usize, &organisation::Model)],
     errors: &mut HashMap<usize, Vec<UserError>>,
@@ -995,35 +995,61 @@ pub async fn upsert_in<C: ConnectionTrait>(
             model.company_category = old.company_category;
         }
     }
+    settle_candidates(
+        db,
+        writer,
+        candidates,
+        |model| model.external_id.as_ref().and_then(|k| stored.get(k)),
+        &mut errors,
+        &mut results,
+        now,
+    )
+    .await?;
+    for (index, item_errors) in errors {
+        results[index].user_errors = item_errors
+            .into_iter()
+            .map(|e| e.under(&format!("items.{index}")))
+            .collect();
+    }
+    Ok(results)
+}
+
+/// The end of a bulk upsert of organisations: checks the references of the candidates without
+/// errors (one query per kind), then settles each with its stored row (`stored_of`), a
+/// changed row of a source the writer may not write being FORBIDDEN, and writes the audit and
+/// change-log entries. Errors found are added to `errors` (field names without prefix), for
+/// the caller to put in `results`.
+pub(super) async fn settle_candidates<'s, C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    candidates: Vec<(usize, organisation::Model)>,
+    stored_of: impl Fn(&organisation::Model) -> Option<&'s organisation::Model>,
+    errors: &mut HashMap<usize, Vec<UserError>>,
+    results: &mut [ItemResult],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let checked: Vec<(usize, &organisation::Model)> = candidates
         .iter()
         .filter(|(index, _)| !errors.contains_key(index))
         .map(|(index, model)| (*index, model))
         .collect();
-    check_references(db, &checked, &mut errors).await?;
-
+    check_references(db, &checked, errors).await?;
     let mut settled = Settlement::<organisation::Entity>::new();
     for (index, model) in candidates {
-        let result = &mut results[index];
-        if let Some(item_errors) = errors.remove(&index) {
-            result.user_errors = item_errors
-                .into_iter()
-                .map(|e| e.under(&format!("items.{index}")))
-                .collect();
+        if errors.contains_key(&index) {
             continue;
         }
-        let old = model.external_id.as_ref().and_then(|k| stored.get(k));
+        let old = stored_of(&model);
         if let Some(old) = old
             && *old != model
             && let Err(error) = writer.check_source("source", &old.source)
         {
-            result.user_errors = vec![error.under(&format!("items.{index}"))];
+            errors.insert(index, vec![error]);
             continue;
         }
         settled
-            .item(db, (index, "organisation"), old, model, now, result)
+            .item(db, (index, "organisation"), old, model, now, &mut results[index])
             .await?;
     }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    settled.finish(db, writer, now).await
 }
