@@ -151,6 +151,26 @@ fn rejects_path(file: &std::path::Path, given: Option<std::path::PathBuf>) -> st
     })
 }
 
+/// Runs an import: opens and migrates the database, opens the reject report (`rejects`, or
+/// next to `file`), runs `import`, closes the report and prints the summary and where the
+/// report is.
+async fn run_import<S: std::fmt::Display>(
+    database: &crate::config::DatabaseConfig,
+    file: &std::path::Path,
+    rejects: Option<std::path::PathBuf>,
+    import: impl AsyncFnOnce(&sea_orm::DatabaseConnection, &mut crate::import::RejectReport) -> anyhow::Result<S>,
+) -> anyhow::Result<()> {
+    let db = db::connect(database).await?;
+    db::prepare(&db).await?;
+    let rejects = rejects_path(file, rejects);
+    let mut report = crate::import::RejectReport::to_file(&rejects)?;
+    let summary = import(&db, &mut report).await?;
+    report.finish()?;
+    println!("{summary}");
+    println!("reject report: {}", rejects.display());
+    Ok(())
+}
+
 /// Parses the command line and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -232,19 +252,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     batch_size,
                 },
         } => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await?;
-            let rejects = rejects_path(&file, rejects);
-            let mut report = crate::import::RejectReport::to_file(&rejects)?;
-            let options = crate::import::decp::DecpOptions {
-                batch_size: batch_size.max(1),
-                ..Default::default()
-            };
-            let summary = crate::import::decp::import_decp(&db, &file, &options, &mut report, None).await?;
-            report.finish()?;
-            println!("{summary}");
-            println!("reject report: {}", rejects.display());
-            Ok(())
+            run_import(&cli.database, &file, rejects, async |db, report| {
+                let options = crate::import::decp::DecpOptions {
+                    batch_size: batch_size.max(1),
+                    ..Default::default()
+                };
+                Ok(crate::import::decp::import_decp(db, &file, &options, report, None).await?)
+            })
+            .await
         }
         Command::Import {
             command:
@@ -258,32 +273,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     batch_size,
                 },
         } => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await?;
-            let mut territories = Vec::new();
-            for code in &departements {
-                territories.push(export_territory(&db, &format!("departement:{code}")).await?);
-            }
-            if let Some(raw) = &territory {
-                territories.push(export_territory(&db, raw).await?);
-            }
-            let rejects = rejects_path(&unites_legales, rejects);
-            let mut report = crate::import::RejectReport::to_file(&rejects)?;
-            let options = crate::import::sirene::SireneOptions {
-                batch_size: batch_size.max(1),
-                scope: crate::import::sirene::SireneScope {
-                    territories: (!territories.is_empty()).then_some(territories),
-                    ess_only,
-                },
-                ..Default::default()
-            };
-            let summary =
-                crate::import::sirene::import_sirene(&db, &unites_legales, &etablissements, &options, &mut report)
-                    .await?;
-            report.finish()?;
-            println!("{summary}");
-            println!("reject report: {}", rejects.display());
-            Ok(())
+            run_import(&cli.database, &unites_legales, rejects, async |db, report| {
+                let mut territories = Vec::new();
+                for code in &departements {
+                    territories.push(export_territory(db, &format!("departement:{code}")).await?);
+                }
+                if let Some(raw) = &territory {
+                    territories.push(export_territory(db, raw).await?);
+                }
+                let options = crate::import::sirene::SireneOptions {
+                    batch_size: batch_size.max(1),
+                    scope: crate::import::sirene::SireneScope {
+                        territories: (!territories.is_empty()).then_some(territories),
+                        ess_only,
+                    },
+                    ..Default::default()
+                };
+                Ok(
+                    crate::import::sirene::import_sirene(db, &unites_legales, &etablissements, &options, report)
+                        .await?,
+                )
+            })
+            .await
         }
         Command::Import {
             command:
@@ -294,20 +305,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     batch_size,
                 },
         } => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await?;
-            let rejects = rejects_path(&file, rejects);
-            let mut report = crate::import::RejectReport::to_file(&rejects)?;
-            let options = crate::import::labels::LabelsOptions {
-                source,
-                batch_size: batch_size.max(1),
-                ..Default::default()
-            };
-            let summary = crate::import::labels::import_labels(&db, &file, &options, &mut report).await?;
-            report.finish()?;
-            println!("{summary}");
-            println!("reject report: {}", rejects.display());
-            Ok(())
+            run_import(&cli.database, &file, rejects, async |db, report| {
+                let options = crate::import::labels::LabelsOptions {
+                    source,
+                    batch_size: batch_size.max(1),
+                    ..Default::default()
+                };
+                Ok(crate::import::labels::import_labels(db, &file, &options, report).await?)
+            })
+            .await
         }
         Command::Keys { command } => {
             let db = db::connect(&cli.database).await?;

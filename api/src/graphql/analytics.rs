@@ -357,7 +357,7 @@ pub struct ProcurementIndicators {
     pub cells: Vec<ProcurementCell>,
 }
 
-pub(super) fn reason(suppression: Suppression, threshold: i64, contributors: &str) -> String {
+fn reason(suppression: Suppression, threshold: i64, contributors: &str) -> String {
     match suppression {
         Suppression::Primary => format!("fewer than {threshold} distinct {contributors}"),
         Suppression::Secondary => {
@@ -653,11 +653,20 @@ pub struct OrganisationCell {
     pub territory: AreaKey,
     /// Key of the second dimension (empty for `NONE`, `unknown` when missing).
     pub key: String,
+    /// The figures.
+    #[graphql(flatten)]
+    pub figures: OrganisationFigures,
+}
+
+/// The figures of an organisation cell, withheld together.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct OrganisationFigures {
     /// Whether the figures are withheld (statistical confidentiality).
     pub suppressed: bool,
     /// Why they are withheld.
     pub suppression_reason: Option<String>,
-    /// Active organisations with their head office in the territory.
+    /// Organisations counted: active, with their head office in the territory (on the
+    /// period's last day in a time series; see `definitions.counted`).
     pub organisations: Option<i64>,
     /// Of which in the social and solidarity economy.
     pub sse_organisations: Option<i64>,
@@ -666,6 +675,30 @@ pub struct OrganisationCell {
     /// ESTIMATE of salaried jobs: the sum of the midpoints of the organisations' Sirene
     /// headcount bands (see `definitions.estimates`); not an official employment figure.
     pub estimated_jobs: Option<f64>,
+}
+
+impl OrganisationFigures {
+    /// The published figures of `organisations` organisations of which `sse` in the SSE, with
+    /// `jobs` estimated jobs, withheld when `suppression` says so.
+    pub(super) fn new(
+        organisations: i64,
+        sse: i64,
+        jobs: f64,
+        suppression: Option<Suppression>,
+        threshold: i64,
+    ) -> Self {
+        let visible = suppression.is_none();
+        #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+        let share = (organisations > 0).then(|| sse as f64 / organisations as f64);
+        OrganisationFigures {
+            suppressed: !visible,
+            suppression_reason: suppression.map(|s| reason(s, threshold, "organisations")),
+            organisations: visible.then_some(organisations),
+            sse_organisations: visible.then_some(sse),
+            sse_share: share.filter(|_| visible),
+            estimated_jobs: visible.then_some(jobs),
+        }
+    }
 }
 
 /// Organisation indicators per territory, with their total and definitions.
@@ -697,18 +730,16 @@ fn organisation_cell(
     suppression: Option<Suppression>,
     threshold: i64,
 ) -> OrganisationCell {
-    let visible = suppression.is_none();
-    #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
-    let share = (cell.organisations > 0).then(|| cell.sse_organisations as f64 / cell.organisations as f64);
     OrganisationCell {
         territory: AreaKey::new(&cell.territory_id, &cell.territory_name),
         key: cell.key.clone(),
-        suppressed: !visible,
-        suppression_reason: suppression.map(|s| reason(s, threshold, "organisations")),
-        organisations: visible.then_some(cell.organisations),
-        sse_organisations: visible.then_some(cell.sse_organisations),
-        sse_share: share.filter(|_| visible),
-        estimated_jobs: visible.then_some(cell.estimated_jobs),
+        figures: OrganisationFigures::new(
+            cell.organisations,
+            cell.sse_organisations,
+            cell.estimated_jobs,
+            suppression,
+            threshold,
+        ),
     }
 }
 

@@ -13,8 +13,8 @@ use sea_orm::{ActiveEnum, DatabaseConnection, Iterable};
 
 use super::{
     analytics::{
-        Granularity, IndicatorDefinitions, OrganisationDimension, PeriodInput, confidentiality, jobs_estimate,
-        may_see_unsuppressed, reason, series_periods, threshold,
+        Granularity, IndicatorDefinitions, OrganisationDimension, OrganisationFigures, PeriodInput, confidentiality,
+        jobs_estimate, may_see_unsuppressed, series_periods, threshold,
     },
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
@@ -51,7 +51,8 @@ fn periods(period: PeriodInput, granularity: Granularity) -> Result<Vec<store::S
     Ok(periods)
 }
 
-/// Organisation counts of one period (and key). When `suppressed`, every figure is null.
+/// Organisation counts of one period (and key), counted on the period's last day (see
+/// `definitions.counted`). When `suppressed`, every figure is null.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct OrganisationSeriesCell {
     /// Period key: `2024`, `2024-Q2` or `2024-05`.
@@ -59,18 +60,9 @@ pub struct OrganisationSeriesCell {
     /// Key of the grouping (empty for `NONE`, `unknown` when missing, `none` for
     /// organisations without a label under `LABEL`).
     pub key: String,
-    /// Whether the figures are withheld (statistical confidentiality).
-    pub suppressed: bool,
-    /// Why they are withheld.
-    pub suppression_reason: Option<String>,
-    /// Organisations counted on the period's last day (see `definitions.counted`).
-    pub organisations: Option<i64>,
-    /// Of which in the social and solidarity economy.
-    pub sse_organisations: Option<i64>,
-    /// Share of organisations in the SSE, 0 to 1.
-    pub sse_share: Option<f64>,
-    /// ESTIMATE of salaried jobs from current headcount bands (see `definitions.estimates`).
-    pub estimated_jobs: Option<f64>,
+    /// The figures.
+    #[graphql(flatten)]
+    pub figures: OrganisationFigures,
 }
 
 /// An organisation time series, with its definitions.
@@ -138,18 +130,16 @@ fn series_cell(
     suppression: Option<disclosure::Suppression>,
     threshold: i64,
 ) -> OrganisationSeriesCell {
-    let visible = suppression.is_none();
-    #[expect(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
-    let share = (cell.organisations > 0).then(|| cell.sse_organisations as f64 / cell.organisations as f64);
     OrganisationSeriesCell {
         period: cell.period.clone(),
         key: cell.key.clone(),
-        suppressed: !visible,
-        suppression_reason: suppression.map(|s| reason(s, threshold, "organisations")),
-        organisations: visible.then_some(cell.organisations),
-        sse_organisations: visible.then_some(cell.sse_organisations),
-        sse_share: share.filter(|_| visible),
-        estimated_jobs: visible.then_some(cell.estimated_jobs),
+        figures: OrganisationFigures::new(
+            cell.organisations,
+            cell.sse_organisations,
+            cell.estimated_jobs,
+            suppression,
+            threshold,
+        ),
     }
 }
 
