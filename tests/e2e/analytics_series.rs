@@ -118,18 +118,8 @@ fn yearly(from: i32, to: i32, last: NaiveDate) -> Vec<(String, NaiveDate)> {
         .collect()
 }
 
-const ORGANISATION_SERIES: &str = r#"query($groupBy: OrganisationDimension) {
-  organisationTimeSeries(
-    territory: { level: DEPARTEMENT, code: "13" }
-    period: { from: "2005-03-01", to: "2026-06-30" }
-    granularity: YEAR
-    groupBy: $groupBy
-  ) {
-    definitions { counted dateBasis estimates confidentiality }
-    totals { period key suppressed organisations sseOrganisations sseShare estimatedJobs }
-    cells { period key suppressed suppressionReason organisations sseOrganisations sseShare estimatedJobs }
-  }
-}"#;
+/// The example dashboard query (its variable `groupBy` defaults to `SSE_FAMILY`).
+const ORGANISATION_SERIES: &str = include_str!("../../examples/dashboards/sse_organisations_per_year.graphql");
 
 fn cells_by_key(cells: &Value) -> BTreeMap<(String, String), &Value> {
     cells
