@@ -98,6 +98,32 @@ fn ocds_schema() -> jsonschema::Validator {
         .unwrap()
 }
 
+/// The official OCDS 1.1 release-package schema, its releases checked against the official
+/// release schema (both copied unchanged from the standard's repository, see
+/// tests/fixtures/ocds/official/SOURCE.md), formats included.
+fn official_ocds_schema() -> jsonschema::Validator {
+    let read = |name: &str| -> Value {
+        let path = format!("{}/tests/fixtures/ocds/official/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    let release = read("release-schema.json");
+    let package = read("release-package-schema.json");
+    let uri = release["id"].as_str().unwrap().to_owned();
+    let registry: &'static jsonschema::Registry<'static> = Box::leak(Box::new(
+        jsonschema::Registry::new()
+            .add(uri, release)
+            .unwrap()
+            .prepare()
+            .unwrap(),
+    ));
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .should_validate_formats(true)
+        .with_registry(registry)
+        .build(&package)
+        .unwrap()
+}
+
 on_both_databases! {
     async fn contract_exports_hold_exactly_the_scoped_contracts_in_every_format(app: &TestApp) {
         use super::*;
@@ -146,6 +172,9 @@ on_both_databases! {
         let validator = ocds_schema();
         let errors: Vec<String> = validator.iter_errors(&package).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
         assert!(errors.is_empty(), "OCDS validation: {errors:?}");
+        let official = official_ocds_schema();
+        let errors: Vec<String> = official.iter_errors(&package).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "official OCDS schema: {errors:?}");
         let releases = package["releases"].as_array().unwrap();
         let ocids: BTreeSet<String> = releases
             .iter()
@@ -176,6 +205,7 @@ on_both_databases! {
         broken["releases"][0]["tag"] = serde_json::json!(["signed"]);
         broken["releases"][0]["contracts"][0].as_object_mut().unwrap().remove("awardID");
         assert!(validator.iter_errors(&broken).count() >= 2);
+        assert!(official.iter_errors(&broken).count() >= 1, "the official schema refuses an unknown tag");
     }
 
     async fn organisation_exports_follow_the_territory_and_period_and_redact(app: &TestApp) {
