@@ -201,7 +201,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .unwrap_or_else(|| Command::Serve(ServeConfig::parse_default()));
     match command {
         Command::Serve(serve) => {
-            crate::config::AnalyticsConfig::from_env().map_err(anyhow::Error::msg)?;
             let config = Config {
                 database: cli.database,
                 serve,
@@ -470,5 +469,28 @@ fn init_tracing(format: LogFormat) {
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::{Cli, Command};
+
+    #[test]
+    fn the_suppression_threshold_is_a_serve_setting_of_at_least_one() {
+        let cli = Cli::try_parse_from(["terrasse", "serve", "--suppression-threshold", "5"]).unwrap();
+        let Some(Command::Serve(serve)) = cli.command else {
+            panic!("serve expected")
+        };
+        assert_eq!(serve.suppression_threshold, 5);
+        let error = Cli::try_parse_from(["terrasse", "serve", "--suppression-threshold", "0"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("--suppression-threshold") && error.contains('0'),
+            "{error}"
+        );
     }
 }

@@ -141,6 +141,11 @@ pub struct ServeConfig {
     /// `Cache-Control` of GraphQL answers to GET (which also carry an ETag).
     #[arg(long, env = "TERRASSE_CACHE_CONTROL", default_value = "no-cache")]
     pub cache_control: String,
+    /// Statistical confidentiality of dashboard figures: smallest number of distinct
+    /// contributors behind a grouped figure shown to anonymous callers (at least 1).
+    #[arg(long, env = "TERRASSE_SUPPRESSION_THRESHOLD", default_value_t = crate::domain::disclosure::DEFAULT_THRESHOLD,
+          value_parser = clap::value_parser!(i64).range(1..))]
+    pub suppression_threshold: i64,
 }
 
 /// Everything the server needs to start.
@@ -156,7 +161,7 @@ pub struct Config {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AnalyticsConfig {
     /// Smallest number of distinct contributors behind a grouped figure shown to callers who
-    /// may not see small counts (`TERRASSE_SUPPRESSION_THRESHOLD`, at least 1).
+    /// may not see small counts (`ServeConfig::suppression_threshold`, at least 1).
     pub suppression_threshold: i64,
 }
 
@@ -164,24 +169,6 @@ impl Default for AnalyticsConfig {
     fn default() -> Self {
         Self {
             suppression_threshold: crate::domain::disclosure::DEFAULT_THRESHOLD,
-        }
-    }
-}
-
-impl AnalyticsConfig {
-    /// Reads `TERRASSE_SUPPRESSION_THRESHOLD` (default 3); an error names the variable and
-    /// the value when it is not a whole number of at least 1.
-    pub fn from_env() -> Result<Self, String> {
-        match std::env::var("TERRASSE_SUPPRESSION_THRESHOLD") {
-            Err(_) => Ok(Self::default()),
-            Ok(raw) => match raw.trim().parse::<i64>() {
-                Ok(threshold) if threshold >= 1 => Ok(Self {
-                    suppression_threshold: threshold,
-                }),
-                _ => Err(format!(
-                    "TERRASSE_SUPPRESSION_THRESHOLD={raw:?} must be a whole number of at least 1"
-                )),
-            },
         }
     }
 }

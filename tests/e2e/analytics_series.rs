@@ -308,6 +308,32 @@ on_both_databases! {
         assert!(per_period.values().collect::<BTreeSet<_>>().len() > 2, "{per_period:?}");
     }
 
+    async fn the_configured_suppression_threshold_applies(app: &TestApp) {
+        use super::*;
+        api::seed::demo::seed_demo(&app.db).await.unwrap();
+        let world = World::load(&app.db).await;
+        let orgs = organisations(&app.db).await;
+        let periods = yearly(2005, 2026, day(2026, 6, 30));
+        let expected = organisation_fold(&world, &orgs, "DEP:13", &periods, false);
+        let strict = app.sibling(|serve| serve.suppression_threshold = 8).await;
+        let body = json!({ "query": ORGANISATION_SERIES, "variables": { "groupBy": "SSE_FAMILY" } }).to_string();
+        let answer = crate::harness::exchange(crate::transport::post(strict, "application/json", None, body)).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let data = answer.json();
+        let series = &data["data"]["organisationTimeSeries"];
+        assert!(series["definitions"]["confidentiality"].as_str().unwrap().contains("fewer than 8"), "{series}");
+        let cells = cells_by_key(&series["cells"]);
+        let mut between = 0;
+        for ((period, key), cell) in &cells {
+            let (orgs, _, _) = expected.get(&(period.clone(), key.clone())).copied().unwrap_or_default();
+            if orgs > 0 && orgs < 8 {
+                assert_eq!(cell["suppressed"], true, "{period} {key}: {cell}");
+                between += usize::from(orgs >= 3);
+            }
+        }
+        assert!(between > 0, "some cells of 3 to 7 organisations are withheld only under the stricter threshold");
+    }
+
     async fn bad_series_arguments_are_rejected_with_field_and_value(app: &TestApp) {
         use super::*;
         for (query, field, value) in [

@@ -43,11 +43,16 @@ pub struct Query(
 /// Builds the schema over a database. Per-request data (the loaders) is added by the HTTP
 /// handler, and query limits are checked by the request executor.
 pub fn build_schema(db: DatabaseConnection) -> TerrasseSchema {
-    build_schema_for(db, true)
+    build_schema_for(db, true, crate::config::AnalyticsConfig::default())
 }
 
-/// Builds the schema, answering introspection queries or not.
-pub fn build_schema_for(db: DatabaseConnection, introspection: bool) -> TerrasseSchema {
+/// Builds the schema, answering introspection queries or not, with the analytics settings
+/// (statistical confidentiality threshold).
+pub fn build_schema_for(
+    db: DatabaseConnection,
+    introspection: bool,
+    analytics: crate::config::AnalyticsConfig,
+) -> TerrasseSchema {
     let builder = Schema::build(
         Query::default(),
         super::mutation::Mutation::default(),
@@ -58,13 +63,7 @@ pub fn build_schema_for(db: DatabaseConnection, introspection: bool) -> Terrasse
     } else {
         builder.disable_introspection()
     };
-    builder
-        .data(db)
-        .data(crate::config::AnalyticsConfig::from_env().unwrap_or_else(|error| {
-            tracing::error!(%error, "falling back to the default analytics settings");
-            crate::config::AnalyticsConfig::default()
-        }))
-        .finish()
+    builder.data(db).data(analytics).finish()
 }
 
 /// The schema in SDL, as served.

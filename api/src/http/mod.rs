@@ -166,7 +166,13 @@ pub fn router(db: Databases, serve: &ServeConfig) -> anyhow::Result<Router> {
         tracing::warn!("TERRASSE_PERSISTED_QUERIES=allowlist with no registered operation: only admin keys can query");
     }
     let state = AppState {
-        schema: build_schema_for(db.primary.clone(), serve.introspection),
+        schema: build_schema_for(
+            db.primary.clone(),
+            serve.introspection,
+            crate::config::AnalyticsConfig {
+                suppression_threshold: serve.suppression_threshold,
+            },
+        ),
         persisted: Arc::new(persisted::PersistedQueries::new(
             serve.persisted_queries,
             manifest,
