@@ -328,7 +328,14 @@ async fn main() {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .unwrap();
-        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+        // The database name replaces the admin URL's; its parameters (`?sslmode=disable`) stay.
+        let (base, parameters) = admin_url.split_once('?').unwrap_or((admin_url.as_str(), ""));
+        let parameters = if parameters.is_empty() {
+            String::new()
+        } else {
+            format!("?{parameters}")
+        };
+        let url = format!("{}/{name}{parameters}", base.rsplit_once('/').unwrap().0);
         let db = api::db::connect(&DatabaseConfig::new(url, 2)).await.unwrap();
         bench("PostgreSQL", db.clone(), &file, count, &buyers, &suppliers).await;
         db.close().await.unwrap();
