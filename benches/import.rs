@@ -142,7 +142,7 @@ fn statement_group(sql: &str) -> String {
 /// Prints the statements of `profile` by total time, then clears it.
 fn print_profile(profile: &Profile, wall: f64) {
     let mut groups: Vec<(String, (usize, Duration))> = profile.lock().unwrap().drain().collect();
-    groups.sort_by(|a, b| b.1.1.cmp(&a.1.1));
+    groups.sort_by_key(|(_, (_, elapsed))| std::cmp::Reverse(*elapsed));
     let total: f64 = groups.iter().map(|(_, (_, d))| d.as_secs_f64()).sum();
     let count: usize = groups.iter().map(|(_, (n, _))| n).sum();
     println!(

@@ -44,6 +44,12 @@ fn supported(value: &Value) -> bool {
     )
 }
 
+/// Bytes already in JSON form.
+fn push_raw(out: &mut Vec<u8>, json: &[u8]) -> Result<(), DbErr> {
+    out.extend_from_slice(json);
+    Ok(())
+}
+
 /// A JSON string.
 fn push_str(out: &mut Vec<u8>, text: &str) -> Result<(), DbErr> {
     serde_json::to_writer(&mut *out, text).map_err(|e| DbErr::Custom(format!("encoding a row as JSON: {e}")))
@@ -70,15 +76,15 @@ fn push_value(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
         ($v:expr) => {
             match $v {
                 Some(v) => write!(out, "{v}").map_err(io),
-                None => Ok(out.extend_from_slice(b"null")),
+                None => push_raw(out, b"null"),
             }
         };
     }
     match value {
         Value::Bool(v) => match v {
-            Some(true) => Ok(out.extend_from_slice(b"true")),
-            Some(false) => Ok(out.extend_from_slice(b"false")),
-            None => Ok(out.extend_from_slice(b"null")),
+            Some(true) => push_raw(out, b"true"),
+            Some(false) => push_raw(out, b"false"),
+            None => push_raw(out, b"null"),
         },
         Value::TinyInt(v) => number!(v),
         Value::SmallInt(v) => number!(v),
@@ -90,11 +96,11 @@ fn push_value(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
         Value::BigUnsigned(v) => number!(v),
         Value::Float(v) => match v {
             Some(v) => push_float(out, f64::from(*v)),
-            None => Ok(out.extend_from_slice(b"null")),
+            None => push_raw(out, b"null"),
         },
         Value::Double(v) => match v {
             Some(v) => push_float(out, *v),
-            None => Ok(out.extend_from_slice(b"null")),
+            None => push_raw(out, b"null"),
         },
         Value::String(Some(v)) => push_str(out, v),
         Value::Enum(sea_orm::sea_query::OptionEnum::Some(v)) => push_str(out, &v.value),
@@ -117,7 +123,7 @@ fn push_value(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
         | Value::ChronoDateTimeUtc(None)
         | Value::ChronoDateTimeWithTimeZone(None)
         | Value::Uuid(None)
-        | Value::Decimal(None) => Ok(out.extend_from_slice(b"null")),
+        | Value::Decimal(None) => push_raw(out, b"null"),
         other => Err(DbErr::Custom(format!("no JSON form for the value {other:?}"))),
     }
 }

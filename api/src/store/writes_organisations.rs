@@ -505,10 +505,14 @@ where
     ) -> Result<(), StoreError> {
         self.insert_new(db).await?;
         // Version 1 is a record created by this write; an update is at version 2 or more.
-        let (created, updated): (Vec<(Uuid, i32)>, Vec<(Uuid, i32)>) =
-            self.logged.iter().partition(|(_, version)| *version == 1);
-        let ids = |rows: Vec<(Uuid, i32)>| rows.into_iter().map(|(id, _)| id).collect::<Vec<_>>();
-        super::award_lines::refresh_written(db, E::Model::ENTITY, &ids(created), &ids(updated)).await?;
+        let ids = |created: bool| -> Vec<Uuid> {
+            self.logged
+                .iter()
+                .filter(|(_, version)| (*version == 1) == created)
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        super::award_lines::refresh_written(db, E::Model::ENTITY, &ids(true), &ids(false)).await?;
         audit(db, writer, now, self.audited).await?;
         changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
             .await
