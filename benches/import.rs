@@ -7,6 +7,10 @@
 //!
 //! Run: `cargo bench --bench import` (release build). Target: at least 20 000 contracts/s and
 //! under 300 MB peak RSS. Figures are recorded in docs/BENCHMARKS.md.
+//!
+//! With `IMPORT_BENCH_PROFILE=1`, every SQL statement is timed (sea-orm's metric callback)
+//! and each phase ends with the statements that took the most time, grouped by their
+//! beginning: count, total time and time per call, beside the phase's wall time.
 
 #![expect(clippy::unwrap_used, reason = "a benchmark fails loudly")]
 
@@ -14,7 +18,8 @@ use std::{
     collections::HashMap,
     io::{BufWriter, Write},
     path::Path,
-    time::Instant,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use api::{
@@ -38,6 +43,10 @@ use entity::{
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, TransactionTrait};
 use uuid::Uuid;
+
+/// The allocator of the `terrasse` binary, which runs `terrasse import decp`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const BUYERS: usize = 200;
 const SUPPLIERS: usize = 5_000;
@@ -112,6 +121,43 @@ fn write_file(path: &Path, count: usize, buyers: &[String], suppliers: &[String]
     out.flush().unwrap();
 }
 
+/// Time spent in SQL statements, by the statement's beginning (`IMPORT_BENCH_PROFILE=1`).
+type Profile = Arc<Mutex<HashMap<String, (usize, Duration)>>>;
+
+/// The group of a statement: its text up to the values or the filter, at most 90 characters.
+fn statement_group(sql: &str) -> String {
+    let cut = [" VALUES ", " WHERE ", " SELECT c.id"]
+        .iter()
+        .filter_map(|marker| sql.find(marker))
+        .min()
+        .unwrap_or(sql.len());
+    let head = &sql[..cut];
+    let head = match head.find(" (") {
+        Some(open) if head.starts_with("INSERT") => &head[..open],
+        _ => head,
+    };
+    head.chars().take(90).collect()
+}
+
+/// Prints the statements of `profile` by total time, then clears it.
+fn print_profile(profile: &Profile, wall: f64) {
+    let mut groups: Vec<(String, (usize, Duration))> = profile.lock().unwrap().drain().collect();
+    groups.sort_by_key(|(_, (_, elapsed))| std::cmp::Reverse(*elapsed));
+    let total: f64 = groups.iter().map(|(_, (_, d))| d.as_secs_f64()).sum();
+    let count: usize = groups.iter().map(|(_, (n, _))| n).sum();
+    println!(
+        "  SQL: {count} statements, {total:.2} s of {wall:.2} s wall ({:.0}%)",
+        100.0 * total / wall
+    );
+    for (group, (n, elapsed)) in groups.iter().take(16) {
+        println!(
+            "  {:>8.3} s {n:>7} x {:>8.1} us  {group}",
+            elapsed.as_secs_f64(),
+            elapsed.as_secs_f64() * 1e6 / *n as f64
+        );
+    }
+}
+
 /// Peak resident memory of this process so far, MB.
 fn peak_rss_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -124,13 +170,30 @@ fn peak_rss_mb() -> f64 {
 
 async fn bench(
     label: &str,
-    db: DatabaseConnection,
+    mut db: DatabaseConnection,
     file: &Path,
     count: usize,
     buyers: &[String],
     suppliers: &[String],
 ) {
     api::db::prepare(&db).await.unwrap();
+    let profile: Option<Profile> = std::env::var("IMPORT_BENCH_PROFILE")
+        .is_ok_and(|v| v == "1")
+        .then(Profile::default);
+    if let Some(profile) = &profile {
+        let sink = profile.clone();
+        db.set_metric_callback(move |info| {
+            let mut groups = sink.lock().unwrap();
+            let entry = groups.entry(statement_group(&info.statement.sql)).or_default();
+            entry.0 += 1;
+            entry.1 += info.elapsed;
+        });
+    }
+    let profiled = |wall: f64| {
+        if let Some(profile) = &profile {
+            print_profile(profile, wall);
+        }
+    };
     println!("\n## {label}\n");
     let started = Instant::now();
     let mut report = RejectReport::discard();
@@ -145,6 +208,7 @@ async fn bench(
         count as f64 / import,
         peak_rss_mb()
     );
+    profiled(import);
     let started = Instant::now();
     let mut again = RejectReport::discard();
     let summary = import_decp(&db, file, &DecpOptions::default(), &mut again, Some(&mut progress))
@@ -157,6 +221,7 @@ async fn bench(
         count as f64 / second,
         peak_rss_mb()
     );
+    profiled(second);
 
     // The same rows, inserted bare (other ids), buyers and suppliers resolved beforehand.
     let sites: HashMap<String, establishment::Model> = establishment::Entity::find()
@@ -222,6 +287,7 @@ async fn bench(
         count as f64 / bare_time,
         100.0 * bare_time / import
     );
+    profiled(bare_time);
 }
 
 #[tokio::main]
@@ -262,7 +328,14 @@ async fn main() {
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
             .await
             .unwrap();
-        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+        // The database name replaces the admin URL's; its parameters (`?sslmode=disable`) stay.
+        let (base, parameters) = admin_url.split_once('?').unwrap_or((admin_url.as_str(), ""));
+        let parameters = if parameters.is_empty() {
+            String::new()
+        } else {
+            format!("?{parameters}")
+        };
+        let url = format!("{}/{name}{parameters}", base.rsplit_once('/').unwrap().0);
         let db = api::db::connect(&DatabaseConfig::new(url, 2)).await.unwrap();
         bench("PostgreSQL", db.clone(), &file, count, &buyers, &suppliers).await;
         db.close().await.unwrap();

@@ -2,8 +2,9 @@
 //! (`{"marches": [...]}`, concessions among them) and the 2022 arrêté format ("DECP 2.0",
 //! `{"marches": {"marche": [...], "contrat-concession": [...]}}`), plain or gzip.
 //!
-//! The file is parsed record by record on a blocking thread (a serde visitor over the
-//! `marches` array or arrays), so memory stays constant whatever its size. Each record is read
+//! The file is parsed, and each record checked, on a blocking thread (a serde visitor over the
+//! `marches` array or arrays) while the batch before is written, so memory stays constant
+//! whatever its size. Each record is read
 //! leniently as JSON, then field by field: missing markers (`""`, `"nan"`, `"NC"`, `null`)
 //! are absent values; a field that cannot be read is dropped and reported; a record without
 //! a usable key (buyer SIRET and id) is rejected whole and reported; implausible values are
@@ -249,6 +250,13 @@ fn read_records(reader: impl Read, mut sink: impl FnMut(RawRecord) -> bool) -> R
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end())
         .map_err(|error| format!("the file is not a readable DECP JSON document: {error}"))
+}
+
+/// A record read and checked on the parser thread: the record ready to write (`None` when
+/// rejected whole) and the reject lines it gave.
+struct Checked {
+    prepared: Option<Prepared>,
+    rejects: Vec<RejectLine>,
 }
 
 /// A record ready to write.
@@ -1013,10 +1021,17 @@ pub async fn import_decp(
             &mut own_progress
         }
     };
-    let (sender, mut receiver) = tokio::sync::mpsc::channel::<RawRecord>(options.batch_size.max(1) * 2);
+    // Records are parsed and checked on a blocking thread, up to two batches ahead of the
+    // batch being written.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Checked>(options.batch_size.max(1) * 2);
     let reader = input.reader;
-    let parser =
-        tokio::task::spawn_blocking(move || read_records(reader, |record| sender.blocking_send(record).is_ok()));
+    let parser = tokio::task::spawn_blocking(move || {
+        read_records(reader, |record| {
+            let mut rejects = Vec::new();
+            let prepared = prepare(&record, &mut rejects);
+            sender.blocking_send(Checked { prepared, rejects }).is_ok()
+        })
+    });
 
     let writer = Writer {
         key_id: None,
@@ -1027,12 +1042,10 @@ pub async fn import_decp(
     let mut seen: HashMap<u64, (Option<DateTime<Utc>>, u64)> = HashMap::new();
     let mut batch: Vec<Prepared> = Vec::with_capacity(options.batch_size);
     let mut in_batch: HashSet<u64> = HashSet::new();
-    let mut rejects: Vec<RejectLine> = Vec::new();
     let mut failure: Option<ImportError> = None;
-    while let Some(raw) = receiver.recv().await {
+    while let Some(Checked { prepared, rejects }) = receiver.recv().await {
         summary.read += 1;
-        let prepared = prepare(&raw, &mut rejects);
-        super::report_all(rejects.drain(..), &mut summary, report)?;
+        super::report_all(rejects, &mut summary, report)?;
         let Some(prepared) = prepared else {
             continue;
         };

@@ -118,7 +118,15 @@ impl Affected {
     }
 }
 
-async fn refresh<C: ConnectionTrait>(db: &C, affected: Affected, ids: &[Uuid]) -> Result<(), StoreError> {
+/// Whether the affected contracts may already have lines (`Stale`: deleted first) or were
+/// created in this transaction (`Fresh`: they have none, only the insert runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    Stale,
+    Fresh,
+}
+
+async fn refresh<C: ConnectionTrait>(db: &C, affected: Affected, ids: &[Uuid], lines: Lines) -> Result<(), StoreError> {
     let backend = db.get_database_backend();
     let per_statement = match affected {
         Affected::Establishments => IDS_PER_STATEMENT / 2,
@@ -128,12 +136,14 @@ async fn refresh<C: ConnectionTrait>(db: &C, affected: Affected, ids: &[Uuid]) -
     ids.sort_unstable();
     ids.dedup();
     for chunk in ids.chunks(per_statement) {
-        let mut delete = Sql::new(backend);
-        delete.push("DELETE FROM award_line WHERE ");
-        affected.push(&mut delete, "contract_id", chunk);
-        db.execute_raw(delete.statement())
-            .await
-            .context("removing stale award lines")?;
+        if lines == Lines::Stale {
+            let mut delete = Sql::new(backend);
+            delete.push("DELETE FROM award_line WHERE ");
+            affected.push(&mut delete, "contract_id", chunk);
+            db.execute_raw(delete.statement())
+                .await
+                .context("removing stale award lines")?;
+        }
         let mut insert = Sql::new(backend);
         insert.push(&insert_lines(backend));
         insert.push(" AND ");
@@ -148,22 +158,44 @@ async fn refresh<C: ConnectionTrait>(db: &C, affected: Affected, ids: &[Uuid]) -
 /// Computes again the award lines of these contracts (after they, their suppliers or their
 /// modifications were written or deleted). Call in the write's transaction.
 pub async fn refresh_for_contracts<C: ConnectionTrait>(db: &C, contract_ids: &[Uuid]) -> Result<(), StoreError> {
-    refresh(db, Affected::Contracts, contract_ids).await
+    refresh(db, Affected::Contracts, contract_ids, Lines::Stale).await
+}
+
+/// Computes the award lines of contracts created in this transaction (after their suppliers
+/// were inserted): they have none yet, so nothing is deleted first. Call in the write's
+/// transaction.
+pub async fn insert_for_new_contracts<C: ConnectionTrait>(db: &C, contract_ids: &[Uuid]) -> Result<(), StoreError> {
+    refresh(db, Affected::Contracts, contract_ids, Lines::Fresh).await
 }
 
 /// Computes again the award lines that copy records of `entity` (its change-log name) just
-/// written: a contract's own lines, the lines of contracts an organisation, establishment or
-/// label holder supplies or buys for. Other entities copy nothing. Called by every settled
-/// write, in its transaction.
-pub async fn refresh_written<C: ConnectionTrait>(db: &C, entity: &str, ids: &[Uuid]) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
+/// written, `created` in this transaction or `updated`: a contract's own lines, the lines of
+/// contracts an organisation, establishment or label holder supplies or buys for. Other
+/// entities copy nothing. Called by every settled write, in its transaction.
+///
+/// A created contract has no lines to delete; a created organisation or establishment has
+/// no contract yet (a contract naming it is written after it, and computes its own lines).
+/// A created label changes its holder's contracts like an updated one.
+pub async fn refresh_written<C: ConnectionTrait>(
+    db: &C,
+    entity: &str,
+    created: &[Uuid],
+    updated: &[Uuid],
+) -> Result<(), StoreError> {
+    let all = || [created, updated].concat();
     match entity {
-        "contract" => refresh_for_contracts(db, ids).await,
-        "organisation" => refresh_for_organisations(db, ids).await,
-        "establishment" => refresh_for_establishments(db, ids).await,
-        "organisation_label" => refresh_for_labels(db, ids).await,
+        "contract" => {
+            if !created.is_empty() {
+                insert_for_new_contracts(db, created).await?;
+            }
+            if !updated.is_empty() {
+                refresh_for_contracts(db, updated).await?;
+            }
+            Ok(())
+        }
+        "organisation" if !updated.is_empty() => refresh_for_organisations(db, updated).await,
+        "establishment" if !updated.is_empty() => refresh_for_establishments(db, updated).await,
+        "organisation_label" if !created.is_empty() || !updated.is_empty() => refresh_for_labels(db, &all()).await,
         _ => Ok(()),
     }
 }
@@ -174,7 +206,7 @@ pub async fn refresh_for_organisations<C: ConnectionTrait>(
     db: &C,
     organisation_ids: &[Uuid],
 ) -> Result<(), StoreError> {
-    refresh(db, Affected::SuppliedBy, organisation_ids).await
+    refresh(db, Affected::SuppliedBy, organisation_ids, Lines::Stale).await
 }
 
 /// Computes again the award lines of the contracts bought through or supplied from these
@@ -183,7 +215,7 @@ pub async fn refresh_for_establishments<C: ConnectionTrait>(
     db: &C,
     establishment_ids: &[Uuid],
 ) -> Result<(), StoreError> {
-    refresh(db, Affected::Establishments, establishment_ids).await
+    refresh(db, Affected::Establishments, establishment_ids, Lines::Stale).await
 }
 
 /// Computes again the award lines of the contracts supplied by the holders of these labels

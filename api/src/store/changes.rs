@@ -25,11 +25,7 @@ pub async fn append<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(());
     }
-    if db.get_database_backend() == DbBackend::Postgres {
-        db.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({APPEND_LOCK})"))
-            .await?;
-    }
-    let tx_id = current_tx_id(db).await?;
+    let tx_id = lock_and_tx_id(db).await?;
     let changed_at = Utc::now();
     let entries: Vec<change_log::ActiveModel> = rows
         .into_iter()
@@ -46,15 +42,17 @@ pub async fn append<C: ConnectionTrait>(
     insert_chunked(db, entries).await
 }
 
-/// The PostgreSQL transaction id of the current transaction; `None` on SQLite.
-async fn current_tx_id<C: ConnectionTrait>(db: &C) -> Result<Option<i64>, DbErr> {
+/// On PostgreSQL, takes the append lock (see [`append`]) and returns the id of the current
+/// transaction, in one statement (one round trip); `None` on SQLite.
+async fn lock_and_tx_id<C: ConnectionTrait>(db: &C) -> Result<Option<i64>, DbErr> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(None);
     }
+    // The lock is taken before the transaction id is read: FROM before the select list.
     let row = db
         .query_one_raw(Statement::from_string(
             DbBackend::Postgres,
-            "SELECT pg_current_xact_id()::text::bigint AS tx_id",
+            format!("SELECT pg_current_xact_id()::text::bigint AS tx_id FROM pg_advisory_xact_lock({APPEND_LOCK})"),
         ))
         .await?;
     row.map(|row| row.try_get::<i64>("", "tx_id")).transpose()

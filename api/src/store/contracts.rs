@@ -62,7 +62,7 @@ pub async fn insert_new<C: ConnectionTrait>(db: &C, new: NewContracts) -> Result
     )
     .await
     .context("inserting contract modifications")?;
-    super::award_lines::refresh_for_contracts(db, &ids).await
+    super::award_lines::insert_for_new_contracts(db, &ids).await
 }
 
 /// Where a supplier is relative to its buyer, as computed when the contract was written.

@@ -28,10 +28,12 @@ pub mod writes_partnerships;
 pub mod writes_records;
 pub mod writes_register;
 
+mod json_insert;
+
 use entity::{
     contract, enums::ChangeOp, establishment, organisation, organisation_identifier, organisation_label, partnership,
 };
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Iterable};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, Iterable};
 use uuid::Uuid;
 
 use crate::domain::ValidationError;
@@ -88,13 +90,24 @@ pub async fn refresh_statistics<C: ConnectionTrait>(db: &C) -> Result<(), StoreE
 /// PostgreSQL 65 535).
 const MAX_PARAMS_PER_STATEMENT: usize = 30_000;
 
-/// Inserts rows in multi-row statements sized to stay under the parameter limit of both
-/// databases. Call inside a transaction: a failure leaves earlier chunks written.
+/// Inserts rows in multi-row statements: on PostgreSQL the rows of a statement are one JSON
+/// parameter ([`json_insert`]); otherwise (and for value kinds the JSON form does not handle)
+/// `VALUES` lists sized to stay under the parameter limit of both databases. Call inside a
+/// transaction: a failure leaves earlier chunks written.
 pub(crate) async fn insert_chunked<A, C>(db: &C, rows: Vec<A>) -> Result<(), DbErr>
 where
     A: ActiveModelTrait + Send,
     C: ConnectionTrait,
 {
+    if rows.len() > 1
+        && db.get_database_backend() == DbBackend::Postgres
+        && let Some(statements) = json_insert::statements(&rows)?
+    {
+        for statement in statements {
+            db.execute_raw(statement).await?;
+        }
+        return Ok(());
+    }
     let columns = <<A::Entity as EntityTrait>::Column as Iterable>::iter().count().max(1);
     let per_statement = (MAX_PARAMS_PER_STATEMENT / columns).max(1);
     let mut rows = rows.into_iter().peekable();

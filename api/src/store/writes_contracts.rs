@@ -850,14 +850,21 @@ async fn check<C: ConnectionTrait>(
 
     // Batched lookups.
     let uids: Vec<String> = valid.iter().map(|(_, _, v)| v.model.uid.clone()).collect();
-    let uid_holders: HashMap<String, (Uuid, String)> = contract::Entity::find()
-        .filter(contract::Column::Uid.is_in(uids))
-        .all(db)
-        .await
-        .context("checking contract keys")?
-        .into_iter()
-        .map(|c| (c.uid, (c.id, c.source)))
-        .collect();
+    let uid_holders: HashMap<String, (Uuid, String)> = if uids.is_empty() {
+        HashMap::new()
+    } else {
+        contract::Entity::find()
+            .select_only()
+            .columns([contract::Column::Uid, contract::Column::Id, contract::Column::Source])
+            .filter(contract::Column::Uid.is_in(uids))
+            .into_tuple::<(String, Uuid, String)>()
+            .all(db)
+            .await
+            .context("checking contract keys")?
+            .into_iter()
+            .map(|(uid, id, source)| (uid, (id, source)))
+            .collect()
+    };
     let sirets: HashSet<String> = valid
         .iter()
         .flat_map(|(_, _, v)| std::iter::once(v.model.buyer_siret.clone()).chain(v.suppliers.iter().cloned()))
@@ -872,11 +879,16 @@ async fn check<C: ConnectionTrait>(
         .filter_map(|e| e.siret.clone().map(|s| (s, e)))
         .collect();
     let communes: HashSet<String> = establishments.values().filter_map(|e| e.commune_id.clone()).collect();
-    let placements: HashMap<String, Placement> = territory::Entity::find()
-        .filter(territory::Column::Id.is_in(communes))
-        .all(db)
-        .await
-        .context("placing establishments")?
+    let placed = if communes.is_empty() {
+        Vec::new()
+    } else {
+        territory::Entity::find()
+            .filter(territory::Column::Id.is_in(communes))
+            .all(db)
+            .await
+            .context("placing establishments")?
+    };
+    let placements: HashMap<String, Placement> = placed
         .into_iter()
         .map(|t| {
             let placement = Placement {

@@ -504,8 +504,15 @@ where
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.insert_new(db).await?;
-        let written: Vec<Uuid> = self.logged.iter().map(|(id, _)| *id).collect();
-        super::award_lines::refresh_written(db, E::Model::ENTITY, &written).await?;
+        // Version 1 is a record created by this write; an update is at version 2 or more.
+        let ids = |created: bool| -> Vec<Uuid> {
+            self.logged
+                .iter()
+                .filter(|(_, version)| (*version == 1) == created)
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        super::award_lines::refresh_written(db, E::Model::ENTITY, &ids(true), &ids(false)).await?;
         audit(db, writer, now, self.audited).await?;
         changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
             .await
