@@ -12,7 +12,7 @@ use crate::{config::DatabaseConfig, reference, store};
 /// (imports, bulk upserts) touch the pages of every index of the tables they write, and with a
 /// small cache each transaction spills and reads pages again before it commits. The cache grows
 /// only as pages are used.
-const SQLITE_CACHE_KIB: u32 = 65_536;
+const SQLITE_CACHE_KIB: u32 = 32_768;
 
 /// Opens the connection pool. SQLite files use write-ahead logging, a 5 s busy timeout,
 /// enforced foreign keys, a larger page cache ([`SQLITE_CACHE_KIB`]) and temporary

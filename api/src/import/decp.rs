@@ -1043,6 +1043,7 @@ pub async fn import_decp(
     let mut batch: Vec<Prepared> = Vec::with_capacity(options.batch_size);
     let mut in_batch: HashSet<u64> = HashSet::new();
     let mut failure: Option<ImportError> = None;
+    let statistics = super::StatisticsSchedule::new();
     while let Some(Checked { prepared, rejects }) = receiver.recv().await {
         summary.read += 1;
         super::report_all(rejects, &mut summary, report)?;
@@ -1076,7 +1077,11 @@ pub async fn import_decp(
         in_batch.insert(key);
         batch.push(prepared);
         if batch.len() >= options.batch_size {
-            if let Err(error) = flush(db, &writer, &options.source, &mut batch, &mut summary, report).await {
+            let flushed = match flush(db, &writer, &options.source, &mut batch, &mut summary, report).await {
+                Ok(()) => statistics.after_batch(db, &summary).await.map_err(ImportError::from),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = flushed {
                 failure = Some(error);
                 break;
             }

@@ -29,6 +29,52 @@ use serde::Serialize;
 /// Records written per transaction.
 pub const BATCH_SIZE: usize = 1000;
 
+/// Records written before the first refresh of PostgreSQL's planner statistics during an
+/// import; the next refreshes come each time the count doubles.
+const FIRST_STATISTICS_REFRESH: u64 = 10_000;
+
+/// Refreshes PostgreSQL's planner statistics while a large import runs. Without it the
+/// per-batch lookups (by uid, by SIRET) keep the plans made when the tables were empty or
+/// small, and a large import slows down batch after batch (measured: 7.5 s per batch of 1 000
+/// contracts at 184 000 contracts on a database created empty). Refreshing after 10 000
+/// written records and at each doubling costs a logarithmic number of `ANALYZE`s. SQLite's
+/// planner does not need it.
+pub(crate) struct StatisticsSchedule {
+    next: AtomicU64,
+}
+
+impl StatisticsSchedule {
+    pub(crate) fn new() -> Self {
+        Self {
+            next: AtomicU64::new(FIRST_STATISTICS_REFRESH),
+        }
+    }
+
+    /// Called after each committed batch with the run's summary so far.
+    pub(crate) async fn after_batch<C: sea_orm::ConnectionTrait>(
+        &self,
+        db: &C,
+        summary: &Summary,
+    ) -> Result<(), crate::store::StoreError> {
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres || !self.due(summary) {
+            return Ok(());
+        }
+        crate::store::refresh_statistics(db).await
+    }
+
+    /// Whether the records written so far reached the next refresh; if so, the one after it
+    /// is at twice as many.
+    fn due(&self, summary: &Summary) -> bool {
+        let written =
+            summary.imported + summary.updated + summary.organisations_created + summary.establishments_created;
+        if written < self.next.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.next.store(written.saturating_mul(2), Ordering::Relaxed);
+        true
+    }
+}
+
 /// A reader that counts the bytes read through it, readable from another thread (for
 /// progress and ETA on the compressed size).
 pub struct CountingReader<R> {
@@ -391,6 +437,23 @@ mod tests {
     #![expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected result")]
 
     use super::*;
+
+    #[test]
+    fn planner_statistics_are_refreshed_at_10_000_written_records_then_at_each_doubling() {
+        let schedule = StatisticsSchedule::new();
+        let at = |imported: u64, establishments_created: u64| Summary {
+            imported,
+            establishments_created,
+            ..Summary::default()
+        };
+        assert!(!schedule.due(&at(9_000, 999)));
+        assert!(schedule.due(&at(9_000, 1_000)));
+        assert!(!schedule.due(&at(19_999, 0)));
+        assert!(schedule.due(&at(20_000, 500)));
+        assert!(!schedule.due(&at(40_999, 0)));
+        assert!(schedule.due(&at(41_000, 0)));
+        assert!(!schedule.due(&at(41_000, 0)));
+    }
 
     #[test]
     fn gzip_is_detected_by_magic_bytes() {

@@ -681,6 +681,7 @@ pub async fn import_sirene(
         writer: &writer,
         options,
         reference: &reference,
+        statistics: super::StatisticsSchedule::new(),
     };
     summary.legal_units_out_of_scope = pass
         .run::<Units>(units_path, &unit_in_scope, &mut summary.legal_units, report, |unit| {
@@ -800,6 +801,7 @@ struct Pass<'a> {
     writer: &'a Writer,
     options: &'a SireneOptions,
     reference: &'a Reference,
+    statistics: super::StatisticsSchedule,
 }
 
 impl Pass<'_> {
@@ -867,6 +869,7 @@ impl Pass<'_> {
         let results = T::write(&txn, self.writer, &self.options.source, std::mem::take(batch)).await?;
         txn.commit().await.context("committing an import batch")?;
         tally(results, &std::mem::take(ids), summary, report)?;
+        self.statistics.after_batch(self.db, summary).await?;
         Ok(())
     }
 }
