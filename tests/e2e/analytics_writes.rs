@@ -186,3 +186,114 @@ on_both_databases! {
         assert!((after_delete.amount_cents - initial.amount_cents).abs() < 1e-3);
     }
 }
+
+const FAMILY: &str = "query($id: ID!) { node(id: $id) { ... on Organisation { essFamily essFamilyBasis } } }";
+
+/// The SSE family and its basis of organisation `id` (a global id), read through the API.
+async fn family_of(app: &TestApp, key: &str, id: &str) -> (String, String) {
+    let answer = data(app, key, FAMILY, json!({ "id": id })).await;
+    let node = &answer["node"];
+    (
+        node["essFamily"].as_str().unwrap().to_owned(),
+        node["essFamilyBasis"].as_str().unwrap().to_owned(),
+    )
+}
+
+on_both_databases! {
+    async fn label_writes_reclassify_their_holders_and_a_moved_label_leaves_its_former_holder(app: &TestApp) {
+        use super::*;
+        api::seed::demo::seed_demo(&app.db).await.unwrap();
+        let admin = key(app, ApiRole::Admin, None).await;
+
+        // Two companies outside the SSE, without labels, each supplying the city of Marseille.
+        let buyer: String = one_row(
+            app,
+            "SELECT e.siret FROM establishment e JOIN organisation o ON o.id = e.organisation_id \
+             WHERE o.siren = '211300553' AND e.is_headquarters = TRUE",
+        )
+        .await
+        .try_get_by_index(0)
+        .unwrap();
+        let pick = |offset: usize| {
+            format!(
+                "SELECT e.siret, o.id FROM establishment e JOIN organisation o ON o.id = e.organisation_id \
+                 WHERE o.ess_family = 'non_sse' AND o.ess_family_basis = 'legal_category' \
+                 AND o.legal_category_code LIKE '5%' AND o.public_authority_territory_id IS NULL \
+                 AND e.siret IS NOT NULL AND e.deleted_at IS NULL AND o.deleted_at IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM organisation_label l WHERE l.organisation_id = o.id) \
+                 ORDER BY e.siret LIMIT 1 OFFSET {offset}"
+            )
+        };
+        let first = one_row(app, &pick(0)).await;
+        let second = one_row(app, &pick(1)).await;
+        let (supplier_a, org_a): (String, Uuid) = (first.try_get_by_index(0).unwrap(), first.try_get_by_index(1).unwrap());
+        let (supplier_b, org_b): (String, Uuid) =
+            (second.try_get_by_index(0).unwrap(), second.try_get_by_index(1).unwrap());
+        assert_ne!(org_a, org_b);
+        let contracts = data(
+            app,
+            &admin,
+            UPSERT_CONTRACTS,
+            json!({ "input": { "source": "OBSERVATOIRE", "items": [
+                { "externalId": "marche-2024-101", "buyerSiret": buyer, "buyerInternalId": "2024-101",
+                  "cpvCode": "77310000-6", "notifiedOn": "2024-05-02", "amount": "120000", "supplierSirets": [supplier_a] },
+                { "externalId": "marche-2024-102", "buyerSiret": buyer, "buyerInternalId": "2024-102",
+                  "cpvCode": "77310000-6", "notifiedOn": "2024-06-03", "amount": "80000", "supplierSirets": [supplier_b] }
+            ] } }),
+        )
+        .await;
+        accepted(&contracts["upsertContracts"]);
+        let (a, b) = (global_id("Organisation", org_a), global_id("Organisation", org_b));
+        let non_sse = || ("NON_SSE".to_owned(), "LEGAL_CATEGORY".to_owned());
+        let esus = || ("SSE_COMMERCIAL_COMPANY".to_owned(), "LABEL".to_owned());
+        assert_eq!(family_of(app, &admin, &a).await, non_sse());
+        let before = indicators_match_the_fold(app).await;
+
+        // An ESUS agreement written through the API makes its holder an SSE commercial company.
+        let created = data(
+            app,
+            &admin,
+            "mutation($input: CreateLabelInput!) { createLabel(input: $input) { label { id } userErrors { field message code } } }",
+            json!({ "input": { "source": "OBSERVATOIRE", "label": {
+                "externalId": "esus-a", "organisationId": a, "kind": "ESUS", "validFrom": "2020-01-01" } } }),
+        )
+        .await;
+        accepted(&created["createLabel"]);
+        let label = created["createLabel"]["label"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(family_of(app, &admin, &a).await, esus());
+        let labelled = indicators_match_the_fold(app).await;
+        // (The company's other contracts in the scope count too.)
+        assert!(labelled.sse.1 >= before.sse.1 + 12_000_000.0 - 1e-3, "{labelled:?} {before:?}");
+        assert!(labelled.esus.1 >= before.esus.1 + 12_000_000.0 - 1e-3);
+
+        // Moved to the other company: the former holder is outside the SSE again, and its
+        // contract no longer counts as SSE or ESUS.
+        let moved = data(
+            app,
+            &admin,
+            "mutation($input: UpdateLabelInput!) { updateLabel(input: $input) { label { id } userErrors { field message code } } }",
+            json!({ "input": { "id": label, "label": { "organisationId": b } } }),
+        )
+        .await;
+        accepted(&moved["updateLabel"]);
+        assert_eq!(family_of(app, &admin, &a).await, non_sse());
+        assert_eq!(family_of(app, &admin, &b).await, esus());
+        let after_move = indicators_match_the_fold(app).await;
+        assert!(after_move.esus.1 >= before.esus.1 + 8_000_000.0 - 1e-3, "{after_move:?} {before:?}");
+        assert!((after_move.esus.1 - labelled.esus.1).abs() > 1e-3);
+
+        // Deleted: its holder is outside the SSE again.
+        let deleted = data(
+            app,
+            &admin,
+            "mutation($input: DeleteInput!) { deleteLabel(input: $input) { deletedId userErrors { field message code } } }",
+            json!({ "input": { "id": label } }),
+        )
+        .await;
+        accepted(&deleted["deleteLabel"]);
+        assert_eq!(family_of(app, &admin, &b).await, non_sse());
+        let after_delete = indicators_match_the_fold(app).await;
+        assert!((after_delete.sse.1 - before.sse.1).abs() < 1e-3);
+        assert!((after_delete.esus.1 - before.esus.1).abs() < 1e-3);
+    }
+}

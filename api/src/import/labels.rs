@@ -6,9 +6,9 @@
 //! (and, for a SIRET, a minimal establishment) marked unresolved, as the DECP importer does,
 //! until Sirene data enriches it. Labels are keyed by `(source, externalId)`: the row's id
 //! when the file has one, else `SIREN:kind` (and `:validFrom` when given), so a second import
-//! of the same file writes nothing. Once a batch is written, the SSE family of its holders is
-//! decided again ([`crate::store::writes_register::reclassify_in`]): an ESUS agreement or a
-//! SCIC label can classify a company or an unresolved organisation.
+//! of the same file writes nothing. As for every label write, the store decides the SSE family
+//! of the holders again ([`crate::store::writes_register::reclassify_in`]): an ESUS agreement
+//! or a SCIC label can classify a company or an unresolved organisation.
 
 use std::{collections::HashMap, path::Path};
 
@@ -29,7 +29,7 @@ use crate::{
         writes::Writer,
         writes_establishments::ensure_sirets_in,
         writes_labels::{LabelFields, upsert_in},
-        writes_register::{ensure_sirens_in, organisation_ids_by_siren, reclassify_in},
+        writes_register::{classifications, ensure_sirens_in, organisation_ids_by_siren},
     },
 };
 
@@ -545,21 +545,17 @@ async fn flush(
         written.push((record.key, record.position, *id));
         fields.push(label);
     }
+    let candidates: Vec<Uuid> = written.iter().map(|(_, _, holder)| *holder).collect();
+    let before = classifications(&txn, &candidates).await?;
+    // The store decides the holders' SSE family again as it writes their labels.
     let results = upsert_in(&txn, writer, source, fields).await?;
+    let after = classifications(&txn, &candidates).await?;
+    summary.reclassified += after.iter().filter(|(id, now)| before.get(*id) != Some(*now)).count() as u64;
     let records: Vec<(String, u64)> = written
         .iter()
         .map(|(key, position, _)| (key.clone(), *position))
         .collect();
-    let accepted = super::tally(results, &records, &mut summary.labels, report)?;
-    let mut holders_written: Vec<Uuid> = written
-        .iter()
-        .zip(accepted)
-        .filter_map(|((_, _, holder), accepted)| accepted.then_some(*holder))
-        .collect();
-    holders_written.sort();
-    holders_written.dedup();
-    let reclassified = reclassify_in(&txn, writer, &holders_written).await?;
-    summary.reclassified += reclassified.len() as u64;
+    super::tally(results, &records, &mut summary.labels, report)?;
     txn.commit().await.context("committing an import batch")?;
     Ok(())
 }

@@ -221,6 +221,12 @@ pub async fn refresh_for_establishments<C: ConnectionTrait>(
 /// Computes again the award lines of the contracts supplied by the holders of these labels
 /// (after a label was written or deleted). Call in the write's transaction, after the write.
 pub async fn refresh_for_labels<C: ConnectionTrait>(db: &C, label_ids: &[Uuid]) -> Result<(), StoreError> {
+    let holders = label_holders(db, label_ids).await?;
+    refresh_for_organisations(db, &holders).await
+}
+
+/// The organisations holding these labels (deleted labels included).
+pub async fn label_holders<C: ConnectionTrait>(db: &C, label_ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
     let backend = db.get_database_backend();
     let mut holders = Vec::new();
     for chunk in label_ids.chunks(IDS_PER_STATEMENT) {
@@ -236,7 +242,7 @@ pub async fn refresh_for_labels<C: ConnectionTrait>(db: &C, label_ids: &[Uuid]) 
             holders.push(row.try_get_by_index::<Uuid>(0).context("reading label holders")?);
         }
     }
-    refresh_for_organisations(db, &holders).await
+    Ok(holders)
 }
 
 /// Computes again the award lines a soft deletion of row `id` of `table` affects: a

@@ -134,10 +134,15 @@ pub(crate) trait Synced {
     fn external_id(&self) -> Option<&str>;
     /// Whether the record is soft-deleted.
     fn is_deleted(&self) -> bool;
+    /// The organisation whose SSE classification depends on this record (a label's holder);
+    /// `None` for records no classification reads.
+    fn classified_holder(&self) -> Option<Uuid> {
+        None
+    }
 }
 
 macro_rules! synced {
-    ($($module:ident => $name:literal),* $(,)?) => {$(
+    ($($module:ident => $name:literal $(, classifies $holder:ident)?);* $(;)?) => {$(
         impl Synced for $module::Model {
             const ENTITY: &'static str = $name;
             fn sync_key(&self) -> (Uuid, i32) {
@@ -156,17 +161,20 @@ macro_rules! synced {
             fn is_deleted(&self) -> bool {
                 self.deleted_at.is_some()
             }
+            $(fn classified_holder(&self) -> Option<Uuid> {
+                Some(self.$holder)
+            })?
         }
     )*};
 }
 
 synced!(
-    organisation => "organisation",
-    establishment => "establishment",
-    organisation_identifier => "organisation_identifier",
-    organisation_label => "organisation_label",
-    partnership => "partnership",
-    contract => "contract",
+    organisation => "organisation";
+    establishment => "establishment";
+    organisation_identifier => "organisation_identifier";
+    organisation_label => "organisation_label", classifies organisation_id;
+    partnership => "partnership";
+    contract => "contract";
 );
 
 /// Inserts new syncable records and appends one change-log entry for each. Call inside a

@@ -114,6 +114,11 @@ pub async fn delete(
                 )]));
             }
             super::award_lines::refresh_after_delete(txn, kind.table(), id).await?;
+            if kind.table() == "organisation_label" {
+                // The holder's SSE family may have rested on this label.
+                let holders = super::award_lines::label_holders(txn, &[id]).await?;
+                super::writes_register::reclassify_in(txn, &writer_inner, &holders).await?;
+            }
             let written = Written {
                 id,
                 version: version + 1,

@@ -346,6 +346,11 @@ pub(crate) struct Settlement<E: EntityTrait> {
     inserts: Vec<E::ActiveModel>,
     logged: Vec<(Uuid, i32)>,
     audited: Vec<AuditEntry>,
+    /// Organisations whose SSE classification a written record feeds (label holders, former
+    /// holders of a label moved to another organisation included).
+    holders: Vec<Uuid>,
+    /// Former holders of labels moved to another organisation.
+    former_holders: Vec<Uuid>,
 }
 
 impl<E> Settlement<E>
@@ -367,6 +372,8 @@ where
             inserts: Vec::new(),
             logged: Vec::new(),
             audited: Vec::new(),
+            holders: Vec::new(),
+            former_holders: Vec::new(),
         }
     }
 
@@ -408,6 +415,7 @@ where
             result.version = Some(1);
             self.logged.push((id, 1));
             self.audit(id, changed_fields(None, &model));
+            self.holders.extend(model.classified_holder());
             self.inserts.push(model.into_active_model());
             return Ok(());
         };
@@ -421,6 +429,7 @@ where
         fields.extend(children_changed.iter().copied());
         let version = old_version + 1;
         model.set_version(version, now);
+        let (holder, former_holder) = (model.classified_holder(), old.classified_holder());
         let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
         let updated = E::update_many()
             .set(model.into_active_model().reset_all())
@@ -434,6 +443,11 @@ where
             result.version = Some(version);
             self.logged.push((id, version));
             self.audit(id, fields);
+            self.holders.extend(holder);
+            if former_holder != holder {
+                self.holders.extend(former_holder);
+                self.former_holders.extend(former_holder);
+            }
         } else {
             result.id = None;
             let conflict = |field: &str| {
@@ -513,6 +527,13 @@ where
                 .collect()
         };
         super::award_lines::refresh_written(db, E::Model::ENTITY, &ids(true), &ids(false)).await?;
+        // A label moved away leaves its former holder's lines stale, and every holder's
+        // family is decided again (the reclassified organisations refresh their own lines).
+        super::award_lines::refresh_for_organisations(db, &self.former_holders).await?;
+        let mut holders = self.holders;
+        holders.sort_unstable();
+        holders.dedup();
+        Box::pin(super::writes_register::reclassify_in(db, writer, &holders)).await?;
         audit(db, writer, now, self.audited).await?;
         changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
             .await

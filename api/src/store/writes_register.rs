@@ -420,6 +420,31 @@ pub async fn ensure_sirens_in<C: ConnectionTrait>(
     Ok(missing.len())
 }
 
+/// The SSE family and its basis of these organisations (live or not).
+pub async fn classifications<C: ConnectionTrait>(
+    db: &C,
+    organisation_ids: &[Uuid],
+) -> Result<HashMap<Uuid, (EssFamily, EssFamilyBasis)>, StoreError> {
+    if organisation_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(organisation::Entity::find()
+        .select_only()
+        .columns([
+            organisation::Column::Id,
+            organisation::Column::EssFamily,
+            organisation::Column::EssFamilyBasis,
+        ])
+        .filter(organisation::Column::Id.is_in(organisation_ids.iter().copied()))
+        .into_tuple::<(Uuid, EssFamily, EssFamilyBasis)>()
+        .all(db)
+        .await
+        .context("reading SSE families")?
+        .into_iter()
+        .map(|(id, family, basis)| (id, (family, basis)))
+        .collect())
+}
+
 /// Decides again the SSE family of these organisations from the evidence stored (legal
 /// category, labels valid today, Sirene flag), and writes those whose family or basis
 /// changed (audited, logged). A family declared by a writer stays when the evidence supports
