@@ -993,6 +993,24 @@ fn prepare(raw: &RawRecord, rejects: &mut Vec<RejectLine>) -> Option<Prepared> {
 }
 
 /// A 64-bit digest of a uid, to remember every uid of a file in little memory.
+/// What the import remembers of each contract it read, to tell a duplicate from a newer
+/// publication: the publication time (microseconds, `i64::MIN` when not given) and the
+/// position, packed in 12 bytes: with its 8-byte key, a million contracts hold ~21 bytes per
+/// hash-table slot instead of ~33 (about 42 MB instead of 69 MB at 2^21 slots).
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
+struct Seen {
+    published: i64,
+    position: u32,
+}
+
+impl Seen {
+    /// The publication time as compared: absent sorts before any time, as `Option` does.
+    fn published(published: Option<DateTime<Utc>>) -> i64 {
+        published.map_or(i64::MIN, |at| at.timestamp_micros())
+    }
+}
+
 fn digest(uid: &str) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     uid.hash(&mut hasher);
@@ -1039,7 +1057,7 @@ pub async fn import_decp(
         default_source: Some(options.source.clone()),
     };
     let mut summary = Summary::default();
-    let mut seen: HashMap<u64, (Option<DateTime<Utc>>, u64)> = HashMap::new();
+    let mut seen: HashMap<u64, Seen> = HashMap::new();
     let mut batch: Vec<Prepared> = Vec::with_capacity(options.batch_size);
     let mut in_batch: HashSet<u64> = HashSet::new();
     let mut failure: Option<ImportError> = None;
@@ -1051,8 +1069,14 @@ pub async fn import_decp(
             continue;
         };
         let key = digest(&prepared.uid);
-        if let Some((published, first)) = seen.get(&key).copied() {
-            if prepared.published <= published {
+        let published = Seen::published(prepared.published);
+        if let Some(Seen {
+            published: earlier,
+            position,
+        }) = seen.get(&key).copied()
+        {
+            let first = position;
+            if published <= earlier {
                 summary.rejected += 1;
                 report.write(&RejectLine {
                     record: prepared.uid.clone(),
@@ -1073,7 +1097,13 @@ pub async fn import_decp(
                 in_batch.clear();
             }
         }
-        seen.insert(key, (prepared.published, prepared.position));
+        seen.insert(
+            key,
+            Seen {
+                published,
+                position: u32::try_from(prepared.position).unwrap_or(u32::MAX),
+            },
+        );
         in_batch.insert(key);
         batch.push(prepared);
         if batch.len() >= options.batch_size {
