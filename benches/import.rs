@@ -5,6 +5,9 @@
 //! `BENCH_DATABASE_URL` gives a PostgreSQL admin URL, on a fresh PostgreSQL database. Prints
 //! rows per second and the peak resident memory (VmHWM) after each phase.
 //!
+//! `IMPORT_BENCH_BATCH` sets the import's batch size (records per transaction; default
+//! [`api::import::BATCH_SIZE`]).
+//!
 //! Run: `cargo bench --bench import` (release build). Target: at least 20 000 contracts/s and
 //! under 300 MB peak RSS. Figures are recorded in docs/BENCHMARKS.md.
 //!
@@ -198,7 +201,14 @@ async fn bench(
     let started = Instant::now();
     let mut report = RejectReport::discard();
     let mut progress = Progress::new("bench", None).quiet();
-    let summary = import_decp(&db, file, &DecpOptions::default(), &mut report, Some(&mut progress))
+    let options = DecpOptions {
+        batch_size: std::env::var("IMPORT_BENCH_BATCH")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(api::import::BATCH_SIZE),
+        ..DecpOptions::default()
+    };
+    let summary = import_decp(&db, file, &options, &mut report, Some(&mut progress))
         .await
         .unwrap();
     let import = started.elapsed().as_secs_f64();
@@ -211,7 +221,7 @@ async fn bench(
     profiled(import);
     let started = Instant::now();
     let mut again = RejectReport::discard();
-    let summary = import_decp(&db, file, &DecpOptions::default(), &mut again, Some(&mut progress))
+    let summary = import_decp(&db, file, &options, &mut again, Some(&mut progress))
         .await
         .unwrap();
     let second = started.elapsed().as_secs_f64();

@@ -14,9 +14,18 @@ use crate::{config::DatabaseConfig, reference, store};
 /// only as pages are used.
 const SQLITE_CACHE_KIB: u32 = 32_768;
 
-/// Opens the connection pool. SQLite files use write-ahead logging, a 5 s busy timeout,
-/// enforced foreign keys, a larger page cache ([`SQLITE_CACHE_KIB`]) and temporary
-/// structures (statement journals, sorts) in memory.
+/// Write-ahead log size, in pages, at which a committing SQLite connection copies the log
+/// back into the database file (SQLite's default is 1 000 pages, 4 MB). A bulk write of 1 000
+/// contracts dirties more than that in indexes spread over the whole file, so with the
+/// default every transaction was copied back and synced at once; at 16 384 pages (64 MB) a
+/// page rewritten by several transactions is copied once. Measured on 200 000 imported DECP
+/// contracts: 4 389 contracts/s instead of 3 234 (docs/BENCHMARKS.md), same peak memory.
+const SQLITE_WAL_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+
+/// Opens the connection pool. SQLite files use write-ahead logging (checkpointed every
+/// [`SQLITE_WAL_AUTOCHECKPOINT_PAGES`]), a 5 s busy timeout, enforced foreign keys, a larger
+/// page cache ([`SQLITE_CACHE_KIB`]) and temporary structures (statement journals, sorts) in
+/// memory.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
     connect_to(&config.database_url, config).await
 }
@@ -43,6 +52,7 @@ async fn connect_to(url: &str, config: &DatabaseConfig) -> Result<DatabaseConnec
                 .foreign_keys(true)
                 .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
                 .pragma("temp_store", "memory")
+                .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT_PAGES.to_string())
         });
     Database::connect(options).await
 }
