@@ -6,10 +6,20 @@
 //! are read in declaration order, which is the order of the columns `Entity::find()`
 //! selects (a unit test checks it for every entity), with the driver's own decoders and no
 //! allocation for NULLs. Columns after the model's (sort keys, parent ids) are ignored.
+//!
+//! On SQLite (typed by value, not by column) values are read without sqlx's check of the
+//! value's type against the Rust type: the column order test below is what ties each field
+//! to its column, and that check cost more than decoding most values. Dates and timestamps,
+//! stored there as ISO 8601 text, are read by a direct parser of the shapes sqlx writes
+//! (`2024-03-01`, `2024-03-01T09:30:00.25+00:00`) rather than by chrono's format
+//! interpreter, and enum values are matched without allocating their text; anything else
+//! goes to the driver's decoder as before.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entity::{enums::*, *};
-use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, EntityTrait, QueryResult, QueryTrait, Select, sqlx::Row};
+use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryResult, QueryTrait, Select, sqlx::Row};
 use uuid::Uuid;
 
 /// A value read from one column of a row.
@@ -31,13 +41,97 @@ where
         + sea_orm::sqlx::Type<sea_orm::sqlx::Postgres>,
 {
     if let Some(row) = row.try_as_sqlite_row() {
-        row.try_get::<Option<T>, _>(index).map_err(|e| decode_error(index, e))
+        row.try_get_unchecked::<Option<T>, _>(index)
+            .map_err(|e| decode_error(index, e))
     } else if let Some(row) = row.try_as_pg_row() {
         row.try_get::<Option<T>, _>(index).map_err(|e| decode_error(index, e))
     } else {
         Err(decode_error(index, "unsupported database driver"))
     }
 }
+
+/// A text column read in place (no copy), for the parsers below.
+fn text(row: &QueryResult, index: usize) -> Result<Option<&str>, DbErr> {
+    if let Some(row) = row.try_as_sqlite_row() {
+        row.try_get_unchecked::<Option<&str>, _>(index)
+            .map_err(|e| decode_error(index, e))
+    } else if let Some(row) = row.try_as_pg_row() {
+        row.try_get::<Option<&str>, _>(index)
+            .map_err(|e| decode_error(index, e))
+    } else {
+        Err(decode_error(index, "unsupported database driver"))
+    }
+}
+
+/// The number written in ASCII digits by `digits`, if they all are digits.
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0u32, |value, digit| {
+        digit.is_ascii_digit().then(|| value * 10 + u32::from(digit - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD`.
+fn iso_date(text: &[u8]) -> Option<NaiveDate> {
+    if text.len() != 10 || text[4] != b'-' || text[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(number(&text[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&text[5..7])?, number(&text[8..10])?)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, optional decimal fraction of the second, then `+00:00` or `Z`:
+/// what sqlx writes for a UTC timestamp. Other offsets are left to the driver.
+fn iso_utc(text: &[u8]) -> Option<DateTime<Utc>> {
+    if text.len() < 20 || text[10] != b'T' || text[13] != b':' || text[16] != b':' {
+        return None;
+    }
+    let date = iso_date(&text[..10])?;
+    let (hour, minute, second) = (number(&text[11..13])?, number(&text[14..16])?, number(&text[17..19])?);
+    let mut rest = &text[19..];
+    let mut nanos = 0;
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        nanos = number(&fraction[..digits])? * 10u32.pow(9 - u32::try_from(digits).ok()?);
+        rest = &fraction[digits..];
+    }
+    if rest != b"+00:00" && rest != b"Z" {
+        return None;
+    }
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    Some(date.and_time(time).and_utc())
+}
+
+macro_rules! text_cells {
+    ($($type:ty => $parse:ident),* $(,)?) => {$(
+        impl Cell for Option<$type> {
+            fn cell(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+                if row.try_as_sqlite_row().is_some() {
+                    match text(row, index) {
+                        Ok(None) => return Ok(None),
+                        Ok(Some(value)) => {
+                            if let Some(parsed) = $parse(value.as_bytes()) {
+                                return Ok(Some(parsed));
+                            }
+                        }
+                        // Not text: the driver decodes the other storage classes.
+                        Err(_) => {}
+                    }
+                }
+                nullable::<$type>(row, index)
+            }
+        }
+        impl Cell for $type {
+            fn cell(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
+                <Option<$type>>::cell(row, index)?.ok_or_else(|| decode_error(index, "unexpected NULL"))
+            }
+        }
+    )*};
+}
+
+text_cells!(NaiveDate => iso_date, DateTime<Utc> => iso_utc);
 
 macro_rules! driver_cells {
     ($($type:ty),* $(,)?) => {$(
@@ -54,26 +148,24 @@ macro_rules! driver_cells {
     )*};
 }
 
-driver_cells!(
-    String,
-    bool,
-    i16,
-    i32,
-    i64,
-    f64,
-    Uuid,
-    NaiveDate,
-    DateTime<Utc>,
-    serde_json::Value
-);
+driver_cells!(String, bool, i16, i32, i64, f64, Uuid, serde_json::Value);
 
 macro_rules! enum_cells {
     ($($type:ty),* $(,)?) => {$(
         impl Cell for Option<$type> {
             fn cell(row: &QueryResult, index: usize) -> Result<Self, DbErr> {
-                nullable::<String>(row, index)?
-                    .map(|value| <$type>::try_from_value(&value).map_err(|e| decode_error(index, e)))
-                    .transpose()
+                /// Each value with its stored text, to match without allocating.
+                static VALUES: LazyLock<Vec<($type, String)>> =
+                    LazyLock::new(|| <$type>::iter().map(|value| (value, value.to_value())).collect());
+                let Some(stored) = text(row, index)? else {
+                    return Ok(None);
+                };
+                match VALUES.iter().find(|(_, text)| text == stored) {
+                    Some((value, _)) => Ok(Some(*value)),
+                    None => <$type>::try_from_value(&stored.to_owned())
+                        .map(Some)
+                        .map_err(|e| decode_error(index, e)),
+                }
             }
         }
         impl Cell for $type {
@@ -423,6 +515,32 @@ mod tests {
 
     fn columns<E: EntityTrait>() -> Vec<&'static str> {
         <E::Column as Iterable>::iter().map(|column| column.as_str()).collect()
+    }
+
+    /// The direct parsers read what sqlx writes and leave every other shape to the driver.
+    #[test]
+    fn iso_dates_and_timestamps_are_parsed_like_chrono() {
+        assert_eq!(iso_date(b"2024-02-29"), NaiveDate::from_ymd_opt(2024, 2, 29));
+        assert_eq!(iso_date(b"2023-02-29"), None);
+        assert_eq!(iso_date(b"2024-2-29"), None);
+        assert_eq!(iso_date(b"2024-02-29T00:00:00"), None);
+        for text in [
+            "2026-11-01T00:00:00+00:00",
+            "2026-11-29T17:28:27.192791+00:00",
+            "2026-11-29T17:28:27.5Z",
+            "1999-12-31T23:59:59.123456789+00:00",
+        ] {
+            let expected = DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).ok();
+            assert_eq!(iso_utc(text.as_bytes()), expected, "{text}");
+        }
+        for text in [
+            "2026-11-29T17:28:27+02:00",
+            "2026-11-29 17:28:27",
+            "2026-11-29T17:28:27.+00:00",
+            "2026-11-29T25:00:00+00:00",
+        ] {
+            assert_eq!(iso_utc(text.as_bytes()), None, "{text}");
+        }
     }
 
     /// Positions are only right if the fields are listed in the order `find()` selects.
