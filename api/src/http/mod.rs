@@ -484,22 +484,20 @@ async fn serve_graphql(
         statuses.push(transport::status(&response, media));
         // A request that did not execute has no `data` member (GraphQL over HTTP).
         let executed = response.errors.is_empty() || response.data != async_graphql::Value::Null;
+        // Encoded straight to bytes: no intermediate JSON tree of the whole answer.
         bodies.push(if executed {
-            serde_json::to_value(&response)
+            serde_json::to_vec(&response)
         } else {
-            serde_json::to_value(serde_json::json!({ "errors": response.errors, "extensions": response.extensions }))
+            serde_json::to_vec(&serde_json::json!({ "errors": response.errors, "extensions": response.extensions }))
         });
     }
-    let body = bodies
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()
-        .and_then(|mut bodies| {
-            if batched {
-                serde_json::to_vec(&bodies)
-            } else {
-                serde_json::to_vec(&bodies.pop().unwrap_or_default())
-            }
-        });
+    let body = bodies.into_iter().collect::<Result<Vec<_>, _>>().map(|mut bodies| {
+        if batched {
+            json_array(&bodies)
+        } else {
+            bodies.pop().unwrap_or_else(|| b"null".to_vec())
+        }
+    });
     let body = match body {
         Ok(body) => body,
         Err(error) => {
@@ -523,6 +521,20 @@ async fn serve_graphql(
             .insert(header::CACHE_CONTROL, state.cache_control.clone());
     }
     http
+}
+
+/// A JSON array of already encoded JSON values.
+fn json_array(values: &[Vec<u8>]) -> Vec<u8> {
+    let mut array = Vec::with_capacity(values.iter().map(|value| value.len() + 1).sum::<usize>() + 2);
+    array.push(b'[');
+    for (index, value) in values.iter().enumerate() {
+        if index > 0 {
+            array.push(b',');
+        }
+        array.extend_from_slice(value);
+    }
+    array.push(b']');
+    array
 }
 
 /// Gives every error of an answered operation a code (INTERNAL ones the request id), then
