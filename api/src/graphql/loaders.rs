@@ -102,12 +102,12 @@ impl Loaders {
 pub struct TerritoryById(DatabaseConnection);
 
 impl Loader<String> for TerritoryById {
-    type Value = territory::Model;
+    type Value = Arc<territory::Model>;
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
         let rows = store::territories::by_ids(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|t| (t.id.clone(), t)).collect())
+        Ok(rows.into_iter().map(|t| (t.id.clone(), Arc::new(t))).collect())
     }
 }
 
@@ -115,12 +115,12 @@ impl Loader<String> for TerritoryById {
 pub struct OrganisationById(DatabaseConnection);
 
 impl Loader<Uuid> for OrganisationById {
-    type Value = organisation::Model;
+    type Value = Arc<organisation::Model>;
     type Error = Arc<StoreError>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         let rows = store::organisations::by_ids(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+        Ok(rows.into_iter().map(|o| (o.id, Arc::new(o))).collect())
     }
 }
 

@@ -205,7 +205,7 @@ async fn record_payload(
             .await
             .or_internal()?
             .filter(|o| o.deleted_at.is_none())
-            .map(Organisation),
+            .map(Organisation::from),
         None => None,
     };
     Ok(OrganisationPayload {

@@ -1,5 +1,7 @@
 //! The `Organisation`, `Establishment` and `Label` types.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{establishment, organisation, organisation_identifier, organisation_label};
@@ -22,7 +24,13 @@ use crate::domain::NON_DIFFUSIBLE;
 /// A legal unit: association, cooperative, mutual, foundation, company, or a public
 /// authority (commune, EPCI...) acting as buyer or partner. Units that Sirene marks as
 /// non-diffusible (individuals) are redacted: name and acronym withheld.
-pub struct Organisation(pub organisation::Model);
+pub struct Organisation(pub Arc<organisation::Model>);
+
+impl From<organisation::Model> for Organisation {
+    fn from(model: organisation::Model) -> Self {
+        Self(Arc::new(model))
+    }
+}
 
 /// A legal unit: association, cooperative, mutual, foundation, company, or a public
 /// authority (commune, EPCI...) acting as buyer or partner. Units that Sirene marks as

@@ -161,7 +161,7 @@ impl CoreQuery {
             let rna = rna.unwrap_or_default();
             store::organisations::by_rna(db, &bad_input(Rna::parse(&rna))?).await
         };
-        Ok(found.or_internal()?.map(Organisation))
+        Ok(found.or_internal()?.map(Organisation::from))
     }
 
     /// Organisations matching `filter`, in `orderBy` order (name by default), paged with
@@ -208,7 +208,7 @@ impl CoreQuery {
             let (db, filter) = (db.clone(), filter.clone());
             Box::pin(async move { store::organisations::count(&db, &filter).await.map_err(Arc::new) })
         });
-        Ok(connection(page, Organisation, totals))
+        Ok(connection(page, Organisation::from, totals))
     }
 
     /// Territories matching `filter`, in `orderBy` order (code by default).
@@ -250,7 +250,7 @@ impl CoreQuery {
             let (db, filter) = (db.clone(), filter.clone());
             Box::pin(async move { store::territories::count(&db, &filter).await.map_err(Arc::new) })
         });
-        Ok(connection(page, Territory, totals))
+        Ok(connection(page, Territory::from, totals))
     }
 
     /// Establishments matching `filter`, by SIRET.

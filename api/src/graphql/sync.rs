@@ -296,7 +296,7 @@ async fn records(db: &DatabaseConnection, entries: &[change_log::Model]) -> asyn
         for m in store::organisations::by_ids(db, &organisations).await.or_internal()? {
             found.insert(
                 (ChangeEntity::Organisation, m.id),
-                ChangeRecord::Organisation(Organisation(m)),
+                ChangeRecord::Organisation(Organisation::from(m)),
             );
         }
     }

@@ -1,6 +1,8 @@
 //! The `Territory` type: a région, département, EPCI, commune or arrondissement, with its
 //! parent chain and the territories it contains.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use entity::{enums::TerritoryLevel as StoredLevel, territory};
 
@@ -18,7 +20,13 @@ use crate::store;
 
 /// A territory of the Code officiel géographique (COG 2026): région, département, EPCI,
 /// commune, municipal arrondissement, commune déléguée or associée.
-pub struct Territory(pub territory::Model);
+pub struct Territory(pub Arc<territory::Model>);
+
+impl From<territory::Model> for Territory {
+    fn from(model: territory::Model) -> Self {
+        Self(Arc::new(model))
+    }
+}
 
 impl Territory {
     async fn load(ctx: &Context<'_>, id: &Option<String>) -> async_graphql::Result<Option<Territory>> {
@@ -155,7 +163,7 @@ impl Territory {
         let loaders = ctx.data::<Loaders>()?;
         let page = nested_page(&loaders.contained_pages, (self.0.id.clone(), level, args)).await?;
         let totals = nested_total(|loaders| &loaders.contained_counts, (self.0.id.clone(), level));
-        Ok(connection(page, Territory, totals))
+        Ok(connection(page, Territory::from, totals))
     }
 
     /// Organisations with an establishment in this territory (at any depth), matching
@@ -206,7 +214,7 @@ impl Territory {
             |loaders| &loaders.organisation_counts_within,
             (self.0.id.clone(), filter),
         );
-        Ok(connection(page, Organisation, totals))
+        Ok(connection(page, Organisation::from, totals))
     }
 
     /// Contracts awarded by public buyers in this territory (the buyer governs a territory within it, or has an establishment there), most recently notified first.
