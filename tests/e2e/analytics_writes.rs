@@ -58,6 +58,35 @@ async fn one_row(app: &TestApp, sql: &str) -> sea_orm::QueryResult {
         .unwrap_or_else(|| panic!("no row for {sql}"))
 }
 
+/// The SIRET of the head office of the city of Marseille.
+async fn marseille(app: &TestApp) -> String {
+    one_row(
+        app,
+        "SELECT e.siret FROM establishment e JOIN organisation o ON o.id = e.organisation_id \
+         WHERE o.siren = '211300553' AND e.is_headquarters = TRUE",
+    )
+    .await
+    .try_get_by_index(0)
+    .unwrap()
+}
+
+/// The SIRET and organisation id of the `offset`-th establishment (by SIRET) of a non-SSE,
+/// non-public organisation holding no label; `join` and `condition` narrow the choice.
+async fn unlabelled_supplier(app: &TestApp, join: &str, condition: &str, offset: usize) -> (String, Uuid) {
+    let row = one_row(
+        app,
+        &format!(
+            "SELECT e.siret, o.id FROM establishment e JOIN organisation o ON o.id = e.organisation_id {join} \
+             WHERE o.ess_family = 'non_sse' AND o.public_authority_territory_id IS NULL \
+             AND e.siret IS NOT NULL AND e.deleted_at IS NULL {condition} \
+             AND NOT EXISTS (SELECT 1 FROM organisation_label l WHERE l.organisation_id = o.id) \
+             ORDER BY e.siret LIMIT 1 OFFSET {offset}"
+        ),
+    )
+    .await;
+    (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap())
+}
+
 /// The payload's user errors are empty.
 fn accepted(payload: &Value) {
     assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
@@ -78,28 +107,11 @@ on_both_databases! {
         let initial = indicators_match_the_fold(app).await;
 
         // The city of Marseille buys from two non-SSE suppliers holding no label.
-        let buyer: String = one_row(
-            app,
-            "SELECT e.siret FROM establishment e JOIN organisation o ON o.id = e.organisation_id \
-             WHERE o.siren = '211300553' AND e.is_headquarters = TRUE",
-        )
-        .await
-        .try_get_by_index(0)
-        .unwrap();
-        let pick = |offset: usize| {
-            format!(
-                "SELECT e.siret, o.id FROM establishment e JOIN organisation o ON o.id = e.organisation_id \
-                 JOIN territory_membership m ON m.territory_id = e.commune_id AND m.ancestor_id = 'EPCI:{EPCI}' \
-                 WHERE o.ess_family = 'non_sse' AND o.public_authority_territory_id IS NULL \
-                 AND e.siret IS NOT NULL AND e.deleted_at IS NULL \
-                 AND NOT EXISTS (SELECT 1 FROM organisation_label l WHERE l.organisation_id = o.id) \
-                 ORDER BY e.siret LIMIT 1 OFFSET {offset}"
-            )
-        };
-        let first = one_row(app, &pick(0)).await;
-        let (supplier, supplier_org): (String, Uuid) =
-            (first.try_get_by_index(0).unwrap(), first.try_get_by_index(1).unwrap());
-        let other: String = one_row(app, &pick(1)).await.try_get_by_index(0).unwrap();
+        let buyer = marseille(app).await;
+        let within_epci =
+            format!("JOIN territory_membership m ON m.territory_id = e.commune_id AND m.ancestor_id = 'EPCI:{EPCI}'");
+        let (supplier, supplier_org) = unlabelled_supplier(app, &within_epci, "", 0).await;
+        let (other, _) = unlabelled_supplier(app, &within_epci, "", 1).await;
         let contract = |amount: &str, suppliers: Vec<&String>| {
             json!({ "source": "OBSERVATOIRE", "items": [{
                 "externalId": "marche-2024-017", "buyerSiret": buyer, "buyerInternalId": "2024-017",
@@ -206,29 +218,11 @@ on_both_databases! {
         let admin = key(app, ApiRole::Admin, None).await;
 
         // Two companies outside the SSE, without labels, each supplying the city of Marseille.
-        let buyer: String = one_row(
-            app,
-            "SELECT e.siret FROM establishment e JOIN organisation o ON o.id = e.organisation_id \
-             WHERE o.siren = '211300553' AND e.is_headquarters = TRUE",
-        )
-        .await
-        .try_get_by_index(0)
-        .unwrap();
-        let pick = |offset: usize| {
-            format!(
-                "SELECT e.siret, o.id FROM establishment e JOIN organisation o ON o.id = e.organisation_id \
-                 WHERE o.ess_family = 'non_sse' AND o.ess_family_basis = 'legal_category' \
-                 AND o.legal_category_code LIKE '5%' AND o.public_authority_territory_id IS NULL \
-                 AND e.siret IS NOT NULL AND e.deleted_at IS NULL AND o.deleted_at IS NULL \
-                 AND NOT EXISTS (SELECT 1 FROM organisation_label l WHERE l.organisation_id = o.id) \
-                 ORDER BY e.siret LIMIT 1 OFFSET {offset}"
-            )
-        };
-        let first = one_row(app, &pick(0)).await;
-        let second = one_row(app, &pick(1)).await;
-        let (supplier_a, org_a): (String, Uuid) = (first.try_get_by_index(0).unwrap(), first.try_get_by_index(1).unwrap());
-        let (supplier_b, org_b): (String, Uuid) =
-            (second.try_get_by_index(0).unwrap(), second.try_get_by_index(1).unwrap());
+        let buyer = marseille(app).await;
+        let company = "AND o.ess_family_basis = 'legal_category' AND o.legal_category_code LIKE '5%' \
+                       AND o.deleted_at IS NULL";
+        let (supplier_a, org_a) = unlabelled_supplier(app, "", company, 0).await;
+        let (supplier_b, org_b) = unlabelled_supplier(app, "", company, 1).await;
         assert_ne!(org_a, org_b);
         let contracts = data(
             app,
