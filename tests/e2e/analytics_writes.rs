@@ -87,6 +87,18 @@ async fn unlabelled_supplier(app: &TestApp, join: &str, condition: &str, offset:
     (row.try_get_by_index(0).unwrap(), row.try_get_by_index(1).unwrap())
 }
 
+/// Deletes label `id` (a global id) through the API.
+async fn delete_label(app: &TestApp, key: &str, id: &str) {
+    let deleted = data(
+        app,
+        key,
+        "mutation($input: DeleteInput!) { deleteLabel(input: $input) { deletedId userErrors { field message code } } }",
+        json!({ "input": { "id": id } }),
+    )
+    .await;
+    accepted(&deleted["deleteLabel"]);
+}
+
 /// The payload's user errors are empty.
 fn accepted(payload: &Value) {
     assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
@@ -172,14 +184,7 @@ on_both_databases! {
 
         // The label deleted: back to the figures before it.
         let label = labelled["results"][0]["id"].as_str().unwrap();
-        let deleted = data(
-            app,
-            &admin,
-            "mutation($input: DeleteInput!) { deleteLabel(input: $input) { deletedId userErrors { field message code } } }",
-            json!({ "input": { "id": label } }),
-        )
-        .await;
-        accepted(&deleted["deleteLabel"]);
+        delete_label(app, &admin, label).await;
         let after_unlabel = indicators_match_the_fold(app).await;
         assert!((after_unlabel.esus.1 - after_family.esus.1).abs() < 1e-3);
 
@@ -277,14 +282,7 @@ on_both_databases! {
         assert!((after_move.esus.1 - labelled.esus.1).abs() > 1e-3);
 
         // Deleted: its holder is outside the SSE again.
-        let deleted = data(
-            app,
-            &admin,
-            "mutation($input: DeleteInput!) { deleteLabel(input: $input) { deletedId userErrors { field message code } } }",
-            json!({ "input": { "id": label } }),
-        )
-        .await;
-        accepted(&deleted["deleteLabel"]);
+        delete_label(app, &admin, &label).await;
         assert_eq!(family_of(app, &admin, &b).await, non_sse());
         let after_delete = indicators_match_the_fold(app).await;
         assert!((after_delete.sse.1 - before.sse.1).abs() < 1e-3);

@@ -992,7 +992,6 @@ fn prepare(raw: &RawRecord, rejects: &mut Vec<RejectLine>) -> Option<Prepared> {
     })
 }
 
-/// A 64-bit digest of a uid, to remember every uid of a file in little memory.
 /// What the import remembers of each contract it read, to tell a duplicate from a newer
 /// publication: the publication time (microseconds, `i64::MIN` when not given) and the
 /// position, packed in 12 bytes: with its 8-byte key, a million contracts hold ~21 bytes per
@@ -1011,6 +1010,7 @@ impl Seen {
     }
 }
 
+/// A 64-bit digest of a uid, to remember every uid of a file in little memory.
 fn digest(uid: &str) -> u64 {
     let mut hasher = std::hash::DefaultHasher::new();
     uid.hash(&mut hasher);
@@ -1061,7 +1061,12 @@ pub async fn import_decp(
     let mut batch: Vec<Prepared> = Vec::with_capacity(options.batch_size);
     let mut in_batch: HashSet<u64> = HashSet::new();
     let mut failure: Option<ImportError> = None;
-    let statistics = super::StatisticsSchedule::new();
+    let sink = Sink {
+        db,
+        writer: &writer,
+        source: &options.source,
+        statistics: super::StatisticsSchedule::new(),
+    };
     while let Some(Checked { prepared, rejects }) = receiver.recv().await {
         summary.read += 1;
         super::report_all(rejects, &mut summary, report)?;
@@ -1072,10 +1077,9 @@ pub async fn import_decp(
         let published = Seen::published(prepared.published);
         if let Some(Seen {
             published: earlier,
-            position,
+            position: first,
         }) = seen.get(&key).copied()
         {
-            let first = position;
             if published <= earlier {
                 summary.rejected += 1;
                 report.write(&RejectLine {
@@ -1090,7 +1094,7 @@ pub async fn import_decp(
             }
             // A newer publication of a contract read earlier: write the earlier one first.
             if in_batch.contains(&key) {
-                if let Err(error) = flush(db, &writer, &options.source, &mut batch, &mut summary, report).await {
+                if let Err(error) = sink.flush(&mut batch, &mut summary, report).await {
                     failure = Some(error);
                     break;
                 }
@@ -1107,11 +1111,7 @@ pub async fn import_decp(
         in_batch.insert(key);
         batch.push(prepared);
         if batch.len() >= options.batch_size {
-            let flushed = match flush(db, &writer, &options.source, &mut batch, &mut summary, report).await {
-                Ok(()) => statistics.after_batch(db, &summary).await.map_err(ImportError::from),
-                Err(error) => Err(error),
-            };
-            if let Err(error) = flushed {
+            if let Err(error) = sink.flush(&mut batch, &mut summary, report).await {
                 failure = Some(error);
                 break;
             }
@@ -1120,7 +1120,7 @@ pub async fn import_decp(
         progress.update(summary.read);
     }
     if failure.is_none()
-        && let Err(error) = flush(db, &writer, &options.source, &mut batch, &mut summary, report).await
+        && let Err(error) = sink.flush(&mut batch, &mut summary, report).await
     {
         failure = Some(error);
     }
@@ -1137,52 +1137,64 @@ pub async fn import_decp(
     Ok(summary)
 }
 
-/// Writes a batch in one transaction: minimal records for unknown SIRETs, then the contracts
-/// (older publications than the stored ones left out), and tallies the results.
-async fn flush(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: &str,
-    batch: &mut Vec<Prepared>,
-    summary: &mut Summary,
-    report: &mut RejectReport,
-) -> Result<(), ImportError> {
-    if batch.is_empty() {
-        return Ok(());
-    }
-    let records = std::mem::take(batch);
-    let txn = db.begin().await.context("starting an import batch")?;
-    let stored = source_updated_by_uid(&txn, records.iter().map(|r| r.uid.clone()).collect()).await?;
-    let mut names = Vec::new();
-    let mut fields = Vec::with_capacity(records.len());
-    let mut written = Vec::with_capacity(records.len());
-    for record in records {
-        if let Some(Some(stored)) = stored.get(&record.uid)
-            && record.published.is_none_or(|published| published < *stored)
-        {
-            summary.unchanged += 1;
-            continue;
+/// Where the batches of a run go: the database, the writer and source, and the schedule of
+/// planner-statistics refreshes.
+struct Sink<'a> {
+    db: &'a DatabaseConnection,
+    writer: &'a Writer,
+    source: &'a str,
+    statistics: super::StatisticsSchedule,
+}
+
+impl Sink<'_> {
+    /// Writes a batch in one transaction: minimal records for unknown SIRETs, then the
+    /// contracts (older publications than the stored ones left out), and tallies the results;
+    /// refreshes the planner statistics when their schedule says so.
+    async fn flush(
+        &self,
+        batch: &mut Vec<Prepared>,
+        summary: &mut Summary,
+        report: &mut RejectReport,
+    ) -> Result<(), ImportError> {
+        let (db, writer, source) = (self.db, self.writer, self.source);
+        if batch.is_empty() {
+            return Ok(());
         }
-        names.extend(record.names);
-        fields.push(record.fields);
-        written.push((record.uid, record.position, record.flagged));
+        let records = std::mem::take(batch);
+        let txn = db.begin().await.context("starting an import batch")?;
+        let stored = source_updated_by_uid(&txn, records.iter().map(|r| r.uid.clone()).collect()).await?;
+        let mut names = Vec::new();
+        let mut fields = Vec::with_capacity(records.len());
+        let mut written = Vec::with_capacity(records.len());
+        for record in records {
+            if let Some(Some(stored)) = stored.get(&record.uid)
+                && record.published.is_none_or(|published| published < *stored)
+            {
+                summary.unchanged += 1;
+                continue;
+            }
+            names.extend(record.names);
+            fields.push(record.fields);
+            written.push((record.uid, record.position, record.flagged));
+        }
+        let ensured = ensure_sirets_in(&txn, writer, source, names).await?;
+        summary.organisations_created += ensured.organisations as u64;
+        summary.establishments_created += ensured.establishments as u64;
+        let results = upsert_in(&txn, writer, source, fields).await?;
+        txn.commit().await.context("committing an import batch")?;
+        let records: Vec<(String, u64)> = written
+            .iter()
+            .map(|(uid, position, _)| (uid.clone(), *position))
+            .collect();
+        let accepted = super::tally(results, &records, summary, report)?;
+        summary.flagged += written
+            .iter()
+            .zip(accepted)
+            .filter(|((_, _, flagged), accepted)| *flagged && *accepted)
+            .count() as u64;
+        self.statistics.after_batch(db, summary).await?;
+        Ok(())
     }
-    let ensured = ensure_sirets_in(&txn, writer, source, names).await?;
-    summary.organisations_created += ensured.organisations as u64;
-    summary.establishments_created += ensured.establishments as u64;
-    let results = upsert_in(&txn, writer, source, fields).await?;
-    txn.commit().await.context("committing an import batch")?;
-    let records: Vec<(String, u64)> = written
-        .iter()
-        .map(|(uid, position, _)| (uid.clone(), *position))
-        .collect();
-    let accepted = super::tally(results, &records, summary, report)?;
-    summary.flagged += written
-        .iter()
-        .zip(accepted)
-        .filter(|((_, _, flagged), accepted)| *flagged && *accepted)
-        .count() as u64;
-    Ok(())
 }
 
 #[cfg(test)]

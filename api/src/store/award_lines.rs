@@ -170,19 +170,18 @@ pub async fn insert_for_new_contracts<C: ConnectionTrait>(db: &C, contract_ids: 
 
 /// Computes again the award lines that copy records of `entity` (its change-log name) just
 /// written, `created` in this transaction or `updated`: a contract's own lines, the lines of
-/// contracts an organisation, establishment or label holder supplies or buys for. Other
+/// contracts an organisation or establishment supplies or buys for. Labels are handled with
+/// their holders' classification ([`crate::store::writes_register::labels_changed`]); other
 /// entities copy nothing. Called by every settled write, in its transaction.
 ///
 /// A created contract has no lines to delete; a created organisation or establishment has
 /// no contract yet (a contract naming it is written after it, and computes its own lines).
-/// A created label changes its holder's contracts like an updated one.
 pub async fn refresh_written<C: ConnectionTrait>(
     db: &C,
     entity: &str,
     created: &[Uuid],
     updated: &[Uuid],
 ) -> Result<(), StoreError> {
-    let all = || [created, updated].concat();
     match entity {
         "contract" => {
             if !created.is_empty() {
@@ -195,7 +194,6 @@ pub async fn refresh_written<C: ConnectionTrait>(
         }
         "organisation" if !updated.is_empty() => refresh_for_organisations(db, updated).await,
         "establishment" if !updated.is_empty() => refresh_for_establishments(db, updated).await,
-        "organisation_label" if !created.is_empty() || !updated.is_empty() => refresh_for_labels(db, &all()).await,
         _ => Ok(()),
     }
 }
@@ -216,13 +214,6 @@ pub async fn refresh_for_establishments<C: ConnectionTrait>(
     establishment_ids: &[Uuid],
 ) -> Result<(), StoreError> {
     refresh(db, Affected::Establishments, establishment_ids, Lines::Stale).await
-}
-
-/// Computes again the award lines of the contracts supplied by the holders of these labels
-/// (after a label was written or deleted). Call in the write's transaction, after the write.
-pub async fn refresh_for_labels<C: ConnectionTrait>(db: &C, label_ids: &[Uuid]) -> Result<(), StoreError> {
-    let holders = label_holders(db, label_ids).await?;
-    refresh_for_organisations(db, &holders).await
 }
 
 /// The organisations holding these labels (deleted labels included).
@@ -246,12 +237,12 @@ pub async fn label_holders<C: ConnectionTrait>(db: &C, label_ids: &[Uuid]) -> Re
 }
 
 /// Computes again the award lines a soft deletion of row `id` of `table` affects: a
-/// contract's own, the lines of a deleted label's holder; nothing for other tables (lines
-/// keep a deleted establishment's commune, as the source join does).
+/// contract's own; nothing for other tables (lines keep a deleted establishment's commune, as
+/// the source join does; a deleted label's holder is handled with its classification,
+/// [`crate::store::writes_register::labels_changed`]).
 pub async fn refresh_after_delete<C: ConnectionTrait>(db: &C, table: &str, id: Uuid) -> Result<(), StoreError> {
     match table {
         "contract" => refresh_for_contracts(db, &[id]).await,
-        "organisation_label" => refresh_for_labels(db, &[id]).await,
         _ => Ok(()),
     }
 }

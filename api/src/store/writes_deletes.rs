@@ -113,11 +113,12 @@ pub async fn delete(
                     UserErrorCode::Conflict,
                 )]));
             }
-            super::award_lines::refresh_after_delete(txn, kind.table(), id).await?;
-            if kind.table() == "organisation_label" {
-                // The holder's SSE family may have rested on this label.
+            if matches!(kind, Deletable::Label) {
+                // The holder's SSE family and award lines may have rested on this label.
                 let holders = super::award_lines::label_holders(txn, &[id]).await?;
-                super::writes_register::reclassify_in(txn, &writer_inner, &holders).await?;
+                super::writes_register::labels_changed(txn, &writer_inner, holders).await?;
+            } else {
+                super::award_lines::refresh_after_delete(txn, kind.table(), id).await?;
             }
             let written = Written {
                 id,

@@ -349,8 +349,6 @@ pub(crate) struct Settlement<E: EntityTrait> {
     /// Organisations whose SSE classification a written record feeds (label holders, former
     /// holders of a label moved to another organisation included).
     holders: Vec<Uuid>,
-    /// Former holders of labels moved to another organisation.
-    former_holders: Vec<Uuid>,
 }
 
 impl<E> Settlement<E>
@@ -373,7 +371,6 @@ where
             logged: Vec::new(),
             audited: Vec::new(),
             holders: Vec::new(),
-            former_holders: Vec::new(),
         }
     }
 
@@ -446,7 +443,6 @@ where
             self.holders.extend(holder);
             if former_holder != holder {
                 self.holders.extend(former_holder);
-                self.former_holders.extend(former_holder);
             }
         } else {
             result.id = None;
@@ -527,13 +523,7 @@ where
                 .collect()
         };
         super::award_lines::refresh_written(db, E::Model::ENTITY, &ids(true), &ids(false)).await?;
-        // A label moved away leaves its former holder's lines stale, and every holder's
-        // family is decided again (the reclassified organisations refresh their own lines).
-        super::award_lines::refresh_for_organisations(db, &self.former_holders).await?;
-        let mut holders = self.holders;
-        holders.sort_unstable();
-        holders.dedup();
-        Box::pin(super::writes_register::reclassify_in(db, writer, &holders)).await?;
+        Box::pin(super::writes_register::labels_changed(db, writer, self.holders)).await?;
         audit(db, writer, now, self.audited).await?;
         changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
             .await

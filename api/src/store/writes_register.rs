@@ -420,6 +420,25 @@ pub async fn ensure_sirens_in<C: ConnectionTrait>(
     Ok(missing.len())
 }
 
+/// After labels were written or deleted: decides the SSE family of their holders (current
+/// and former) again, and computes again the award lines of the holders whose family stayed
+/// (a changed family refreshes its own lines as the organisation is written). Call in the
+/// write's transaction, after the labels.
+pub(crate) async fn labels_changed<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    mut holders: Vec<Uuid>,
+) -> Result<(), StoreError> {
+    if holders.is_empty() {
+        return Ok(());
+    }
+    holders.sort_unstable();
+    holders.dedup();
+    let reclassified: HashSet<Uuid> = reclassify_in(db, writer, &holders).await?.into_iter().collect();
+    holders.retain(|holder| !reclassified.contains(holder));
+    super::award_lines::refresh_for_organisations(db, &holders).await
+}
+
 /// The SSE family and its basis of these organisations (live or not).
 pub async fn classifications<C: ConnectionTrait>(
     db: &C,
