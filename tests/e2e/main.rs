@@ -16,6 +16,7 @@ mod analytics_examples;
 mod analytics_series;
 mod analytics_writes;
 mod batches;
+mod bounds;
 mod contracts;
 mod demo;
 mod exports;

@@ -357,6 +357,15 @@ mod tests {
 
     use super::{CommuneCode, CpvCode, NafCode, PurchaseType, naf_section_of_division};
 
+    #[test]
+    fn covering_prefixes_drop_duplicates_and_extensions() {
+        let given = ["88.9", "88", "86", "88", "88.99B", "8"].map(str::to_owned);
+        assert_eq!(super::covering_prefixes(given), ["8"]);
+        let given = ["88.9", "86", "88.99B", "86.1"].map(str::to_owned);
+        assert_eq!(super::covering_prefixes(given), ["86", "88.9"]);
+        assert!(super::covering_prefixes(Vec::new()).is_empty());
+    }
+
     fn commune_reason(raw: &str) -> String {
         CommuneCode::parse(raw).unwrap_err().reason
     }
@@ -630,6 +639,21 @@ mod tests {
         let sorted: Vec<&str> = codes.iter().map(CpvCode::as_str).collect();
         assert_eq!(sorted, ["30192000", "45000000", "90910000"]);
     }
+}
+
+/// The fewest prefixes matching what `prefixes` match with `LIKE 'prefix%'`: duplicates and
+/// prefixes that extend another one (`88.9` beside `88`) dropped; sorted. Filters built from
+/// them stay as short as the distinct prefixes asked for.
+pub fn covering_prefixes(prefixes: impl IntoIterator<Item = String>) -> Vec<String> {
+    let sorted: std::collections::BTreeSet<String> = prefixes.into_iter().collect();
+    let mut kept: Vec<String> = Vec::with_capacity(sorted.len());
+    for prefix in sorted {
+        // Sorted, the extensions of a prefix follow it directly.
+        if kept.last().is_none_or(|last| !prefix.starts_with(last.as_str())) {
+            kept.push(prefix);
+        }
+    }
+    kept
 }
 
 /// Expands a NAF rév. 2 filter prefix into code prefixes to match with `LIKE 'prefix%'`:

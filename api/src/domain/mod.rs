@@ -60,7 +60,9 @@ pub mod geo;
 pub mod identifiers;
 pub mod text;
 
-pub use codes::{CommuneCode, CpvCode, NafCode, PurchaseType, naf_prefixes, naf_section_of_division};
+pub use codes::{
+    CommuneCode, CpvCode, NafCode, PurchaseType, covering_prefixes, naf_prefixes, naf_section_of_division,
+};
 pub use identifiers::{Rna, Siren, Siret, luhn_valid};
 
 /// Shown instead of the name of a unit Sirene marks as non-diffusible (a person's own

@@ -145,9 +145,13 @@ pub enum LocalScale {
 pub struct LocalityInput {
     /// The smallest territory buyer and supplier establishments share is at most this scale.
     pub scale: Option<LocalScale>,
-    /// The buyer–supplier distance is at most this many kilometres (greater than 0).
+    /// The buyer–supplier distance is at most this many kilometres (above 0, at most
+    /// 20 000).
     pub within_km: Option<f64>,
 }
+
+/// Largest `withinKm` accepted, km (half the Earth's circumference).
+const MAX_WITHIN_KM: f64 = 20_000.0;
 
 impl LocalityInput {
     fn validate(self) -> Result<LocalityRule, ValidationError> {
@@ -158,11 +162,11 @@ impl LocalityInput {
                 LocalScale::Departement => StoredScale::Departement,
                 LocalScale::Region => StoredScale::Region,
             })),
-            (None, Some(km)) if km.is_finite() && km > 0.0 => Ok(LocalityRule::WithinKm(km)),
+            (None, Some(km)) if km > 0.0 && km <= MAX_WITHIN_KM => Ok(LocalityRule::WithinKm(km)),
             (None, Some(km)) => Err(ValidationError::new(
                 "locality.withinKm",
                 km.to_string(),
-                "must be a number of kilometres greater than 0",
+                format!("must be a number of kilometres above 0 and at most {MAX_WITHIN_KM}"),
             )),
             _ => Err(ValidationError::new(
                 "locality",
@@ -560,6 +564,49 @@ pub fn period_keys(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> 
         .collect()
 }
 
+/// The most periods a time series may have (50 years of months).
+pub const MAX_PERIODS: u64 = 600;
+
+/// How many periods of `granularity` run from `from` to `to` (0 when `to` is before
+/// `from`), computed without building them.
+pub fn period_count(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> u64 {
+    let months = |date: NaiveDate| i64::from(date.year()) * 12 + i64::from(date.month0());
+    let step = granularity_months(granularity);
+    let align = |m: i64| m - m.rem_euclid(step);
+    let (first, last) = (align(months(from)), align(months(to)));
+    if last < first {
+        0
+    } else {
+        u64::try_from((last - first) / step + 1).unwrap_or(u64::MAX)
+    }
+}
+
+fn granularity_months(granularity: Granularity) -> i64 {
+    match granularity {
+        Granularity::Year => 12,
+        Granularity::Quarter => 3,
+        Granularity::Month => 1,
+    }
+}
+
+/// The periods of `granularity` over `period` (validated), refused with `BAD_USER_INPUT`
+/// (field `period`, naming the count and the cap) above [`MAX_PERIODS`] before any is built.
+pub fn series_periods_within(
+    granularity: Granularity,
+    period: PeriodInput,
+) -> Result<Vec<SeriesPeriod>, ValidationError> {
+    let period = period.validate()?;
+    let count = period_count(granularity, period.from, period.to);
+    if count > MAX_PERIODS {
+        return Err(ValidationError::new(
+            "period",
+            format!("{} to {}", period.from, period.to),
+            format!("gives {count} periods of {granularity:?}; at most {MAX_PERIODS} are allowed"),
+        ));
+    }
+    Ok(series_periods(granularity, period.from, period.to))
+}
+
 /// Every period of `granularity` from `from` to `to`, in order, each with its last day (`to`
 /// for the last one when `to` falls inside it).
 pub fn series_periods(granularity: Granularity, from: NaiveDate, to: NaiveDate) -> Vec<SeriesPeriod> {
@@ -860,8 +907,11 @@ impl AnalyticsQuery {
             Granularity::Month => ProcurementDimension::Month,
         };
         let grouping = [ProcurementGrouping { dimension, level: None }];
+        let periods = bad_input(series_periods_within(granularity, period))?
+            .into_iter()
+            .map(|period| period.key)
+            .collect();
         let query = bad_input(procurement_query(&scope, period, amount_basis, locality, &grouping))?;
-        let periods = period_keys(granularity, period.from, period.to);
         procurement_indicators(ctx, &scope, query, vec![dimension], Some(periods)).await
     }
 
@@ -1090,6 +1140,44 @@ mod tests {
         assert_eq!(
             period_keys(Granularity::Month, date(2024, 11, 30), date(2025, 2, 1)),
             ["2024-11", "2024-12", "2025-01", "2025-02"]
+        );
+    }
+
+    #[test]
+    fn period_counts_are_computed_without_building_the_periods() {
+        let spans = [
+            (date(2019, 5, 1), date(2021, 1, 1)),
+            (date(2024, 2, 10), date(2024, 7, 1)),
+            (date(2024, 11, 30), date(2025, 2, 1)),
+            (date(1900, 1, 1), date(2100, 12, 31)),
+            (date(2024, 3, 1), date(2024, 3, 1)),
+        ];
+        for granularity in [Granularity::Year, Granularity::Quarter, Granularity::Month] {
+            for (from, to) in spans {
+                let built = series_periods(granularity, from, to).len() as u64;
+                assert_eq!(
+                    period_count(granularity, from, to),
+                    built,
+                    "{granularity:?} {from} {to}"
+                );
+            }
+        }
+        assert_eq!(
+            period_count(Granularity::Month, date(1900, 1, 1), date(2100, 12, 31)),
+            2412
+        );
+        assert!(period_count(Granularity::Month, NaiveDate::MIN, NaiveDate::MAX) > 6_000_000);
+        assert_eq!(period_count(Granularity::Year, date(2021, 1, 1), date(2020, 1, 1)), 0);
+        let refused = series_periods_within(
+            Granularity::Month,
+            PeriodInput {
+                from: date(2000, 1, 1),
+                to: date(2050, 1, 1),
+            },
+        );
+        assert_eq!(
+            refused.map(|p| p.len()).map_err(|e| e.reason),
+            Err("gives 601 periods of Month; at most 600 are allowed".to_owned())
         );
     }
 

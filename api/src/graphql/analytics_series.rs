@@ -14,7 +14,7 @@ use sea_orm::{ActiveEnum, DatabaseConnection, Iterable};
 use super::{
     analytics::{
         Granularity, IndicatorDefinitions, OrganisationDimension, OrganisationFigures, PeriodInput, confidentiality,
-        jobs_estimate, may_see_unsuppressed, series_periods, threshold,
+        jobs_estimate, may_see_unsuppressed, series_periods_within, threshold,
     },
     errors::{OrInternal, bad_input},
     filters::TerritoryRef,
@@ -31,24 +31,10 @@ use crate::{
     },
 };
 
-/// The most periods a series may have (50 years of months).
-pub const MAX_PERIODS: usize = 600;
-
-/// Validates `period` and splits it into the periods of `granularity`.
+/// Validates `period` and splits it into the periods of `granularity` (at most
+/// [`MAX_PERIODS`](super::analytics::MAX_PERIODS), counted before any is built).
 fn periods(period: PeriodInput, granularity: Granularity) -> Result<Vec<store::SeriesPeriod>, ValidationError> {
-    let period = period.validate()?;
-    let periods = series_periods(granularity, period.from, period.to);
-    if periods.len() > MAX_PERIODS {
-        return Err(ValidationError::new(
-            "period",
-            format!("{} to {}", period.from, period.to),
-            format!(
-                "gives {} periods of {granularity:?}; at most {MAX_PERIODS} are allowed",
-                periods.len()
-            ),
-        ));
-    }
-    Ok(periods)
+    series_periods_within(granularity, period)
 }
 
 /// Organisation counts of one period (and key), counted on the period's last day (see

@@ -772,6 +772,7 @@ impl ContractFilterInput {
             }
             filter.cpv_prefixes.push(digits.to_owned());
         }
+        filter.cpv_prefixes = crate::domain::covering_prefixes(std::mem::take(&mut filter.cpv_prefixes));
         for procedure in self.procedures.iter().flatten() {
             if procedure.trim().is_empty() {
                 return Err(ValidationError::new(

@@ -11,7 +11,7 @@ use super::{
     enums::{EssFamily, HeadcountBand, LabelKind, OrganisationStatus, TerritoryLevel},
 };
 use crate::{
-    domain::{CommuneCode, Siren, ValidationError, geo::Near, naf_prefixes, text::fold_for_search},
+    domain::{CommuneCode, Siren, ValidationError, covering_prefixes, geo::Near, naf_prefixes, text::fold_for_search},
     store::{
         organisations::{EstablishmentFilter, LabelFilter, OrganisationFilter, OrganisationSort},
         territories::{TerritoryFilter, TerritorySort},
@@ -137,11 +137,15 @@ impl OrganisationFilterInput {
             }
             filter.legal_categories.push(code.to_owned());
         }
+        let mut prefixes = Vec::new();
         for prefix in self.naf.iter().flatten() {
-            filter
-                .naf_prefixes
-                .extend(naf_prefixes(prefix).map_err(|e| e.with_field("filter.naf"))?);
+            prefixes.extend(naf_prefixes(prefix).map_err(|e| e.with_field("filter.naf"))?);
         }
+        // A section letter stands for up to 24 divisions: the condition holds each distinct
+        // prefix once (at most the 88 divisions, or the prefixes given).
+        filter.naf_prefixes = covering_prefixes(prefixes);
+        filter.legal_categories.sort_unstable();
+        filter.legal_categories.dedup();
         filter.labels = self.labels.iter().flatten().map(|k| (*k).into()).collect();
         filter.label_valid_on = self.label_valid_on;
         if self.headcount_min.is_some() || self.headcount_max.is_some() {
@@ -158,17 +162,25 @@ impl OrganisationFilterInput {
         }
         filter.admin_statuses = self.admin_status.iter().flatten().map(|s| (*s).into()).collect();
         if let Some(name) = &self.name {
-            filter.name_words = fold_for_search(name)
-                .split(' ')
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned)
-                .collect();
+            filter.name_words = search_words(name);
         }
         filter.near = self.near.map(|near| near.validate()).transpose()?;
         filter.public_buyer = self.is_public_buyer;
         filter.updated_since = self.updated_since;
         Ok(filter)
     }
+}
+
+/// The distinct words of a name search, folded (at most `bounds::MAX_SEARCH_WORDS`, checked
+/// before execution).
+fn search_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in fold_for_search(name).split(' ').filter(|w| !w.is_empty()) {
+        if !words.iter().any(|seen| seen == word) {
+            words.push(word.to_owned());
+        }
+    }
+    words
 }
 
 /// Fields organisations can be sorted by.
@@ -231,11 +243,7 @@ impl TerritoryFilterInput {
             );
         }
         if let Some(name) = &self.name {
-            filter.name_words = fold_for_search(name)
-                .split(' ')
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned)
-                .collect();
+            filter.name_words = search_words(name);
         }
         Ok(filter)
     }

@@ -288,7 +288,8 @@ static TYPES: LazyLock<Registry> = LazyLock::new(|| {
 
 /// Checks a request against `limits` before it runs: `Ok` with the requested cost (none when
 /// the document does not parse or names no operation: execution then reports that), or the
-/// `QUERY_TOO_COMPLEX` error to answer.
+/// `QUERY_TOO_COMPLEX` error to answer (or the `BAD_USER_INPUT` of an argument over its
+/// bound, see `bounds`).
 pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<u64>, ServerError> {
     let operation_name = request.operation_name.clone();
     let variables = request.variables.clone();
@@ -305,7 +306,7 @@ pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<u64>,
         return Ok(None);
     };
     match limits.check(&measure) {
-        Ok(()) => Ok(Some(measure.cost)),
+        Ok(()) => super::bounds::admit(document, operation_name.as_deref(), &variables).map(|()| Some(measure.cost)),
         Err(message) => {
             let mut error = ServerError::new(message, None);
             let mut extensions = ErrorExtensionValues::default();

@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod analytics_series;
+pub mod bounds;
 pub mod connection;
 pub mod contract;
 pub mod enums;
