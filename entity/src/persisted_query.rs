@@ -13,6 +13,9 @@ pub struct Model {
     pub query: String,
     /// When it was first registered.
     pub registered_at: DateTimeUtc,
+    /// When it was last registered or run (at most once a day per instance); null for entries
+    /// older than this column, which count from `registered_at`.
+    pub last_used_at: Option<DateTimeUtc>,
 }
 
 /// A persisted query has no relation.

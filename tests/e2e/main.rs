@@ -25,6 +25,7 @@ mod http;
 mod imports;
 mod imports_sirene;
 mod lists;
+mod metering;
 mod organisation_filters;
 mod organisations;
 mod partnerships;

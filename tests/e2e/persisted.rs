@@ -90,10 +90,24 @@ async fn automatic_persisted_queries_register_by_hash_and_serve_get_with_etags(a
         "{}",
         answer.body
     );
-    // A mutation registered by hash still cannot run over GET.
+    // A mutation registered by hash (by a caller who may write: registration waits for
+    // admission) still cannot run over GET.
     let mutation = "mutation { deleteOrganisation(input: { id: \"x\" }) { deletedId } }";
     let register = serde_json::json!({ "query": mutation, "extensions": by_hash(&sha256_hex(mutation)) }).to_string();
-    crate::harness::exchange(post(app.addr, "application/json", None, register)).await;
+    let anonymous = crate::harness::exchange(post(app.addr, "application/json", None, register.clone())).await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM persisted_query").await,
+        1,
+        "not admitted, not registered"
+    );
+    let admin = crate::writes::key(app, ApiRole::Admin, None).await;
+    let mut request = post(app.addr, "application/json", None, register);
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {admin}").parse().unwrap());
+    crate::harness::exchange(request).await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM persisted_query").await, 2);
     let answer = crate::harness::exchange(get(other, &get_path(&sha256_hex(mutation)), &[])).await;
     assert_eq!(answer.status, 405, "{}", answer.body);
 
@@ -192,4 +206,87 @@ async fn the_allow_list_runs_only_registered_operations(app: &TestApp) {
         );
     }
     std::fs::remove_file(&manifest).unwrap();
+}
+
+on_both_databases! {
+    async fn registration_waits_for_admission_is_bounded_and_unused_entries_expire(app: &TestApp) {
+        super::registration_waits_for_admission_is_bounded_and_unused_entries_expire(app).await;
+    }
+}
+
+async fn registration_waits_for_admission_is_bounded_and_unused_entries_expire(app: &TestApp) {
+    let count = || app.scalar("SELECT COUNT(*) FROM persisted_query");
+    let register =
+        |query: &str| serde_json::json!({ "query": query, "extensions": by_hash(&sha256_hex(query)) }).to_string();
+
+    // Anonymous reads off: a caller without a key registers nothing.
+    let closed = app.sibling(|serve| serve.anonymous_read = false).await;
+    let answer = crate::harness::exchange(post(closed, "application/json", None, register(DIRECTORY))).await;
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert_eq!(count().await, 0, "not admitted, nothing written");
+
+    // A rate-limited caller registers nothing either.
+    let stingy = app
+        .sibling(|serve| {
+            serve.rate_limit_points = 5;
+            serve.rate_limit_restore = 1;
+        })
+        .await;
+    let answer = crate::harness::exchange(post(stingy, "application/json", None, register(DIRECTORY))).await;
+    assert_eq!(answer.status, 429, "{}", answer.body);
+    assert_eq!(count().await, 0, "not charged, nothing written");
+
+    // An over-long query is refused, not stored.
+    let long = format!("# {}\n{{ __typename }}", "x".repeat(70_000));
+    let answer = crate::harness::exchange(post(app.addr, "application/json", None, register(&long))).await;
+    let error = &answer.json()["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit of 65536 bytes"),
+        "{error}"
+    );
+    assert_eq!(count().await, 0);
+
+    // An entry nobody used for 40 days is pruned when a query is registered; a used one stays.
+    let old = "{ territories(first: 1) { totalCount } }";
+    let days_ago = |days| chrono::Utc::now() - chrono::Duration::days(days);
+    api::store::persisted_queries::register(&app.db, &sha256_hex(old), old, days_ago(40))
+        .await
+        .unwrap();
+    let recent = "{ territories(first: 2) { totalCount } }";
+    api::store::persisted_queries::register(&app.db, &sha256_hex(recent), recent, days_ago(2))
+        .await
+        .unwrap();
+    assert_eq!(count().await, 2);
+    let answer = crate::harness::exchange(post(app.addr, "application/json", None, register(DIRECTORY))).await;
+    assert!(answer.json().get("errors").is_none(), "{}", answer.body);
+    let hashes = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM persisted_query WHERE sha256_hash IN ('{}', '{}')",
+            sha256_hex(recent),
+            sha256_hex(DIRECTORY)
+        ))
+        .await;
+    assert_eq!((count().await, hashes), (2, 2), "the unused entry is gone");
+
+    // Running a registered query by hash marks it used.
+    let before = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM persisted_query WHERE sha256_hash = '{}' AND last_used_at > registered_at",
+            sha256_hex(recent)
+        ))
+        .await;
+    assert_eq!(before, 0);
+    let answer = crate::harness::exchange(get(app.addr, &get_path(&sha256_hex(recent)), &[])).await;
+    assert!(answer.json().get("errors").is_none(), "{}", answer.body);
+    let after = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM persisted_query WHERE sha256_hash = '{}' AND last_used_at > registered_at",
+            sha256_hex(recent)
+        ))
+        .await;
+    assert_eq!(after, 1, "marked used");
 }

@@ -70,6 +70,18 @@ async fn queries_read_the_replica_and_writes_and_the_feed_the_primary(app: &Test
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM organisation").await, 1);
     assert_eq!(replica.scalar("SELECT COUNT(*) FROM organisation").await, 1);
+    // A single named mutation sent without operationName is a mutation all the same: it runs
+    // on the primary.
+    let named = "mutation Create($input: CreateOrganisationInput!) { createOrganisation(input: $input) { organisation { id } userErrors { message } } }";
+    let input = serde_json::json!({ "input": { "source": "MANUAL", "organisation": { "name": "Atelier du Panier" } } });
+    let second = call(server, Some(&admin), named, input).await;
+    assert_eq!(
+        second["data"]["createOrganisation"]["userErrors"],
+        serde_json::json!([]),
+        "{second}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM organisation").await, 2);
+    assert_eq!(replica.scalar("SELECT COUNT(*) FROM organisation").await, 1);
     // Queries still read the replica: read-your-writes is not guaranteed on queries.
     let read = call(
         server,
@@ -95,17 +107,17 @@ async fn queries_read_the_replica_and_writes_and_the_feed_the_primary(app: &Test
     assert!(feed.get("errors").is_none(), "{feed}");
     let created_id = created["data"]["createOrganisation"]["organisation"]["id"].clone();
     let events = feed["data"]["changes"]["events"].as_array().unwrap();
-    assert_eq!(events.len(), 1, "the primary's feed holds the one write: {feed}");
+    assert_eq!(events.len(), 2, "the primary's feed holds the two writes: {feed}");
     assert_eq!(events[0]["id"], created_id, "{feed}");
     assert_eq!(
-        events[0]["sequence"],
+        events[1]["sequence"],
         app.scalar("SELECT MAX(seq) FROM change_log").await.to_string()
     );
     assert_eq!(
         feed["data"]["syncState"]["cursor"], feed["data"]["changes"]["endCursor"],
         "{feed}"
     );
-    assert_eq!(feed["data"]["auditLog"]["nodes"].as_array().unwrap().len(), 1, "{feed}");
+    assert_eq!(feed["data"]["auditLog"]["nodes"].as_array().unwrap().len(), 2, "{feed}");
 
     // Readiness checks both databases.
     assert_eq!(crate::harness::exchange(get(server, "/readyz", &[])).await.status, 200);

@@ -76,18 +76,18 @@ pub async fn execute_within(
     }
 }
 
-/// Executes a request that [`limits::admit`] let through with cost `requested`, and reports
-/// the cost on the response.
+/// Executes a request that [`limits::admit`] let through with `measure`, and reports the cost
+/// on the response.
 pub async fn execute_admitted(
     schema: &TerrasseSchema,
     request: async_graphql::Request,
     db: DatabaseConnection,
-    requested: Option<u64>,
+    measure: Option<limits::Measure>,
     limits: &QueryLimits,
 ) -> async_graphql::Response {
     let mut response = run(schema, request, db).await;
-    if let Some(requested) = requested {
-        limits::report_cost(&mut response, requested, limits);
+    if let Some(measure) = measure {
+        limits::report_cost(&mut response, &measure, limits);
     }
     response
 }

@@ -24,6 +24,7 @@ pub mod mutation_labels;
 pub mod mutation_organisations;
 pub mod mutation_partnerships;
 pub mod node;
+pub mod operation;
 pub mod organisation;
 pub mod partnership;
 pub mod schema;

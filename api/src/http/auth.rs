@@ -9,7 +9,7 @@
 
 use async_graphql::parser::{
     parse_query,
-    types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType, Selection, SelectionSet},
+    types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 use axum::{
     Json,
@@ -21,7 +21,10 @@ use sea_orm::DatabaseConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::store::{self, keys::is_well_formed};
+use crate::{
+    graphql::operation,
+    store::{self, keys::is_well_formed},
+};
 
 /// What a caller may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,45 +144,21 @@ pub async fn caller(db: &DatabaseConnection, headers: &HeaderMap) -> Result<Call
     }
 }
 
-/// Whether the operation the request runs (its only one, or the one named) is a mutation.
-/// Unparsable queries answer `false`: GraphQL reports their errors.
+/// Whether the operation the request runs is a mutation, the operation being selected as
+/// async-graphql selects it ([`operation::select`]: the one named, or the only one, named or
+/// not). Unparsable queries answer `false`: GraphQL reports their errors.
 pub fn is_mutation(query: &str, operation_name: Option<&str>) -> bool {
     parse_query(query).is_ok_and(|document| is_mutation_document(&document, operation_name))
 }
 
 /// [`is_mutation`] on an already parsed document.
 pub fn is_mutation_document(document: &ExecutableDocument, operation_name: Option<&str>) -> bool {
-    match &document.operations {
-        DocumentOperations::Single(operation) => operation.node.ty == OperationType::Mutation,
-        DocumentOperations::Multiple(operations) => match operation_name {
-            Some(name) => operations
-                .iter()
-                .any(|(op_name, operation)| op_name.as_str() == name && operation.node.ty == OperationType::Mutation),
-            None => false,
-        },
-    }
+    operation::selected_type(document, operation_name) == Some(OperationType::Mutation)
 }
 
 /// Root fields that must read the primary database even when a read replica serves queries:
 /// the change feed and the audit log must show writes as soon as they are committed.
 pub const PRIMARY_FIELDS: [&str; 3] = ["changes", "syncState", "auditLog"];
-
-/// The operation a request runs: its only one, or the one named.
-fn selected_operation<'a>(
-    document: &'a ExecutableDocument,
-    operation_name: Option<&str>,
-) -> Option<&'a OperationDefinition> {
-    match &document.operations {
-        DocumentOperations::Single(operation) => Some(&operation.node),
-        DocumentOperations::Multiple(operations) => {
-            let name = operation_name?;
-            operations
-                .iter()
-                .find(|(op_name, _)| op_name.as_str() == name)
-                .map(|(_, operation)| &operation.node)
-        }
-    }
-}
 
 /// Whether the request must run on the primary database: a mutation, or a query selecting
 /// one of the [`PRIMARY_FIELDS`] at its root (directly or through fragments).
@@ -196,8 +175,8 @@ pub fn needs_primary(document: &ExecutableDocument, operation_name: Option<&str>
                     .is_some_and(|fragment| selects(document, &fragment.node.selection_set.node, depth + 1)),
             })
     }
-    selected_operation(document, operation_name).is_some_and(|operation| {
-        operation.ty == OperationType::Mutation || selects(document, &operation.selection_set.node, 0)
+    operation::select(document, operation_name).is_some_and(|operation| {
+        operation.node.ty == OperationType::Mutation || selects(document, &operation.node.selection_set.node, 0)
     })
 }
 
@@ -243,6 +222,9 @@ mod tests {
         assert!(is_mutation(both, Some("M")));
         assert!(!is_mutation(both, Some("Q")));
         assert!(!is_mutation("mutation {", None));
+        // A single named mutation runs without `operationName`: it is a mutation.
+        assert!(is_mutation("mutation M { b }", None));
+        assert!(!is_mutation(both, None));
     }
 
     #[test]
@@ -266,6 +248,8 @@ mod tests {
         let both = "query Q { organisations { totalCount } } query F { changes { hasMore } }";
         assert!(!primary(both, Some("Q")));
         assert!(primary(both, Some("F")));
+        assert!(primary("mutation M { a }", None), "a single named mutation");
+        assert!(primary("query F { changes { hasMore } }", None));
     }
 
     #[test]

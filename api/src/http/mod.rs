@@ -299,12 +299,14 @@ struct Operation {
     name: Option<String>,
     /// Runs on the primary database (a mutation, or the change feed).
     needs_primary: bool,
-    /// The requested cost when the operation may run, else the error answered instead.
-    admission: Result<Option<u64>, async_graphql::ServerError>,
+    /// The measure when the operation may run, else the error answered instead.
+    admission: Result<Option<limits::Measure>, async_graphql::ServerError>,
+    /// The persisted-query registration (or use) to record once the request is charged.
+    persisted: persisted::Pending,
 }
 
-/// Resolves a persisted query, admits the caller (an HTTP refusal refuses the whole request)
-/// and measures the operation against the limits.
+/// Resolves a persisted query (nothing written yet), admits the caller (an HTTP refusal
+/// refuses the whole request) and measures the operation against the limits.
 async fn prepare(
     state: &AppState,
     caller: &auth::Caller,
@@ -312,15 +314,19 @@ async fn prepare(
     mut request: async_graphql::Request,
 ) -> Result<Operation, Response> {
     let name = request.operation_name.clone();
-    if let Err(error) = state.persisted.resolve(&mut request, caller).await {
-        auth::admit(caller, method, false, state.access.anonymous_read).map_err(IntoResponse::into_response)?;
-        return Ok(Operation {
-            request,
-            name,
-            needs_primary: false,
-            admission: Err(error),
-        });
-    }
+    let persisted = match state.persisted.resolve(&mut request, caller).await {
+        Ok(pending) => pending,
+        Err(error) => {
+            auth::admit(caller, method, false, state.access.anonymous_read).map_err(IntoResponse::into_response)?;
+            return Ok(Operation {
+                request,
+                name,
+                needs_primary: false,
+                admission: Err(error),
+                persisted: persisted::Pending::Nothing,
+            });
+        }
+    };
     // Parsed once here; the limits and the execution reuse the document.
     let (mutation, needs_primary) = match request.parsed_query() {
         Ok(document) => (
@@ -335,6 +341,11 @@ async fn prepare(
         request,
         name,
         needs_primary,
+        persisted: if admission.is_ok() {
+            persisted
+        } else {
+            persisted::Pending::Nothing
+        },
         admission,
     })
 }
@@ -401,7 +412,8 @@ async fn serve_graphql(
         return response;
     }
     // The client's budget is charged every operation's requested cost before any runs: a
-    // batch runs whole or is refused whole.
+    // batch runs whole or is refused whole. Mutations are charged like queries (their writes
+    // included in their cost).
     let client = match (caller.key_id, peer) {
         (Some(key), _) => Some(rate_limit::Client::Key(key)),
         (None, Some(address)) => Some(rate_limit::Client::Address(address)),
@@ -410,8 +422,9 @@ async fn serve_graphql(
     let mut charges: Vec<Option<(rate_limit::Client, u64)>> = Vec::with_capacity(operations.len());
     for operation in &operations {
         let charge = match (state.limiter.enabled(), client, &operation.admission) {
-            (true, Some(client), Ok(Some(cost))) => match state.limiter.charge(client, *cost, Instant::now()) {
-                Ok(_) => Some((client, *cost)),
+            (true, Some(client), Ok(Some(measure))) => match state.limiter.charge(client, measure.cost, Instant::now())
+            {
+                Ok(_) => Some((client, measure.cost)),
                 Err(exhausted) => {
                     for (client, cost) in charges.into_iter().flatten() {
                         state.limiter.refund(client, cost);
@@ -440,13 +453,26 @@ async fn serve_graphql(
             name,
             needs_primary,
             admission,
+            persisted,
         } = operation;
+        // Admitted and charged: a persisted query is registered (or marked used) now.
+        let admission = match (admission, state.persisted.record(persisted).await) {
+            (Ok(_), Err(error)) => {
+                if let Some((client, cost)) = charge {
+                    state.limiter.refund(client, cost);
+                }
+                Err(error)
+            }
+            (admission, _) => admission,
+        };
+        let charge = if admission.is_ok() { charge } else { None };
+        let measure = admission.as_ref().ok().copied().flatten();
         let mut response = match admission {
             Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
-            Ok(requested) => {
+            Ok(measure) => {
                 let db = state.db.for_request(needs_primary).clone();
                 let request = request.data(caller.clone()).data(state.access);
-                let execution = executor::execute_admitted(&state.schema, request, db, requested, &state.limits);
+                let execution = executor::execute_admitted(&state.schema, request, db, measure, &state.limits);
                 if tokio::time::Instant::now() >= deadline {
                     timed_out(state.timeout)
                 } else {
@@ -457,10 +483,12 @@ async fn serve_graphql(
                 }
             }
         };
-        // The unspent part of the charge comes back; the cost report shows the budget left.
+        // The charge is settled on the actual cost: the unspent part comes back, a cost above
+        // the estimate (a list longer than priced) is charged now. The cost report shows the
+        // budget left.
         let left = charge.map(|(client, cost)| {
-            let actual = limits::actual_cost(&response.data);
-            state.limiter.refund(client, cost.saturating_sub(actual))
+            let actual = measure.map_or(0, |measure| limits::spent(&response, &measure));
+            state.limiter.settle(client, cost, actual)
         });
         if let (Some(left), Some(async_graphql::Value::Object(cost))) = (left, response.extensions.get_mut("cost")) {
             cost.insert(

@@ -25,11 +25,21 @@
 //! The manifest is a JSON object mapping hashes to queries (each hash checked at start), or a
 //! directory of `.graphql` files, one operation each, registered under their content's hash.
 //! In `auto` mode its operations are registered too.
+//!
+//! Nothing is written before the caller is admitted: [`PersistedQueries::resolve`] only reads
+//! and answers what is to be recorded ([`Pending`]); the HTTP layer records it
+//! ([`PersistedQueries::record`]) once the caller passed authentication, the anonymous-read
+//! rule, the query limits and the rate limit. A query longer than [`MAX_QUERY_BYTES`] is
+//! refused with `BAD_USER_INPUT` and not registered. Every entry remembers when it was last
+//! used (marked at most once a day per instance); entries unused for [`UNUSED_EXPIRY_DAYS`]
+//! days are deleted, by a registration on the primary at most once per [`PRUNE_INTERVAL`] per
+//! instance.
 
 use std::{
     collections::HashMap,
     path::Path,
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
@@ -44,6 +54,39 @@ use crate::{
 /// Most registered queries an instance keeps in memory; past it the memory is emptied and
 /// refilled from the database as queries come.
 const MAX_REMEMBERED: usize = 10_000;
+
+/// Longest query registered (64 KiB): a registration stores the text for every later request,
+/// so it is held to well below the request body limit.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+
+/// Days after which a registered query nobody used is deleted.
+pub const UNUSED_EXPIRY_DAYS: i64 = 30;
+
+/// Least time between two prunings by one instance.
+pub const PRUNE_INTERVAL: Duration = Duration::from_secs(3_600);
+
+/// Least time between two marks of one query's use by one instance.
+const TOUCH_INTERVAL: Duration = Duration::from_secs(24 * 3_600);
+
+/// What a resolved request leaves to record once its caller is admitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Pending {
+    /// Nothing.
+    #[default]
+    Nothing,
+    /// Register the query sent with its hash.
+    Register {
+        /// The query's SHA-256.
+        hash: String,
+        /// The query.
+        query: Arc<str>,
+    },
+    /// Mark the registered query used.
+    Touch {
+        /// Its SHA-256.
+        hash: String,
+    },
+}
 
 /// How persisted queries are handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -61,7 +104,10 @@ pub enum Mode {
 pub struct PersistedQueries {
     mode: Mode,
     manifest: HashMap<String, Arc<str>>,
-    remembered: Mutex<HashMap<String, Arc<str>>>,
+    /// Queries seen, with when this instance last marked each used.
+    remembered: Mutex<HashMap<String, (Arc<str>, Option<Instant>)>>,
+    /// When this instance last pruned unused entries.
+    pruned: Mutex<Option<Instant>>,
     db: DatabaseConnection,
 }
 
@@ -163,6 +209,7 @@ impl PersistedQueries {
             mode,
             manifest,
             remembered: Mutex::new(HashMap::new()),
+            pruned: Mutex::new(None),
             db,
         }
     }
@@ -173,15 +220,77 @@ impl PersistedQueries {
     }
 
     fn remembered(&self, hash: &str) -> Option<Arc<str>> {
-        self.remembered.lock().ok()?.get(hash).cloned()
+        self.remembered.lock().ok()?.get(hash).map(|(query, _)| query.clone())
     }
 
-    fn remember(&self, hash: &str, query: Arc<str>) {
+    fn remember(&self, hash: &str, query: Arc<str>, touched: Option<Instant>) {
         if let Ok(mut remembered) = self.remembered.lock() {
             if remembered.len() >= MAX_REMEMBERED {
                 remembered.clear();
             }
-            remembered.insert(hash.to_owned(), query);
+            let entry = remembered.entry(hash.to_owned()).or_insert((query, None));
+            if touched.is_some() {
+                entry.1 = touched;
+            }
+        }
+    }
+
+    /// Whether this instance marked `hash` used less than [`TOUCH_INTERVAL`] ago.
+    fn recently_touched(&self, hash: &str, now: Instant) -> bool {
+        self.remembered
+            .lock()
+            .ok()
+            .and_then(|remembered| remembered.get(hash).and_then(|(_, touched)| *touched))
+            .is_some_and(|touched| now.saturating_duration_since(touched) < TOUCH_INTERVAL)
+    }
+
+    /// Records what [`Self::resolve`] left pending, once the caller is admitted and charged:
+    /// registers a query (pruning unused entries at most once per [`PRUNE_INTERVAL`]), or marks
+    /// a registered one used (at most once per [`TOUCH_INTERVAL`]).
+    pub async fn record(&self, pending: Pending) -> Result<(), ServerError> {
+        let now = Instant::now();
+        match pending {
+            Pending::Nothing => Ok(()),
+            Pending::Touch { hash } => {
+                if self.recently_touched(&hash, now) {
+                    return Ok(());
+                }
+                persisted_queries::touch(&self.db, &hash, chrono::Utc::now())
+                    .await
+                    .map_err(|error| store_failure(&error))?;
+                if let Some(query) = self.remembered(&hash) {
+                    self.remember(&hash, query, Some(now));
+                }
+                Ok(())
+            }
+            Pending::Register { hash, query } => {
+                self.prune_if_due(now).await;
+                persisted_queries::register(&self.db, &hash, &query, chrono::Utc::now())
+                    .await
+                    .map_err(|error| store_failure(&error))?;
+                self.remember(&hash, query, Some(now));
+                Ok(())
+            }
+        }
+    }
+
+    /// Deletes entries unused for [`UNUSED_EXPIRY_DAYS`], unless this instance did less than
+    /// [`PRUNE_INTERVAL`] ago. A failure is logged: the registration goes on.
+    async fn prune_if_due(&self, now: Instant) {
+        {
+            let Ok(mut pruned) = self.pruned.lock() else {
+                return;
+            };
+            if pruned.is_some_and(|at| now.saturating_duration_since(at) < PRUNE_INTERVAL) {
+                return;
+            }
+            *pruned = Some(now);
+        }
+        let before = chrono::Utc::now() - chrono::Duration::days(UNUSED_EXPIRY_DAYS);
+        match persisted_queries::prune(&self.db, before).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "pruned persisted queries unused for {UNUSED_EXPIRY_DAYS} days"),
+            Err(error) => tracing::warn!(%error, "cannot prune unused persisted queries"),
         }
     }
 
@@ -200,7 +309,7 @@ impl PersistedQueries {
         match persisted_queries::find(&self.db, hash).await {
             Ok(Some(query)) => {
                 let query: Arc<str> = Arc::from(query);
-                self.remember(hash, query.clone());
+                self.remember(hash, query.clone(), None);
                 Ok(Some(query))
             }
             Ok(None) => Ok(None),
@@ -208,15 +317,16 @@ impl PersistedQueries {
         }
     }
 
-    /// Fills in the query of a request that names it by hash, registers a query sent with its
-    /// hash, and enforces the allow-list; an error answers the request instead (nothing runs).
-    pub async fn resolve(&self, request: &mut async_graphql::Request, caller: &Caller) -> Result<(), ServerError> {
+    /// Fills in the query of a request that names it by hash, checks a query sent with its
+    /// hash, and enforces the allow-list; answers what to record once the caller is admitted
+    /// (nothing is written here), or an error that answers the request instead (nothing runs).
+    pub async fn resolve(&self, request: &mut async_graphql::Request, caller: &Caller) -> Result<Pending, ServerError> {
         let hash = requested_hash(request)?;
         let has_text = !request.query.trim().is_empty();
         let bypass = caller.role == Role::Admin;
         if self.mode == Mode::Off {
             return match hash {
-                None => Ok(()),
+                None => Ok(Pending::Nothing),
                 Some(_) => Err(refusal(
                     "PERSISTED_QUERY_NOT_SUPPORTED",
                     "persisted queries are turned off on this server (TERRASSE_PERSISTED_QUERIES=off): send the query text without extensions.persistedQuery".to_owned(),
@@ -239,13 +349,17 @@ impl PersistedQueries {
                     return Err(not_allowed(&actual));
                 }
             }
-            return Ok(());
+            return Ok(Pending::Nothing);
         };
         if !has_text {
             return match self.lookup(&hash).await? {
                 Some(query) => {
                     request.query = query.to_string();
-                    Ok(())
+                    Ok(if self.mode == Mode::Auto && !self.manifest.contains_key(&hash) {
+                        Pending::Touch { hash }
+                    } else {
+                        Pending::Nothing
+                    })
                 }
                 None if self.mode == Mode::Allowlist => Err(not_allowed(&hash)),
                 None => Err(refusal(
@@ -265,24 +379,35 @@ impl PersistedQueries {
         }
         if self.mode == Mode::Allowlist {
             return if bypass || self.manifest.contains_key(&hash) {
-                Ok(())
+                Ok(Pending::Nothing)
             } else {
                 Err(not_allowed(&hash))
             };
         }
-        if self.manifest.contains_key(&hash) || self.remembered(&hash).is_some() {
-            return Ok(());
+        if self.manifest.contains_key(&hash) {
+            return Ok(Pending::Nothing);
+        }
+        if self.remembered(&hash).is_some() {
+            return Ok(Pending::Touch { hash });
+        }
+        if request.query.len() > MAX_QUERY_BYTES {
+            return Err(refusal(
+                "BAD_USER_INPUT",
+                format!(
+                    "the query to register is {} bytes, over the limit of {MAX_QUERY_BYTES} bytes (64 KiB) for persisted queries: send it without extensions.persistedQuery",
+                    request.query.len()
+                ),
+            ));
         }
         // Only documents are stored: a query that does not parse is answered (with its syntax
         // error) but not registered.
         if async_graphql::parser::parse_query(&request.query).is_err() {
-            return Ok(());
+            return Ok(Pending::Nothing);
         }
-        if let Err(error) = persisted_queries::register(&self.db, &hash, &request.query).await {
-            return Err(store_failure(&error));
-        }
-        self.remember(&hash, Arc::from(request.query.as_str()));
-        Ok(())
+        Ok(Pending::Register {
+            hash,
+            query: Arc::from(request.query.as_str()),
+        })
     }
 }
 

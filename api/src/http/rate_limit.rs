@@ -1,7 +1,9 @@
 //! Rate limiting in cost points: a token bucket per API key, or per client address for
 //! anonymous callers. A request is charged its requested cost (`extensions.cost.requested`)
-//! before it runs and refunded the difference with its actual cost afterwards; when the
-//! bucket holds less than the request costs, the request is refused (HTTP 429, code
+//! before it runs and settled on its actual cost (`extensions.cost.actual`) afterwards: the
+//! difference is refunded, or, when the answer cost more than estimated, the excess is charged
+//! then (the bucket may go below zero, and later requests wait until it refills). When the
+//! bucket holds less than a request costs, the request is refused (HTTP 429, code
 //! `RATE_LIMITED`, `Retry-After`) and nothing runs.
 //!
 //! Buckets live in the process: behind a load balancer each instance keeps its own, so a
@@ -139,6 +141,24 @@ impl RateLimiter {
         })
     }
 
+    /// Settles a charge of `charged` points on the `actual` cost: refunds what was not spent,
+    /// or charges the excess (a bucket may then hold less than zero).
+    pub fn settle(&self, client: Client, charged: u64, actual: u64) -> Standing {
+        if actual <= charged {
+            return self.refund(client, charged - actual);
+        }
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return self.standing(self.budget.capacity as f64);
+        };
+        let capacity = self.budget.capacity as f64;
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            points: capacity,
+            at: Instant::now(),
+        });
+        bucket.points -= (actual - charged) as f64;
+        self.standing(bucket.points)
+    }
+
     /// Gives back `points` charged but not spent (requested cost above the actual one).
     pub fn refund(&self, client: Client, points: u64) -> Standing {
         let Ok(mut buckets) = self.buckets.lock() else {
@@ -197,10 +217,22 @@ mod tests {
         // Unspent points come back; never above the capacity.
         assert_eq!(limiter.refund(client, 40).remaining, 40);
         assert_eq!(limiter.refund(client, 1_000).remaining, 100);
+        // A cost above the charge is charged after the fact, even into debt.
+        let t4 = t0 + Duration::from_secs(20);
+        assert_eq!(limiter.charge(client, 10, t4).map(|s| s.remaining), Ok(90));
+        assert_eq!(limiter.settle(client, 10, 4).remaining, 96);
+        assert_eq!(limiter.settle(client, 10, 126).remaining, 0);
+        assert!(limiter.charge(client, 1, t4).is_err(), "in debt: 20 points short");
+        assert_eq!(
+            limiter
+                .charge(client, 1, t4 + Duration::from_secs(3))
+                .map(|s| s.remaining),
+            Ok(9)
+        );
         // A request larger than a full bucket can never pass.
         assert_eq!(
             limiter
-                .charge(client, 101, t0 + Duration::from_secs(3))
+                .charge(client, 101, t4 + Duration::from_secs(3))
                 .map_err(|e| e.retry_after),
             Err(None)
         );
