@@ -113,6 +113,7 @@ async fn upsert_batch(db: &DatabaseConnection, items: Vec<ContractFields>, expec
         key_id: None,
         only_source: None,
         default_source: Some("BENCH".into()),
+        certifies_labels: true,
     };
     let started = Instant::now();
     let txn = db.begin().await.unwrap();

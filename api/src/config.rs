@@ -28,6 +28,7 @@
 //! | `TERRASSE_REQUEST_LOG` | `--request-log` | `true` | one structured log line per GraphQL request |
 //! | `TERRASSE_CACHE_CONTROL` | `--cache-control` | `no-cache` | `Cache-Control` of GET answers (which carry an ETag) |
 //! | `TERRASSE_IDEMPOTENCY_RETENTION_HOURS` | `--idempotency-retention-hours` | `24` | how long the first result of a mutation sent with an `idempotencyKey` is kept for replays |
+//! | `TERRASSE_CERTIFIED_LABEL_SOURCES` | `--certified-label-sources` | none | partner sources allowed to write certified label kinds (ESUS, SIAE kinds, GEIQ, EA, EATT, ESAT, SCOP, SCIC, CAE), comma-separated, e.g. `PARTNER:dreets,PARTNER:france-travail`; admin keys and the command line always may (docs/SYNC.md) |
 //! | `RUST_LOG` | | `info` | log filter, e.g. `terrasse=debug,sqlx=warn` |
 //! | `TERRASSE_SUPPRESSION_THRESHOLD` | | `3` | smallest number of distinct suppliers or organisations behind a grouped figure shown to anonymous callers (docs/ANALYTICS.md) |
 
@@ -146,6 +147,11 @@ pub struct ServeConfig {
     #[arg(long, env = "TERRASSE_SUPPRESSION_THRESHOLD", default_value_t = crate::domain::disclosure::DEFAULT_THRESHOLD,
           value_parser = clap::value_parser!(i64).range(1..))]
     pub suppression_threshold: i64,
+    /// Partner sources (`PARTNER:<slug>`) allowed to write certified label kinds, those that
+    /// decide an SSE family (ESUS, SIAE kinds, GEIQ, EA, EATT, ESAT, SCOP, SCIC, CAE);
+    /// comma-separated. Admin keys and the command line always may.
+    #[arg(long, env = "TERRASSE_CERTIFIED_LABEL_SOURCES", value_delimiter = ',')]
+    pub certified_label_sources: Vec<String>,
 }
 
 /// Everything the server needs to start.

@@ -15,14 +15,14 @@ use serde_json::Value;
 
 use crate::harness::{TestApp, on_both_databases};
 
-fn fixture(folder: &str, name: &str) -> PathBuf {
+pub(crate) fn fixture(folder: &str, name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(folder)
         .join(name)
 }
 
-fn report_path() -> PathBuf {
+pub(crate) fn report_path() -> PathBuf {
     std::env::temp_dir().join(format!(
         "terrasse-rejects-{}-{}.jsonl",
         std::process::id(),
@@ -30,7 +30,7 @@ fn report_path() -> PathBuf {
     ))
 }
 
-fn read_report(path: &Path) -> Vec<Value> {
+pub(crate) fn read_report(path: &Path) -> Vec<Value> {
     let lines = std::fs::read_to_string(path)
         .unwrap()
         .lines()
@@ -64,7 +64,7 @@ async fn sirene(app: &TestApp, units: &str, establishments: &str, scope: SireneS
     (summary, read_report(&path))
 }
 
-async fn sirene_all(app: &TestApp) -> (SireneSummary, Vec<Value>) {
+pub(crate) async fn sirene_all(app: &TestApp) -> (SireneSummary, Vec<Value>) {
     sirene(
         app,
         "StockUniteLegale_extrait.csv",
@@ -89,7 +89,7 @@ async fn labels(app: &TestApp, name: &str) -> (LabelsSummary, Vec<Value>) {
     (summary, read_report(&path))
 }
 
-async fn decp(app: &TestApp) {
+pub(crate) async fn decp(app: &TestApp) {
     let mut report = RejectReport::discard();
     api::import::decp::import_decp(
         &app.db,
@@ -134,7 +134,7 @@ fn owned(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
 }
 
 /// `family/basis` of the organisation holding `siren`.
-async fn family(app: &TestApp, siren: &str) -> String {
+pub(crate) async fn family(app: &TestApp, siren: &str) -> String {
     use sea_orm::{ConnectionTrait, Statement};
     let row = app
         .db

@@ -21,6 +21,7 @@ mod contracts;
 mod demo;
 mod exports;
 mod faults;
+mod hostile_sources;
 mod http;
 mod imports;
 mod imports_sirene;

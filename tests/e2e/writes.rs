@@ -1373,7 +1373,7 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
         (delete("deleteLabel"), json!({ "id": label }), "deleteLabel"),
         (
             UPSERT_LABELS.into(),
-            json!({ "source": "PARTNER:b", "items": [{ "externalId": "l", "organisationId": other_org, "kind": "ESUS" }] }),
+            json!({ "source": "PARTNER:b", "items": [{ "externalId": "l", "organisationId": other_org, "kind": "RUP" }] }),
             "upsertLabels",
         ),
         (
@@ -1484,7 +1484,7 @@ pub async fn the_authorization_matrix_covers_every_mutation(app: &TestApp) {
         ),
         (
             UPSERT_LABELS.into(),
-            json!({ "items": [{ "externalId": "l", "organisationId": own_org, "kind": "ESUS" }] }),
+            json!({ "items": [{ "externalId": "l", "organisationId": own_org, "kind": "RUP" }] }),
             "upsertLabels",
         ),
         (
@@ -1530,7 +1530,7 @@ pub async fn labels_are_upserted_for_live_organisations(app: &TestApp) {
     let gone = create(app, &partner, json!({ "organisation": { "name": "Dissoute" } })).await;
     data(app, &partner, DELETE, json!({ "input": { "id": gone } })).await;
     let label = |id: &str, holder: &str, to: &str| {
-        json!({ "externalId": id, "organisationId": holder, "kind": "ESUS", "issuer": "DDETS 13",
+        json!({ "externalId": id, "organisationId": holder, "kind": "RUP", "issuer": "DDETS 13",
                 "validFrom": "2024-01-01", "validTo": to, "evidenceUrl": "https://example.org/esus" })
     };
     let items = json!([
@@ -1559,7 +1559,7 @@ pub async fn labels_are_upserted_for_live_organisations(app: &TestApp) {
     .await;
     assert_eq!(
         read["node"]["labels"],
-        json!([{ "kind": "ESUS", "validTo": "2028-12-31" }]),
+        json!([{ "kind": "RUP", "validTo": "2028-12-31" }]),
         "{read:#}"
     );
     let same = crate::writes::data(

@@ -113,7 +113,7 @@ pub fn record(index: usize, key: &str, organisation: &str, (buyer, supplier): (&
         1 => {
             json!({ "externalId": key, "organisationId": organisation, "scheme": "PARTNER", "value": format!("v-{key}") })
         }
-        2 => json!({ "externalId": key, "organisationId": organisation, "kind": "ESUS", "issuer": "DDETS 13" }),
+        2 => json!({ "externalId": key, "organisationId": organisation, "kind": "RUP", "issuer": "DDETS 13" }),
         3 => json!({ "externalId": key, "partnershipType": "NETWORK_MEMBERSHIP", "name": format!("Réseau {key}"),
                      "parties": [{ "organisationId": organisation, "role": "LEAD" }] }),
         _ => json!({ "externalId": key, "buyerSiret": buyer, "buyerInternalId": key, "object": "Entretien",
@@ -351,7 +351,7 @@ async fn a_partial_update_keeps_absent_fields_and_clears_null_ones(app: &TestApp
         app,
         &partner,
         "mutation($input: CreateLabelInput!) { createLabel(input: $input) { label { id } userErrors { message } } }",
-        json!({ "input": { "label": { "externalId": "l1", "organisationId": holder, "kind": "ESUS",
+        json!({ "input": { "label": { "externalId": "l1", "organisationId": holder, "kind": "RUP",
             "issuer": "DDETS 13", "reference": "R-1", "validFrom": "2024-01-01", "validTo": "2029-01-01" } } }),
     )
     .await;
@@ -368,7 +368,7 @@ async fn a_partial_update_keeps_absent_fields_and_clears_null_ones(app: &TestApp
     let label = &updated["updateLabel"]["label"];
     assert_eq!(
         label,
-        &json!({ "id": id, "version": 2, "kind": "ESUS", "issuer": null, "reference": "R-1",
+        &json!({ "id": id, "version": 2, "kind": "RUP", "issuer": null, "reference": "R-1",
             "validFrom": "2024-01-01", "validTo": "2030-06-30", "externalId": "l1", "source": "PARTNER:a" }),
         "{updated:#}"
     );

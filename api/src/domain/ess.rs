@@ -59,6 +59,13 @@ pub fn label_family(kind: LabelKind) -> Option<EssFamily> {
     }
 }
 
+/// Whether a label kind is certified: a state agreement or a status that decides an SSE
+/// family (every kind [`label_family`] gives a family for: ESUS, the SIAE kinds, GEIQ, EA,
+/// EATT, ESAT, SCOP, SCIC, CAE). Only admin keys and the sources an admin allows write them.
+pub fn is_certified(kind: LabelKind) -> bool {
+    label_family(kind).is_some()
+}
+
 /// Whether a label valid from `valid_from` to `valid_to` (both inclusive, open when absent)
 /// counts on `day`.
 pub fn label_counts_on(valid_from: Option<NaiveDate>, valid_to: Option<NaiveDate>, day: NaiveDate) -> bool {

@@ -89,15 +89,23 @@ pub fn writer(ctx: &Context<'_>) -> async_graphql::Result<Writer> {
             "writing needs an API key: send `Authorization: Bearer <API key>`",
         )
         .extend_with(|_, extensions| extensions.set("code", "UNAUTHENTICATED"))),
-        Role::Partner => Ok(Writer {
-            key_id: caller.key_id,
-            only_source: caller.source.clone(),
-            default_source: caller.source,
-        }),
+        Role::Partner => {
+            let certifies_labels = caller.source.as_ref().is_some_and(|source| {
+                ctx.data_opt::<Access>()
+                    .is_some_and(|access| access.certified_label_sources.iter().any(|s| s == source))
+            });
+            Ok(Writer {
+                key_id: caller.key_id,
+                only_source: caller.source.clone(),
+                default_source: caller.source,
+                certifies_labels,
+            })
+        }
         Role::Admin => Ok(Writer {
             key_id: caller.key_id,
             only_source: None,
             default_source: caller.source,
+            certifies_labels: true,
         }),
     }
 }
@@ -122,11 +130,10 @@ pub fn options<I: InputType>(
     validate_only: bool,
     idempotency_key: Option<&str>,
 ) -> Result<WriteOptions, writes::UserError> {
-    let retention = ctx
-        .data_opt::<Access>()
-        .copied()
-        .unwrap_or_default()
-        .idempotency_retention;
+    let retention = ctx.data_opt::<Access>().map_or_else(
+        || Access::default().idempotency_retention,
+        |access| access.idempotency_retention,
+    );
     let idempotency = idempotency_key
         .map(|key| {
             let input = input.to_value().into_json().unwrap_or_default();

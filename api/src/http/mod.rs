@@ -92,13 +92,17 @@ struct AppState {
     persisted: Arc<persisted::PersistedQueries>,
 }
 
-/// Who may do what without a key, and how long idempotency keys are kept.
-#[derive(Debug, Clone, Copy)]
+/// Who may do what without a key, how long idempotency keys are kept, and which partner
+/// sources may write certified labels.
+#[derive(Debug, Clone)]
 pub struct Access {
     /// Whether requests without an API key may read.
     pub anonymous_read: bool,
     /// How long the first result of a mutation sent with an idempotency key is kept.
     pub idempotency_retention: chrono::Duration,
+    /// The partner sources allowed to write certified label kinds
+    /// (`TERRASSE_CERTIFIED_LABEL_SOURCES`).
+    pub certified_label_sources: Arc<[String]>,
 }
 
 impl Default for Access {
@@ -106,6 +110,7 @@ impl Default for Access {
         Self {
             anonymous_read: true,
             idempotency_retention: chrono::Duration::hours(24),
+            certified_label_sources: Arc::from([]),
         }
     }
 }
@@ -183,6 +188,12 @@ pub fn router(db: Databases, serve: &ServeConfig) -> anyhow::Result<Router> {
         access: Access {
             anonymous_read: serve.anonymous_read,
             idempotency_retention: chrono::Duration::hours(i64::from(serve.idempotency_retention_hours)),
+            certified_label_sources: serve
+                .certified_label_sources
+                .iter()
+                .map(|source| source.trim().to_owned())
+                .filter(|source| !source.is_empty())
+                .collect(),
         },
         cache_control,
         timeout: Duration::from_secs(serve.request_timeout_secs),
@@ -471,7 +482,7 @@ async fn serve_graphql(
             Err(refusal) => async_graphql::Response::from_errors(vec![refusal]),
             Ok(measure) => {
                 let db = state.db.for_request(needs_primary).clone();
-                let request = request.data(caller.clone()).data(state.access);
+                let request = request.data(caller.clone()).data(state.access.clone());
                 let execution = executor::execute_admitted(&state.schema, request, db, measure, &state.limits);
                 if tokio::time::Instant::now() >= deadline {
                     timed_out(state.timeout)

@@ -16,6 +16,9 @@
 //! bulk upsert, so a second import of the same file changes nothing, and a newer publication
 //! of a contract (a later `datePublicationDonnees`, or a new modification) updates it and its
 //! modifications. A record older than the stored publication of its contract is left alone.
+//! A contract `uid` held by a partner's record (live or deleted) is taken over first
+//! ([`crate::store::writes_takeover`]): the contract becomes DECP's and is updated like its
+//! own.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -37,12 +40,13 @@ use crate::{
     domain::{CpvCode, Siret},
     store::{
         DbContext,
-        writes::Writer,
+        writes::{SOURCE_CLOCK_SKEW, Writer},
         writes_contracts::{
             ContractDetails, ContractFields, ModificationFields, QualityFlag, SupplierIdentifier,
             source_updated_by_uid, upsert_in,
         },
         writes_establishments::ensure_sirets_in,
+        writes_takeover::take_over_contracts,
     },
 };
 
@@ -951,11 +955,21 @@ fn prepare(raw: &RawRecord, rejects: &mut Vec<RejectLine>) -> Option<Prepared> {
         modifications,
     };
     let procedure = reader.text(record, "procedure");
-    let flags = std::mem::take(&mut reader.flags);
-    let flagged = !flags.is_empty();
-    let published = latest_publication
+    let mut published = latest_publication
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|d| d.and_utc());
+    // A publication in the future would make every later one look older: not kept as the
+    // contract's update time (the store refuses it).
+    if let Some(future) = published.filter(|at| *at > Utc::now() + SOURCE_CLOCK_SKEW) {
+        reader.flag(
+            "datePublicationDonnees",
+            future.date_naive(),
+            "publication in the future: not used as the contract's update time",
+        );
+        published = None;
+    }
+    let flags = std::mem::take(&mut reader.flags);
+    let flagged = !flags.is_empty();
     Some(Prepared {
         position,
         uid: uid.clone(),
@@ -1055,6 +1069,7 @@ pub async fn import_decp(
         key_id: None,
         only_source: None,
         default_source: Some(options.source.clone()),
+        certifies_labels: true,
     };
     let mut summary = Summary::default();
     let mut seen: HashMap<u64, Seen> = HashMap::new();
@@ -1162,7 +1177,9 @@ impl Sink<'_> {
         }
         let records = std::mem::take(batch);
         let txn = db.begin().await.context("starting an import batch")?;
-        let stored = source_updated_by_uid(&txn, records.iter().map(|r| r.uid.clone()).collect()).await?;
+        let uids: Vec<String> = records.iter().map(|r| r.uid.clone()).collect();
+        take_over_contracts(&txn, writer, source, &uids).await?;
+        let stored = source_updated_by_uid(&txn, uids).await?;
         let mut names = Vec::new();
         let mut fields = Vec::with_capacity(records.len());
         let mut written = Vec::with_capacity(records.len());

@@ -450,6 +450,7 @@ pub async fn import_labels(
         key_id: None,
         only_source: None,
         default_source: Some(options.source.clone()),
+        certifies_labels: true,
     };
     let mut summary = LabelsSummary::default();
     let mut seen: HashMap<String, u64> = HashMap::new();

@@ -15,7 +15,9 @@
 //! keyed by SIREN and establishments by SIRET whatever their source (see
 //! [`crate::store::writes_register`]): minimal records created from a DECP supplier SIRET are
 //! enriched and marked resolved. The SSE family is decided by
-//! [`crate::domain::ess::classify`]. A re-import of the same files writes nothing; a newer
+//! [`crate::domain::ess::classify`]. A SIREN or SIRET held by a partner's record (live or
+//! deleted) is taken over first ([`crate::store::writes_takeover`]): the record becomes
+//! Sirene's and is updated like its own. A re-import of the same files writes nothing; a newer
 //! `dateDernierTraitement…` updates, an older one is left alone.
 
 use std::{collections::HashSet, path::Path};
@@ -41,6 +43,7 @@ use crate::{
             RegisterEstablishment, RegisterFacts, RegisterUnit, legal_category_families, upsert_establishments_in,
             upsert_units_in,
         },
+        writes_takeover::{take_over_establishments, take_over_organisations},
     },
 };
 
@@ -142,14 +145,20 @@ pub fn parse_day(value: &str) -> Result<NaiveDate, String> {
     Ok(day)
 }
 
-/// A processing time `YYYY-MM-DDTHH:MM:SS` (fractions of a second allowed) or a day, as UTC.
+/// A processing time `YYYY-MM-DDTHH:MM:SS` (fractions of a second allowed) or a day, as UTC;
+/// a time more than a day ahead of the clock is refused (it would make every later
+/// publication of the record look older).
 pub fn parse_timestamp(value: &str) -> Result<DateTime<Utc>, String> {
     let value = value.trim();
-    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f")
+    let at = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%d %H:%M:%S%.f"))
         .map(|t| t.and_utc())
         .or_else(|_| parse_day(value).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
-        .map_err(|_| "expected a time YYYY-MM-DDTHH:MM:SS".to_owned())
+        .map_err(|_| "expected a time YYYY-MM-DDTHH:MM:SS".to_owned())?;
+    if at > Utc::now() + crate::store::writes::SOURCE_CLOCK_SKEW {
+        return Err("a processing time in the future".to_owned());
+    }
+    Ok(at)
 }
 
 /// A headcount band code (`NN`, `00`, `01` … `53`).
@@ -625,6 +634,7 @@ pub async fn import_sirene(
         key_id: None,
         only_source: None,
         default_source: Some(options.source.clone()),
+        certifies_labels: true,
     };
     let mut summary = SireneSummary::default();
     let in_commune_scope = |header: &Header, row: &csv::StringRecord| -> bool {
@@ -763,6 +773,8 @@ impl Table for Units {
         source: &str,
         records: Vec<RegisterUnit>,
     ) -> Result<Vec<ItemResult>, StoreError> {
+        let sirens: Vec<String> = records.iter().map(|r| r.siren.as_str().to_owned()).collect();
+        take_over_organisations(txn, writer, source, &sirens).await?;
         upsert_units_in(txn, writer, source, records).await
     }
 }
@@ -791,6 +803,8 @@ impl Table for Establishments {
         source: &str,
         records: Vec<RegisterEstablishment>,
     ) -> Result<Vec<ItemResult>, StoreError> {
+        let sirets: Vec<String> = records.iter().filter_map(|r| r.fields.siret.clone()).collect();
+        take_over_establishments(txn, writer, source, &sirets).await?;
         upsert_establishments_in(txn, writer, source, records).await
     }
 }

@@ -36,8 +36,9 @@ pub fn is_well_formed(key: &str) -> bool {
         .is_some_and(|rest| rest.len() == 64 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// Creates a key named `name` with `role`; a partner key needs a `source`, an admin key may
-/// have one.
+/// Creates a key named `name` with `role`; a partner key needs a `source` of the form
+/// `PARTNER:<slug>` (so authoritative imports recognise its records and take their natural
+/// keys over), an admin key may have one.
 pub async fn create<C: ConnectionTrait>(
     db: &C,
     name: &str,
@@ -51,6 +52,17 @@ pub async fn create<C: ConnectionTrait>(
     let source = source.map(str::trim).filter(|s| !s.is_empty());
     if role == ApiRole::Partner && source.is_none() {
         return Err(ValidationError::new("source", "", "a partner key needs the source its records carry").into());
+    }
+    if role == ApiRole::Partner
+        && let Some(source) = source
+        && !super::writes_takeover::is_partner_source(source)
+    {
+        return Err(ValidationError::new(
+            "source",
+            source,
+            "a partner key's source must start with PARTNER: (e.g. PARTNER:ress-paca)",
+        )
+        .into());
     }
     let mut random = [0u8; 32];
     getrandom::fill(&mut random)

@@ -27,6 +27,7 @@ pub mod writes_organisations;
 pub mod writes_partnerships;
 pub mod writes_records;
 pub mod writes_register;
+pub mod writes_takeover;
 
 mod json_insert;
 

@@ -35,6 +35,10 @@ pub struct Writer {
     pub only_source: Option<String>,
     /// The source given to new records when the input names none.
     pub default_source: Option<String>,
+    /// Whether the writer may write certified label kinds (those that decide an SSE family,
+    /// see [`crate::domain::ess::is_certified`]): admin keys, the sources an admin allows
+    /// (`TERRASSE_CERTIFIED_LABEL_SOURCES`) and the command line.
+    pub certifies_labels: bool,
 }
 
 impl Writer {
@@ -48,6 +52,22 @@ impl Writer {
             )),
             _ => Ok(()),
         }
+    }
+
+    /// A FORBIDDEN user error on `field` when this writer may not write a label of `kind`.
+    pub fn check_label_kind(&self, field: &str, kind: entity::enums::LabelKind) -> Result<(), UserError> {
+        if self.certifies_labels || !crate::domain::ess::is_certified(kind) {
+            return Ok(());
+        }
+        let kind = sea_orm::ActiveEnum::to_value(&kind).to_uppercase();
+        Err(UserError::new(
+            field,
+            format!(
+                "label kind {kind} is certified: only admin keys and the sources an admin allows \
+                 (TERRASSE_CERTIFIED_LABEL_SOURCES) may write it"
+            ),
+            UserErrorCode::Forbidden,
+        ))
     }
 
     /// The source of a new record: the one given, else the key's; a user error when neither
@@ -67,6 +87,28 @@ impl Writer {
             })?;
         self.check_source("source", &source)?;
         Ok(source)
+    }
+}
+
+/// How far ahead of the server clock a record's `sourceUpdatedAt` may be (clock skew between
+/// the source and Terrasse); later times are refused.
+pub const SOURCE_CLOCK_SKEW: Duration = Duration::days(1);
+
+/// A BAD_USER_INPUT user error on `field` when `at` is more than [`SOURCE_CLOCK_SKEW`] after
+/// `now`: a source update time in the future would make every later publication of the
+/// record (an import included) look older, and be skipped.
+pub fn check_source_updated_at(field: &str, at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), UserError> {
+    match at {
+        Some(at) if at > now + SOURCE_CLOCK_SKEW => Err(UserError::new(
+            field,
+            format!(
+                "{field} {} is in the future: at most 1 day after the server time ({})",
+                at.to_rfc3339(),
+                now.to_rfc3339()
+            ),
+            UserErrorCode::BadUserInput,
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -316,7 +358,8 @@ async fn replay<T: DeserializeOwned>(
 /// One audited write of one row.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
-    /// `create`, `update`, `delete` or `upsert`.
+    /// `create`, `update`, `delete`, `upsert` or `take_over` (an import taking a natural key
+    /// over from a partner's record).
     pub operation: &'static str,
     /// Entity name, as in the change log.
     pub entity: &'static str,

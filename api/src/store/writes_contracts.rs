@@ -473,6 +473,10 @@ fn validate(
     model.reserved = fields.reserved;
     model.env_clause = fields.env_clause;
     model.env_criterion = fields.env_criterion;
+    if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", fields.source_updated_at, Utc::now())
+    {
+        errors.push(error);
+    }
     model.source_updated_at = fields.source_updated_at;
     let mut suppliers = Vec::with_capacity(fields.supplier_sirets.len());
     for (position, raw) in fields.supplier_sirets.iter().enumerate() {

@@ -290,6 +290,9 @@ pub(super) async fn check<C: ConnectionTrait>(
         {
             errors.push(error);
         }
+        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
+            errors.push(error);
+        }
         if !errors.is_empty() {
             checked.push(Err(errors));
             continue;

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError,
-    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
+    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer, check_source_updated_at},
     writes_organisations::{BulkResult, ItemResult, Patch, Written, run_bulk},
     writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
 };
@@ -156,6 +156,12 @@ async fn check<C: ConnectionTrait>(
         if let Some(old) = old
             && let Err(error) = writer.check_source("source", &old.source)
         {
+            errors.push(error);
+        }
+        if let Err(error) = writer.check_label_kind("kind", item.kind) {
+            errors.push(error);
+        }
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
             errors.push(error);
         }
         if !errors.is_empty() {

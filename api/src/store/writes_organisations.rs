@@ -227,6 +227,9 @@ pub(super) fn apply(fields: OrganisationFields, model: &mut organisation::Model,
         }
     }
     if let Some(at) = fields.source_updated_at {
+        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", at, Utc::now()) {
+            errors.push(error);
+        }
         model.source_updated_at = at;
     }
     errors

@@ -1,0 +1,186 @@
+//! Authoritative sources take their natural keys over from partners' records: Sirene for a
+//! SIREN or a SIRET, DECP for a contract `uid`. A partner could otherwise hold such a key (a
+//! live record, or one created then soft-deleted) and keep an import from ever creating or
+//! updating it, or set its `sourceUpdatedAt` far ahead so every publication looks older.
+//!
+//! Before an importer writes a batch, the records of a partner source (`PARTNER:<slug>`)
+//! holding one of the batch's keys, live or soft-deleted, become records of the importer's
+//! source: keyed by the natural key, live again, and without the partner's source update time
+//! (so the publication read is never "older"). Everything else stays on the record (its id, so
+//! references, labels and establishments keep pointing at it; its fields until the import
+//! overwrites them, such as an RNA number Sirene does not publish), except an SSE family the
+//! partner declared, which the evidence decides again. Each take-over is one new version of
+//! the record, audited as `take_over` and logged in the change feed, in the batch's
+//! transaction; the import then updates the record as it would its own.
+//!
+//! Records of other sources (DECP's minimal records, the demo, the labels importer's own)
+//! are not taken over: the importers already enrich them in place.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    contract,
+    enums::{EssFamily, EssFamilyBasis},
+    establishment, organisation,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+
+use super::{
+    DbContext, StoreError, Synced,
+    writes::Writer,
+    writes_establishments::unsettled,
+    writes_organisations::{ItemStatus, Settlement},
+};
+
+/// The prefix of the sources of partners' records.
+pub const PARTNER_SOURCE_PREFIX: &str = "PARTNER:";
+
+/// Whether `source` is a partner's (`PARTNER:<slug>`).
+pub fn is_partner_source(source: &str) -> bool {
+    source
+        .get(..PARTNER_SOURCE_PREFIX.len())
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(PARTNER_SOURCE_PREFIX))
+}
+
+/// Largest number of keys looked up in one query.
+const KEYS_PER_QUERY: usize = 10_000;
+
+/// Writes each `(old, new)` pair as a take-over (audited as `take_over`, logged); returns how
+/// many records were taken over.
+async fn settle_taken<E, C>(
+    db: &C,
+    writer: &Writer,
+    what: &str,
+    taken: Vec<(E::Model, E::Model)>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError>
+where
+    C: ConnectionTrait,
+    E: EntityTrait,
+    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+    E::Column: sea_orm::Iterable + sea_orm::IdenStatic,
+{
+    if taken.is_empty() {
+        return Ok(0);
+    }
+    let mut settled = Settlement::<E>::for_operation("take_over");
+    let mut count = 0;
+    for (index, (old, new)) in taken.into_iter().enumerate() {
+        let mut result = unsettled(index, new.external_id().unwrap_or_default());
+        settled
+            .item(db, (index, what), Some(&old), new, now, &mut result)
+            .await?;
+        if result.status == ItemStatus::Updated {
+            count += 1;
+        }
+    }
+    settled.finish(db, writer, now).await?;
+    Ok(count)
+}
+
+/// The partner organisations (live or deleted) holding these SIRENs become organisations of
+/// `source`, keyed by their SIREN (see the module documentation). Returns how many.
+pub async fn take_over_organisations<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    sirens: &[String],
+) -> Result<usize, StoreError> {
+    let now = Utc::now();
+    let mut taken = Vec::new();
+    for chunk in sirens.chunks(KEYS_PER_QUERY) {
+        let held = organisation::Entity::find()
+            .filter(organisation::Column::Siren.is_in(chunk.iter().cloned()))
+            .filter(organisation::Column::Source.ne(source))
+            .all(db)
+            .await
+            .context("finding partner organisations holding SIRENs")?;
+        for old in held.into_iter().filter(|o| is_partner_source(&o.source)) {
+            let mut new = old.clone();
+            new.source = source.to_owned();
+            new.external_id.clone_from(&old.siren);
+            new.deleted_at = None;
+            new.source_updated_at = None;
+            if new.ess_family_basis == EssFamilyBasis::Declared {
+                new.ess_family = EssFamily::Unknown;
+                new.ess_family_basis = EssFamilyBasis::None;
+            }
+            taken.push((old, new));
+        }
+    }
+    settle_taken::<organisation::Entity, _>(db, writer, "organisation", taken, now).await
+}
+
+/// The partner establishments (live or deleted) holding these SIRETs become establishments of
+/// `source`, keyed by their SIRET (see the module documentation). Returns how many.
+pub async fn take_over_establishments<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    sirets: &[String],
+) -> Result<usize, StoreError> {
+    let now = Utc::now();
+    let mut taken = Vec::new();
+    for chunk in sirets.chunks(KEYS_PER_QUERY) {
+        let held = establishment::Entity::find()
+            .filter(establishment::Column::Siret.is_in(chunk.iter().cloned()))
+            .filter(establishment::Column::Source.ne(source))
+            .all(db)
+            .await
+            .context("finding partner establishments holding SIRETs")?;
+        for old in held.into_iter().filter(|e| is_partner_source(&e.source)) {
+            let mut new = old.clone();
+            new.source = source.to_owned();
+            new.external_id.clone_from(&old.siret);
+            new.deleted_at = None;
+            new.source_updated_at = None;
+            taken.push((old, new));
+        }
+    }
+    settle_taken::<establishment::Entity, _>(db, writer, "establishment", taken, now).await
+}
+
+/// The partner contracts (live or deleted) having these national keys (`uid`) become
+/// contracts of `source`, keyed by their `uid` (the external id the DECP importer gives), see
+/// the module documentation. Returns how many.
+pub async fn take_over_contracts<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    uids: &[String],
+) -> Result<usize, StoreError> {
+    let now = Utc::now();
+    let mut taken = Vec::new();
+    for chunk in uids.chunks(KEYS_PER_QUERY) {
+        let held = contract::Entity::find()
+            .filter(contract::Column::Uid.is_in(chunk.iter().cloned()))
+            .filter(contract::Column::Source.ne(source))
+            .all(db)
+            .await
+            .context("finding partner contracts holding uids")?;
+        for old in held.into_iter().filter(|c| is_partner_source(&c.source)) {
+            let mut new = old.clone();
+            new.source = source.to_owned();
+            new.external_id = Some(old.uid.clone());
+            new.deleted_at = None;
+            new.source_updated_at = None;
+            taken.push((old, new));
+        }
+    }
+    settle_taken::<contract::Entity, _>(db, writer, "contract", taken, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_partner_source;
+
+    #[test]
+    fn partner_sources_are_those_of_the_partner_prefix() {
+        assert!(is_partner_source("PARTNER:ress-paca"));
+        assert!(is_partner_source("partner:x"));
+        assert!(!is_partner_source("sirene"));
+        assert!(!is_partner_source("decp"));
+        assert!(!is_partner_source("DEMO"));
+        assert!(!is_partner_source("PART"));
+    }
+}
