@@ -206,8 +206,7 @@ on_both_databases! {
 }
 
 async fn values_nested_too_deep_are_refused_before_parsing(app: &TestApp) {
-    // 200 000 nested lists (400 kB): parsed, they would overflow the stack and abort the
-    // process.
+    // 200 000 nested lists (400 kB) are refused with a clear code, before parsing.
     let deep = format!(
         "{{ organisations(first: 1, filter: {{ naf: {}\"88.99B\"{} }}) {{ totalCount }} }}",
         "[".repeat(200_000),

@@ -1,11 +1,13 @@
 //! How deeply a GraphQL document nests brackets, measured on its text before it is parsed.
 //!
-//! The GraphQL parser and everything that walks a parsed value (coercion, validation, drop)
-//! recurse once per level of a list or object literal, and the parser bounds only selection
-//! sets: `[[[[…]]]]` a few hundred thousand levels deep, well under the 1 MiB body limit,
-//! would overflow a thread's stack, which aborts the whole process. A document whose `{`, `[`
-//! and `(` nest deeper than [`MAX_NESTING`] is therefore refused before it is parsed. This
-//! module owns that count only; the limits on a parsed document are in [`super::limits`].
+//! The GraphQL parser bounds selection sets (64 levels) and stops at its own stack limit on
+//! deeper literals (a few thousand levels, as a syntax error), but a list or object literal
+//! nested that deep is then walked recursively (coercion, validation, drop), and a syntax
+//! error is the wrong answer for a document that is merely too deep. A document whose `{`,
+//! `[` and `(` nest deeper than [`MAX_NESTING`] is therefore refused, with
+//! `QUERY_TOO_COMPLEX`, before anything parses it (the persisted-query registration
+//! included), so no recursion over it goes deeper than that. This module owns that count
+//! only; the limits on a parsed document are in [`super::limits`].
 
 /// Deepest nesting of `{`, `[` and `(` a document may have (field depth is bounded separately,
 /// at 12 by default; arguments add a few levels each).
