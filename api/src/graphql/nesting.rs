@@ -5,7 +5,7 @@
 //! nested that deep is then walked recursively (coercion, validation, drop), and a syntax
 //! error is the wrong answer for a document that is merely too deep. A document whose `{`,
 //! `[` and `(` nest deeper than [`MAX_NESTING`] is therefore refused, with
-//! `QUERY_TOO_COMPLEX`, before anything parses it (the persisted-query registration
+//! `BAD_USER_INPUT` (like a syntax error), before anything parses it (the persisted-query registration
 //! included), so no recursion over it goes deeper than that. This module owns that count
 //! only; the limits on a parsed document are in [`super::limits`].
 
@@ -53,7 +53,7 @@ pub fn depth(document: &str) -> usize {
     deepest
 }
 
-/// Refuses, with `QUERY_TOO_COMPLEX`, a document nesting deeper than [`MAX_NESTING`].
+/// Refuses, with `BAD_USER_INPUT`, a document nesting deeper than [`MAX_NESTING`].
 pub fn check(document: &str) -> Result<(), async_graphql::ServerError> {
     if depth(document) <= MAX_NESTING {
         return Ok(());
@@ -63,7 +63,7 @@ pub fn check(document: &str) -> Result<(), async_graphql::ServerError> {
         None,
     );
     let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", "QUERY_TOO_COMPLEX");
+    extensions.set("code", "BAD_USER_INPUT");
     error.extensions = Some(extensions);
     Err(error)
 }
