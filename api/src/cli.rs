@@ -179,7 +179,11 @@ pub fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     init_tracing(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -194,6 +198,12 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// Stack of each runtime worker thread (tokio's default is 2 MiB). Requests are bounded in
+/// size and depth before they run, so none should come near it; the margin keeps an
+/// unforeseen deep recursion from overflowing a stack, which aborts the whole process (a stack
+/// overflow cannot be caught like a panic). Only the pages a thread touches are committed.
+const WORKER_STACK_BYTES: usize = 16 * 1024 * 1024;
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli

@@ -5,7 +5,7 @@
 //! | variable | flag | default | meaning |
 //! |---|---|---|---|
 //! | `DATABASE_URL` | `--database-url` | `sqlite://terrasse.db?mode=rwc` | SQLite file (created if missing) or `postgres://user@host:port/db` |
-//! | `DATABASE_READ_URL` | `--database-read-url` | none | optional read replica (PostgreSQL): queries and analytics read from it; mutations, the change feed (`changes`, `syncState`, `auditLog`), persisted-query registration and API-key checks use `DATABASE_URL` (docs/DEPLOYMENT.md: replica lag) |
+//! | `DATABASE_READ_URL` | `--database-read-url` | none | optional read replica (PostgreSQL): queries and analytics read from it; mutations, the change feed (`changes`, `auditLog`), persisted-query registration and API-key checks use `DATABASE_URL` (docs/DEPLOYMENT.md: replica lag) |
 //! | `TERRASSE_DB_MAX_CONNECTIONS` | `--db-max-connections` | `10` | size of the database connection pool |
 //! | `TERRASSE_DB_ACQUIRE_TIMEOUT_MS` | `--db-acquire-timeout-ms` | `3000` | longest wait for a pooled connection (fail fast while the database is down) |
 //! | `TERRASSE_LISTEN` | `--listen` | `127.0.0.1:8080` | address the HTTP server binds (`serve`) |
@@ -18,7 +18,8 @@
 //! | `TERRASSE_GRAPHIQL` | `--graphiql` | `true` | serve GraphiQL at `/` |
 //! | `TERRASSE_INTROSPECTION` | `--introspection` | `true` | answer introspection queries |
 //! | `TERRASSE_CORS_ORIGINS` | `--cors-origins` | none | browser origins allowed by CORS, comma-separated |
-//! | `TERRASSE_REQUEST_TIMEOUT_SECS` | `--request-timeout-secs` | `10` | longest a GraphQL request may run |
+//! | `TERRASSE_REQUEST_TIMEOUT_SECS` | `--request-timeout-secs` | `10` | longest a GraphQL request may run; also each SQL statement of the server (PostgreSQL `statement_timeout`, SQLite statements interrupted at the request's deadline) |
+//! | `TERRASSE_HEADER_READ_TIMEOUT_SECS` | `--header-read-timeout-secs` | `10` | longest a client may take to send a request's headers (slow clients are disconnected; at least 1) |
 //! | `TERRASSE_RATE_LIMIT_POINTS` | `--rate-limit-points` | `100000` | cost points of a client's full bucket (per API key, else per address; 0: no limit) |
 //! | `TERRASSE_RATE_LIMIT_RESTORE` | `--rate-limit-restore` | `1000` | cost points restored per second |
 //! | `TERRASSE_BATCH_REQUESTS` | `--batch-requests` | `false` | accept batched requests (a JSON array body of at most 10 operations, each limited, costed and rate-limited like a single one) |
@@ -115,6 +116,12 @@ pub struct ServeConfig {
     /// database work with it) and answered with a `QUERY_TOO_COMPLEX` error.
     #[arg(long, env = "TERRASSE_REQUEST_TIMEOUT_SECS", default_value_t = 10)]
     pub request_timeout_secs: u64,
+    /// Longest a client may take to send a request line and headers, seconds; past it the
+    /// connection is closed (a client sending its headers byte by byte holds no connection
+    /// longer than this).
+    #[arg(long, env = "TERRASSE_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
     /// Cost points a client's rate-limit bucket holds when full (0 turns rate limiting off).
     #[arg(long, env = "TERRASSE_RATE_LIMIT_POINTS", default_value_t = 100_000)]
     pub rate_limit_points: u64,
@@ -152,6 +159,11 @@ pub struct ServeConfig {
     /// comma-separated. Admin keys and the command line always may.
     #[arg(long, env = "TERRASSE_CERTIFIED_LABEL_SOURCES", value_delimiter = ',')]
     pub certified_label_sources: Vec<String>,
+    /// Test-only fault injection: an operation sent with this `operationName` panics once executed, to prove a
+    /// panic stays within its request. Neither a flag nor an environment variable can set it:
+    /// only code building a `ServeConfig` (the end-to-end tests).
+    #[arg(skip)]
+    pub panic_on_operation: Option<String>,
 }
 
 /// Everything the server needs to start.

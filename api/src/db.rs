@@ -1,10 +1,26 @@
 //! Connecting to the database and bringing it up to date: pending migrations, then the
 //! reference territories when they are absent.
+//!
+//! The server's pools ([`connect_serving`]) also bound every SQL statement by the request
+//! that runs it: PostgreSQL connections carry a `statement_timeout` (the request timeout),
+//! and on SQLite a statement started within [`within_deadline`] is interrupted once the
+//! request's deadline passes or the request is abandoned (its future dropped). Imports and
+//! the other commands use [`connect`], without either bound.
 
-use std::time::{Duration, Instant};
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr,
+    sqlx::{Error as SqlxError, SqliteConnection},
+};
 
 use crate::{config::DatabaseConfig, reference, store};
 
@@ -39,7 +55,109 @@ pub async fn connect_replica(config: &DatabaseConfig) -> Result<Option<DatabaseC
     }
 }
 
+/// Opens the server's pool of `url` (the primary's or the replica's): like [`connect`], with
+/// every statement bounded by `statement_timeout` on PostgreSQL, and by the deadline of the
+/// request running it on SQLite (see [`within_deadline`]).
+pub async fn connect_serving(
+    url: &str,
+    config: &DatabaseConfig,
+    statement_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = options(url, config);
+    let milliseconds = statement_timeout.as_millis().max(1);
+    options
+        .map_sqlx_postgres_opts(move |opts| opts.options([("statement_timeout", milliseconds)]))
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_connect(|connection, _| Box::pin(follow_request_deadline(connection)))
+                .before_acquire(|connection, _| {
+                    Box::pin(async move { follow_request_deadline(connection).await.map(|()| true) })
+                })
+        });
+    Database::connect(options).await
+}
+
+/// Number of SQLite virtual-machine steps between two checks of a statement's deadline (a
+/// check reads the clock: a few nanoseconds every few microseconds of work).
+const SQLITE_STEPS_PER_CHECK: i32 = 1_000;
+
+tokio::task_local! {
+    /// The deadline of the request the current task runs.
+    static REQUEST_DEADLINE: Arc<StatementDeadline>;
+}
+
+/// When the statements of one request must stop.
+#[derive(Debug)]
+struct StatementDeadline {
+    at: Instant,
+    abandoned: AtomicBool,
+}
+
+impl StatementDeadline {
+    /// Whether a statement of the request may go on.
+    fn allows(&self) -> bool {
+        !self.abandoned.load(Ordering::Relaxed) && Instant::now() < self.at
+    }
+}
+
+/// Marks the request abandoned when its future ends or is dropped.
+struct Abandon(Arc<StatementDeadline>);
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        self.0.abandoned.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `work` (a request's execution) with `deadline` for its SQLite statements: a statement
+/// of a pool opened by [`connect_serving`] that runs past `deadline`, or still runs once
+/// `work` is dropped (the request timed out or its client left), is interrupted, and its
+/// connection goes back to the pool free. (The sqlx worker thread of a SQLite connection
+/// would otherwise run an abandoned statement to its end, holding the connection.)
+pub async fn within_deadline<F: Future>(deadline: tokio::time::Instant, work: F) -> F::Output {
+    let deadline = Arc::new(StatementDeadline {
+        at: deadline.into_std(),
+        abandoned: AtomicBool::new(false),
+    });
+    let _abandon = Abandon(deadline.clone());
+    REQUEST_DEADLINE.scope(deadline, work).await
+}
+
+/// Gives a SQLite connection being handed out the deadline of the acquiring request (a
+/// progress handler that interrupts its statements), or none outside a request. Connections
+/// are acquired in the task of the request that uses them, so the task's deadline is the
+/// right one.
+async fn follow_request_deadline(connection: &mut SqliteConnection) -> Result<(), SqlxError> {
+    let deadline = REQUEST_DEADLINE.try_with(Arc::clone).ok();
+    let mut handle = connection.lock_handle().await?;
+    match deadline {
+        Some(deadline) => handle.set_progress_handler(SQLITE_STEPS_PER_CHECK, move || deadline.allows()),
+        None => handle.remove_progress_handler(),
+    }
+    Ok(())
+}
+
+/// Whether a database error is a statement stopped by its bound: PostgreSQL's
+/// `statement_timeout` (SQLSTATE 57014, query canceled) or a SQLite statement interrupted at
+/// its request's deadline (SQLITE_INTERRUPT).
+pub fn is_statement_timeout(error: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let (DbErr::Exec(RuntimeErr::SqlxError(error)) | DbErr::Query(RuntimeErr::SqlxError(error))) = error else {
+        return false;
+    };
+    match error.as_ref() {
+        SqlxError::Database(database) => {
+            matches!(database.code().as_deref(), Some("57014" | "9")) || database.message().contains("interrupted")
+        }
+        _ => false,
+    }
+}
+
 async fn connect_to(url: &str, config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(url, config)).await
+}
+
+/// The pool settings shared by every connection.
+fn options(url: &str, config: &DatabaseConfig) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(config.db_max_connections)
@@ -54,7 +172,7 @@ async fn connect_to(url: &str, config: &DatabaseConfig) -> Result<DatabaseConnec
                 .pragma("temp_store", "memory")
                 .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT_PAGES.to_string())
         });
-    Database::connect(options).await
+    options
 }
 
 /// Runs pending migrations, then loads the reference territories if they are absent.

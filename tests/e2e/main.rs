@@ -32,6 +32,7 @@ mod organisations;
 mod partnerships;
 mod persisted;
 mod replica;
+mod resilience;
 mod robustness;
 mod schema;
 mod territories;

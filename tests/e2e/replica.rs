@@ -95,6 +95,46 @@ async fn queries_read_the_replica_and_writes_and_the_feed_the_primary(app: &Test
         "{read}"
     );
 
+    // The ETag of a GET answer and the `syncState` cursor are read where the answer is: the
+    // replica has not seen the write, so a tag or a cursor from the primary would be ahead of
+    // the data (a stale 304 later; a mirror starting its feed after changes its snapshot
+    // lacks).
+    replica.db.execute_unprepared("DELETE FROM change_log").await.unwrap();
+    let primary_sequence = app.scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log").await;
+    let replica_sequence = replica.scalar("SELECT COALESCE(MAX(seq), 0) FROM change_log").await;
+    assert!(primary_sequence > replica_sequence, "the primary is ahead");
+    let path = "/graphql?query=%7B%20organisations(first%3A%205)%20%7B%20totalCount%20%7D%20%7D";
+    let answer = crate::harness::exchange(get(server, path, &[])).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let etag = answer.header("etag").to_owned();
+    assert!(
+        etag.starts_with(&format!("W/\"{replica_sequence}-")),
+        "the tag carries the replica's sequence {replica_sequence}, not the primary's {primary_sequence}: {etag}"
+    );
+    let state = call(server, None, "{ syncState { cursor } }", serde_json::json!({})).await;
+    assert_eq!(
+        state["data"]["syncState"]["cursor"],
+        replica_sequence.to_string(),
+        "the cursor is the replica's: {state}"
+    );
+    // Once the replica replays the write, the tag changes and the new data is served.
+    replica
+        .db
+        .execute_unprepared(
+            "INSERT INTO change_log (entity, row_id, op, version, changed_at) \
+             SELECT 'organisation', id, 'upsert', version, updated_at FROM organisation",
+        )
+        .await
+        .unwrap();
+    let answer = crate::harness::exchange(get(server, path, &[("if-none-match", &etag)])).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "the replica moved on: no 304 ({})",
+        answer.header("etag")
+    );
+    assert_ne!(answer.header("etag"), etag);
+
     // The change feed and the audit log read the primary: the write is there at once.
     let feed = call(
         server,

@@ -8,7 +8,9 @@
 //! errors (database failures, bugs) are logged here with their full context and shown to
 //! clients only as `INTERNAL` with a generic message: database messages never leak. A
 //! database that cannot be reached (no connection within the acquire timeout, a connection
-//! lost) is `UNAVAILABLE`: the request may be retried later, unchanged.
+//! lost) is `UNAVAILABLE`: the request may be retried later, unchanged. A statement stopped at
+//! its request's time limit (`crate::db::is_statement_timeout`) is `QUERY_TOO_COMPLEX`, like a
+//! request that runs past the limit: the client must ask for less.
 //!
 //! async-graphql converts any `Display` error with `?`, which would leak; resolvers therefore
 //! turn store results into GraphQL results with [`OrInternal::or_internal`] or
@@ -32,6 +34,11 @@ pub enum ApiError {
     /// The database cannot be reached; the request may be retried later.
     #[error("the database is unavailable: retry later")]
     Unavailable,
+    /// A statement ran past the request's time limit and was stopped.
+    #[error(
+        "a database statement of this request ran past the request time limit (TERRASSE_REQUEST_TIMEOUT_SECS) and was stopped: ask for less"
+    )]
+    TimedOut,
 }
 
 impl ApiError {
@@ -41,6 +48,7 @@ impl ApiError {
             ApiError::BadUserInput(_) => "BAD_USER_INPUT",
             ApiError::Internal => "INTERNAL",
             ApiError::Unavailable => "UNAVAILABLE",
+            ApiError::TimedOut => "QUERY_TOO_COMPLEX",
         }
     }
 }
@@ -70,6 +78,10 @@ impl From<&StoreError> for ApiError {
             StoreError::Database { source, .. } if is_unreachable(source) => {
                 tracing::warn!(error = %error, "database unreachable");
                 ApiError::Unavailable
+            }
+            StoreError::Database { source, .. } if crate::db::is_statement_timeout(source) => {
+                tracing::warn!(error = %error, "statement stopped at the request time limit");
+                ApiError::TimedOut
             }
             StoreError::Database { .. } => {
                 tracing::error!(error = %error, "store failure");

@@ -23,6 +23,7 @@ pub mod mutation_identifiers;
 pub mod mutation_labels;
 pub mod mutation_organisations;
 pub mod mutation_partnerships;
+pub mod nesting;
 pub mod node;
 pub mod operation;
 pub mod organisation;

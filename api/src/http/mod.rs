@@ -6,7 +6,13 @@
 //!
 //! With a read replica (`DATABASE_READ_URL`), queries run on the replica and mutations, the
 //! change feed ([`auth::PRIMARY_FIELDS`]), API-key checks and persisted-query registration on
-//! the primary.
+//! the primary. The ETag of a GET answer is read on the database that answers it.
+//!
+//! No request can stop the server: a panic while handling one becomes an `INTERNAL` error for
+//! that request alone (logged with its request id), each SQL statement is bounded by the request
+//! timeout (see [`crate::db::connect_serving`]), and a client gets
+//! `TERRASSE_HEADER_READ_TIMEOUT_SECS` to send its request headers before its connection is
+//! closed.
 
 pub mod auth;
 pub mod headers;
@@ -16,13 +22,14 @@ pub mod rate_limit;
 pub mod transport;
 
 use std::{
-    future::IntoFuture,
+    any::Any,
     net::SocketAddr,
+    panic::AssertUnwindSafe,
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use async_graphql::http::GraphiQLSource;
+use async_graphql::{futures_util::FutureExt, http::GraphiQLSource};
 use axum::{
     Extension, Router,
     body::{Body, Bytes},
@@ -35,6 +42,7 @@ use axum::{
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -45,6 +53,7 @@ use crate::{
     graphql::{
         TerrasseSchema, build_schema_for, executor,
         limits::{self, QueryLimits},
+        nesting,
     },
     seed, store,
 };
@@ -90,6 +99,8 @@ struct AppState {
     metrics: Option<Arc<metrics::Metrics>>,
     limiter: Arc<rate_limit::RateLimiter>,
     persisted: Arc<persisted::PersistedQueries>,
+    /// Test-only: the operation name that panics ([`ServeConfig::panic_on_operation`]).
+    panic_on_operation: Option<Arc<str>>,
 }
 
 /// Who may do what without a key, how long idempotency keys are kept, and which partner
@@ -119,24 +130,42 @@ impl Default for Access {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    header_read_timeout: Duration,
 }
 
 impl Application {
-    /// Connects to the database (and the read replica, if any), migrates the primary, loads
-    /// reference territories if absent (and the demo ecosystem when asked and the database has
-    /// no organisation), and binds the listener.
+    /// Connects to the database, migrates it, loads reference territories if absent (and the
+    /// demo ecosystem when asked and the database has no organisation), then opens the serving
+    /// pools of the primary and of the read replica, if any (their statements bounded by the
+    /// request timeout, see [`db::connect_serving`]), and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let db = db::connect(&config.database).await?;
-        db::prepare(&db).await?;
-        if config.serve.demo && !seed::demo::has_organisations(&db).await? {
-            let summary = seed::demo::seed_demo(&db).await?;
+        let setup = db::connect(&config.database).await?;
+        db::prepare(&setup).await?;
+        if config.serve.demo && !seed::demo::has_organisations(&setup).await? {
+            let summary = seed::demo::seed_demo(&setup).await?;
             tracing::info!("{summary}");
         }
-        let replica = db::connect_replica(&config.database).await?;
+        // Statements get at least a second, whatever the request timeout.
+        let statement_timeout = Duration::from_secs(config.serve.request_timeout_secs.max(1));
+        let url = &config.database.database_url;
+        let primary = if url.contains(":memory:") || url.contains("mode=memory") {
+            // An in-memory SQLite database lives as long as its pool: keep the one prepared.
+            setup
+        } else {
+            setup.close().await?;
+            db::connect_serving(url, &config.database, statement_timeout).await?
+        };
+        let replica = match &config.database.database_read_url {
+            Some(url) if !url.trim().is_empty() => {
+                Some(db::connect_serving(url, &config.database, statement_timeout).await?)
+            }
+            _ => None,
+        };
         let listener = TcpListener::bind(config.serve.listen).await?;
         Ok(Self {
             listener,
-            router: router(Databases { primary: db, replica }, &config.serve)?,
+            router: router(Databases { primary, replica }, &config.serve)?,
+            header_read_timeout: Duration::from_secs(config.serve.header_read_timeout_secs.max(1)),
         })
     }
 
@@ -147,13 +176,50 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
-    /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves HTTP/1.1 until SIGINT or SIGTERM, then lets in-flight requests finish. A client
+    /// that has not sent a request's line and headers within the header read timeout
+    /// (`TERRASSE_HEADER_READ_TIMEOUT_SECS`) is disconnected, so slow clients cannot hold
+    /// connections open. Each request carries its client's address (`ConnectInfo`).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .into_future()
-            .await?;
+        let Self {
+            listener,
+            router,
+            header_read_timeout,
+        } = self;
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_read_timeout);
+        let connections = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut stop = std::pin::pin!(shutdown_signal());
+        loop {
+            let (stream, client) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of file descriptors, or a connection reset before it was
+                        // accepted: wait a little rather than spin.
+                        tracing::warn!(%error, "cannot accept a connection");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                () = &mut stop => break,
+            };
+            let router = router.clone();
+            let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(client));
+                tower::ServiceExt::oneshot(router.clone(), request.map(Body::new))
+            });
+            let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let connection = connections.watch(connection);
+            tokio::spawn(async move {
+                if let Err(error) = connection.await {
+                    tracing::debug!(%error, %client, "connection ended with an error");
+                }
+            });
+        }
+        drop(listener);
+        connections.shutdown().await;
         tracing::info!("stopped");
         Ok(())
     }
@@ -204,6 +270,7 @@ pub fn router(db: Databases, serve: &ServeConfig) -> anyhow::Result<Router> {
             capacity: serve.rate_limit_points,
             restore_per_second: serve.rate_limit_restore,
         })),
+        panic_on_operation: serve.panic_on_operation.as_deref().map(Arc::from),
     };
     let mut router = Router::new();
     if serve.graphiql {
@@ -217,12 +284,49 @@ pub fn router(db: Databases, serve: &ServeConfig) -> anyhow::Result<Router> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .layer(DefaultBodyLimit::max(transport::MAX_BODY_BYTES))
+        .layer(catch_panic())
         .layer(headers::cors(&serve.cors_origins))
         .layer(middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state))
+}
+
+/// Answers a request whose handler panicked outside GraphQL execution with a 500 and an
+/// `INTERNAL` GraphQL error (the panic is logged); the server goes on serving.
+fn catch_panic() -> CatchPanicLayer<fn(Box<dyn Any + Send + 'static>) -> Response> {
+    CatchPanicLayer::custom(handler_panicked as fn(Box<dyn Any + Send + 'static>) -> Response)
+}
+
+fn handler_panicked(panic: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!(panic = panic_message(panic.as_ref()), "a request handler panicked");
+    refusal_response(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
+}
+
+/// The message a panic was raised with, if it is text.
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(not text)")
+}
+
+/// The answer to an operation whose execution panicked: an `INTERNAL` error (which
+/// [`account`] gives the request id), the panic logged with the request id and operation.
+fn execution_panicked(request_id: &str, operation: Option<&str>, panic: &(dyn Any + Send)) -> async_graphql::Response {
+    tracing::error!(
+        request_id,
+        operation = operation.unwrap_or("anonymous"),
+        panic = panic_message(panic),
+        "a GraphQL execution panicked"
+    );
+    let mut error = async_graphql::ServerError::new("internal error", None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", "INTERNAL");
+    error.extensions = Some(extensions);
+    async_graphql::Response::from_errors(vec![error])
 }
 
 async fn graphiql() -> Html<String> {
@@ -316,8 +420,9 @@ struct Operation {
     persisted: persisted::Pending,
 }
 
-/// Resolves a persisted query (nothing written yet), admits the caller (an HTTP refusal
-/// refuses the whole request) and measures the operation against the limits.
+/// Refuses a document nesting deeper than [`nesting::MAX_NESTING`], resolves a persisted
+/// query (nothing written yet), admits the caller (an HTTP refusal refuses the whole request)
+/// and measures the operation against the limits.
 async fn prepare(
     state: &AppState,
     caller: &auth::Caller,
@@ -325,7 +430,13 @@ async fn prepare(
     mut request: async_graphql::Request,
 ) -> Result<Operation, Response> {
     let name = request.operation_name.clone();
-    let persisted = match state.persisted.resolve(&mut request, caller).await {
+    // Nothing parses a document nesting too deep for the parser's stack (not even the
+    // persisted-query registration).
+    let resolved = match nesting::check(&request.query) {
+        Ok(()) => state.persisted.resolve(&mut request, caller).await,
+        Err(too_deep) => Err(too_deep),
+    };
+    let persisted = match resolved {
         Ok(pending) => pending,
         Err(error) => {
             auth::admit(caller, method, false, state.access.anonymous_read).map_err(IntoResponse::into_response)?;
@@ -399,10 +510,14 @@ async fn serve_graphql(
             Err(refused) => return refused,
         }
     }
-    // GET answers are tagged with the change-log sequence: a client holding the current tag
-    // gets 304 before anything runs.
+    // GET answers are tagged with the change-log sequence of the database that answers them
+    // (a replica's lags the primary's), read before the answer is: a client holding the
+    // current tag gets 304 before anything runs.
     let etag = if method == Method::GET {
-        match store::changes::current_cursor(&state.db.primary).await {
+        let answering = state
+            .db
+            .for_request(operations.iter().any(|operation| operation.needs_primary));
+        match store::changes::current_cursor(answering).await {
             Ok(sequence) => Some(transport::etag(query_string.as_deref(), media, sequence)),
             Err(error) => {
                 tracing::warn!(request_id, %error, "cannot read the change-log sequence for an ETag");
@@ -483,12 +598,26 @@ async fn serve_graphql(
             Ok(measure) => {
                 let db = state.db.for_request(needs_primary).clone();
                 let request = request.data(caller.clone()).data(state.access.clone());
-                let execution = executor::execute_admitted(&state.schema, request, db, measure, &state.limits);
+                let panics = state
+                    .panic_on_operation
+                    .as_deref()
+                    .is_some_and(|panicking| name.as_deref() == Some(panicking));
+                let execution = async {
+                    let response =
+                        executor::execute_admitted(&state.schema, request, db, measure, &state.limits).await;
+                    assert!(!panics, "fault injection: operation {name:?} panics once executed");
+                    response
+                };
+                // A panic in the execution (a resolver, a loader, the executor) is caught
+                // here and answers this operation only; its SQLite statements stop at the
+                // deadline or once the execution is dropped.
+                let execution = AssertUnwindSafe(db::within_deadline(deadline, execution)).catch_unwind();
                 if tokio::time::Instant::now() >= deadline {
                     timed_out(state.timeout)
                 } else {
                     match tokio::time::timeout_at(deadline, execution).await {
-                        Ok(response) => response,
+                        Ok(Ok(response)) => response,
+                        Ok(Err(panic)) => execution_panicked(&request_id, name.as_deref(), panic.as_ref()),
                         Err(_) => timed_out(state.timeout),
                     }
                 }
@@ -759,4 +888,34 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::to_bytes, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// A handler that panics outside GraphQL execution answers 500 with an `INTERNAL`
+    /// GraphQL error; the router goes on answering.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_with_an_internal_error() {
+        async fn broken() -> &'static str {
+            panic!("a bug in a handler")
+        }
+        let router = Router::new()
+            .route("/broken", get(broken))
+            .route("/healthz", get(healthz))
+            .layer(catch_panic());
+        let request = |path: &str| Request::get(path).body(Body::empty()).expect("a request");
+        let answer = router.clone().oneshot(request("/broken")).await.expect("an answer");
+        assert_eq!(answer.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = to_bytes(answer.into_body(), 1 << 16).await.expect("a body");
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "INTERNAL", "{body}");
+        assert_eq!(body["errors"][0]["message"], "internal error", "{body}");
+        let answer = router.oneshot(request("/healthz")).await.expect("an answer");
+        assert_eq!(answer.status(), StatusCode::OK);
+    }
 }
