@@ -296,6 +296,7 @@ pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<u64>,
     let Ok(document) = request.parsed_query() else {
         return Ok(None);
     };
+    super::bounds::admit(document, operation_name.as_deref(), &variables)?;
     let Some(measure) = measure(
         &TYPES,
         document,
@@ -306,7 +307,7 @@ pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<u64>,
         return Ok(None);
     };
     match limits.check(&measure) {
-        Ok(()) => super::bounds::admit(document, operation_name.as_deref(), &variables).map(|()| Some(measure.cost)),
+        Ok(()) => Ok(Some(measure.cost)),
         Err(message) => {
             let mut error = ServerError::new(message, None);
             let mut extensions = ErrorExtensionValues::default();
