@@ -13,7 +13,8 @@
 //!   [`DEFAULT_ID_CHARS`];
 //! - an `Int`: 0 to 2 147 483 647 (no argument or input field takes a negative integer);
 //! - a `Float`: [`DEFAULT_FLOAT`] (every float field of the schema has its own bound);
-//! - a `Decimal` (euros): 0 to [`MAX_DECIMAL`];
+//! - a `Decimal` (euros): -[`MAX_DECIMAL`] to [`MAX_DECIMAL`] (each amount field refuses a
+//!   negative value itself: a write answers it as the item's user error, not the request's);
 //! - a `NaiveDate`: `YYYY-MM-DD` between [`EARLIEST_DATE`] and [`LATEST_DATE`]; a `DateTime`:
 //!   RFC 3339 with a year from 1900 to 2100 (signed or 5-digit years are refused);
 //! - enums and booleans are bounded by their type.
@@ -54,7 +55,7 @@ pub const DEFAULT_STRING_CHARS: usize = 1_000;
 pub const DEFAULT_ID_CHARS: usize = 200;
 /// Range of a `Float`, unless overridden.
 pub const DEFAULT_FLOAT: (f64, f64) = (-1_000_000.0, 1_000_000.0);
-/// Largest `Decimal` (euros) accepted.
+/// Largest `Decimal` (euros) accepted, either sign.
 pub const MAX_DECIMAL: f64 = 1e15;
 /// Earliest date accepted.
 pub const EARLIEST_DATE: &str = "1900-01-01";
@@ -534,7 +535,9 @@ fn scalar(name: &str, value: &Value, key: &str, path: &str) -> Result<(), Valida
                 );
             }
             match text.parse::<f64>() {
-                Ok(amount) => within(Bound::Range(0.0, MAX_DECIMAL), amount).or_else(|reason| invalid(text, reason)),
+                Ok(amount) => {
+                    within(Bound::Range(-MAX_DECIMAL, MAX_DECIMAL), amount).or_else(|reason| invalid(text, reason))
+                }
                 // Not a number: the scalar refuses it.
                 Err(_) => Ok(()),
             }
@@ -702,8 +705,13 @@ mod tests {
         let (field, _, _) = refusal(version, serde_json::json!({})).unwrap_or_else(|| panic!("passes"));
         assert_eq!(field, "deleteContract.input.expectedVersion");
         let amount = "query($a: Decimal) { contracts(filter: { amountMinEur: $a }) { totalCount } }";
-        assert!(refusal(amount, serde_json::json!({ "a": "-1" })).is_some());
+        assert_eq!(
+            refusal(amount, serde_json::json!({ "a": "-1" })),
+            None,
+            "the filter refuses it"
+        );
         assert!(refusal(amount, serde_json::json!({ "a": "1e16" })).is_some());
+        assert!(refusal(amount, serde_json::json!({ "a": "-1e16" })).is_some());
         assert_eq!(refusal(amount, serde_json::json!({ "a": "250000.50" })), None);
         let dated = "query($d: NaiveDate) { organisations(filter: { labelValidOn: $d }) { totalCount } }";
         for bad in [
