@@ -44,6 +44,7 @@ fn repeated(n: usize, item: &str) -> Value {
 
 on_both_databases! {
     async fn oversized_filter_lists_are_refused_naming_field_size_and_cap(app: &TestApp) {
+        use super::*;
         for n in [20_000, 1_000, 101] {
             let (field, message) = refused(app, BY_NAF, json!({ "naf": repeated(n, "88.99B") })).await;
             assert_eq!(field, "organisations.filter.naf");
@@ -64,6 +65,7 @@ on_both_databases! {
     }
 
     async fn filter_lists_at_their_cap_still_work(app: &TestApp) {
+        use super::*;
         // 100 entries, every section letter among them: 88 divisions once reduced.
         let sections: Vec<String> = (0..100).map(|i| ((b'A' + (i % 21) as u8) as char).to_string()).collect();
         let data = app.query(BY_NAF, json!({ "naf": sections })).await;
@@ -82,6 +84,7 @@ on_both_databases! {
     }
 
     async fn long_names_and_strings_are_refused(app: &TestApp) {
+        use super::*;
         let words = vec!["mot"; 5_000].join(" ");
         let (field, message) = refused(app, BY_NAME, json!({ "name": words })).await;
         assert_eq!(field, "organisations.filter.name");
@@ -104,6 +107,7 @@ on_both_databases! {
     }
 
     async fn far_dates_and_long_series_are_refused(app: &TestApp) {
+        use super::*;
         // The attack: 0001 to 9999 by month (120 000 cells before).
         let (field, message) = refused(app, SERIES, json!({ "from": "0001-01-01", "to": "9999-12-31", "g": "MONTH" })).await;
         assert_eq!(field, "procurementTimeSeries.period.from");
@@ -146,6 +150,7 @@ on_both_databases! {
     }
 
     async fn absurd_numbers_are_refused(app: &TestApp) {
+        use super::*;
         let (field, message) = refused(
             app,
             "{ organisations(filter: { near: { latitude: 1e308, longitude: 5, radiusKm: 3 } }) { totalCount } }",
@@ -171,11 +176,11 @@ on_both_databases! {
         let (field, message) = refused(
             app,
             "query($a: Decimal) { contracts(filter: { amountMinEur: $a }) { totalCount } }",
-            json!({ "a": "-5" }),
+            json!({ "a": "-2e15" }),
         )
         .await;
         assert_eq!(field, "contracts.filter.amountMinEur");
-        names(&message, &["-5", "0 to 1000000000000000"]);
+        names(&message, &["-2e15", "-1000000000000000 to 1000000000000000"]);
         // Page sizes at the cap still work.
         let data = app.query("{ organisations(first: 500) { totalCount } }", json!({})).await;
         assert_eq!(data["organisations"]["totalCount"], 0);

@@ -13,7 +13,8 @@
 //!   [`DEFAULT_ID_CHARS`];
 //! - an `Int`: 0 to 2 147 483 647 (no argument or input field takes a negative integer);
 //! - a `Float`: [`DEFAULT_FLOAT`] (every float field of the schema has its own bound);
-//! - a `Decimal` (euros): 0 to [`MAX_DECIMAL`];
+//! - a `Decimal` (euros): -[`MAX_DECIMAL`] to [`MAX_DECIMAL`] (each amount field refuses a
+//!   negative value itself: a write answers it as the item's user error, not the request's);
 //! - a `NaiveDate`: `YYYY-MM-DD` between [`EARLIEST_DATE`] and [`LATEST_DATE`]; a `DateTime`:
 //!   RFC 3339 with a year from 1900 to 2100 (signed or 5-digit years are refused);
 //! - enums and booleans are bounded by their type.
@@ -22,7 +23,8 @@
 //! of the value from the field (`organisations.filter.naf`), `extensions.value` its size or
 //! value, and the message names both and the bound:
 //! `invalid organisations.filter.naf "20000 items": must have at most 100 items`. Nothing is
-//! executed. A few bounds (page sizes, the bulk mutations' items, the search circle) are
+//! executed. Page sizes (`first`, `last`) are reported under the argument's name, as the
+//! connections report them. A few bounds (the bulk mutations' items, the search circles) are
 //! [`Bound::Checked`]: the field checks them itself, before any SQL, with its own field name;
 //! they are listed here so the documentation lists every bound.
 //!
@@ -53,7 +55,7 @@ pub const DEFAULT_STRING_CHARS: usize = 1_000;
 pub const DEFAULT_ID_CHARS: usize = 200;
 /// Range of a `Float`, unless overridden.
 pub const DEFAULT_FLOAT: (f64, f64) = (-1_000_000.0, 1_000_000.0);
-/// Largest `Decimal` (euros) accepted.
+/// Largest `Decimal` (euros) accepted, either sign.
 pub const MAX_DECIMAL: f64 = 1e15;
 /// Earliest date accepted.
 pub const EARLIEST_DATE: &str = "1900-01-01";
@@ -78,6 +80,9 @@ pub enum Bound {
     Range(f64, f64),
     /// A number above 0 and at most this.
     AboveZero(f64),
+    /// A page size from 0 to this, reported under the argument's own name (`first`), as the
+    /// connection itself reports it.
+    Page(u32),
     /// Checked by the field itself, before any SQL: what the bound is.
     Checked(&'static str),
 }
@@ -90,6 +95,7 @@ impl std::fmt::Display for Bound {
             Bound::Words(n) => write!(f, "at most {n} words"),
             Bound::Range(min, max) => write!(f, "{min} to {max}"),
             Bound::AboveZero(max) => write!(f, "above 0, at most {max}"),
+            Bound::Page(max) => write!(f, "0 to {max}"),
             Bound::Checked(what) => f.write_str(what),
         }
     }
@@ -100,11 +106,11 @@ impl std::fmt::Display for Bound {
 /// path may have several bounds (a list's items and their characters). The API
 /// documentation's "Input bounds" table lists the same rows (a test keeps them equal).
 pub const OVERRIDES: &[(&str, Bound)] = &[
-    // Paging: checked with the page (field `first` or `last`, then `after`/`before`).
-    ("*(first)", Bound::Checked("0 to 500")),
-    ("*(last)", Bound::Checked("0 to 500")),
-    ("Query.changes(first)", Bound::Checked("0 to 1 000")),
-    ("Query.auditLog(first)", Bound::Checked("0 to 1 000")),
+    // Paging, reported as the connection reports it (field `first` or `last`).
+    ("*(first)", Bound::Page(500)),
+    ("*(last)", Bound::Page(500)),
+    ("Query.changes(first)", Bound::Page(1_000)),
+    ("Query.auditLog(first)", Bound::Page(1_000)),
     ("*(after)", Bound::Chars(2_000)),
     ("*(before)", Bound::Chars(2_000)),
     // Look-ups by id or code.
@@ -495,6 +501,21 @@ fn scalar(name: &str, value: &Value, key: &str, path: &str) -> Result<(), Valida
             } else {
                 Bound::Range(DEFAULT_FLOAT.0, DEFAULT_FLOAT.1)
             };
+            if let Some(max) = bounds.iter().find_map(|bound| match bound {
+                Bound::Page(max) => Some(f64::from(*max)),
+                _ => None,
+            }) {
+                let argument = path.rsplit('.').next().unwrap_or(path);
+                return if (0.0..=max).contains(&given) {
+                    Ok(())
+                } else {
+                    Err(ValidationError::new(
+                        argument.to_owned(),
+                        number.to_string(),
+                        format!("must be between 0 and {max}"),
+                    ))
+                };
+            }
             let bound = bounds
                 .iter()
                 .copied()
@@ -514,7 +535,9 @@ fn scalar(name: &str, value: &Value, key: &str, path: &str) -> Result<(), Valida
                 );
             }
             match text.parse::<f64>() {
-                Ok(amount) => within(Bound::Range(0.0, MAX_DECIMAL), amount).or_else(|reason| invalid(text, reason)),
+                Ok(amount) => {
+                    within(Bound::Range(-MAX_DECIMAL, MAX_DECIMAL), amount).or_else(|reason| invalid(text, reason))
+                }
                 // Not a number: the scalar refuses it.
                 Err(_) => Ok(()),
             }
@@ -666,12 +689,29 @@ mod tests {
         assert_eq!(field, "updateEstablishment.input.establishment.latitude");
         assert_eq!(value, "1e+308");
         assert!(message.ends_with("must be from -90 to 90"), "{message}");
+        // Page sizes are reported as the connections report them, before the cost.
+        let (field, value, message) = refusal(
+            "{ organisations(first: 2147483647) { totalCount } }",
+            serde_json::json!({}),
+        )
+        .unwrap_or_else(|| panic!("passes"));
+        assert_eq!((field.as_str(), value.as_str()), ("first", "2147483647"));
+        assert_eq!(message, r#"invalid first "2147483647": must be between 0 and 500"#);
+        assert_eq!(
+            refusal("{ changes(first: 1000) { cursor } }", serde_json::json!({})),
+            None
+        );
         let version = r#"mutation { deleteContract(input: { id: "x", expectedVersion: -1 }) { clientMutationId } }"#;
         let (field, _, _) = refusal(version, serde_json::json!({})).unwrap_or_else(|| panic!("passes"));
         assert_eq!(field, "deleteContract.input.expectedVersion");
         let amount = "query($a: Decimal) { contracts(filter: { amountMinEur: $a }) { totalCount } }";
-        assert!(refusal(amount, serde_json::json!({ "a": "-1" })).is_some());
+        assert_eq!(
+            refusal(amount, serde_json::json!({ "a": "-1" })),
+            None,
+            "the filter refuses it"
+        );
         assert!(refusal(amount, serde_json::json!({ "a": "1e16" })).is_some());
+        assert!(refusal(amount, serde_json::json!({ "a": "-1e16" })).is_some());
         assert_eq!(refusal(amount, serde_json::json!({ "a": "250000.50" })), None);
         let dated = "query($d: NaiveDate) { organisations(filter: { labelValidOn: $d }) { totalCount } }";
         for bad in [

@@ -773,6 +773,7 @@ pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<Measu
     let Ok(document) = request.parsed_query() else {
         return Ok(None);
     };
+    super::bounds::admit(document, operation_name.as_deref(), &variables)?;
     let Some(measure) = measure(
         &TYPES,
         document,
@@ -783,7 +784,7 @@ pub fn admit(request: &mut Request, limits: &QueryLimits) -> Result<Option<Measu
         return Ok(None);
     };
     match limits.check(&measure) {
-        Ok(()) => super::bounds::admit(document, operation_name.as_deref(), &variables).map(|()| Some(measure)),
+        Ok(()) => Ok(Some(measure)),
         Err(message) => {
             let mut error = ServerError::new(message, None);
             let mut extensions = ErrorExtensionValues::default();
