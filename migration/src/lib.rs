@@ -10,6 +10,7 @@ mod m20261129_000001_foundation;
 mod m20261129_000002_partner_writes;
 mod m20261129_000004_award_lines;
 mod m20261129_000005_persisted_queries;
+pub mod m20261203_000010_withheld_values;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000002_partner_writes::Migration),
             Box::new(m20261129_000004_award_lines::Migration),
             Box::new(m20261129_000005_persisted_queries::Migration),
+            Box::new(m20261203_000010_withheld_values::Migration),
         ]
     }
 }

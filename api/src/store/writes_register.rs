@@ -223,6 +223,7 @@ pub async fn upsert_units_in<C: ConnectionTrait>(
         let item_errors = apply(fields, &mut model, old.is_none());
         let facts = item.facts;
         model.diffusible = facts.diffusible;
+        model.name_search = crate::domain::text::searchable_name(&model.name, model.diffusible);
         model.sirene_ess_flag = facts.sirene_ess_flag;
         model.societe_mission = facts.societe_mission;
         model.headcount_band = facts.headcount_band;
@@ -343,6 +344,13 @@ pub async fn upsert_establishments_in<C: ConnectionTrait>(
         if let Ok(model) = &mut result {
             model.headcount_band = headcount_band;
             model.diffusible = diffusible;
+            if !diffusible {
+                // Withheld coordinates are not stored: no `near` filter, distance sort or
+                // buyer-supplier distance can be computed from them.
+                model.latitude = None;
+                model.longitude = None;
+                model.geo_precision = None;
+            }
         }
         checked[index] = Some(result);
     }
