@@ -358,6 +358,46 @@ pub async fn upsert_establishments_in<C: ConnectionTrait>(
         .into_iter()
         .map(|c| c.unwrap_or_else(|| Err(Vec::new())))
         .collect();
+    // Distances computed from coordinates now withheld go too (award lines follow when the
+    // establishments are settled).
+    let withheld: Vec<Uuid> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok())
+        .filter(|m| !m.diffusible)
+        .filter_map(|m| {
+            stored
+                .values()
+                .find(|old| old.id == m.id && old.latitude.is_some())
+                .map(|old| old.id)
+        })
+        .collect();
+    if !withheld.is_empty() {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        entity::contract_supplier::Entity::update_many()
+            .col_expr(
+                entity::contract_supplier::Column::DistanceKm,
+                Expr::value(Option::<f64>::None),
+            )
+            .filter(
+                sea_orm::Condition::any()
+                    .add(entity::contract_supplier::Column::EstablishmentId.is_in(withheld.iter().copied()))
+                    .add(
+                        entity::contract_supplier::Column::ContractId.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(entity::contract::Column::Id)
+                                .from(entity::contract::Entity)
+                                .and_where(
+                                    Expr::col(entity::contract::Column::BuyerEstablishmentId)
+                                        .is_in(withheld.iter().copied()),
+                                )
+                                .to_owned(),
+                        ),
+                    ),
+            )
+            .exec(db)
+            .await
+            .context("clearing distances from withheld coordinates")?;
+    }
     let mut results = settle_checked::<establishment::Entity, _>(
         db,
         writer,
