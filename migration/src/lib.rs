@@ -11,6 +11,7 @@ mod m20261129_000002_partner_writes;
 mod m20261129_000004_award_lines;
 mod m20261129_000005_persisted_queries;
 mod m20261203_000010_persisted_query_last_used;
+pub mod m20261203_000011_withheld_values;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_award_lines::Migration),
             Box::new(m20261129_000005_persisted_queries::Migration),
             Box::new(m20261203_000010_persisted_query_last_used::Migration),
+            Box::new(m20261203_000011_withheld_values::Migration),
         ]
     }
 }

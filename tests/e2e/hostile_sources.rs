@@ -49,6 +49,14 @@ fn first_errors(payload: &Value) -> Vec<(String, String, String)> {
 }
 
 on_both_databases! {
+    async fn withheld_names_and_coordinates_drive_no_filter_sort_cursor_or_distance(app: &TestApp) {
+        super::withheld_names_and_coordinates_drive_no_filter_sort_cursor_or_distance(app).await
+    }
+
+    async fn a_decp_file_with_bare_nan_tokens_imports_with_the_fields_reported(app: &TestApp) {
+        super::a_decp_file_with_bare_nan_tokens_imports_with_the_fields_reported(app).await
+    }
+
     async fn a_source_update_time_in_the_future_is_refused_on_partner_writes(app: &TestApp) {
         super::a_source_update_time_in_the_future_is_refused_on_partner_writes(app).await
     }
@@ -340,4 +348,170 @@ async fn decp_takes_a_contract_uid_over_from_a_partner_record(app: &TestApp) {
             .await,
         1
     );
+}
+
+async fn a_decp_file_with_bare_nan_tokens_imports_with_the_fields_reported(app: &TestApp) {
+    use api::import::{
+        Progress, RejectReport,
+        decp::{DecpOptions, import_decp},
+    };
+    let path = crate::imports_sirene::report_path();
+    let mut report = RejectReport::to_file(&path).unwrap();
+    let summary = import_decp(
+        &app.db,
+        &crate::imports_sirene::fixture("decp", "decp-nan.json"),
+        &DecpOptions::default(),
+        &mut report,
+        Some(&mut Progress::new("decp", None).quiet()),
+    )
+    .await
+    .unwrap();
+    report.finish().unwrap();
+    let lines = crate::imports_sirene::read_report(&path);
+    assert_eq!(
+        (summary.read, summary.imported, summary.rejected),
+        (2, 2, 0),
+        "{summary:?}"
+    );
+    let mut reported: Vec<(String, String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["record"].as_str().unwrap().to_owned(),
+                l["field"].as_str().unwrap().to_owned(),
+                l["value"].as_str().unwrap().to_owned(),
+                l["rejected"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    reported.sort();
+    let expected: Vec<(String, String, String, String)> = [
+        ("211300553000162024-N01", "dureeMois", "Infinity"),
+        ("211300553000162024-N01", "montant", "NaN"),
+        ("211300553000162024-N01", "tauxAvance", "-Infinity"),
+        ("211300553000162024-N02", "offresRecues", "NaN"),
+    ]
+    .iter()
+    .map(|(r, f, v)| ((*r).to_owned(), (*f).to_owned(), (*v).to_owned(), "field".to_owned()))
+    .collect();
+    assert_eq!(reported, expected, "{lines:#?}");
+    assert!(
+        lines[0]["reason"].as_str().unwrap().contains("read as a missing value"),
+        "{lines:#?}"
+    );
+    // The fields are missing, the rest of each record is kept, and tokens inside strings stay.
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM contract WHERE uid = '211300553000162024-N01' AND amount_cents IS NULL \
+             AND duration_months IS NULL AND object = 'Objet qui cite NaN et Infinity en texte'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM contract WHERE uid = '211300553000162024-N02' AND amount_cents = 1500000")
+            .await,
+        1
+    );
+}
+
+async fn withheld_names_and_coordinates_drive_no_filter_sort_cursor_or_distance(app: &TestApp) {
+    // First diffusible, with a contract between two placed establishments.
+    crate::imports_sirene::sirene(
+        app,
+        "StockUniteLegale_extrait.csv",
+        "StockEtablissement_extrait.csv",
+        api::import::sirene::SireneScope::default(),
+    )
+    .await;
+    let admin = key(app, ApiRole::Admin, None).await;
+    let contract = data(
+        app,
+        &admin,
+        UPSERT_CONTRACTS,
+        json!({ "input": { "source": "PARTNER:a", "items": [{
+        "externalId": "c", "buyerSiret": "40123456200015", "buyerInternalId": "2024-1", "object": "Transport",
+        "kind": "PUBLIC_CONTRACT", "notifiedOn": "2024-03-01", "supplierSirets": ["88345678200019"] }] } }),
+    )
+    .await;
+    assert_eq!(
+        contract["upsertContracts"]["results"][0]["status"], "CREATED",
+        "{contract:#}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM contract_supplier WHERE distance_km > 0")
+            .await,
+        1
+    );
+    // Then a register file where the unit and its establishment are non-diffusible but carry
+    // their real name and coordinates (as the files for authorised users do).
+    crate::imports_sirene::sirene(
+        app,
+        "StockUniteLegale_non_diffusible.csv",
+        "StockEtablissement_non_diffusible.csv",
+        api::import::sirene::SireneScope::default(),
+    )
+    .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM organisation WHERE siren = '883456782' AND NOT diffusible AND name_search = 'non diffusible'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM establishment WHERE siret = '88345678200019' AND latitude IS NULL AND longitude IS NULL")
+            .await,
+        1
+    );
+    // No distance from the withheld coordinates is left.
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM contract_supplier WHERE distance_km IS NOT NULL")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM award_line WHERE distance_km IS NOT NULL")
+            .await,
+        0
+    );
+    // A search for the hidden name finds nothing; the public one still works.
+    let found = app
+        .query(
+            r#"{ hidden: organisations(filter: { name: "transports durance" }) { totalCount }
+                 shown: organisations(filter: { name: "atelier solidaire" }) { totalCount }
+                 placeholder: organisations(filter: { name: "non diffusible" }) { nodes { name siren } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["hidden"]["totalCount"], 0, "{found:#}");
+    assert_eq!(found["shown"]["totalCount"], 1, "{found:#}");
+    assert!(
+        found["placeholder"]["nodes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "name": "[non diffusible]", "siren": "883456782" })),
+        "{found:#}"
+    );
+    // Near its hidden site (Arles), nothing; sorted by name, it sits at its placeholder and
+    // its cursor holds no hidden value.
+    let near = app
+        .query(
+            r#"{ organisations(filter: { near: { latitude: 43.677, longitude: 4.631, radiusKm: 10 } }) { totalCount }
+                 establishments(filter: { near: { latitude: 43.677, longitude: 4.631, radiusKm: 10 } }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(near["organisations"]["totalCount"], 0, "{near:#}");
+    assert_eq!(near["establishments"]["totalCount"], 0, "{near:#}");
+    let sorted = app
+        .query(
+            "{ organisations(orderBy: { field: NAME, direction: ASC }) { edges { cursor node { name diffusible } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = sorted["organisations"]["edges"].as_array().unwrap();
+    assert!(edges.len() > 2, "{sorted:#}");
+    for edge in edges {
+        let cursor = api::store::page::Cursor::decode("after", edge["cursor"].as_str().unwrap()).unwrap();
+        assert!(!cursor.key.to_lowercase().contains("durance"), "{cursor:?}");
+    }
 }

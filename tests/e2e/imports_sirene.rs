@@ -42,7 +42,12 @@ pub(crate) fn read_report(path: &Path) -> Vec<Value> {
 
 /// Imports the Sirene fixtures `units` and `establishments` with `scope`; returns the summary
 /// and the report lines.
-async fn sirene(app: &TestApp, units: &str, establishments: &str, scope: SireneScope) -> (SireneSummary, Vec<Value>) {
+pub(crate) async fn sirene(
+    app: &TestApp,
+    units: &str,
+    establishments: &str,
+    scope: SireneScope,
+) -> (SireneSummary, Vec<Value>) {
     let path = report_path();
     let mut report = RejectReport::to_file(&path).unwrap();
     let options = SireneOptions {

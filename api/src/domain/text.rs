@@ -1,5 +1,12 @@
 //! Folding of names for search: "Société Coopérative" and "societe cooperative" fold alike.
 
+/// The folded name a record is searched and sorted by: its own, or the public placeholder
+/// ([`super::NON_DIFFUSIBLE`]) when the register withholds it, so a name search, a NAME sort
+/// or a cursor cannot reveal a withheld name.
+pub fn searchable_name(name: &str, diffusible: bool) -> String {
+    fold_for_search(if diffusible { name } else { super::NON_DIFFUSIBLE })
+}
+
 /// Folds a name for accent- and case-insensitive search: lower case, Latin accents and
 /// ligatures removed, every run of non-alphanumeric characters turned into one space, trimmed.
 pub fn fold_for_search(name: &str) -> String {
@@ -42,6 +49,15 @@ pub fn fold_for_search(name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_withheld_name_is_searched_as_the_placeholder_the_migration_writes() {
+        assert_eq!(
+            super::searchable_name("Jeanne Martin", false),
+            migration::m20261203_000011_withheld_values::WITHHELD_NAME_SEARCH
+        );
+        assert_eq!(super::searchable_name("Jeanne Martin", true), "jeanne martin");
+    }
+
     use super::fold_for_search;
 
     #[test]

@@ -90,6 +90,9 @@ struct RawRecord {
     position: u64,
     hint: Hint,
     value: Value,
+    /// The fields that held a bare `NaN`, `Infinity` or `-Infinity` token (now `null`), with
+    /// the token.
+    non_finite: Vec<(String, &'static str)>,
 }
 
 /// Hands each record of a DECP document to `sink`; stops when `sink` returns `false`.
@@ -99,12 +102,15 @@ struct Document<'a, F> {
 }
 
 impl<F: FnMut(RawRecord) -> bool> Document<'_, F> {
-    fn emit<E: de::Error>(&mut self, hint: Hint, value: Value) -> Result<(), E> {
+    fn emit<E: de::Error>(&mut self, hint: Hint, mut value: Value) -> Result<(), E> {
         *self.position += 1;
+        let mut non_finite = Vec::new();
+        take_non_finite(&mut value, String::new(), &mut non_finite);
         if (self.sink)(RawRecord {
             position: *self.position,
             hint,
             value,
+            non_finite,
         }) {
             Ok(())
         } else {
@@ -244,7 +250,7 @@ impl<'de, F: FnMut(RawRecord) -> bool> Visitor<'de> for Records<'_, F> {
 /// Reads every record of a DECP document from `reader`, handing each to `sink` (which
 /// returns `false` to stop). Errors say where the JSON broke.
 fn read_records(reader: impl Read, mut sink: impl FnMut(RawRecord) -> bool) -> Result<(), String> {
-    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    let mut deserializer = serde_json::Deserializer::from_reader(NonFiniteTokens::new(reader));
     let mut position = 0;
     let document = Document {
         sink: &mut sink,
@@ -254,6 +260,160 @@ fn read_records(reader: impl Read, mut sink: impl FnMut(RawRecord) -> bool) -> R
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end())
         .map_err(|error| format!("the file is not a readable DECP JSON document: {error}"))
+}
+
+/// The bare tokens some data tools write for non-finite numbers (invalid JSON).
+const NON_FINITE_TOKENS: [&str; 3] = ["NaN", "Infinity", "-Infinity"];
+
+/// What a bare non-finite token becomes in the JSON text the parser reads: a string no DECP
+/// value holds (it starts with a NUL character), replaced by `null` once the record is read
+/// ([`take_non_finite`]).
+const NON_FINITE_MARK: &str = "\\u0000";
+
+/// A reader of JSON text that turns the bare tokens `NaN`, `Infinity` and `-Infinity`
+/// outside strings into marked strings (`"\u0000NaN"`), so the document stays readable and
+/// the fields that held them can be reported. Text inside strings is untouched; memory is one
+/// chunk of the input.
+struct NonFiniteTokens<R> {
+    inner: R,
+    /// Input read and not yet passed on, from `start`.
+    input: Vec<u8>,
+    start: usize,
+    /// Output ready to hand out, from `output_start`.
+    output: Vec<u8>,
+    output_start: usize,
+    in_string: bool,
+    escaped: bool,
+    end_of_input: bool,
+}
+
+impl<R: Read> NonFiniteTokens<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            input: Vec::new(),
+            start: 0,
+            output: Vec::new(),
+            output_start: 0,
+            in_string: false,
+            escaped: false,
+            end_of_input: false,
+        }
+    }
+
+    /// Moves what can be decided of the input to the output; a possible token cut by the end
+    /// of the chunk waits for more input.
+    fn translate(&mut self) {
+        let input = &self.input[self.start..];
+        let mut index = 0;
+        while index < input.len() {
+            let byte = input[index];
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if byte == b'\\' {
+                    self.escaped = true;
+                } else if byte == b'"' {
+                    self.in_string = false;
+                }
+            } else if byte == b'"' {
+                self.in_string = true;
+            } else if matches!(byte, b'N' | b'I' | b'-') {
+                let rest = &input[index..];
+                let mut waiting = false;
+                let mut matched = None;
+                for token in NON_FINITE_TOKENS {
+                    if rest.starts_with(token.as_bytes()) {
+                        matched = Some(token);
+                        break;
+                    }
+                    if !self.end_of_input && token.as_bytes().starts_with(rest) {
+                        waiting = true;
+                    }
+                }
+                if let Some(token) = matched {
+                    self.output.push(b'"');
+                    self.output.extend_from_slice(NON_FINITE_MARK.as_bytes());
+                    self.output.extend_from_slice(token.as_bytes());
+                    self.output.push(b'"');
+                    index += token.len();
+                    continue;
+                }
+                if waiting {
+                    break;
+                }
+            }
+            self.output.push(byte);
+            index += 1;
+        }
+        self.start += index;
+        if self.start == self.input.len() {
+            self.input.clear();
+            self.start = 0;
+        }
+    }
+}
+
+impl<R: Read> Read for NonFiniteTokens<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.output_start == self.output.len() {
+            self.output.clear();
+            self.output_start = 0;
+            if self.end_of_input && self.start == self.input.len() {
+                return Ok(0);
+            }
+            if !self.end_of_input {
+                let mut chunk = [0u8; 64 * 1024];
+                let read = self.inner.read(&mut chunk)?;
+                if read == 0 {
+                    self.end_of_input = true;
+                } else {
+                    if self.start > 0 {
+                        self.input.drain(..self.start);
+                        self.start = 0;
+                    }
+                    self.input.extend_from_slice(&chunk[..read]);
+                }
+            }
+            self.translate();
+        }
+        let available = &self.output[self.output_start..];
+        let count = available.len().min(buf.len());
+        buf[..count].copy_from_slice(&available[..count]);
+        self.output_start += count;
+        Ok(count)
+    }
+}
+
+/// Replaces the marked non-finite tokens of `value` (see [`NonFiniteTokens`]) by `null`,
+/// collecting their paths (`titulaires.0.id`) under `path`.
+fn take_non_finite(value: &mut Value, path: String, found: &mut Vec<(String, &'static str)>) {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::String(text) if text.starts_with('\0') => {
+            if let Some(token) = NON_FINITE_TOKENS.into_iter().find(|t| text[1..] == **t) {
+                found.push((path, token));
+                *value = Value::Null;
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                take_non_finite(item, join(&index.to_string()), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                take_non_finite(item, join(key), found);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A record read and checked on the parser thread: the record ready to write (`None` when
@@ -696,6 +856,13 @@ fn prepare(raw: &RawRecord, rejects: &mut Vec<RejectLine>) -> Option<Prepared> {
         rejects,
         flags: Vec::new(),
     };
+    for (field, token) in &raw.non_finite {
+        reader.reject(
+            field,
+            &Value::String((*token).to_owned()),
+            format!("bare {token} token (not JSON): read as a missing value"),
+        );
+    }
     if buyer_padded {
         reader.flag(
             &format!("{buyer_key}.id"),
@@ -1248,6 +1415,59 @@ mod tests {
         assert_eq!(single.len(), 1);
         assert!(read_records(&b"{\"autre\": []}"[..], |_| true).is_err());
         assert!(read_records(&b"{\"marches\": [{\"id\": \"a\"}"[..], |_| true).is_err());
+    }
+
+    /// A reader handing out one byte at a time, so tokens are cut at every boundary.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), buf.first_mut()) {
+                (Some((byte, rest)), Some(slot)) => {
+                    *slot = *byte;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    #[test]
+    fn bare_non_finite_tokens_are_missing_values_and_strings_are_untouched() {
+        let text = r#"{"marches": [{"id": "NaN", "montant": NaN, "dureeMois": Infinity,
+            "x": [-Infinity, -1, "a \"NaN\" \\ Infinity"], "y": {"z": NaN}, "n": -2.5e3}]}"#;
+        for whole in [true, false] {
+            let mut found = Vec::new();
+            let sink = |r: RawRecord| {
+                found.push(r);
+                true
+            };
+            if whole {
+                read_records(text.as_bytes(), sink).unwrap();
+            } else {
+                read_records(Trickle(text.as_bytes()), sink).unwrap();
+            }
+            let record = &found[0];
+            assert_eq!(record.value["id"], "NaN");
+            assert_eq!(record.value["montant"], Value::Null);
+            assert_eq!(record.value["x"], json!([null, -1, "a \"NaN\" \\ Infinity"]));
+            assert_eq!(record.value["n"], json!(-2500.0));
+            let mut fields = record.non_finite.clone();
+            fields.sort();
+            assert_eq!(
+                fields,
+                vec![
+                    ("dureeMois".to_owned(), "Infinity"),
+                    ("montant".to_owned(), "NaN"),
+                    ("x.0".to_owned(), "-Infinity"),
+                    ("y.z".to_owned(), "NaN"),
+                ]
+            );
+        }
+        // A cut token at the end of the file is an error, not a wait.
+        assert!(read_records(Trickle(br#"{"marches": [{"a": Na"#), |_| true).is_err());
+        assert!(read_records(&br#"{"marches": [{"a": Nope}]}"#[..], |_| true).is_err());
     }
 
     #[test]

@@ -302,6 +302,13 @@ pub(super) async fn check<C: ConnectionTrait>(
             Some(old) if old.latitude == item.latitude && old.longitude == item.longitude => old.geo_precision,
             _ => item.latitude.map(|_| GeoPrecision::Address),
         };
+        // Coordinates of an establishment the register withholds are not stored.
+        let diffusible = old.is_none_or(|o| o.diffusible);
+        let (latitude, longitude, geo_precision) = if diffusible {
+            (item.latitude, item.longitude, geo_precision)
+        } else {
+            (None, None, None)
+        };
         checked.push(Ok(establishment::Model {
             id,
             organisation_id: item.organisation_id,
@@ -312,15 +319,15 @@ pub(super) async fn check<C: ConnectionTrait>(
             address_line2: text(item.address_line2),
             postal_code,
             commune_id: item.commune_id,
-            latitude: item.latitude,
-            longitude: item.longitude,
+            latitude,
+            longitude,
             geo_precision,
             naf_code,
             headcount_band: old.and_then(|o| o.headcount_band),
             admin_status: item.admin_status,
             opened_on: item.opened_on,
             closed_on: item.closed_on,
-            diffusible: old.is_none_or(|o| o.diffusible),
+            diffusible,
             source: old.map_or(source, |o| o.source.as_str()).to_owned(),
             external_id: (!keyless).then_some(key),
             source_updated_at: item.source_updated_at,

@@ -21,7 +21,10 @@ use super::{
     DbContext, StoreError, Synced, changes, insert_chunked,
     writes::{Attempt, AuditEntry, Outcome, TxFuture, UserError, UserErrorCode, WriteOptions, Writer, audit, run},
 };
-use crate::domain::{NafCode, Rna, Siren, ValidationError, text::fold_for_search};
+use crate::domain::{
+    NafCode, Rna, Siren, ValidationError,
+    text::{fold_for_search, searchable_name},
+};
 
 /// A change to a nullable field: `None` leaves it, `Some(None)` clears it, `Some(Some(v))`
 /// sets it.
@@ -131,7 +134,7 @@ pub(super) fn apply(fields: OrganisationFields, model: &mut organisation::Model,
     match fields.name {
         Some(name) => match text(Some(name.clone())) {
             Some(name) if name.chars().count() <= 500 => {
-                model.name_search = fold_for_search(&name);
+                model.name_search = searchable_name(&name, model.diffusible);
                 model.name = name;
             }
             Some(_) => check(Err(ValidationError::new(
@@ -1007,6 +1010,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
             model.updated_at = old.updated_at;
             model.version = old.version;
             model.diffusible = old.diffusible;
+            model.name_search = searchable_name(&model.name, model.diffusible);
             model.resolved = old.resolved;
             model.sirene_ess_flag = old.sirene_ess_flag;
             model.societe_mission = old.societe_mission;

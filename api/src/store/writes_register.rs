@@ -223,6 +223,7 @@ pub async fn upsert_units_in<C: ConnectionTrait>(
         let item_errors = apply(fields, &mut model, old.is_none());
         let facts = item.facts;
         model.diffusible = facts.diffusible;
+        model.name_search = crate::domain::text::searchable_name(&model.name, model.diffusible);
         model.sirene_ess_flag = facts.sirene_ess_flag;
         model.societe_mission = facts.societe_mission;
         model.headcount_band = facts.headcount_band;
@@ -343,6 +344,13 @@ pub async fn upsert_establishments_in<C: ConnectionTrait>(
         if let Ok(model) = &mut result {
             model.headcount_band = headcount_band;
             model.diffusible = diffusible;
+            if !diffusible {
+                // Withheld coordinates are not stored: no `near` filter, distance sort or
+                // buyer-supplier distance can be computed from them.
+                model.latitude = None;
+                model.longitude = None;
+                model.geo_precision = None;
+            }
         }
         checked[index] = Some(result);
     }
@@ -350,6 +358,46 @@ pub async fn upsert_establishments_in<C: ConnectionTrait>(
         .into_iter()
         .map(|c| c.unwrap_or_else(|| Err(Vec::new())))
         .collect();
+    // Distances computed from coordinates now withheld go too (award lines follow when the
+    // establishments are settled).
+    let withheld: Vec<Uuid> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok())
+        .filter(|m| !m.diffusible)
+        .filter_map(|m| {
+            stored
+                .values()
+                .find(|old| old.id == m.id && old.latitude.is_some())
+                .map(|old| old.id)
+        })
+        .collect();
+    if !withheld.is_empty() {
+        use sea_orm::sea_query::{Expr, ExprTrait};
+        entity::contract_supplier::Entity::update_many()
+            .col_expr(
+                entity::contract_supplier::Column::DistanceKm,
+                Expr::value(Option::<f64>::None),
+            )
+            .filter(
+                sea_orm::Condition::any()
+                    .add(entity::contract_supplier::Column::EstablishmentId.is_in(withheld.iter().copied()))
+                    .add(
+                        entity::contract_supplier::Column::ContractId.in_subquery(
+                            sea_orm::sea_query::Query::select()
+                                .column(entity::contract::Column::Id)
+                                .from(entity::contract::Entity)
+                                .and_where(
+                                    Expr::col(entity::contract::Column::BuyerEstablishmentId)
+                                        .is_in(withheld.iter().copied()),
+                                )
+                                .to_owned(),
+                        ),
+                    ),
+            )
+            .exec(db)
+            .await
+            .context("clearing distances from withheld coordinates")?;
+    }
     let mut results = settle_checked::<establishment::Entity, _>(
         db,
         writer,
