@@ -994,7 +994,7 @@ mod tests {
         };
         let deepest = measured(&chain(sizes.max_wrapping), serde_json::json!({}));
         let past = measured(&chain(sizes.max_wrapping + 5), serde_json::json!({}));
-        assert_eq!(past.depth, deepest.depth + 1);
+        assert_eq!(past.depth, deepest.depth, "the null ofType is as deep as the last name");
         assert!(past.cost <= deepest.cost + 1, "{past:?} {deepest:?}");
     }
 
@@ -1019,10 +1019,14 @@ mod tests {
             requested(network, serde_json::json!({})).await,
             1 + (1 + NETWORK_NODES) + (1 + NETWORK_EDGES)
         );
-        // A period that cannot be read is priced at the cap of a series.
-        let unreadable = r#"{ partnershipTimeSeries(territory: { level: REGION, code: "93" },
-            period: { from: "+262142-01-01", to: "2024-12-31" }, granularity: MONTH) { cells { partnerships } } }"#;
+        // A period that cannot be read (here a variable not given) is priced at the cap of a
+        // series; one spanning millennia by its periods.
+        let unreadable = r#"query($period: PeriodInput!) { partnershipTimeSeries(territory: { level: REGION, code: "93" },
+            period: $period, granularity: MONTH) { cells { partnerships } } }"#;
         let measure = measured(unreadable, serde_json::json!({}));
         assert_eq!(measure.cost, 1 + (1 + MAX_SERIES_PERIODS * PARTNERSHIP_TYPES));
+        let millennia = r#"{ procurementTimeSeries(scope: { buyerSiren: "1" },
+            period: { from: "0001-01-01", to: "9999-12-31" }, granularity: MONTH) { cells { contracts } } }"#;
+        assert_eq!(measured(millennia, serde_json::json!({})).cost, 1 + (1 + 9_999 * 12));
     }
 }
