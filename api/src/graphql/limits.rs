@@ -39,7 +39,7 @@ use std::{collections::HashSet, sync::LazyLock};
 
 use async_graphql::{
     ErrorExtensionValues, Name, OutputType, Positioned, Request, Response, ServerError, Value, Variables,
-    parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, Field, OperationType, Selection, SelectionSet, VariableDefinition},
     registry::{MetaType, MetaTypeName, Registry},
 };
 
@@ -156,6 +156,7 @@ pub fn measure(
         root,
         of_type: 0,
         reference: false,
+        definitions: &operation.node.variable_definitions,
         inherited: Vec::new(),
     };
     let cost = walk.selection_set(&operation.node.selection_set, root, 1);
@@ -320,6 +321,8 @@ struct Walk<'a> {
     of_type: usize,
     /// Whether the current selection is on the `type` of a field or an argument.
     reference: bool,
+    /// The operation's variables, with their default values.
+    definitions: &'a [Positioned<VariableDefinition>],
     /// Sizes of the lists of the current selection, set by the field that selects it (the
     /// cells of an analytics answer, the events of a change page...).
     inherited: Vec<(&'static str, u64)>,
@@ -333,12 +336,15 @@ impl<'a> Walk<'a> {
             return 0;
         }
         let mut cost = 0_u64;
+        // Fragments narrowing to another type: one object is of one type, so the costliest
+        // type's fragments are priced, not their sum.
+        let mut narrowed: Vec<(&'a str, u64)> = Vec::new();
         for selection in &set.node.items {
             if self.measure.fields > self.field_cap {
                 break;
             }
-            let item = match &selection.node {
-                Selection::Field(field) => self.field(&field.node, type_name, depth),
+            let (on, item) = match &selection.node {
+                Selection::Field(field) => (type_name, self.field(&field.node, type_name, depth)),
                 Selection::FragmentSpread(spread) => {
                     let name = spread.node.fragment_name.node.as_str();
                     match self.document.fragments.get(name) {
@@ -351,9 +357,9 @@ impl<'a> Walk<'a> {
                             };
                             let cost = self.selection_set(&fragment.node.selection_set, on, depth);
                             self.spreading.remove(name);
-                            cost
+                            (on, cost)
                         }
-                        _ => 0,
+                        _ => (type_name, 0),
                     }
                 }
                 Selection::InlineFragment(fragment) => {
@@ -362,12 +368,23 @@ impl<'a> Walk<'a> {
                         .type_condition
                         .as_ref()
                         .map_or(type_name, |condition| condition.node.on.node.as_str());
-                    self.selection_set(&fragment.node.selection_set, on, depth)
+                    (on, self.selection_set(&fragment.node.selection_set, on, depth))
                 }
             };
-            cost = cost.saturating_add(item);
+            if on == type_name || !self.is_object(on) || self.is_object(type_name) {
+                cost = cost.saturating_add(item);
+            } else if let Some(entry) = narrowed.iter_mut().find(|(name, _)| *name == on) {
+                entry.1 = entry.1.saturating_add(item);
+            } else {
+                narrowed.push((on, item));
+            }
         }
-        cost
+        cost.saturating_add(narrowed.iter().map(|(_, cost)| *cost).max().unwrap_or(0))
+    }
+
+    /// Whether `type_name` is an object type (a concrete type an abstract one narrows to).
+    fn is_object(&self, type_name: &str) -> bool {
+        matches!(self.registry.types.get(type_name), Some(MetaType::Object { .. }))
     }
 
     /// Cost of one field of `parent` at nesting `depth`: 1, plus its selection's cost times
@@ -476,7 +493,19 @@ impl<'a> Walk<'a> {
             value
                 .node
                 .clone()
-                .into_const_with(|variable: Name| self.variables.get(&variable).cloned().ok_or(()))
+                .into_const_with(|variable: Name| {
+                    self.variables
+                        .get(&variable)
+                        .cloned()
+                        .or_else(|| {
+                            self.definitions
+                                .iter()
+                                .find(|definition| definition.node.name.node == variable)
+                                .and_then(|definition| definition.node.default_value())
+                                .cloned()
+                        })
+                        .ok_or(())
+                })
                 .ok()
         })
     }
@@ -505,6 +534,9 @@ impl<'a> Walk<'a> {
         let name = field.name.node.as_str();
         if let Some((_, size)) = self.inherited.iter().find(|(list, _)| *list == name) {
             return *size;
+        }
+        if parent == "ProcurementCell" && name == "keys" {
+            return KEYS_PER_CELL;
         }
         match self.argument(field, "ids") {
             Some(Value::List(ids)) => u64::try_from(ids.len()).unwrap_or(u64::MAX),
@@ -634,7 +666,7 @@ impl<'a> Walk<'a> {
         match dimension {
             "YEAR" | "QUARTER" | "MONTH" => periods(dimension),
             "BUYER" => BUYERS_ESTIMATE,
-            "BUYER_TERRITORY" | "SUPPLIER_TERRITORY" => territories_within(None, Some(level.unwrap_or("EPCI"))),
+            "BUYER_TERRITORY" | "SUPPLIER_TERRITORY" => territory_groups(level.unwrap_or("EPCI")),
             "SUPPLIER_SSE_FAMILY" => SSE_FAMILIES,
             "SUPPLIER_LABEL" => LABEL_KINDS,
             "CPV_DIVISION" => CPV_DIVISIONS,
@@ -648,6 +680,9 @@ impl<'a> Walk<'a> {
 /// Points a mutation costs per record it writes (each item of a bulk `upsert*`, or 1), on top
 /// of its fields: a write is a transaction with its change-log and audit entries.
 pub const WRITE_COST: u64 = 10;
+
+/// Keys of a procurement cell: one per grouping, at most two.
+const KEYS_PER_CELL: u64 = 2;
 
 /// Default page of the change feed and the audit log.
 const FEED_DEFAULT_PAGE: u64 = 100;
@@ -664,7 +699,19 @@ pub const NETWORK_NODES: u64 = 1_000;
 /// Edges priced for `partnershipNetwork`.
 pub const NETWORK_EDGES: u64 = 5_000;
 /// Buyers priced for a `BUYER` grouping.
-const BUYERS_ESTIMATE: u64 = 1_000;
+const BUYERS_ESTIMATE: u64 = 100;
+
+/// Territories priced for a `BUYER_TERRITORY` or `SUPPLIER_TERRITORY` grouping at `level`: the
+/// territories one scope's buyers or suppliers are in (all of France's régions and
+/// départements, 300 communes); a larger answer is charged after it is known.
+fn territory_groups(level: &str) -> u64 {
+    match level {
+        "REGION" => 18,
+        "DEPARTEMENT" => 101,
+        "EPCI" => 200,
+        _ => 300,
+    }
+}
 /// SSE families (`SUPPLIER_SSE_FAMILY`, `SSE_FAMILY`).
 const SSE_FAMILIES: u64 = 10;
 /// Label kinds (`SUPPLIER_LABEL`, `LABEL`).
@@ -690,28 +737,29 @@ fn organisation_dimension_size(dimension: &str) -> u64 {
     }
 }
 
-/// Most territories of level `inner` inside one territory of level `outer` (in France: a
-/// région holds at most 13 départements, about 5 200 communes...); all of France's when the
-/// outer level is unknown.
+/// Territories of level `inner` inside one territory of level `outer`, on average in France
+/// (a région holds 8 départements, 100 EPCI and 2 700 communes; a département 13 EPCI and 350
+/// communes; an EPCI 30 communes); all of France's when the outer level is unknown. A larger
+/// answer is charged after it is known.
 fn territories_within(outer: Option<&str>, inner: Option<&str>) -> u64 {
     let inner = inner.unwrap_or("COMMUNE");
     match (inner, outer) {
         ("REGION", Some("REGION")) | ("DEPARTEMENT", Some("DEPARTEMENT")) | ("EPCI", Some("EPCI")) => 1,
         ("REGION", _) => 18,
-        ("DEPARTEMENT", Some("REGION")) => 13,
+        ("DEPARTEMENT", Some("REGION")) => 8,
         ("DEPARTEMENT", None) => 101,
         ("DEPARTEMENT", _) => 1,
-        ("EPCI", Some("REGION")) => 200,
-        ("EPCI", Some("DEPARTEMENT")) => 60,
-        ("EPCI", None) => 1_300,
+        ("EPCI", Some("REGION")) => 100,
+        ("EPCI", Some("DEPARTEMENT")) => 13,
+        ("EPCI", None) => 1_250,
         ("EPCI", _) => 1,
-        ("COMMUNE", Some("REGION")) => 5_200,
-        ("COMMUNE", Some("DEPARTEMENT")) => 900,
-        ("COMMUNE", Some("EPCI")) => 200,
+        ("COMMUNE", Some("REGION")) => 2_700,
+        ("COMMUNE", Some("DEPARTEMENT")) => 350,
+        ("COMMUNE", Some("EPCI")) => 30,
         ("COMMUNE", Some(_)) => 1,
         ("COMMUNE", None) => 35_000,
-        (_, Some("COMMUNE")) => 50,
-        (_, Some("EPCI" | "DEPARTEMENT")) => 500,
+        (_, Some("COMMUNE")) => 20,
+        (_, Some("EPCI" | "DEPARTEMENT")) => 50,
         _ => 2_500,
     }
 }
@@ -996,7 +1044,7 @@ mod tests {
         };
         let deepest = measured(&chain(sizes.max_wrapping), serde_json::json!({}));
         let past = measured(&chain(sizes.max_wrapping + 5), serde_json::json!({}));
-        assert_eq!(past.depth, deepest.depth + 1);
+        assert_eq!(past.depth, deepest.depth, "the null ofType is as deep as the last name");
         assert!(past.cost <= deepest.cost + 1, "{past:?} {deepest:?}");
     }
 
@@ -1014,17 +1062,21 @@ mod tests {
         assert_eq!(requested(grouped, serde_json::json!({})).await, 1 + (1 + 2 * 45));
         let communes = r#"{ organisationIndicators(territory: { level: DEPARTEMENT, code: "13" },
             level: COMMUNE, groupBy: NAF_SECTION) { cells { key } } }"#;
-        assert_eq!(requested(communes, serde_json::json!({})).await, 1 + (1 + 900 * 21));
+        assert_eq!(requested(communes, serde_json::json!({})).await, 1 + (1 + 350 * 21));
         let network =
             r#"{ partnershipNetwork(territory: { level: REGION, code: "93" }) { nodes { id } edges { source } } }"#;
         assert_eq!(
             requested(network, serde_json::json!({})).await,
             1 + (1 + NETWORK_NODES) + (1 + NETWORK_EDGES)
         );
-        // A period that cannot be read is priced at the cap of a series.
-        let unreadable = r#"{ partnershipTimeSeries(territory: { level: REGION, code: "93" },
-            period: { from: "+262142-01-01", to: "2024-12-31" }, granularity: MONTH) { cells { partnerships } } }"#;
+        // A period that cannot be read (here a variable not given) is priced at the cap of a
+        // series; one spanning millennia by its periods.
+        let unreadable = r#"query($period: PeriodInput!) { partnershipTimeSeries(territory: { level: REGION, code: "93" },
+            period: $period, granularity: MONTH) { cells { partnerships } } }"#;
         let measure = measured(unreadable, serde_json::json!({}));
         assert_eq!(measure.cost, 1 + (1 + MAX_SERIES_PERIODS * PARTNERSHIP_TYPES));
+        let millennia = r#"{ procurementTimeSeries(scope: { buyerSiren: "1" },
+            period: { from: "0001-01-01", to: "9999-12-31" }, granularity: MONTH) { cells { contracts } } }"#;
+        assert_eq!(measured(millennia, serde_json::json!({})).cost, 1 + (1 + 9_999 * 12));
     }
 }

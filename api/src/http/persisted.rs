@@ -100,12 +100,15 @@ pub enum Mode {
     Allowlist,
 }
 
+/// A query an instance has seen, and when it last marked it used.
+type Remembered = (Arc<str>, Option<Instant>);
+
 /// The registered queries and the mode.
 pub struct PersistedQueries {
     mode: Mode,
     manifest: HashMap<String, Arc<str>>,
     /// Queries seen, with when this instance last marked each used.
-    remembered: Mutex<HashMap<String, (Arc<str>, Option<Instant>)>>,
+    remembered: Mutex<HashMap<String, Remembered>>,
     /// When this instance last pruned unused entries.
     pruned: Mutex<Option<Instant>>,
     db: DatabaseConnection,
