@@ -11,6 +11,7 @@
 mod fixtures;
 mod harness;
 
+mod adversarial;
 mod analytics;
 mod analytics_examples;
 mod analytics_series;
@@ -31,6 +32,7 @@ mod persisted;
 mod replica;
 mod robustness;
 mod schema;
+mod shape;
 mod territories;
 mod transport;
 mod writes;
