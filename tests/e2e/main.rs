@@ -11,6 +11,7 @@
 mod fixtures;
 mod harness;
 
+mod adversarial;
 mod analytics;
 mod analytics_examples;
 mod analytics_series;
@@ -35,6 +36,7 @@ mod replica;
 mod resilience;
 mod robustness;
 mod schema;
+mod shape;
 mod territories;
 mod transport;
 mod writes;

@@ -5,34 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use async_graphql::parser::types::{BaseType, ServiceDocument, Type, TypeKind, TypeSystemDefinition};
+use async_graphql::parser::types::{BaseType, Type};
 use entity::enums::ApiRole;
 use serde_json::Value;
 
-use crate::harness::{Answer, TestApp, on_both_databases};
-
-/// Fails the test unless `answer` is a client error with a clear code, or a GraphQL answer
-/// whose errors all carry a code other than INTERNAL.
-fn assert_clear(what: &str, answer: &Answer) {
-    assert!(answer.status < 500, "{what}: HTTP {}: {}", answer.status, answer.body);
-    if answer.status == 304 {
-        return;
-    }
-    let body: Value = serde_json::from_str(&answer.body)
-        .unwrap_or_else(|e| panic!("{what}: HTTP {} not JSON ({e}): {}", answer.status, answer.body));
-    let answers = match &body {
-        Value::Array(items) => items.clone(),
-        _ => vec![body.clone()],
-    };
-    for answer_body in &answers {
-        for error in answer_body["errors"].as_array().into_iter().flatten() {
-            let code = error["extensions"]["code"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{what}: error without a code: {error}"));
-            assert_ne!(code, "INTERNAL", "{what}: {error}");
-        }
-    }
-}
+use crate::{
+    harness::{TestApp, on_both_databases},
+    shape::{Shape, assert_clear, named},
+};
 
 /// A small seeded generator (xorshift64*): the same seed gives the same documents.
 struct Seeded(u64);
@@ -52,93 +32,6 @@ impl Seeded {
     }
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
-    }
-}
-
-/// The served schema, read from its SDL: fields (with arguments) of object and interface
-/// types, input objects, enums and union members.
-struct Shape {
-    fields: BTreeMap<String, Vec<FieldShape>>,
-    inputs: BTreeMap<String, Vec<(String, Type)>>,
-    enums: BTreeMap<String, Vec<String>>,
-    unions: BTreeMap<String, Vec<String>>,
-}
-
-struct FieldShape {
-    name: String,
-    arguments: Vec<(String, Type)>,
-    ty: Type,
-}
-
-impl Shape {
-    fn read(sdl: &str) -> Self {
-        let document: ServiceDocument = async_graphql::parser::parse_schema(sdl).unwrap();
-        let mut shape = Shape {
-            fields: BTreeMap::new(),
-            inputs: BTreeMap::new(),
-            enums: BTreeMap::new(),
-            unions: BTreeMap::new(),
-        };
-        for definition in document.definitions {
-            let TypeSystemDefinition::Type(ty) = definition else {
-                continue;
-            };
-            let name = ty.node.name.node.to_string();
-            match ty.node.kind {
-                TypeKind::Object(object) => {
-                    shape
-                        .fields
-                        .insert(name, object.fields.iter().map(|f| field_shape(&f.node)).collect());
-                }
-                TypeKind::Interface(interface) => {
-                    shape
-                        .fields
-                        .insert(name, interface.fields.iter().map(|f| field_shape(&f.node)).collect());
-                }
-                TypeKind::InputObject(input) => {
-                    shape.inputs.insert(
-                        name,
-                        input
-                            .fields
-                            .iter()
-                            .map(|f| (f.node.name.node.to_string(), f.node.ty.node.clone()))
-                            .collect(),
-                    );
-                }
-                TypeKind::Enum(values) => {
-                    shape.enums.insert(
-                        name,
-                        values.values.iter().map(|v| v.node.value.node.to_string()).collect(),
-                    );
-                }
-                TypeKind::Union(union) => {
-                    shape
-                        .unions
-                        .insert(name, union.members.iter().map(|m| m.node.to_string()).collect());
-                }
-                TypeKind::Scalar => {}
-            }
-        }
-        shape
-    }
-}
-
-fn field_shape(field: &async_graphql::parser::types::FieldDefinition) -> FieldShape {
-    FieldShape {
-        name: field.name.node.to_string(),
-        arguments: field
-            .arguments
-            .iter()
-            .map(|a| (a.node.name.node.to_string(), a.node.ty.node.clone()))
-            .collect(),
-        ty: field.ty.node.clone(),
-    }
-}
-
-fn named(ty: &Type) -> &str {
-    match &ty.base {
-        BaseType::Named(name) => name.as_str(),
-        BaseType::List(inner) => named(inner),
     }
 }
 

@@ -23,7 +23,7 @@ use async_graphql::futures_util::{StreamExt, future::BoxFuture, stream::FuturesU
 use sea_orm::DatabaseConnection;
 
 use super::{
-    TerrasseSchema,
+    TerrasseSchema, input_text,
     limits::{self, QueryLimits},
     loaders::Loaders,
 };
@@ -76,15 +76,18 @@ pub async fn execute_within(
     }
 }
 
-/// Executes a request that [`limits::admit`] let through with `measure`, and reports the cost
-/// on the response.
+/// Executes a request that [`limits::admit`] let through with `measure` (refusing a NUL in its
+/// input first, see [`input_text`]), and reports the cost on the response.
 pub async fn execute_admitted(
     schema: &TerrasseSchema,
-    request: async_graphql::Request,
+    mut request: async_graphql::Request,
     db: DatabaseConnection,
     measure: Option<limits::Measure>,
     limits: &QueryLimits,
 ) -> async_graphql::Response {
+    if let Err(refusal) = input_text::refuse_nul(&mut request) {
+        return async_graphql::Response::from_errors(vec![refusal]);
+    }
     let mut response = run(schema, request, db).await;
     if let Some(measure) = measure {
         limits::report_cost(&mut response, &measure, limits);

@@ -13,6 +13,7 @@ pub mod enums;
 pub mod errors;
 pub mod executor;
 pub mod filters;
+pub mod input_text;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
