@@ -304,16 +304,26 @@ impl Answer {
 
 /// Sends any request and returns status, headers and body.
 pub async fn exchange(request: Request<Full<Bytes>>) -> Answer {
+    try_exchange(request).await.unwrap()
+}
+
+/// Sends any request and returns status, headers and body, or the connection's error.
+pub async fn try_exchange(request: Request<Full<Bytes>>) -> Result<Answer, String> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let response = client.request(request).await.unwrap();
+    let response = client.request(request).await.map_err(|e| format!("{e:?}"))?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    Answer {
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("{e:?}"))?
+        .to_bytes();
+    Ok(Answer {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    })
 }
 
 impl TestApp {

@@ -603,8 +603,7 @@ async fn serve_graphql(
                     .as_deref()
                     .is_some_and(|panicking| name.as_deref() == Some(panicking));
                 let execution = async {
-                    let response =
-                        executor::execute_admitted(&state.schema, request, db, measure, &state.limits).await;
+                    let response = executor::execute_admitted(&state.schema, request, db, measure, &state.limits).await;
                     assert!(!panics, "fault injection: operation {name:?} panics once executed");
                     response
                 };

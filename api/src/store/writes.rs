@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{audit_log, idempotency_key};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::{future::Future, pin::Pin};
@@ -269,7 +269,16 @@ where
     {
         return Ok(outcome);
     }
-    let txn = db.begin().await.context("starting a write")?;
+    // On SQLite a write takes the write lock at BEGIN: a deferred transaction that reads
+    // first and then writes while another writer commits fails with SQLITE_BUSY at once
+    // (the busy timeout does not apply to a lock upgrade in WAL mode).
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await
+        .context("starting a write")?;
     let attempt = body(&txn).await?;
     let result = match attempt.result {
         Err(errors) => {
