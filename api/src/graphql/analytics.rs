@@ -1052,7 +1052,9 @@ impl AnalyticsQuery {
 
     /// The partnership network of a territory: the organisations taking part in partnerships
     /// whose territory is `territory` or inside it (non-diffusible organisations left out),
-    /// and one weighted edge per pair sharing at least one of them.
+    /// and one weighted edge per pair sharing at least one of them. At most 1 000
+    /// organisations (those in the most partnerships) and 5 000 edges (the pairs sharing the
+    /// most partnerships) are returned.
     async fn partnership_network(
         &self,
         ctx: &Context<'_>,

@@ -694,10 +694,10 @@ pub const MAX_SERIES_PERIODS: u64 = 600;
 /// Partnership types (`PartnershipType`): the cells of partnership counts per territory or
 /// period.
 const PARTNERSHIP_TYPES: u64 = 9;
-/// Nodes priced for `partnershipNetwork`.
-pub const NETWORK_NODES: u64 = 1_000;
-/// Edges priced for `partnershipNetwork`.
-pub const NETWORK_EDGES: u64 = 5_000;
+/// Nodes priced for `partnershipNetwork`: the most it returns.
+pub const NETWORK_NODES: u64 = crate::store::analytics::NETWORK_MAX_NODES;
+/// Edges priced for `partnershipNetwork`: the most it returns.
+pub const NETWORK_EDGES: u64 = crate::store::analytics::NETWORK_MAX_EDGES;
 /// Buyers priced for a `BUYER` grouping.
 const BUYERS_ESTIMATE: u64 = 100;
 

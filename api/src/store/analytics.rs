@@ -778,9 +778,18 @@ pub struct NetworkEdge {
     pub shared_partnerships: i64,
 }
 
+/// Most organisations a partnership network holds: those taking part in the most
+/// partnerships (then by id).
+pub const NETWORK_MAX_NODES: u64 = 1_000;
+
+/// Most edges a partnership network holds: the pairs sharing the most partnerships (then by
+/// ids), among the organisations kept.
+pub const NETWORK_MAX_EDGES: u64 = 5_000;
+
 /// The partnership network of a territory: the diffusible organisations taking part in live
 /// partnerships whose territory is `territory` or inside it, and one edge per pair of them
-/// sharing at least one such partnership.
+/// sharing at least one such partnership; at most [`NETWORK_MAX_NODES`] organisations and
+/// [`NETWORK_MAX_EDGES`] edges.
 pub async fn network<C: ConnectionTrait>(
     db: &C,
     territory: &str,
@@ -794,7 +803,13 @@ pub async fn network<C: ConnectionTrait>(
     sql.push(scoped);
     sql.bind(territory.to_owned());
     sql.push(
+        "), top AS (SELECT organisation_id FROM scoped GROUP BY organisation_id \
+         ORDER BY COUNT(DISTINCT partnership_id) DESC, organisation_id LIMIT ",
+    );
+    sql.push(&NETWORK_MAX_NODES.to_string());
+    sql.push(
         ") SELECT o.id, o.name, o.siren, o.ess_family, COUNT(DISTINCT s.partnership_id) FROM scoped s \
+         JOIN top t ON t.organisation_id = s.organisation_id \
          JOIN organisation o ON o.id = s.organisation_id GROUP BY o.id, o.name, o.siren, o.ess_family ORDER BY o.name, o.id",
     );
     let rows = db
@@ -820,10 +835,20 @@ pub async fn network<C: ConnectionTrait>(
     sql.push(scoped);
     sql.bind(territory.to_owned());
     sql.push(
-        ") SELECT a.organisation_id, b.organisation_id, COUNT(DISTINCT a.partnership_id) FROM scoped a \
-         JOIN scoped b ON b.partnership_id = a.partnership_id AND a.organisation_id < b.organisation_id \
-         GROUP BY a.organisation_id, b.organisation_id ORDER BY a.organisation_id, b.organisation_id",
+        "), top AS (SELECT organisation_id FROM scoped GROUP BY organisation_id \
+         ORDER BY COUNT(DISTINCT partnership_id) DESC, organisation_id LIMIT ",
     );
+    sql.push(&NETWORK_MAX_NODES.to_string());
+    sql.push(
+        "), kept AS (SELECT s.partnership_id, s.organisation_id FROM scoped s \
+         JOIN top t ON t.organisation_id = s.organisation_id), \
+         strongest AS (SELECT a.organisation_id AS source, b.organisation_id AS target, \
+         COUNT(DISTINCT a.partnership_id) AS shared FROM kept a \
+         JOIN kept b ON b.partnership_id = a.partnership_id AND a.organisation_id < b.organisation_id \
+         GROUP BY a.organisation_id, b.organisation_id ORDER BY shared DESC, source, target LIMIT ",
+    );
+    sql.push(&NETWORK_MAX_EDGES.to_string());
+    sql.push(") SELECT source, target, shared FROM strongest ORDER BY source, target");
     let rows = db
         .query_all_raw(sql.statement())
         .await
