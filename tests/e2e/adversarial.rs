@@ -12,6 +12,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, VecDeque},
+    io::Write,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -836,13 +837,16 @@ async fn hostile_values_for_every_input_get_clear_answers(app: &TestApp) {
     }
 
     let total: usize = counts.values().sum();
-    eprintln!(
-        "adversarial probes on {:?}: {total} in {:?} (slowest {:?}: {}); by category: {counts:#?}",
+    // Written to the process's standard error, past the test harness's capture, so that the
+    // count shows in every run's log (CI's included), passed or failed.
+    let summary = format!(
+        "adversarial probes on {:?}: {total} in {:?} (slowest {:?}: {}); by category: {counts:?}",
         app.backend(),
         started.elapsed(),
         slowest.0,
         slowest.1
     );
+    let _ = writeln!(std::io::stderr(), "{summary}");
     let failed: usize = failures.values().map(Vec::len).sum();
     for (cause, probes) in &failures {
         eprintln!("FAILED x{}: {cause}", probes.len());
