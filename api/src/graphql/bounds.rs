@@ -31,18 +31,15 @@
 //! Semantic validation (codes, date orders, one-of rules) stays with the input types
 //! (`filters.rs` and the like). This module must not know about HTTP or the database.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::LazyLock,
-};
+use std::collections::{HashMap, HashSet};
 
 use async_graphql::{
-    ErrorExtensions, Name, OutputType, Positioned, ServerError, Value, Variables,
-    parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet},
+    ErrorExtensions, Name, Positioned, ServerError, Value, Variables,
+    parser::types::{ExecutableDocument, OperationDefinition, Selection, SelectionSet},
     registry::{MetaType, MetaTypeName, Registry},
 };
 
-use super::{errors::ApiError, mutation::Mutation, schema::Query};
+use super::errors::ApiError;
 use crate::domain::{ValidationError, text::fold_for_search};
 
 /// Most items of a list, unless overridden.
@@ -219,18 +216,6 @@ fn overrides(key: &str) -> impl Iterator<Item = Bound> + '_ {
     exact.into_iter().chain(fallback)
 }
 
-/// The schema's types (queries and mutations, their arguments and input types), built once.
-pub static TYPES: LazyLock<Registry> = LazyLock::new(|| {
-    let mut registry = Registry {
-        query_type: Query::type_name().into_owned(),
-        mutation_type: Some(Mutation::type_name().into_owned()),
-        ..Registry::default()
-    };
-    Query::create_type_info(&mut registry);
-    Mutation::create_type_info(&mut registry);
-    registry
-});
-
 /// Checks the arguments of the operation a request runs against their bounds, on the
 /// schema's types (see [`check`]).
 pub fn admit(
@@ -238,7 +223,7 @@ pub fn admit(
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> Result<(), ServerError> {
-    check(&TYPES, document, operation_name, variables)
+    check(&super::limits::TYPES, document, operation_name, variables)
 }
 
 /// Checks every argument of the operation of `document` that a request runs against its
@@ -250,17 +235,8 @@ pub fn check(
     operation_name: Option<&str>,
     variables: &Variables,
 ) -> Result<(), ServerError> {
-    let operation = match (&document.operations, operation_name) {
-        (DocumentOperations::Single(operation), _) => operation,
-        (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
-            Some(operation) => operation,
-            None => return Ok(()),
-        },
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => match operations.values().next() {
-            Some(operation) => operation,
-            None => return Ok(()),
-        },
-        (DocumentOperations::Multiple(_), None) => return Ok(()),
+    let Some(operation) = super::operation::select(document, operation_name) else {
+        return Ok(());
     };
     let root = match operation.node.ty {
         async_graphql::parser::types::OperationType::Query => Some(registry.query_type.as_str()),
@@ -762,7 +738,7 @@ mod tests {
     /// with its GraphQL type.
     fn inputs() -> Vec<(String, String)> {
         let mut inputs = Vec::new();
-        for (name, ty) in &TYPES.types {
+        for (name, ty) in &super::super::limits::TYPES.types {
             match ty {
                 MetaType::InputObject { input_fields, .. } => {
                     for (field, input) in input_fields {

@@ -796,8 +796,9 @@ pub fn actual_cost(data: &Value) -> u64 {
     }
 }
 
-/// The schema's types, as the measure needs them (fields and their types), built once.
-static TYPES: LazyLock<Registry> = LazyLock::new(|| {
+/// The schema's types (queries and mutations, their fields, arguments and input types), built
+/// once and shared by the measure and the input bounds.
+pub(super) static TYPES: LazyLock<Registry> = LazyLock::new(|| {
     let mut registry = Registry {
         query_type: Query::type_name().into_owned(),
         mutation_type: Some(Mutation::type_name().into_owned()),
