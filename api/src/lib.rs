@@ -3,10 +3,12 @@
 //! Data flows HTTP -> auth/limits -> GraphQL resolver -> store (SQL) -> entity model ->
 //! GraphQL type. Resolvers never build SQL and the store never knows GraphQL.
 
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod error_code;
 pub mod export;
 pub mod graphql;
 pub mod http;

@@ -58,12 +58,16 @@ pub mod disclosure;
 pub mod ess;
 pub mod geo;
 pub mod identifiers;
+pub mod money;
+pub mod territory_id;
 pub mod text;
 
 pub use codes::{
     CommuneCode, CpvCode, NafCode, PurchaseType, covering_prefixes, naf_prefixes, naf_section_of_division,
 };
 pub use identifiers::{Rna, Siren, Siret, luhn_valid};
+pub use money::{Cents, CentsError};
+pub use territory_id::TerritoryId;
 
 /// Shown instead of the name of a unit Sirene marks as non-diffusible (a person's own
 /// business): the API and the exports never reveal it.

@@ -39,8 +39,8 @@ use crate::{
 /// an API key (partners and admins, who work under agreements) may; anonymous callers, whose
 /// figures are published, may not.
 pub fn may_see_unsuppressed(ctx: &Context<'_>) -> bool {
-    ctx.data_opt::<crate::http::auth::Caller>()
-        .is_some_and(|caller| caller.role != crate::http::auth::Role::Anonymous)
+    ctx.data_opt::<crate::access::Caller>()
+        .is_some_and(|caller| caller.role != crate::access::Role::Anonymous)
 }
 
 /// The suppression threshold in force for this schema.

@@ -11,7 +11,7 @@ use super::{
     enums::{EssFamily, HeadcountBand, LabelKind, OrganisationStatus, TerritoryLevel},
 };
 use crate::{
-    domain::{CommuneCode, Siren, ValidationError, covering_prefixes, geo::Near, naf_prefixes, text::fold_for_search},
+    domain::{TerritoryId, ValidationError, covering_prefixes, geo::Near, naf_prefixes, text::fold_for_search},
     store::{
         organisations::{EstablishmentFilter, LabelFilter, OrganisationFilter, OrganisationSort},
         territories::{TerritoryFilter, TerritorySort},
@@ -36,34 +36,7 @@ impl TerritoryRef {
 
 /// The internal id (`COM:13055`) of a territory given by level and code.
 pub fn territory_id(level: StoredLevel, code: &str) -> Result<String, ValidationError> {
-    let commune = || {
-        CommuneCode::parse(code)
-            .map(|c| c.as_str().to_owned())
-            .map_err(|e| e.with_field("code"))
-    };
-    Ok(match level {
-        StoredLevel::Commune => format!("COM:{}", commune()?),
-        StoredLevel::ArrondissementMunicipal => format!("ARM:{}", commune()?),
-        StoredLevel::CommuneDeleguee => format!("COMD:{}", commune()?),
-        StoredLevel::CommuneAssociee => format!("COMA:{}", commune()?),
-        StoredLevel::Epci => format!(
-            "EPCI:{}",
-            Siren::parse(code).map_err(|e| e.with_field("code"))?.as_str()
-        ),
-        StoredLevel::Departement | StoredLevel::Region => {
-            let code = code.trim().to_ascii_uppercase();
-            let well_formed = (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric());
-            if !well_formed {
-                return Err(ValidationError::new(
-                    "code",
-                    code,
-                    "must be a 2- or 3-character INSEE code",
-                ));
-            }
-            let prefix = if level == StoredLevel::Region { "REG" } else { "DEP" };
-            format!("{prefix}:{code}")
-        }
-    })
+    TerritoryId::for_level(level, code).map(TerritoryId::into_string)
 }
 
 /// A search circle.

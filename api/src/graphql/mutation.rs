@@ -9,11 +9,8 @@
 use async_graphql::{Context, Enum, ErrorExtensions, ID, InputType, MergedObject, SimpleObject};
 
 use crate::{
+    access::{Access, Caller, Role},
     graphql::node::{global_id, parse_global_id},
-    http::{
-        Access,
-        auth::{Caller, Role},
-    },
     store::{
         writes::{self, IdempotencyKey, Outcome, WriteOptions, Writer},
         writes_organisations::{BulkResult, ItemStatus, Written},

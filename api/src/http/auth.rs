@@ -19,45 +19,12 @@ use axum::{
 use entity::enums::ApiRole;
 use sea_orm::DatabaseConnection;
 use serde_json::json;
-use uuid::Uuid;
 
 use crate::{
+    access::{Caller, Role},
     graphql::operation,
     store::{self, keys::is_well_formed},
 };
-
-/// What a caller may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// No key: reads only (when allowed by configuration).
-    Anonymous,
-    /// A partner key: reads, and writes of records whose source is the key's source.
-    Partner,
-    /// An admin key: everything.
-    Admin,
-}
-
-/// Who is calling, put in every GraphQL request's data.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// The caller's role.
-    pub role: Role,
-    /// The API key's id (`None` when anonymous).
-    pub key_id: Option<Uuid>,
-    /// The key's source (for a partner, the only source it may write).
-    pub source: Option<String>,
-}
-
-impl Caller {
-    /// A caller without a key.
-    pub fn anonymous() -> Self {
-        Self {
-            role: Role::Anonymous,
-            key_id: None,
-            source: None,
-        }
-    }
-}
 
 /// Why a request is refused before GraphQL runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,6 +173,8 @@ pub fn admit(caller: &Caller, method: &Method, mutation: bool, anonymous_read: b
 
 #[cfg(test)]
 mod tests {
+    use uuid::Uuid;
+
     use super::*;
 
     fn partner() -> Caller {

@@ -48,6 +48,7 @@ use tower_http::{
 };
 
 use crate::{
+    access::{Access, Caller},
     config::{Config, ServeConfig},
     db,
     graphql::{
@@ -101,29 +102,6 @@ struct AppState {
     persisted: Arc<persisted::PersistedQueries>,
     /// Test-only: the operation name that panics ([`ServeConfig::panic_on_operation`]).
     panic_on_operation: Option<Arc<str>>,
-}
-
-/// Who may do what without a key, how long idempotency keys are kept, and which partner
-/// sources may write certified labels.
-#[derive(Debug, Clone)]
-pub struct Access {
-    /// Whether requests without an API key may read.
-    pub anonymous_read: bool,
-    /// How long the first result of a mutation sent with an idempotency key is kept.
-    pub idempotency_retention: chrono::Duration,
-    /// The partner sources allowed to write certified label kinds
-    /// (`TERRASSE_CERTIFIED_LABEL_SOURCES`).
-    pub certified_label_sources: Arc<[String]>,
-}
-
-impl Default for Access {
-    fn default() -> Self {
-        Self {
-            anonymous_read: true,
-            idempotency_retention: chrono::Duration::hours(24),
-            certified_label_sources: Arc::from([]),
-        }
-    }
 }
 
 /// A built server: database ready, listener bound, not yet serving.
@@ -425,7 +403,7 @@ struct Operation {
 /// and measures the operation against the limits.
 async fn prepare(
     state: &AppState,
-    caller: &auth::Caller,
+    caller: &Caller,
     method: &Method,
     mut request: async_graphql::Request,
 ) -> Result<Operation, Response> {

@@ -45,7 +45,7 @@ use std::{
 use async_graphql::{ErrorExtensionValues, ServerError, Value};
 use sea_orm::DatabaseConnection;
 
-use super::auth::{Caller, Role};
+use crate::access::{Caller, Role};
 use crate::{
     graphql::errors::ApiError,
     store::{StoreError, keys::sha256_hex, persisted_queries},
