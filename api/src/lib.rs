@@ -4,6 +4,8 @@
 //! GraphQL type. Resolvers never build SQL and the store never knows GraphQL.
 
 pub mod access;
+#[cfg(test)]
+mod architecture_tests;
 pub mod cli;
 pub mod config;
 pub mod db;

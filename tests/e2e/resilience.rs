@@ -115,7 +115,7 @@ async fn statements_stop_at_the_request_time_limit(app: &TestApp) {
         source: error,
     });
     assert_eq!(
-        answer.code(),
+        answer.code().as_str(),
         "QUERY_TOO_COMPLEX",
         "clients are told to ask for less, not INTERNAL"
     );

@@ -22,7 +22,7 @@ use super::{
     },
     enums::{EssFamily, IdScheme, LabelKind},
     errors::{OrInternal, bad_input},
-    executor::FetchQueue,
+    fetch_queue::FetchQueue,
     filters::TerritoryRef,
     loaders::Cache,
     loaders::{Loaders, build, group_by_args},

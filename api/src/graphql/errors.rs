@@ -18,9 +18,9 @@
 
 use std::sync::Arc;
 
-use async_graphql::{ErrorExtensions, Value};
+use async_graphql::{ErrorExtensionValues, ErrorExtensions, ServerError, Value};
 
-use crate::{domain::ValidationError, store::StoreError};
+use crate::{domain::ValidationError, error_code::ErrorCode, store::StoreError};
 
 /// A client-facing error.
 #[derive(Debug, thiserror::Error)]
@@ -43,12 +43,12 @@ pub enum ApiError {
 
 impl ApiError {
     /// The stable code clients switch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::BadUserInput(_) => "BAD_USER_INPUT",
-            ApiError::Internal => "INTERNAL",
-            ApiError::Unavailable => "UNAVAILABLE",
-            ApiError::TimedOut => "QUERY_TOO_COMPLEX",
+            ApiError::BadUserInput(_) => ErrorCode::BadUserInput,
+            ApiError::Internal => ErrorCode::Internal,
+            ApiError::Unavailable => ErrorCode::Unavailable,
+            ApiError::TimedOut => ErrorCode::QueryTooComplex,
         }
     }
 }
@@ -56,7 +56,7 @@ impl ApiError {
 impl ErrorExtensions for ApiError {
     fn extend(&self) -> async_graphql::Error {
         async_graphql::Error::new(self.to_string()).extend_with(|_, extensions| {
-            extensions.set("code", self.code());
+            extensions.set("code", self.code().as_str());
             if let ApiError::BadUserInput(invalid) = self {
                 extensions.set("field", Value::String(invalid.field.to_string()));
                 extensions.set("value", Value::String(invalid.value.clone()));
@@ -126,4 +126,14 @@ impl<T> OrInternal<T> for Result<T, Arc<StoreError>> {
 /// Turns a validation result into a GraphQL result with code `BAD_USER_INPUT`.
 pub fn bad_input<T>(result: Result<T, ValidationError>) -> async_graphql::Result<T> {
     result.map_err(|invalid| ApiError::BadUserInput(invalid).extend())
+}
+
+/// A request error (no path) with `code` as its `extensions.code`: how every refusal made
+/// before or around execution (limits, bounds, persisted queries, time-outs) is answered.
+pub fn coded_error(code: ErrorCode, message: impl Into<String>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", code.as_str());
+    error.extensions = Some(extensions);
+    error
 }

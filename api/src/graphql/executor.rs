@@ -13,7 +13,7 @@ use std::{
     future::Future,
     pin::Pin,
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicBool, Ordering},
     },
     task::{Context, Poll, Wake, Waker},
@@ -23,34 +23,12 @@ use async_graphql::futures_util::{StreamExt, future::BoxFuture, stream::FuturesU
 use sea_orm::DatabaseConnection;
 
 use super::{
-    TerrasseSchema, input_text,
+    TerrasseSchema,
+    fetch_queue::FetchQueue,
+    input_text,
     limits::{self, QueryLimits},
     loaders::Loaders,
 };
-
-/// The loaders' fetches waiting to be started by the request's executor.
-#[derive(Clone, Default)]
-pub struct FetchQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);
-
-impl FetchQueue {
-    /// Queues a fetch (the DataLoaders' spawner).
-    pub fn spawn(&self, fetch: BoxFuture<'static, ()>) {
-        if let Ok(mut queue) = self.0.lock() {
-            queue.push(fetch);
-        }
-    }
-
-    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
-        self.0
-            .lock()
-            .map(|mut queue| std::mem::take(&mut *queue))
-            .unwrap_or_default()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.lock().map(|queue| queue.is_empty()).unwrap_or(true)
-    }
-}
 
 /// Executes a request within the default query limits (see [`execute_within`]).
 pub async fn execute(

@@ -14,7 +14,7 @@ use entity::{
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::executor::FetchQueue;
+use super::fetch_queue::FetchQueue;
 use crate::store::{
     self, StoreError,
     organisations::{OrganisationFilter, OrganisationSort},

@@ -6,12 +6,12 @@
 
 pub mod analytics;
 pub mod analytics_series;
-pub mod bounds;
 pub mod connection;
 pub mod contract;
 pub mod enums;
 pub mod errors;
 pub mod executor;
+pub mod fetch_queue;
 pub mod filters;
 pub mod input_text;
 pub mod limits;

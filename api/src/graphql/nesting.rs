@@ -9,6 +9,8 @@
 //! included), so no recursion over it goes deeper than that. This module owns that count
 //! only; the limits on a parsed document are in [`super::limits`].
 
+use crate::error_code::ErrorCode;
+
 /// Deepest nesting of `{`, `[` and `(` a document may have (field depth is bounded separately,
 /// at 12 by default; arguments add a few levels each).
 pub const MAX_NESTING: usize = 64;
@@ -58,14 +60,10 @@ pub fn check(document: &str) -> Result<(), async_graphql::ServerError> {
     if depth(document) <= MAX_NESTING {
         return Ok(());
     }
-    let mut error = async_graphql::ServerError::new(
+    Err(super::errors::coded_error(
+        ErrorCode::BadUserInput,
         format!("the document nests brackets ({{, [ and () more than {MAX_NESTING} levels deep: flatten its values"),
-        None,
-    );
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", "BAD_USER_INPUT");
-    error.extensions = Some(extensions);
-    Err(error)
+    ))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 use async_graphql::{
     Positioned,
     parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition, OperationType},
+    registry::Registry,
 };
 
 /// The operation of `document` a request with `operation_name` runs; `None` when there is
@@ -33,6 +34,16 @@ pub fn select<'a>(
 /// The type of the operation a request runs (see [`select`]).
 pub fn selected_type(document: &ExecutableDocument, operation_name: Option<&str>) -> Option<OperationType> {
     select(document, operation_name).map(|operation| operation.node.ty)
+}
+
+/// The root type of `registry` an operation of type `ty` starts from; `None` when the schema
+/// has no such root (no subscriptions).
+pub fn root_type(registry: &Registry, ty: OperationType) -> Option<&str> {
+    match ty {
+        OperationType::Query => Some(registry.query_type.as_str()),
+        OperationType::Mutation => registry.mutation_type.as_deref(),
+        OperationType::Subscription => registry.subscription_type.as_deref(),
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use super::{
     },
     contract::{euros, mirror_enum, row_ids},
     errors::{OrInternal, bad_input},
-    executor::FetchQueue,
+    fetch_queue::FetchQueue,
     filters::TerritoryRef,
     loaders::Cache,
     loaders::{Loaders, build, group_by_args},

@@ -12,16 +12,15 @@ use async_graphql::parser::{
     types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
 use axum::{
-    Json,
     http::{HeaderMap, Method, StatusCode, header::AUTHORIZATION},
     response::{IntoResponse, Response},
 };
 use entity::enums::ApiRole;
 use sea_orm::DatabaseConnection;
-use serde_json::json;
 
 use crate::{
     access::{Caller, Role},
+    error_code::ErrorCode,
     graphql::operation,
     store::{self, keys::is_well_formed},
 };
@@ -41,21 +40,19 @@ pub enum Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let (status, code, message) = match self {
-            Refusal::Unauthenticated(message) => (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message),
+            Refusal::Unauthenticated(message) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, message),
             Refusal::MutationOverGet => (
                 StatusCode::METHOD_NOT_ALLOWED,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 "mutations must be sent with POST, not GET".to_owned(),
             ),
             Refusal::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
+                ErrorCode::Unavailable,
                 "the API key could not be checked: the database is unavailable, retry later".to_owned(),
             ),
         };
-        // Nothing executed: no `data` member (GraphQL over HTTP, request errors).
-        let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
-        let mut response = (status, Json(body)).into_response();
+        let mut response = super::transport::refusal_response(status, code, &message);
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

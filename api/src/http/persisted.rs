@@ -42,12 +42,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use async_graphql::{ErrorExtensionValues, ServerError, Value};
+use async_graphql::{ServerError, Value};
 use sea_orm::DatabaseConnection;
 
 use crate::access::{Caller, Role};
+pub use crate::config::persisted::Mode;
 use crate::{
-    graphql::errors::ApiError,
+    error_code::ErrorCode,
+    graphql::errors::{ApiError, coded_error},
     store::{StoreError, keys::sha256_hex, persisted_queries},
 };
 
@@ -88,18 +90,6 @@ pub enum Pending {
     },
 }
 
-/// How persisted queries are handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Mode {
-    /// Not supported: a request naming a query by hash is refused.
-    Off,
-    /// Automatic persisted queries: a query sent with its hash is registered.
-    #[default]
-    Auto,
-    /// Only the manifest's operations run (admin keys excepted).
-    Allowlist,
-}
-
 /// A query an instance has seen, and when it last marked it used.
 type Remembered = (Arc<str>, Option<Instant>);
 
@@ -114,20 +104,11 @@ pub struct PersistedQueries {
     db: DatabaseConnection,
 }
 
-/// A client error with `code`.
-fn refusal(code: &str, message: String) -> ServerError {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = ErrorExtensionValues::default();
-    extensions.set("code", code);
-    error.extensions = Some(extensions);
-    error
-}
-
 /// A store failure as clients see it (logged; `INTERNAL`, or `UNAVAILABLE` while the database
 /// cannot be reached).
 fn store_failure(error: &StoreError) -> ServerError {
     let error = ApiError::from(error);
-    refusal(error.code(), error.to_string())
+    coded_error(error.code(), error.to_string())
 }
 
 /// Reads a manifest: a JSON object hash -> query, or a directory of `.graphql` files.
@@ -178,7 +159,7 @@ fn requested_hash(request: &async_graphql::Request) -> Result<Option<String>, Se
     let Some(extension) = request.extensions.get("persistedQuery") else {
         return Ok(None);
     };
-    let bad = |message: String| refusal("BAD_USER_INPUT", message);
+    let bad = |message: String| coded_error(ErrorCode::BadUserInput, message);
     let Value::Object(extension) = extension else {
         return Err(bad(format!(
             "extensions.persistedQuery must be an object, not {extension}"
@@ -330,15 +311,15 @@ impl PersistedQueries {
         if self.mode == Mode::Off {
             return match hash {
                 None => Ok(Pending::Nothing),
-                Some(_) => Err(refusal(
-                    "PERSISTED_QUERY_NOT_SUPPORTED",
+                Some(_) => Err(coded_error(
+                    ErrorCode::PersistedQueryNotSupported,
                     "persisted queries are turned off on this server (TERRASSE_PERSISTED_QUERIES=off): send the query text without extensions.persistedQuery".to_owned(),
                 )),
             };
         }
         let not_allowed = |hash: &str| {
-            refusal(
-                "FORBIDDEN",
+            coded_error(
+                ErrorCode::Forbidden,
                 format!(
                     "this server runs only registered operations (TERRASSE_PERSISTED_QUERIES=allowlist), and none is registered under sha256Hash {hash}"
                 ),
@@ -365,8 +346,8 @@ impl PersistedQueries {
                     })
                 }
                 None if self.mode == Mode::Allowlist => Err(not_allowed(&hash)),
-                None => Err(refusal(
-                    "PERSISTED_QUERY_NOT_FOUND",
+                None => Err(coded_error(
+                    ErrorCode::PersistedQueryNotFound,
                     format!(
                         "PersistedQueryNotFound: no query is registered under sha256Hash {hash}; send it again with its query to register it"
                     ),
@@ -375,8 +356,8 @@ impl PersistedQueries {
         }
         let actual = sha256_hex(&request.query);
         if actual != hash {
-            return Err(refusal(
-                "BAD_USER_INPUT",
+            return Err(coded_error(
+                ErrorCode::BadUserInput,
                 format!("extensions.persistedQuery.sha256Hash is {hash}, but the SHA-256 of the query is {actual}"),
             ));
         }
@@ -394,8 +375,8 @@ impl PersistedQueries {
             return Ok(Pending::Touch { hash });
         }
         if request.query.len() > MAX_QUERY_BYTES {
-            return Err(refusal(
-                "BAD_USER_INPUT",
+            return Err(coded_error(
+                ErrorCode::BadUserInput,
                 format!(
                     "the query to register is {} bytes, over the limit of {MAX_QUERY_BYTES} bytes (64 KiB) for persisted queries: send it without extensions.persistedQuery",
                     request.query.len()

@@ -22,10 +22,21 @@
 use std::hash::{Hash, Hasher};
 
 use axum::{
+    Json,
     body::Bytes,
     http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
+
+use crate::error_code::ErrorCode;
+
+/// A refusal before GraphQL runs, as one error with a code, in `application/json`; no `data`
+/// member, nothing having executed (GraphQL over HTTP, request errors).
+pub fn refusal_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
+    (status, Json(body)).into_response()
+}
 
 /// The response media type of the specification.
 pub const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";

@@ -35,7 +35,11 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use crate::graphql::limits::QueryLimits;
+pub mod limits;
+pub mod persisted;
+
+pub use limits::QueryLimits;
+pub use persisted::Mode as PersistedQueryMode;
 
 /// Where the database is and how many connections to keep.
 #[derive(Debug, Clone, clap::Args)]
@@ -134,8 +138,8 @@ pub struct ServeConfig {
     pub batch_requests: bool,
     /// Persisted queries: `off`, `auto` (registered by hash on first use) or `allowlist`
     /// (only the manifest's operations run; admin keys bypass).
-    #[arg(long, env = "TERRASSE_PERSISTED_QUERIES", value_enum, default_value_t = crate::http::persisted::Mode::Auto)]
-    pub persisted_queries: crate::http::persisted::Mode,
+    #[arg(long, env = "TERRASSE_PERSISTED_QUERIES", value_enum, default_value_t = PersistedQueryMode::Auto)]
+    pub persisted_queries: PersistedQueryMode,
     /// Registered operations loaded at start: a JSON object hash -> query, or a directory of
     /// `.graphql` files.
     #[arg(long, env = "TERRASSE_PERSISTED_QUERIES_MANIFEST")]
