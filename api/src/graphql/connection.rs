@@ -10,10 +10,11 @@ use async_graphql::{
     futures_util::future::BoxFuture,
 };
 
+use sea_orm::DatabaseConnection;
+
 use super::{
     errors::{OrInternal, bad_input},
-    loaders::Cache,
-    loaders::Loaders,
+    loaders::{Cache, Loaders},
 };
 use crate::{
     domain::ValidationError,
@@ -135,4 +136,28 @@ where
         let key = key.clone();
         Box::pin(async move { Ok(count_loader(&loaders).load_one(key).await?.unwrap_or_default()) })
     })
+}
+
+/// A store count of the items matching a filter.
+pub type CountFetch<F> = for<'a> fn(&'a DatabaseConnection, &'a F) -> BoxFuture<'a, Result<u64, StoreError>>;
+
+/// The connection of a page of a top-level list, its total counted by `count` over the same
+/// filter only if a client selects `totalCount`.
+pub fn list_connection<F, M, N>(
+    db: &DatabaseConnection,
+    filter: F,
+    page: Page<M>,
+    wrap: impl Fn(M) -> N,
+    count: CountFetch<F>,
+) -> TerrasseConnection<N>
+where
+    F: Clone + Send + Sync + 'static,
+    N: OutputType,
+{
+    let db = db.clone();
+    let totals = ConnectionTotals::new(move |_| {
+        let (db, filter) = (db.clone(), filter.clone());
+        Box::pin(async move { count(&db, &filter).await.map_err(Arc::new) })
+    });
+    connection(page, wrap, totals)
 }

@@ -372,10 +372,19 @@ where
         };
         grouped.entry(parent).or_default().push(row);
     }
+    pages_by_parent::<E::Model>(grouped, sort, args)
+}
+
+/// The page of each parent from its rows (in page order, forward or backward).
+fn pages_by_parent<M: FromRow>(
+    grouped: HashMap<String, Vec<QueryResult>>,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<M>>, PageError> {
     grouped
         .into_iter()
         .map(|(parent, rows)| {
-            let mut page = collect_page::<E::Model>(&rows, sort, args)?;
+            let mut page = collect_page::<M>(&rows, sort, args)?;
             if args.backward {
                 page.items.reverse();
             }
@@ -442,16 +451,7 @@ where
             .or_default()
             .push(row);
     }
-    grouped
-        .into_iter()
-        .map(|(parent, rows)| {
-            let mut page = collect_page::<E::Model>(&rows, sort, args)?;
-            if args.backward {
-                page.items.reverse();
-            }
-            Ok((parent, page))
-        })
-        .collect()
+    pages_by_parent::<E::Model>(grouped, sort, args)
 }
 
 /// An expression as SQL for `backend`, values inlined as literals. Only for expressions
