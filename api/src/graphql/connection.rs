@@ -10,7 +10,7 @@ use async_graphql::{
     futures_util::future::BoxFuture,
 };
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::{
     errors::{OrInternal, bad_input},
@@ -20,7 +20,7 @@ use crate::{
     domain::ValidationError,
     store::{
         StoreError,
-        page::{Cursor, Page, PageArgs},
+        page::{Cursor, ListFilter, Page, PageArgs, SortKey, list_count, list_page},
     },
 };
 
@@ -138,26 +138,24 @@ where
     })
 }
 
-/// A store count of the items matching a filter.
-pub type CountFetch<F> = for<'a> fn(&'a DatabaseConnection, &'a F) -> BoxFuture<'a, Result<u64, StoreError>>;
-
-/// The connection of a page of a top-level list, its total counted by `count` over the same
-/// filter only if a client selects `totalCount`.
-pub fn list_connection<F, M, N>(
+/// The connection of a page of a top-level list matching `filter`, its total counted over
+/// the same filter only if a client selects `totalCount`.
+pub async fn list_connection<F, N>(
     db: &DatabaseConnection,
     filter: F,
-    page: Page<M>,
-    wrap: impl Fn(M) -> N,
-    count: CountFetch<F>,
-) -> TerrasseConnection<N>
+    sort: &SortKey,
+    args: &PageArgs,
+    wrap: impl Fn(<F::Entity as EntityTrait>::Model) -> N,
+) -> async_graphql::Result<TerrasseConnection<N>>
 where
-    F: Clone + Send + Sync + 'static,
+    F: ListFilter,
     N: OutputType,
 {
+    let page = list_page(db, &filter, sort, args).await.or_internal()?;
     let db = db.clone();
     let totals = ConnectionTotals::new(move |_| {
         let (db, filter) = (db.clone(), filter.clone());
-        Box::pin(async move { count(&db, &filter).await.map_err(Arc::new) })
+        Box::pin(async move { list_count(&db, &filter).await.map_err(Arc::new) })
     });
-    connection(page, wrap, totals)
+    Ok(connection(page, wrap, totals))
 }

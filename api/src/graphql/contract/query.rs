@@ -59,10 +59,7 @@ impl ContractQuery {
         let sort = store::contracts::sort_key(order.sort(), order.direction.descending());
         let args = page_args(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = store::contracts::page(db, &filter, &sort, &args).await.or_internal()?;
-        Ok(list_connection(db, filter, page, Contract::from, |db, filter| {
-            Box::pin(store::contracts::count(db, filter))
-        }))
+        list_connection(db, filter, &sort, &args, Contract::from).await
     }
 
     /// One contract by its national key `uid` (buyer SIRET followed by the buyer's id); null

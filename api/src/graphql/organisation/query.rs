@@ -100,10 +100,7 @@ impl OrganisationQuery {
         let (filter, _, sort) = validate_list(filter, order_by)?;
         let args = page_args(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = store::page(db, &filter, &sort, &args).await.or_internal()?;
-        Ok(list_connection(db, filter, page, Organisation::from, |db, filter| {
-            Box::pin(store::count(db, filter))
-        }))
+        list_connection(db, filter, &sort, &args, Organisation::from).await
     }
 }
 
@@ -145,10 +142,7 @@ impl EstablishmentQuery {
         let sort = store::establishment_siret_sort(direction.descending());
         let args = page_args(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = store::establishment_page(db, &filter, &sort, &args).await.or_internal()?;
-        Ok(list_connection(db, filter, page, Establishment, |db, filter| {
-            Box::pin(store::establishment_count(db, filter))
-        }))
+        list_connection(db, filter, &sort, &args, Establishment).await
     }
 
     /// Labels and agreements matching `filter`, by start of validity.
@@ -183,8 +177,7 @@ impl EstablishmentQuery {
         let sort = store::label_sort(direction.descending());
         let args = page_args(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = store::label_page(db, &filter, &sort, &args).await.or_internal()?;
-        Ok(list_connection(db, filter, page, Label, |db, filter| Box::pin(store::label_count(db, filter))))
+        list_connection(db, filter, &sort, &args, Label).await
     }
 
     /// An establishment by SIRET (14 digits; spaces are ignored).

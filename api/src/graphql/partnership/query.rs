@@ -59,10 +59,7 @@ impl PartnershipQuery {
         let args = page_args(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let sort = store::partnerships::sort_key(order.sort(), order.direction.descending(), db.get_database_backend());
-        let page = store::partnerships::page(db, &filter, &sort, &args).await.or_internal()?;
-        Ok(list_connection(db, filter, page, Partnership, |db, filter| {
-            Box::pin(store::partnerships::count(db, filter))
-        }))
+        list_connection(db, filter, &sort, &args, Partnership).await
     }
 
     /// One partnership by its global id; null when no live partnership has it.

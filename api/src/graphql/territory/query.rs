@@ -11,7 +11,7 @@ use crate::{
     graphql::{
         connection::{TerrasseConnection, list_connection, page_args},
         enums::TerritoryLevel,
-        errors::{OrInternal, bad_input},
+        errors::bad_input,
         inputs::territory_id,
     },
     store,
@@ -74,11 +74,6 @@ impl TerritoryListQuery {
         let sort = store::territories::sort_key(order.sort(), order.direction.descending());
         let args = page_args(first, after, last, before)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let page = store::territories::page(db, &filter, &sort, &args)
-            .await
-            .or_internal()?;
-        Ok(list_connection(db, filter, page, Territory::from, |db, filter| {
-            Box::pin(store::territories::count(db, filter))
-        }))
+        list_connection(db, filter, &sort, &args, Territory::from).await
     }
 }
