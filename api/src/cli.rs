@@ -387,7 +387,7 @@ async fn export_territory(db: &sea_orm::DatabaseConnection, raw: &str) -> anyhow
         "region" | "région" => TerritoryLevel::Region,
         other => anyhow::bail!("--territory {raw:?}: unknown level {other:?} (commune, epci, departement, region)"),
     };
-    let id = graphql::filters::territory_id(level, code).map_err(|e| anyhow::anyhow!("--territory {raw:?}: {e}"))?;
+    let id = graphql::inputs::territory_id(level, code).map_err(|e| anyhow::anyhow!("--territory {raw:?}: {e}"))?;
     if crate::store::territories::by_ids(db, std::slice::from_ref(&id))
         .await?
         .is_empty()

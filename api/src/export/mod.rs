@@ -19,7 +19,7 @@ use crate::store::{
     StoreError,
     contracts::{self, ContractFilter, ContractSort},
     organisations::{self, OrganisationFilter, OrganisationSort},
-    page::{Cursor, Page, PageArgs},
+    page::{self, Cursor, Page, PageArgs},
 };
 
 /// Rows read from the store per page.
@@ -97,7 +97,7 @@ pub async fn contracts<C: ConnectionTrait, W: Write>(
     };
     let mut written = 0u64;
     for_each_page(
-        async |args| Ok(contracts::page(db, &filter, &sort, &args).await?),
+        async |args| Ok(page::list_page(db, &filter, &sort, &args).await?),
         async |models| {
             for record in records::contract_records(db, models).await? {
                 match (&mut package_writer, format) {
@@ -147,7 +147,7 @@ pub async fn organisations<C: ConnectionTrait, W: Write>(
     }
     let mut written = 0u64;
     for_each_page(
-        async |args| Ok(organisations::page(db, &filter, &sort, &args).await?),
+        async |args| Ok(page::list_page(db, &filter, &sort, &args).await?),
         async |models| {
             for record in records::organisation_records(db, models).await? {
                 if format == Format::Csv {

@@ -18,7 +18,7 @@ use sea_orm::{ActiveEnum, DatabaseConnection};
 use super::{
     enums::{EssFamily, TerritoryLevel},
     errors::{OrInternal, bad_input},
-    filters::TerritoryRef,
+    inputs::TerritoryRef,
     node::global_id,
     partnership::PartnershipType,
 };

@@ -17,7 +17,7 @@ use super::{
         jobs_estimate, may_see_unsuppressed, series_periods_within, threshold,
     },
     errors::{OrInternal, bad_input},
-    filters::TerritoryRef,
+    inputs::TerritoryRef,
     partnership::PartnershipType,
 };
 use crate::{

@@ -10,16 +10,17 @@ use async_graphql::{
     futures_util::future::BoxFuture,
 };
 
+use sea_orm::{DatabaseConnection, EntityTrait};
+
 use super::{
     errors::{OrInternal, bad_input},
-    loaders::Cache,
-    loaders::Loaders,
+    loaders::{Cache, Loaders},
 };
 use crate::{
     domain::ValidationError,
     store::{
         StoreError,
-        page::{Cursor, Page, PageArgs},
+        page::{Cursor, ListFilter, Page, PageArgs, SortKey, list_count, list_page},
     },
 };
 
@@ -135,4 +136,26 @@ where
         let key = key.clone();
         Box::pin(async move { Ok(count_loader(&loaders).load_one(key).await?.unwrap_or_default()) })
     })
+}
+
+/// The connection of a page of a top-level list matching `filter`, its total counted over
+/// the same filter only if a client selects `totalCount`.
+pub async fn list_connection<F, N>(
+    db: &DatabaseConnection,
+    filter: F,
+    sort: &SortKey,
+    args: &PageArgs,
+    wrap: impl Fn(<F::Entity as EntityTrait>::Model) -> N,
+) -> async_graphql::Result<TerrasseConnection<N>>
+where
+    F: ListFilter,
+    N: OutputType,
+{
+    let page = list_page(db, &filter, sort, args).await.or_internal()?;
+    let db = db.clone();
+    let totals = ConnectionTotals::new(move |_| {
+        let (db, filter) = (db.clone(), filter.clone());
+        Box::pin(async move { list_count(&db, &filter).await.map_err(Arc::new) })
+    });
+    Ok(connection(page, wrap, totals))
 }

@@ -1,9 +1,8 @@
 //! GraphQL mirrors of the stored vocabularies (`entity::enums`), with conversions both ways.
 //! The entity crate stays free of GraphQL; the descriptions here are what API users read.
 
-use entity::enums as stored;
-
-/// Defines a GraphQL enum with the same variants as a stored enum, and both conversions.
+/// Defines a GraphQL enum with the same variants as a stored enum (`entity::enums`), and both
+/// conversions. The features define the enums only their types show with it.
 macro_rules! mirror_enum {
     ($(#[$meta:meta])* $name:ident mirrors $stored:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
         $(#[$meta])*
@@ -12,23 +11,25 @@ macro_rules! mirror_enum {
             $($(#[$vmeta])* $variant),+
         }
 
-        impl From<stored::$stored> for $name {
-            fn from(value: stored::$stored) -> Self {
+        impl From<entity::enums::$stored> for $name {
+            fn from(value: entity::enums::$stored) -> Self {
                 match value {
-                    $(stored::$stored::$variant => Self::$variant),+
+                    $(entity::enums::$stored::$variant => Self::$variant),+
                 }
             }
         }
 
-        impl From<$name> for stored::$stored {
+        impl From<$name> for entity::enums::$stored {
             fn from(value: $name) -> Self {
                 match value {
-                    $($name::$variant => stored::$stored::$variant),+
+                    $($name::$variant => entity::enums::$stored::$variant),+
                 }
             }
         }
     };
 }
+
+pub(crate) use mirror_enum;
 
 mirror_enum! {
     /// Administrative level of a territory in the Code officiel géographique.

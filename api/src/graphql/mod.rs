@@ -1,4 +1,7 @@
-//! The GraphQL API: schema, global ids, loaders, errors and one module per type.
+//! The GraphQL API: one folder per feature (`organisation`, `contract`, `partnership`,
+//! `territory`, `sync`), each with its types, root fields (`query`), filter and order inputs
+//! (`filter`) and loaders; and the pieces they share at this level: the schema, global ids
+//! (`node`), connections, enums, inputs, loaders, errors and the request executor.
 //!
 //! Resolvers are thin: arguments -> store call -> wrap the entity model in its GraphQL type.
 //! Every relation between types goes through a DataLoader ([`loaders`]), so a page of N
@@ -12,8 +15,8 @@ pub mod enums;
 pub mod errors;
 pub mod executor;
 pub mod fetch_queue;
-pub mod filters;
 pub mod input_text;
+pub mod inputs;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;

@@ -1,10 +1,19 @@
 //! Global object ids: opaque strings that name a type and a row, e.g. the URL-safe base64 of
 //! `Organisation:0193…`. Clients must treat them as opaque.
 
-use async_graphql::ID;
+use async_graphql::{Context, ID, Object, futures_util::future::join_all};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use uuid::Uuid;
 
-use crate::domain::ValidationError;
+use super::{
+    contract::Contract,
+    errors::{OrInternal, bad_input},
+    loaders::Loaders,
+    organisation::{Establishment, Identifier, Label, Organisation},
+    partnership::Partnership,
+    territory::Territory,
+};
+use crate::{domain::ValidationError, store::page::MAX_PAGE_SIZE};
 
 /// The global id of the row `key` of GraphQL type `type_name`.
 pub fn global_id(type_name: &str, key: impl std::fmt::Display) -> ID {
@@ -18,6 +27,22 @@ pub fn parse_global_id(id: &str) -> Result<(String, String), ValidationError> {
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let (type_name, key) = text.split_once(':').ok_or_else(invalid)?;
     Ok((type_name.to_owned(), key.to_owned()))
+}
+
+/// The row ids of global ids of `type_name` (e.g. organisation ids from `Organisation`
+/// global ids); `field` names the input.
+pub fn row_ids(type_name: &str, field: &'static str, ids: &[ID]) -> Result<Vec<Uuid>, ValidationError> {
+    ids.iter()
+        .map(|id| {
+            let invalid = |reason: String| ValidationError::new(field, id.as_str(), reason);
+            let (found, key) = parse_global_id(id).map_err(|e| e.with_field(field))?;
+            if found != type_name {
+                return Err(invalid(format!("is the id of a {found}, not of a {type_name}")));
+            }
+            key.parse::<Uuid>()
+                .map_err(|_| invalid("not a Terrasse global id".to_owned()))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -41,62 +66,62 @@ mod tests {
 #[graphql(field(name = "id", ty = "ID", desc = "Global id: opaque, stable, usable with `node(id:)`."))]
 pub enum Node {
     /// A territory.
-    Territory(super::territory::Territory),
+    Territory(Territory),
     /// An organisation.
-    Organisation(super::organisation::Organisation),
+    Organisation(Organisation),
     /// An establishment.
-    Establishment(super::organisation::Establishment),
+    Establishment(Establishment),
     /// A label.
-    Label(super::organisation::Label),
+    Label(Label),
     /// An identifier in another scheme.
-    Identifier(super::organisation::Identifier),
+    Identifier(Identifier),
     /// A public contract.
-    Contract(super::contract::Contract),
+    Contract(Contract),
     /// A partnership.
-    Partnership(super::partnership::Partnership),
+    Partnership(Partnership),
 }
 
 /// Resolves a global id to its object through the request's loaders; `None` when no live
 /// object has that id, a BAD_USER_INPUT error when the id is malformed.
-pub async fn resolve_node(loaders: &super::loaders::Loaders, id: &ID) -> async_graphql::Result<Option<Node>> {
-    use super::{
-        errors::{OrInternal, bad_input},
-        organisation::{Establishment, Identifier, Label, Organisation},
-        territory::Territory,
-    };
+pub async fn resolve_node(loaders: &Loaders, id: &ID) -> async_graphql::Result<Option<Node>> {
     let (type_name, key) = bad_input(parse_global_id(id))?;
     let uuid = || {
         bad_input(
-            key.parse::<uuid::Uuid>()
+            key.parse::<Uuid>()
                 .map_err(|_| ValidationError::new("id", id.as_str(), "not a Terrasse global id")),
         )
     };
     Ok(match type_name.as_str() {
         "Territory" => loaders
             .territories
+            .by_id
             .load_one(key)
             .await
             .or_internal()?
             .map(|t| Node::Territory(Territory(t))),
         "Organisation" => loaders
             .organisations
+            .by_id
             .load_one(uuid()?)
             .await
             .or_internal()?
             .map(|o| Node::Organisation(Organisation(o))),
         "Establishment" => loaders
+            .organisations
             .establishment_by_id
             .load_one(uuid()?)
             .await
             .or_internal()?
             .map(|e| Node::Establishment(Establishment(e))),
         "Label" => loaders
+            .organisations
             .label_by_id
             .load_one(uuid()?)
             .await
             .or_internal()?
             .map(|l| Node::Label(Label(l))),
         "Identifier" => loaders
+            .organisations
             .identifier_by_id
             .load_one(uuid()?)
             .await
@@ -115,7 +140,7 @@ pub async fn resolve_node(loaders: &super::loaders::Loaders, id: &ID) -> async_g
             .load_one(uuid()?)
             .await
             .or_internal()?
-            .map(|p| Node::Partnership(super::partnership::Partnership(p))),
+            .map(|p| Node::Partnership(Partnership(p))),
         _ => {
             return bad_input(Err(ValidationError::new(
                 "id",
@@ -124,4 +149,41 @@ pub async fn resolve_node(loaders: &super::loaders::Loaders, id: &ID) -> async_g
             )));
         }
     })
+}
+
+/// Objects by global id.
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id; null when no live object has it.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id.")] id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
+        resolve_node(ctx.data::<Loaders>()?, &id).await
+    }
+
+    /// Fetches objects by global ids, in the same order (null where none has the id); at most
+    /// 500 ids.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global ids, at most 500.")] ids: Vec<ID>,
+    ) -> async_graphql::Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE_SIZE as usize {
+            return bad_input(Err(ValidationError::new(
+                "ids",
+                ids.len().to_string(),
+                format!("at most {MAX_PAGE_SIZE} ids"),
+            )));
+        }
+        let loaders = ctx.data::<Loaders>()?;
+        join_all(ids.iter().map(|id| resolve_node(loaders, id)))
+            .await
+            .into_iter()
+            .collect()
+    }
 }

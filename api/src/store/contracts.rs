@@ -16,14 +16,14 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, UnionType},
 };
 use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
-    page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate, paginate_lateral, paginate_partitioned},
+    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_lateral, paginate_partitioned},
     rows::FetchModels,
 };
 
@@ -428,26 +428,14 @@ pub fn nested_sort() -> SortKey {
     sort_key(ContractSort::NotifiedOn, true)
 }
 
-/// One page of contracts matching `filter`.
-pub async fn page<C: ConnectionTrait>(
-    db: &C,
-    filter: &ContractFilter,
-    sort: &SortKey,
-    args: &PageArgs,
-) -> Result<Page<contract::Model>, StoreError> {
-    let select = contract::Entity::find().filter(filter.condition());
-    paginate(db, select, sort, args)
-        .await
-        .map_err(|e| StoreError::from_page(e, "paging contracts"))
-}
+impl ListFilter for ContractFilter {
+    type Entity = contract::Entity;
+    const PAGING: &'static str = "paging contracts";
+    const COUNTING: &'static str = "counting contracts";
 
-/// Number of contracts matching `filter`.
-pub async fn count<C: ConnectionTrait>(db: &C, filter: &ContractFilter) -> Result<u64, StoreError> {
-    contract::Entity::find()
-        .filter(filter.condition())
-        .count(db)
-        .await
-        .context("counting contracts")
+    fn condition(&self) -> Condition {
+        ContractFilter::condition(self)
+    }
 }
 
 /// The live contract with this national key (buyer SIRET + buyer's id).

@@ -8,7 +8,7 @@ use entity::{
     establishment, organisation, organisation_identifier, organisation_label, territory_membership,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement},
 };
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_logged,
-    page::{IdKind, KeyKind, Page, PageArgs, SortKey, paginate, paginate_partitioned},
+    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
     rows::FetchModels,
 };
 use crate::domain::{Rna, Siren, Siret, ValidationError, geo::Near};
@@ -343,26 +343,14 @@ pub fn sort_key(sort: OrganisationSort, descending: bool, near: Option<&Near>) -
     })
 }
 
-/// One page of organisations matching `filter`.
-pub async fn page<C: ConnectionTrait>(
-    db: &C,
-    filter: &OrganisationFilter,
-    sort: &SortKey,
-    args: &PageArgs,
-) -> Result<Page<organisation::Model>, StoreError> {
-    let select = organisation::Entity::find().filter(filter.condition());
-    paginate(db, select, sort, args)
-        .await
-        .map_err(|e| StoreError::from_page(e, "paging organisations"))
-}
+impl ListFilter for OrganisationFilter {
+    type Entity = organisation::Entity;
+    const PAGING: &'static str = "paging organisations";
+    const COUNTING: &'static str = "counting organisations";
 
-/// Number of organisations matching `filter`.
-pub async fn count<C: ConnectionTrait>(db: &C, filter: &OrganisationFilter) -> Result<u64, StoreError> {
-    organisation::Entity::find()
-        .filter(filter.condition())
-        .count(db)
-        .await
-        .context("counting organisations")
+    fn condition(&self) -> Condition {
+        OrganisationFilter::condition(self)
+    }
 }
 
 /// The live organisation owning the establishment with this SIRET.
@@ -680,26 +668,14 @@ pub fn establishment_siret_sort(descending: bool) -> SortKey {
     }
 }
 
-/// One page of establishments matching `filter`.
-pub async fn establishment_page<C: ConnectionTrait>(
-    db: &C,
-    filter: &EstablishmentFilter,
-    sort: &SortKey,
-    args: &PageArgs,
-) -> Result<Page<establishment::Model>, StoreError> {
-    let select = establishment::Entity::find().filter(filter.condition());
-    paginate(db, select, sort, args)
-        .await
-        .map_err(|e| StoreError::from_page(e, "paging establishments"))
-}
+impl ListFilter for EstablishmentFilter {
+    type Entity = establishment::Entity;
+    const PAGING: &'static str = "paging establishments";
+    const COUNTING: &'static str = "counting establishments";
 
-/// Number of establishments matching `filter`.
-pub async fn establishment_count<C: ConnectionTrait>(db: &C, filter: &EstablishmentFilter) -> Result<u64, StoreError> {
-    establishment::Entity::find()
-        .filter(filter.condition())
-        .count(db)
-        .await
-        .context("counting establishments")
+    fn condition(&self) -> Condition {
+        EstablishmentFilter::condition(self)
+    }
 }
 
 /// Filters on labels; fields combine with AND, values within a list with OR.
@@ -773,24 +749,13 @@ pub fn label_sort(descending: bool) -> SortKey {
     }
 }
 
-/// One page of labels matching `filter`.
-pub async fn label_page<C: ConnectionTrait>(
-    db: &C,
-    filter: &LabelFilter,
-    sort: &SortKey,
-    args: &PageArgs,
-) -> Result<Page<organisation_label::Model>, StoreError> {
-    let select = organisation_label::Entity::find().filter(filter.condition());
-    paginate(db, select, sort, args)
-        .await
-        .map_err(|e| StoreError::from_page(e, "paging labels"))
+impl ListFilter for LabelFilter {
+    type Entity = organisation_label::Entity;
+    const PAGING: &'static str = "paging labels";
+    const COUNTING: &'static str = "counting labels";
+
+    fn condition(&self) -> Condition {
+        LabelFilter::condition(self)
+    }
 }
 
-/// Number of labels matching `filter`.
-pub async fn label_count<C: ConnectionTrait>(db: &C, filter: &LabelFilter) -> Result<u64, StoreError> {
-    organisation_label::Entity::find()
-        .filter(filter.condition())
-        .count(db)
-        .await
-        .context("counting labels")
-}

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::NaiveDate;
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, QueryResult, QuerySelect, QueryTrait, Select,
+    Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryResult,
+    QuerySelect, QueryTrait, Select,
     sea_query::{
         Alias, Asterisk, Expr, ExprTrait, Order, PostgresQueryBuilder, Query, SelectStatement, SqliteQueryBuilder,
         Value, ValueTuple,
@@ -20,7 +21,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::rows::FromRow;
+use super::{DbContext, StoreError, rows::FromRow};
 use crate::domain::ValidationError;
 
 /// Stands for an unknown date in sort keys, so they are never null.
@@ -372,10 +373,53 @@ where
         };
         grouped.entry(parent).or_default().push(row);
     }
+    pages_by_parent::<E::Model>(grouped, sort, args)
+}
+
+/// The filter of a top-level list: the table it lists and its WHERE condition.
+pub trait ListFilter: Clone + Send + Sync + 'static {
+    /// The table listed.
+    type Entity: EntityTrait<Model: FromRow + Sync>;
+    /// Context of a failed page read (`paging contracts`).
+    const PAGING: &'static str;
+    /// Context of a failed count (`counting contracts`).
+    const COUNTING: &'static str;
+    /// The WHERE condition of the filter.
+    fn condition(&self) -> Condition;
+}
+
+/// One page of the rows matching `filter`.
+pub async fn list_page<F: ListFilter, C: ConnectionTrait>(
+    db: &C,
+    filter: &F,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<Page<<F::Entity as EntityTrait>::Model>, StoreError> {
+    let select = F::Entity::find().filter(filter.condition());
+    paginate(db, select, sort, args)
+        .await
+        .map_err(|e| StoreError::from_page(e, F::PAGING))
+}
+
+/// Number of rows matching `filter`.
+pub async fn list_count<F: ListFilter, C: ConnectionTrait>(db: &C, filter: &F) -> Result<u64, StoreError> {
+    F::Entity::find()
+        .filter(filter.condition())
+        .count(db)
+        .await
+        .context(F::COUNTING)
+}
+
+/// The page of each parent from its rows (in page order, forward or backward).
+fn pages_by_parent<M: FromRow>(
+    grouped: HashMap<String, Vec<QueryResult>>,
+    sort: &SortKey,
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<M>>, PageError> {
     grouped
         .into_iter()
         .map(|(parent, rows)| {
-            let mut page = collect_page::<E::Model>(&rows, sort, args)?;
+            let mut page = collect_page::<M>(&rows, sort, args)?;
             if args.backward {
                 page.items.reverse();
             }
@@ -442,16 +486,7 @@ where
             .or_default()
             .push(row);
     }
-    grouped
-        .into_iter()
-        .map(|(parent, rows)| {
-            let mut page = collect_page::<E::Model>(&rows, sort, args)?;
-            if args.backward {
-                page.items.reverse();
-            }
-            Ok((parent, page))
-        })
-        .collect()
+    pages_by_parent::<E::Model>(grouped, sort, args)
 }
 
 /// An expression as SQL for `backend`, values inlined as literals. Only for expressions

@@ -13,14 +13,14 @@ use entity::{
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Expr, ExprTrait, Func, Query},
 };
 use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
-    page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate, paginate_partitioned},
+    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_partitioned},
     rows::FetchModels,
 };
 
@@ -169,26 +169,14 @@ pub fn sort_key(sort: PartnershipSort, descending: bool, backend: DbBackend) -> 
     }
 }
 
-/// One page of partnerships matching `filter`.
-pub async fn page<C: ConnectionTrait>(
-    db: &C,
-    filter: &PartnershipFilter,
-    sort: &SortKey,
-    args: &PageArgs,
-) -> Result<Page<partnership::Model>, StoreError> {
-    let select = partnership::Entity::find().filter(filter.condition());
-    paginate(db, select, sort, args)
-        .await
-        .map_err(|e| StoreError::from_page(e, "paging partnerships"))
-}
+impl ListFilter for PartnershipFilter {
+    type Entity = partnership::Entity;
+    const PAGING: &'static str = "paging partnerships";
+    const COUNTING: &'static str = "counting partnerships";
 
-/// Number of partnerships matching `filter`.
-pub async fn count<C: ConnectionTrait>(db: &C, filter: &PartnershipFilter) -> Result<u64, StoreError> {
-    partnership::Entity::find()
-        .filter(filter.condition())
-        .count(db)
-        .await
-        .context("counting partnerships")
+    fn condition(&self) -> Condition {
+        PartnershipFilter::condition(self)
+    }
 }
 
 /// Live partnerships by id.

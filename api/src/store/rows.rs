@@ -546,73 +546,28 @@ mod tests {
     /// Positions are only right if the fields are listed in the order `find()` selects.
     #[test]
     fn fields_are_listed_in_column_order() {
-        assert_eq!(change_log::Model::FIELDS, columns::<change_log::Entity>(), "change_log");
-        assert_eq!(
-            concession_execution::Model::FIELDS,
-            columns::<concession_execution::Entity>(),
-            "concession_execution"
-        );
-        assert_eq!(contract::Model::FIELDS, columns::<contract::Entity>(), "contract");
-        assert_eq!(
-            contract_modification::Model::FIELDS,
-            columns::<contract_modification::Entity>(),
-            "contract_modification"
-        );
-        assert_eq!(
-            contract_subcontract::Model::FIELDS,
-            columns::<contract_subcontract::Entity>(),
-            "contract_subcontract"
-        );
-        assert_eq!(
-            contract_supplier::Model::FIELDS,
-            columns::<contract_supplier::Entity>(),
-            "contract_supplier"
-        );
-        assert_eq!(
-            establishment::Model::FIELDS,
-            columns::<establishment::Entity>(),
-            "establishment"
-        );
-        assert_eq!(
-            legal_category::Model::FIELDS,
-            columns::<legal_category::Entity>(),
-            "legal_category"
-        );
-        assert_eq!(
-            organisation::Model::FIELDS,
-            columns::<organisation::Entity>(),
-            "organisation"
-        );
-        assert_eq!(
-            organisation_identifier::Model::FIELDS,
-            columns::<organisation_identifier::Entity>(),
-            "organisation_identifier"
-        );
-        assert_eq!(
-            organisation_label::Model::FIELDS,
-            columns::<organisation_label::Entity>(),
-            "organisation_label"
-        );
-        assert_eq!(
-            partnership::Model::FIELDS,
-            columns::<partnership::Entity>(),
-            "partnership"
-        );
-        assert_eq!(
-            partnership_party::Model::FIELDS,
-            columns::<partnership_party::Entity>(),
-            "partnership_party"
-        );
-        assert_eq!(
-            postal_code_commune::Model::FIELDS,
-            columns::<postal_code_commune::Entity>(),
-            "postal_code_commune"
-        );
-        assert_eq!(territory::Model::FIELDS, columns::<territory::Entity>(), "territory");
-        assert_eq!(
-            territory_membership::Model::FIELDS,
-            columns::<territory_membership::Entity>(),
-            "territory_membership"
+        macro_rules! in_column_order {
+            ($($table:ident),+) => {
+                $(assert_eq!($table::Model::FIELDS, columns::<$table::Entity>(), stringify!($table));)+
+            };
+        }
+        in_column_order!(
+            change_log,
+            concession_execution,
+            contract,
+            contract_modification,
+            contract_subcontract,
+            contract_supplier,
+            establishment,
+            legal_category,
+            organisation,
+            organisation_identifier,
+            organisation_label,
+            partnership,
+            partnership_party,
+            postal_code_commune,
+            territory,
+            territory_membership
         );
     }
 }

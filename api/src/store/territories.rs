@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::{
     DbContext, StoreError, insert_chunked,
-    page::{IdKind, KeyKind, Page, PageArgs, SortKey, paginate, paginate_partitioned},
+    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
     rows::FetchModels,
 };
 use crate::reference::{COG_VINTAGE, ReferenceData};
@@ -256,26 +256,14 @@ pub fn sort_key(sort: TerritorySort, descending: bool) -> SortKey {
     }
 }
 
-/// One page of territories matching `filter`.
-pub async fn page<C: ConnectionTrait>(
-    db: &C,
-    filter: &TerritoryFilter,
-    sort: &SortKey,
-    args: &PageArgs,
-) -> Result<Page<territory::Model>, StoreError> {
-    let select = territory::Entity::find().filter(filter.condition());
-    paginate(db, select, sort, args)
-        .await
-        .map_err(|e| StoreError::from_page(e, "paging territories"))
-}
+impl ListFilter for TerritoryFilter {
+    type Entity = territory::Entity;
+    const PAGING: &'static str = "paging territories";
+    const COUNTING: &'static str = "counting territories";
 
-/// Number of territories matching `filter`.
-pub async fn count<C: ConnectionTrait>(db: &C, filter: &TerritoryFilter) -> Result<u64, StoreError> {
-    territory::Entity::find()
-        .filter(filter.condition())
-        .count(db)
-        .await
-        .context("counting territories")
+    fn condition(&self) -> Condition {
+        TerritoryFilter::condition(self)
+    }
 }
 
 /// For each ancestor, one page of the territories of `level` within it, by code, in one query.

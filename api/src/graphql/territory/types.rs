@@ -1,22 +1,23 @@
 //! The `Territory` type: a région, département, EPCI, commune or arrondissement, with its
-//! parent chain and the territories it contains.
+//! parent chain, the territories it contains, and the organisations and contracts within it.
 
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use entity::{enums::TerritoryLevel as StoredLevel, territory};
 
-use super::{
+use crate::graphql::{
     connection::{TerrasseConnection, connection, nested_page, nested_total, page_args},
     contract::{self, Contract},
     enums::{GeoSource, TerritoryLevel, Zone},
-    errors::{OrInternal, bad_input},
-    filters::{OrganisationFilterInput, OrganisationOrder},
-    loaders::{Loaders, OrganisationListKey},
+    errors::OrInternal,
+    loaders::Loaders,
     node::global_id,
-    organisation::Organisation,
+    organisation::{
+        self, Organisation,
+        filter::{OrganisationFilterInput, OrganisationOrder},
+    },
 };
-use crate::store;
 
 /// A territory of the Code officiel géographique (COG 2026): région, département, EPCI,
 /// commune, municipal arrondissement, commune déléguée or associée.
@@ -29,11 +30,14 @@ impl From<territory::Model> for Territory {
 }
 
 impl Territory {
-    async fn load(ctx: &Context<'_>, id: &Option<String>) -> async_graphql::Result<Option<Territory>> {
+    /// The territory with internal id `id` (none when `id` is none), through the request's
+    /// loader.
+    pub async fn load(ctx: &Context<'_>, id: &Option<String>) -> async_graphql::Result<Option<Territory>> {
         let Some(id) = id else { return Ok(None) };
         let loaders = ctx.data::<Loaders>()?;
         Ok(loaders
             .territories
+            .by_id
             .load_one(id.clone())
             .await
             .or_internal()?
@@ -161,8 +165,8 @@ impl Territory {
         let level = level.map_or_else(|| level_below(self.0.level), Into::into);
         let args = page_args(first, after, last, before)?;
         let loaders = ctx.data::<Loaders>()?;
-        let page = nested_page(&loaders.contained_pages, (self.0.id.clone(), level, args)).await?;
-        let totals = nested_total(|loaders| &loaders.contained_counts, (self.0.id.clone(), level));
+        let page = nested_page(&loaders.territories.contained_pages, (self.0.id.clone(), (level, args))).await?;
+        let totals = nested_total(|loaders| &loaders.territories.contained_counts, (self.0.id.clone(), level));
         Ok(connection(page, Territory::from, totals))
     }
 
@@ -194,27 +198,9 @@ impl Territory {
         )]
         before: Option<String>,
     ) -> async_graphql::Result<TerrasseConnection<Organisation>> {
-        let filter = bad_input(filter.unwrap_or_default().validate())?;
-        let order = order_by.unwrap_or_default();
-        // Validate the order now (DISTANCE needs `near`), not inside the loader.
-        bad_input(store::organisations::sort_key(
-            order.sort(),
-            order.direction.descending(),
-            filter.near.as_ref(),
-        ))?;
-        let key = OrganisationListKey {
-            filter: filter.clone(),
-            sort: order.sort(),
-            descending: order.direction.descending(),
-            args: page_args(first, after, last, before)?,
-        };
-        let loaders = ctx.data::<Loaders>()?;
-        let page = nested_page(&loaders.organisations_within, (self.0.id.clone(), key)).await?;
-        let totals = nested_total(
-            |loaders| &loaders.organisation_counts_within,
-            (self.0.id.clone(), filter),
-        );
-        Ok(connection(page, Organisation::from, totals))
+        let (filter, order, _) = organisation::filter::validate_list(filter, order_by)?;
+        let args = page_args(first, after, last, before)?;
+        organisation::query::organisations_within(ctx, self.0.id.clone(), filter, order, args).await
     }
 
     /// Contracts awarded by public buyers in this territory (the buyer governs a territory within it, or has an establishment there), most recently notified first.

@@ -1,61 +1,26 @@
-//! Filter and order inputs, and their validation into store filters. Every bad value gives
-//! BAD_USER_INPUT naming the input field and the value.
+//! The filter and order inputs of organisation, establishment and label lists, and their
+//! validation into store filters.
 
 use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{HeadcountBand as StoredBand, TerritoryLevel as StoredLevel};
+use entity::enums::HeadcountBand as StoredBand;
 use sea_orm::Iterable;
 
-use super::{
-    connection::SortDirection,
-    enums::{EssFamily, HeadcountBand, LabelKind, OrganisationStatus, TerritoryLevel},
-};
 use crate::{
-    domain::{TerritoryId, ValidationError, covering_prefixes, geo::Near, naf_prefixes, text::fold_for_search},
+    domain::{ValidationError, covering_prefixes, naf_prefixes},
+    graphql::{
+        connection::SortDirection,
+        enums::{EssFamily, HeadcountBand, LabelKind, OrganisationStatus},
+        errors::bad_input,
+        inputs::{NearInput, TerritoryRef, search_words, territory_ids},
+    },
     store::{
-        organisations::{EstablishmentFilter, LabelFilter, OrganisationFilter, OrganisationSort},
-        territories::{TerritoryFilter, TerritorySort},
+        organisations::{
+            self, EstablishmentFilter, LabelFilter, OrganisationFilter, OrganisationSort,
+        },
+        page::SortKey,
     },
 };
-
-/// A territory named by level and code (INSEE code; SIREN for an EPCI).
-#[derive(InputObject, Debug, Clone)]
-pub struct TerritoryRef {
-    /// Level.
-    pub level: TerritoryLevel,
-    /// INSEE code (`13055`, `2A004`, `13`, `93`) or, for an EPCI, its SIREN.
-    pub code: String,
-}
-
-impl TerritoryRef {
-    /// The internal territory id, after validating the code for its level.
-    pub fn territory_id(&self) -> Result<String, ValidationError> {
-        territory_id(self.level.into(), &self.code)
-    }
-}
-
-/// The internal id (`COM:13055`) of a territory given by level and code.
-pub fn territory_id(level: StoredLevel, code: &str) -> Result<String, ValidationError> {
-    TerritoryId::for_level(level, code).map(TerritoryId::into_string)
-}
-
-/// A search circle.
-#[derive(InputObject, Debug, Clone, Copy)]
-pub struct NearInput {
-    /// Latitude of the centre (WGS84).
-    pub latitude: f64,
-    /// Longitude of the centre (WGS84).
-    pub longitude: f64,
-    /// Radius in km (above 0, at most 1000).
-    pub radius_km: f64,
-}
-
-impl NearInput {
-    /// The validated circle.
-    pub fn validate(&self) -> Result<Near, ValidationError> {
-        Near::new(self.latitude, self.longitude, self.radius_km)
-    }
-}
 
 /// Filters on organisations. Fields combine with AND; values within a list with OR.
 #[derive(InputObject, Debug, Clone, Default)]
@@ -94,14 +59,10 @@ pub struct OrganisationFilterInput {
 impl OrganisationFilterInput {
     /// Validates the input into a store filter.
     pub fn validate(&self) -> Result<OrganisationFilter, ValidationError> {
-        let mut filter = OrganisationFilter::default();
-        for territory in self.territories.iter().flatten() {
-            filter.territory_ids.push(
-                territory
-                    .territory_id()
-                    .map_err(|e| e.with_field("filter.territories.code"))?,
-            );
-        }
+        let mut filter = OrganisationFilter {
+            territory_ids: territory_ids(self.territories.as_deref(), "filter.territories.code")?,
+            ..OrganisationFilter::default()
+        };
         filter.ess_families = self.ess_families.iter().flatten().map(|f| (*f).into()).collect();
         for code in self.legal_categories.iter().flatten() {
             let code = code.trim();
@@ -144,18 +105,6 @@ impl OrganisationFilterInput {
     }
 }
 
-/// The distinct words of a name search, folded (at most `bounds::MAX_SEARCH_WORDS`, checked
-/// before execution).
-fn search_words(name: &str) -> Vec<String> {
-    let mut words: Vec<String> = Vec::new();
-    for word in fold_for_search(name).split(' ').filter(|w| !w.is_empty()) {
-        if !words.iter().any(|seen| seen == word) {
-            words.push(word.to_owned());
-        }
-    }
-    words
-}
-
 /// Fields organisations can be sorted by.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OrganisationSortField {
@@ -190,72 +139,6 @@ impl OrganisationOrder {
     }
 }
 
-/// Filters on territories. Fields combine with AND; values within a list with OR.
-#[derive(InputObject, Debug, Clone, Default)]
-pub struct TerritoryFilterInput {
-    /// Levels.
-    pub levels: Option<Vec<TerritoryLevel>>,
-    /// Lies within one of these territories, at any depth (the communes of a région…).
-    pub within: Option<Vec<TerritoryRef>>,
-    /// Words that must all appear in the name, ignoring case and accents.
-    pub name: Option<String>,
-}
-
-impl TerritoryFilterInput {
-    /// Validates the input into a store filter.
-    pub fn validate(&self) -> Result<TerritoryFilter, ValidationError> {
-        let mut filter = TerritoryFilter {
-            levels: self.levels.iter().flatten().map(|l| (*l).into()).collect(),
-            ..TerritoryFilter::default()
-        };
-        for territory in self.within.iter().flatten() {
-            filter.within.push(
-                territory
-                    .territory_id()
-                    .map_err(|e| e.with_field("filter.within.code"))?,
-            );
-        }
-        if let Some(name) = &self.name {
-            filter.name_words = search_words(name);
-        }
-        Ok(filter)
-    }
-}
-
-/// Fields territories can be sorted by.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum TerritorySortField {
-    /// INSEE code (SIREN for EPCI).
-    #[default]
-    Code,
-    /// Name, ignoring case and accents.
-    Name,
-    /// Population (unknown first in ascending order).
-    Population,
-}
-
-/// Order of a territory list; ties are broken by id.
-#[derive(InputObject, Debug, Clone, Copy, Default)]
-pub struct TerritoryOrder {
-    /// Field.
-    #[graphql(default)]
-    pub field: TerritorySortField,
-    /// Direction.
-    #[graphql(default)]
-    pub direction: SortDirection,
-}
-
-impl TerritoryOrder {
-    /// The store sort.
-    pub fn sort(&self) -> TerritorySort {
-        match self.field {
-            TerritorySortField::Code => TerritorySort::Code,
-            TerritorySortField::Name => TerritorySort::Name,
-            TerritorySortField::Population => TerritorySort::Population,
-        }
-    }
-}
-
 /// Filters on establishments. Fields combine with AND; values within a list with OR.
 #[derive(InputObject, Debug, Clone, Default)]
 pub struct EstablishmentFilterInput {
@@ -272,14 +155,10 @@ pub struct EstablishmentFilterInput {
 impl EstablishmentFilterInput {
     /// Validates the input into a store filter.
     pub fn validate(&self) -> Result<EstablishmentFilter, ValidationError> {
-        let mut filter = EstablishmentFilter::default();
-        for territory in self.territories.iter().flatten() {
-            filter.territory_ids.push(
-                territory
-                    .territory_id()
-                    .map_err(|e| e.with_field("filter.territories.code"))?,
-            );
-        }
+        let mut filter = EstablishmentFilter {
+            territory_ids: territory_ids(self.territories.as_deref(), "filter.territories.code")?,
+            ..EstablishmentFilter::default()
+        };
         filter.near = self.near.map(|near| near.validate()).transpose()?;
         filter.headquarters = self.is_headquarters;
         filter.updated_since = self.updated_since;
@@ -303,19 +182,27 @@ pub struct LabelFilterInput {
 impl LabelFilterInput {
     /// Validates the input into a store filter.
     pub fn validate(&self) -> Result<LabelFilter, ValidationError> {
-        let mut filter = LabelFilter {
+        Ok(LabelFilter {
             kinds: self.kinds.iter().flatten().map(|k| (*k).into()).collect(),
             valid_on: self.valid_on,
             updated_since: self.updated_since,
-            ..LabelFilter::default()
-        };
-        for territory in self.territories.iter().flatten() {
-            filter.territory_ids.push(
-                territory
-                    .territory_id()
-                    .map_err(|e| e.with_field("filter.territories.code"))?,
-            );
-        }
-        Ok(filter)
+            territory_ids: territory_ids(self.territories.as_deref(), "filter.territories.code")?,
+        })
     }
+}
+
+/// Validates the filter and order of an organisation list (DISTANCE needs `near`) into the
+/// store filter, the order and its sort key.
+pub fn validate_list(
+    filter: Option<OrganisationFilterInput>,
+    order_by: Option<OrganisationOrder>,
+) -> async_graphql::Result<(OrganisationFilter, OrganisationOrder, SortKey)> {
+    let filter = bad_input(filter.unwrap_or_default().validate())?;
+    let order = order_by.unwrap_or_default();
+    let sort = bad_input(organisations::sort_key(
+        order.sort(),
+        order.direction.descending(),
+        filter.near.as_ref(),
+    ))?;
+    Ok((filter, order, sort))
 }

@@ -1,25 +1,28 @@
-//! The `Organisation`, `Establishment` and `Label` types.
+//! The `Organisation` type: a legal unit, with its establishments, identifiers, labels,
+//! contracts and partnerships.
 
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{establishment, organisation, organisation_identifier, organisation_label};
+use entity::organisation;
 
-use super::{
-    connection::{TerrasseConnection, connection, nested_page, nested_total, page_args},
-    contract::{self, Contract},
-    enums::{
-        EssFamily, EssFamilyBasis, EstablishmentStatus, GeoPrecision, HeadcountBand, IdScheme, LabelKind,
-        OrganisationStatus,
+use uuid::Uuid;
+
+use super::records::{Establishment, Identifier, Label};
+use crate::{
+    domain::NON_DIFFUSIBLE,
+    graphql::{
+        connection::{TerrasseConnection, connection, nested_page, nested_total, page_args},
+        contract::{self, Contract},
+        enums::{EssFamily, EssFamilyBasis, HeadcountBand, OrganisationStatus},
+        errors::OrInternal,
+        loaders::Loaders,
+        node::global_id,
+        partnership::{self, Partnership},
+        territory::Territory,
     },
-    errors::OrInternal,
-    loaders::Loaders,
-    node::global_id,
-    partnership::{self, Partnership},
-    territory::Territory,
 };
-use crate::domain::NON_DIFFUSIBLE;
 
 /// A legal unit: association, cooperative, mutual, foundation, company, or a public
 /// authority (commune, EPCI...) acting as buyer or partner. Units that Sirene marks as
@@ -29,6 +32,22 @@ pub struct Organisation(pub Arc<organisation::Model>);
 impl From<organisation::Model> for Organisation {
     fn from(model: organisation::Model) -> Self {
         Self(Arc::new(model))
+    }
+}
+
+impl Organisation {
+    /// The live organisation with id `id` (none when `id` is none), through the request's
+    /// loader.
+    pub async fn load(ctx: &Context<'_>, id: Option<Uuid>) -> async_graphql::Result<Option<Organisation>> {
+        let Some(id) = id else { return Ok(None) };
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders
+            .organisations
+            .by_id
+            .load_one(id)
+            .await
+            .or_internal()?
+            .map(Organisation))
     }
 }
 
@@ -140,16 +159,7 @@ impl Organisation {
 
     /// The territory it governs, for a public authority.
     async fn public_authority_territory(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Territory>> {
-        let Some(id) = &self.0.public_authority_territory_id else {
-            return Ok(None);
-        };
-        let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders
-            .territories
-            .load_one(id.clone())
-            .await
-            .or_internal()?
-            .map(Territory))
+        Territory::load(ctx, &self.0.public_authority_territory_id).await
     }
 
     /// Its establishments, head office first, then by SIRET.
@@ -173,15 +183,15 @@ impl Organisation {
     ) -> async_graphql::Result<TerrasseConnection<Establishment>> {
         let args = page_args(first, after, last, before)?;
         let loaders = ctx.data::<Loaders>()?;
-        let page = nested_page(&loaders.establishment_pages, (self.0.id, args)).await?;
-        let totals = nested_total(|loaders| &loaders.establishment_counts, self.0.id);
+        let page = nested_page(&loaders.organisations.establishment_pages, (self.0.id, args)).await?;
+        let totals = nested_total(|loaders| &loaders.organisations.establishment_counts, (self.0.id, ()));
         Ok(connection(page, Establishment, totals))
     }
 
     /// Its head office (siège), when known.
     async fn headquarters(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Establishment>> {
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders.establishments.load_one(self.0.id).await.or_internal()?;
+        let rows = loaders.organisations.establishments.load_one(self.0.id).await.or_internal()?;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
@@ -258,14 +268,14 @@ impl Organisation {
     /// Its identifiers in other schemes (VAT, foreign registers, partner ids).
     async fn identifiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Identifier>> {
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders.identifiers.load_one(self.0.id).await.or_internal()?;
+        let rows = loaders.organisations.identifiers.load_one(self.0.id).await.or_internal()?;
         Ok(rows.unwrap_or_default().into_iter().map(Identifier).collect())
     }
 
     /// Its labels and agreements, by kind.
     async fn labels(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Label>> {
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders.labels.load_one(self.0.id).await.or_internal()?;
+        let rows = loaders.organisations.labels.load_one(self.0.id).await.or_internal()?;
         Ok(rows.unwrap_or_default().into_iter().map(Label).collect())
     }
 
@@ -290,242 +300,3 @@ impl Organisation {
     }
 }
 
-/// An establishment (établissement) of an organisation. For an establishment Sirene marks
-/// as non-diffusible, the trade name, address and coordinates are withheld (the commune is
-/// kept).
-pub struct Establishment(pub establishment::Model);
-
-impl Establishment {
-    /// `value` when the establishment is diffusible, else nothing.
-    fn public<T>(&self, value: Option<T>) -> Option<T> {
-        value.filter(|_| self.0.diffusible)
-    }
-}
-
-/// An establishment (établissement) of an organisation. For an establishment Sirene marks
-/// as non-diffusible, the trade name, address and coordinates are withheld (the commune is
-/// kept).
-#[Object]
-impl Establishment {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        global_id("Establishment", self.0.id)
-    }
-
-    /// SIRET (14 digits).
-    async fn siret(&self) -> Option<&str> {
-        self.0.siret.as_deref()
-    }
-
-    /// Trade name (enseigne).
-    async fn name(&self) -> Option<&str> {
-        self.public(self.0.name.as_deref())
-    }
-
-    /// Whether it is the organisation's head office.
-    async fn is_headquarters(&self) -> bool {
-        self.0.is_headquarters
-    }
-
-    /// First address line.
-    async fn address_line1(&self) -> Option<&str> {
-        self.public(self.0.address_line1.as_deref())
-    }
-
-    /// Second address line.
-    async fn address_line2(&self) -> Option<&str> {
-        self.public(self.0.address_line2.as_deref())
-    }
-
-    /// Postal code.
-    async fn postal_code(&self) -> Option<&str> {
-        self.public(self.0.postal_code.as_deref())
-    }
-
-    /// The commune (or municipal arrondissement) it is in.
-    async fn commune(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Territory>> {
-        let Some(id) = &self.0.commune_id else {
-            return Ok(None);
-        };
-        let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders
-            .territories
-            .load_one(id.clone())
-            .await
-            .or_internal()?
-            .map(Territory))
-    }
-
-    /// Latitude (WGS84).
-    async fn latitude(&self) -> Option<f64> {
-        self.public(self.0.latitude)
-    }
-
-    /// Longitude (WGS84).
-    async fn longitude(&self) -> Option<f64> {
-        self.public(self.0.longitude)
-    }
-
-    /// False when Sirene marks the establishment non-diffusible; its name, address and
-    /// coordinates are then withheld.
-    async fn diffusible(&self) -> bool {
-        self.0.diffusible
-    }
-
-    /// How precise the coordinates are.
-    async fn geo_precision(&self) -> Option<GeoPrecision> {
-        self.0.geo_precision.map(Into::into)
-    }
-
-    /// Activity code (NAF rév. 2).
-    async fn naf_code(&self) -> Option<&str> {
-        self.0.naf_code.as_deref()
-    }
-
-    /// Administrative status.
-    async fn admin_status(&self) -> EstablishmentStatus {
-        self.0.admin_status.into()
-    }
-
-    /// The organisation it belongs to.
-    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
-        let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders
-            .organisations
-            .load_one(self.0.organisation_id)
-            .await
-            .or_internal()?
-            .map(Organisation))
-    }
-
-    /// Source system of the record (`SIRENE`, `DEMO`, `PARTNER:<slug>`...).
-    async fn source(&self) -> &str {
-        &self.0.source
-    }
-
-    /// Id of the record in its source.
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
-    }
-
-    /// Row version, bumped on every write.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-}
-
-/// An identifier of an organisation in a scheme other than SIREN.
-pub struct Identifier(pub organisation_identifier::Model);
-
-/// An identifier of an organisation in a scheme other than SIREN.
-#[Object]
-impl Identifier {
-    /// Scheme.
-    async fn scheme(&self) -> IdScheme {
-        self.0.scheme.into()
-    }
-
-    /// Value, normalised for its scheme.
-    async fn value(&self) -> &str {
-        &self.0.value
-    }
-
-    /// Source system of the record.
-    async fn source(&self) -> &str {
-        &self.0.source
-    }
-
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        global_id("Identifier", self.0.id)
-    }
-
-    /// Id of the record in its source.
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
-    }
-
-    /// Row version, bumped on every write.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-
-    /// The organisation it identifies.
-    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
-        let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders
-            .organisations
-            .load_one(self.0.organisation_id)
-            .await
-            .or_internal()?
-            .map(Organisation))
-    }
-}
-
-/// A label or agreement held by an organisation, valid over a period.
-pub struct Label(pub organisation_label::Model);
-
-/// A label or agreement held by an organisation, valid over a period.
-#[Object]
-impl Label {
-    /// Global id.
-    pub async fn id(&self) -> ID {
-        global_id("Label", self.0.id)
-    }
-
-    /// Kind of label.
-    async fn kind(&self) -> LabelKind {
-        self.0.kind.into()
-    }
-
-    /// Who issued it.
-    async fn issuer(&self) -> Option<&str> {
-        self.0.issuer.as_deref()
-    }
-
-    /// The issuer's reference.
-    async fn reference(&self) -> Option<&str> {
-        self.0.reference.as_deref()
-    }
-
-    /// First day of validity.
-    async fn valid_from(&self) -> Option<NaiveDate> {
-        self.0.valid_from
-    }
-
-    /// Last day of validity (open-ended when null).
-    async fn valid_to(&self) -> Option<NaiveDate> {
-        self.0.valid_to
-    }
-
-    /// Where the label can be checked.
-    async fn evidence_url(&self) -> Option<&str> {
-        self.0.evidence_url.as_deref()
-    }
-
-    /// The labelled organisation.
-    async fn organisation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Organisation>> {
-        let loaders = ctx.data::<Loaders>()?;
-        Ok(loaders
-            .organisations
-            .load_one(self.0.organisation_id)
-            .await
-            .or_internal()?
-            .map(Organisation))
-    }
-
-    /// Source system of the record (`SIRENE`, `DEMO`, `PARTNER:<slug>`...).
-    async fn source(&self) -> &str {
-        &self.0.source
-    }
-
-    /// Id of the record in its source.
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
-    }
-
-    /// Row version, bumped on every write.
-    async fn version(&self) -> i32 {
-        self.0.version
-    }
-}
