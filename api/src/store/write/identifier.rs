@@ -11,14 +11,21 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError,
-    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, Patch, Written, run_bulk},
-    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    bulk::run_bulk,
+    fields::check_source_updated_at,
+    record::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    transaction::WriteOptions,
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError},
 };
 
-const NAMES: Names = ("identifier", "upsertIdentifiers");
 use crate::domain::{Rna, Siren, Siret, ValidationError};
+
+const NAMES: Names = ("identifier", "upsertIdentifiers");
 
 /// An identifier as sent by a partner: the whole record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,14 +163,14 @@ async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "externalId",
                 format!("externalId {key:?} already appears in item {first}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         if !live.contains(&item.organisation_id) {
             errors.push(UserError::new(
                 "organisationId",
                 format!("no live organisation has id {}", item.organisation_id),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
@@ -176,13 +183,13 @@ async fn check<C: ConnectionTrait>(
                     errors.push(UserError::new(
                         "value",
                         format!("{} {value} is already held by identifier {holder}", pair.0),
-                        UserErrorCode::Conflict,
+                        ErrorCode::Conflict,
                     ));
                 } else if let Some(first) = seen_values.insert(pair, index) {
                     errors.push(UserError::new(
                         "value",
                         format!("{value} already appears in item {first}"),
-                        UserErrorCode::Conflict,
+                        ErrorCode::Conflict,
                     ));
                 }
                 value
@@ -197,7 +204,7 @@ async fn check<C: ConnectionTrait>(
         {
             errors.push(error);
         }
-        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
             errors.push(error);
         }
         if !errors.is_empty() {

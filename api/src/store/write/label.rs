@@ -11,14 +11,21 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError,
-    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer, check_source_updated_at},
-    writes_organisations::{BulkResult, ItemResult, Patch, Written, run_bulk},
-    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    bulk::run_bulk,
+    fields::{check_source_updated_at, text},
+    record::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    transaction::WriteOptions,
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError},
 };
 
-const NAMES: Names = ("label", "upsertLabels");
 use crate::domain::ValidationError;
+
+const NAMES: Names = ("label", "upsertLabels");
 
 /// A label as sent by a partner: the whole record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,11 +65,6 @@ pub async fn upsert(
         Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
     })
     .await
-}
-
-/// Trimmed text, `None` when empty.
-fn text(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// The body of [`upsert`], inside its transaction.
@@ -125,14 +127,14 @@ async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "externalId",
                 format!("externalId {key:?} already appears in item {first}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         if !live.contains(&item.organisation_id) {
             errors.push(UserError::new(
                 "organisationId",
                 format!("no live organisation has id {}", item.organisation_id),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         if let (Some(from), Some(to)) = (item.valid_from, item.valid_to)

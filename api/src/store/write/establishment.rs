@@ -14,14 +14,23 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError,
-    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk, unresolved},
-    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    bulk::{run_bulk, unsettled},
+    fields::{check_source_updated_at, text},
+    organisation::unresolved,
+    record::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    settle::Settlement,
+    transaction::WriteOptions,
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError},
 };
 
-const NAMES: Names = ("establishment", "upsertEstablishments");
 use crate::domain::{NafCode, Siret, ValidationError};
+
+const NAMES: Names = ("establishment", "upsertEstablishments");
 
 /// An establishment as sent by a partner: the whole record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,11 +84,6 @@ pub async fn upsert(
         Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
     })
     .await
-}
-
-/// Trimmed text, `None` when empty.
-fn text(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// The body of [`upsert`], inside its transaction.
@@ -237,14 +241,14 @@ pub(super) async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "externalId",
                 format!("externalId {key:?} already appears in item {first}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         match live.get(&item.organisation_id) {
             None => errors.push(UserError::new(
                 "organisationId",
                 format!("no live organisation has id {}", item.organisation_id),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             )),
             Some(Some(siren)) => {
                 if let Some(siret) = &siret
@@ -253,7 +257,7 @@ pub(super) async fn check<C: ConnectionTrait>(
                     errors.push(UserError::new(
                         "siret",
                         format!("SIRET {siret} does not belong to the organisation's SIREN {siren}"),
-                        UserErrorCode::BadUserInput,
+                        ErrorCode::BadUserInput,
                     ));
                 }
             }
@@ -266,13 +270,13 @@ pub(super) async fn check<C: ConnectionTrait>(
                 errors.push(UserError::new(
                     "siret",
                     format!("SIRET {siret} is already held by establishment {holder}"),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 ));
             } else if let Some(first) = seen_sirets.insert(siret.clone(), index) {
                 errors.push(UserError::new(
                     "siret",
                     format!("SIRET {siret} already appears in item {first}"),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 ));
             }
         }
@@ -282,7 +286,7 @@ pub(super) async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "communeId",
                 format!("unknown commune {commune:?} (expected an id like \"COM:13055\" or \"ARM:13201\")"),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         if let Some(old) = old
@@ -290,7 +294,7 @@ pub(super) async fn check<C: ConnectionTrait>(
         {
             errors.push(error);
         }
-        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
             errors.push(error);
         }
         if !errors.is_empty() {
@@ -567,16 +571,4 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
     organisations.finish(db, writer, now).await?;
     establishments.finish(db, writer, now).await?;
     Ok(ensured)
-}
-
-/// A placeholder result for item `index` keyed `key`, until it is settled.
-pub(crate) fn unsettled(index: usize, key: &str) -> ItemResult {
-    ItemResult {
-        index,
-        external_id: key.to_owned(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
-    }
 }

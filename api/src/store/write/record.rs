@@ -13,9 +13,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, Synced,
-    writes::{Attempt, Outcome, TxFuture, UserError, UserErrorCode, WriteOptions, Writer, run},
-    writes_organisations::{ItemResult, ItemStatus, Settlement, Written},
+    result::{ItemResult, ItemStatus, Outcome, UserError, Written},
+    settle::Settlement,
+    transaction::{Attempt, TxFuture, WriteOptions, run},
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError, Synced},
 };
 
 /// How a kind of record is named in messages: `(record, bulk upsert)`, e.g.
@@ -146,7 +151,7 @@ where
         return Ok(Err(UserError::new(
             "id",
             format!("no live {what} has id {id}"),
-            UserErrorCode::NotFound,
+            ErrorCode::NotFound,
         )));
     };
     if let Err(error) = writer.check_source("id", old.source()) {
@@ -159,7 +164,7 @@ where
         return Ok(Err(UserError::new(
             "expectedVersion",
             format!("{what} {id} is at version {version}, not the expected version {expected}: reload it and retry"),
-            UserErrorCode::Conflict,
+            ErrorCode::Conflict,
         )));
     }
     Ok(Ok(old))
@@ -193,7 +198,7 @@ where
                 "externalId {:?} of source {source:?} is already used: update that record or use {bulk}",
                 external_id.trim()
             ),
-            UserErrorCode::Conflict,
+            ErrorCode::Conflict,
         )
     }))
 }
