@@ -1,4 +1,4 @@
-//! Measures the bulk upsert of contracts (`store::writes_contracts::upsert_in`, what
+//! Measures the bulk upsert of contracts (`store::write::contract::upsert_in`, what
 //! `upsertContracts` runs) in batches of 1 000, beside the bare insert of the same rows
 //! (`store::contracts::insert_new`: contracts, suppliers and change log, rows built
 //! beforehand, no lookup or validation) in the same run, on a fresh SQLite file and, when
@@ -16,9 +16,9 @@ use api::{
     config::DatabaseConfig,
     store::{
         contracts::{NewContracts, insert_new},
-        writes::Writer,
-        writes_contracts::{ContractFields, upsert_in, validated_row},
-        writes_organisations::ItemStatus,
+        write::ItemStatus,
+        write::Writer,
+        write::contract::{ContractFields, upsert_in, validated_row},
     },
 };
 use chrono::{NaiveDate, Utc};

@@ -34,7 +34,7 @@ use api::{
     },
     store::{
         contracts::{NewContracts, insert_new},
-        writes_contracts::{ContractFields, validated_row},
+        write::contract::{ContractFields, validated_row},
     },
 };
 use chrono::{NaiveDate, Utc};

@@ -10,11 +10,9 @@ use async_graphql::{Context, Enum, ErrorExtensions, ID, InputType, MergedObject,
 
 use crate::{
     access::{Access, Caller, Role},
+    error_code::ErrorCode,
     graphql::node::{global_id, parse_global_id},
-    store::{
-        writes::{self, IdempotencyKey, Outcome, WriteOptions, Writer},
-        writes_organisations::{BulkResult, ItemStatus, Written},
-    },
+    store::write::{self, BulkResult, IdempotencyKey, ItemStatus, Outcome, WriteOptions, Writer, Written},
 };
 
 /// Entry points for writing: one root per area, merged.
@@ -30,7 +28,7 @@ pub struct Mutation(
 );
 
 /// The options and arguments of a single-record write, or the first user error found.
-pub type Prepared<T> = Result<(WriteOptions, T), writes::UserError>;
+pub type Prepared<T> = Result<(WriteOptions, T), write::UserError>;
 
 /// Kind of a user error.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,13 +44,14 @@ pub enum UserErrorCode {
     Conflict,
 }
 
-impl From<writes::UserErrorCode> for UserErrorCode {
-    fn from(code: writes::UserErrorCode) -> Self {
+impl From<ErrorCode> for UserErrorCode {
+    fn from(code: ErrorCode) -> Self {
         match code {
-            writes::UserErrorCode::BadUserInput => Self::BadUserInput,
-            writes::UserErrorCode::NotFound => Self::NotFound,
-            writes::UserErrorCode::Forbidden => Self::Forbidden,
-            writes::UserErrorCode::Conflict => Self::Conflict,
+            ErrorCode::NotFound => Self::NotFound,
+            ErrorCode::Forbidden => Self::Forbidden,
+            ErrorCode::Conflict => Self::Conflict,
+            // The store's user errors carry only the four codes above.
+            _ => Self::BadUserInput,
         }
     }
 }
@@ -68,8 +67,8 @@ pub struct UserError {
     pub code: UserErrorCode,
 }
 
-impl From<writes::UserError> for UserError {
-    fn from(error: writes::UserError) -> Self {
+impl From<write::UserError> for UserError {
+    fn from(error: write::UserError) -> Self {
         Self {
             field: error.field,
             message: error.message,
@@ -126,7 +125,7 @@ pub fn options<I: InputType>(
     input: &I,
     validate_only: bool,
     idempotency_key: Option<&str>,
-) -> Result<WriteOptions, writes::UserError> {
+) -> Result<WriteOptions, write::UserError> {
     let retention = ctx.data_opt::<Access>().map_or_else(
         || Access::default().idempotency_retention,
         |access| access.idempotency_retention,
@@ -145,12 +144,12 @@ pub fn options<I: InputType>(
 }
 
 /// The row id of a global id of `type_name`, as a UUID; a user error on `field` otherwise.
-pub fn row_id(id: &async_graphql::ID, type_name: &str, field: &str) -> Result<uuid::Uuid, writes::UserError> {
+pub fn row_id(id: &async_graphql::ID, type_name: &str, field: &str) -> Result<uuid::Uuid, write::UserError> {
     let bad = || {
-        writes::UserError::new(
+        write::UserError::new(
             field,
             format!("{:?} is not the id of a {type_name}", id.as_str()),
-            writes::UserErrorCode::BadUserInput,
+            ErrorCode::BadUserInput,
         )
     };
     let (kind, key) = parse_global_id(id).map_err(|_| bad())?;
@@ -162,7 +161,7 @@ pub fn row_id(id: &async_graphql::ID, type_name: &str, field: &str) -> Result<uu
 
 /// How a single-record create or update ended: the record written (when committed: not for
 /// `validateOnly` nor when rejected), the user errors, and whether it was a replay.
-pub fn single(outcome: Result<Outcome<Written>, writes::UserError>) -> (Option<Written>, Vec<UserError>, bool) {
+pub fn single(outcome: Result<Outcome<Written>, write::UserError>) -> (Option<Written>, Vec<UserError>, bool) {
     let outcome = outcome.unwrap_or_else(|error| Outcome::Rejected(vec![error]));
     let (written, committed, user_errors, replayed) = super::mutation_organisations::split(outcome);
     (written.filter(|_| committed), user_errors, replayed)

@@ -14,8 +14,8 @@ use super::{
 };
 use crate::store::{
     contracts::by_ids,
-    writes::Outcome,
-    writes_contracts::{self as store, ContractFields, ContractPatch},
+    write::Outcome,
+    write::contract::{self as store, ContractFields, ContractPatch},
 };
 
 /// One contract of a bulk upsert: the whole record (absent fields take their defaults).
@@ -224,7 +224,7 @@ pub struct ContractPayload {
 
 async fn payload(
     db: &DatabaseConnection,
-    outcome: Result<Outcome<crate::store::writes_organisations::Written>, crate::store::writes::UserError>,
+    outcome: Result<Outcome<crate::store::write::Written>, crate::store::write::UserError>,
     client_mutation_id: Option<String>,
 ) -> async_graphql::Result<ContractPayload> {
     let (written, user_errors, replayed) = single(outcome);

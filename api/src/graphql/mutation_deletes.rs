@@ -11,8 +11,8 @@ use super::{
     node::global_id,
 };
 use crate::store::{
-    writes::Outcome,
-    writes_deletes::{Deletable, delete},
+    write::Outcome,
+    write::delete::{Deletable, delete},
 };
 
 /// Input of a deletion.

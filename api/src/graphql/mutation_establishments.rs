@@ -14,9 +14,9 @@ use super::{
 };
 use crate::store::{
     organisations::establishments_by_ids,
-    writes::{Outcome, UserError},
-    writes_establishments::{self as store, EstablishmentFields, EstablishmentPatch},
-    writes_organisations::Written,
+    write::Written,
+    write::establishment::{self as store, EstablishmentFields, EstablishmentPatch},
+    write::{Outcome, UserError},
 };
 
 /// One establishment of a bulk upsert: the whole record.

@@ -14,9 +14,9 @@ use super::{
 };
 use crate::store::{
     organisations::identifiers_by_ids,
-    writes::{Outcome, UserError},
-    writes_identifiers::{self as store, IdentifierFields, IdentifierPatch},
-    writes_organisations::Written,
+    write::Written,
+    write::identifier::{self as store, IdentifierFields, IdentifierPatch},
+    write::{Outcome, UserError},
 };
 
 /// One identifier of a bulk upsert: the whole record.

@@ -14,8 +14,8 @@ use super::{
 };
 use crate::store::{
     organisations::labels_by_ids,
-    writes::{self, Outcome},
-    writes_labels::{self as store, LabelFields, LabelPatch},
+    write::label::{self as store, LabelFields, LabelPatch},
+    write::{self, Outcome},
 };
 
 /// One label of a bulk upsert: the whole record.
@@ -62,7 +62,7 @@ pub struct UpsertLabelsInput {
 }
 
 /// The store's fields of a label; errors name fields under `prefix` (`items.3.`).
-fn fields(item: &LabelUpsertItemInput, prefix: &str) -> Result<LabelFields, writes::UserError> {
+fn fields(item: &LabelUpsertItemInput, prefix: &str) -> Result<LabelFields, write::UserError> {
     Ok(LabelFields {
         external_id: item.external_id.clone(),
         organisation_id: row_id(
@@ -154,7 +154,7 @@ pub struct LabelPayload {
 
 async fn payload(
     db: &DatabaseConnection,
-    outcome: Result<Outcome<crate::store::writes_organisations::Written>, writes::UserError>,
+    outcome: Result<Outcome<crate::store::write::Written>, write::UserError>,
     client_mutation_id: Option<String>,
 ) -> async_graphql::Result<LabelPayload> {
     let (written, user_errors, replayed) = single(outcome);
@@ -275,7 +275,7 @@ impl LabelMutation {
                 .iter()
                 .enumerate()
                 .map(|(index, item)| fields(item, &format!("items.{index}.")))
-                .collect::<Result<Vec<_>, writes::UserError>>()?;
+                .collect::<Result<Vec<_>, write::UserError>>()?;
             Ok((options, items))
         });
         let outcome = match prepared {

@@ -13,8 +13,11 @@ use super::{
     organisation::Organisation,
 };
 use crate::store::{
-    writes::{self, Outcome},
-    writes_organisations::{self as store, OrganisationFields, Patch},
+    write::{self, Outcome},
+    write::{
+        Patch,
+        organisation::{self as store, OrganisationFields},
+    },
 };
 
 /// A patch of a nullable field: absent leaves it, null clears it, a value sets it.
@@ -195,7 +198,7 @@ pub(super) fn split<T>(outcome: Outcome<T>) -> (Option<T>, bool, Vec<UserError>,
 
 async fn record_payload(
     db: &DatabaseConnection,
-    outcome: Result<Outcome<store::Written>, writes::UserError>,
+    outcome: Result<Outcome<write::Written>, write::UserError>,
     client_mutation_id: Option<String>,
 ) -> async_graphql::Result<OrganisationPayload> {
     let outcome = outcome.unwrap_or_else(|error| Outcome::Rejected(vec![error]));

@@ -12,11 +12,12 @@ use super::{
     mutation_organisations::patch,
     partnership::{Partnership, PartnershipStatus, PartnershipType, PartyRole},
 };
+use crate::error_code::ErrorCode;
 use crate::store::{
     partnerships::by_ids,
-    writes::{Outcome, UserError, UserErrorCode},
-    writes_organisations::Written,
-    writes_partnerships::{self as store, PartnershipFields, PartnershipPatch, PartyFields},
+    write::Written,
+    write::partnership::{self as store, PartnershipFields, PartnershipPatch, PartyFields},
+    write::{Outcome, UserError},
 };
 
 /// One party of a partnership.
@@ -88,7 +89,7 @@ fn cents(amount: Decimal, field: &str, errors: &mut Vec<UserError>) -> Option<i6
         errors.push(UserError::new(
             field,
             format!("amount {amount} must have at most 2 decimals"),
-            UserErrorCode::BadUserInput,
+            ErrorCode::BadUserInput,
         ));
     }
     cents.to_i64()

@@ -17,7 +17,7 @@
 //! of a contract (a later `datePublicationDonnees`, or a new modification) updates it and its
 //! modifications. A record older than the stored publication of its contract is left alone.
 //! A contract `uid` held by a partner's record (live or deleted) is taken over first
-//! ([`crate::store::writes_takeover`]): the contract becomes DECP's and is updated like its
+//! ([`crate::store::write::takeover`]): the contract becomes DECP's and is updated like its
 //! own.
 
 use std::{
@@ -40,13 +40,13 @@ use crate::{
     domain::{CpvCode, Siret},
     store::{
         DbContext,
-        writes::{SOURCE_CLOCK_SKEW, Writer},
-        writes_contracts::{
+        write::contract::{
             ContractDetails, ContractFields, ModificationFields, QualityFlag, SupplierIdentifier,
             source_updated_by_uid, upsert_in,
         },
-        writes_establishments::ensure_sirets_in,
-        writes_takeover::take_over_contracts,
+        write::establishment::ensure_sirets_in,
+        write::takeover::take_over_contracts,
+        write::{SOURCE_CLOCK_SKEW, Writer},
     },
 };
 

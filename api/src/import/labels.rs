@@ -7,7 +7,7 @@
 //! until Sirene data enriches it. Labels are keyed by `(source, externalId)`: the row's id
 //! when the file has one, else `SIREN:kind` (and `:validFrom` when given), so a second import
 //! of the same file writes nothing. As for every label write, the store decides the SSE family
-//! of the holders again ([`crate::store::writes_register::reclassify_in`]): an ESUS agreement
+//! of the holders again ([`crate::store::write::settle::reclassify_in`]): an ESUS agreement
 //! or a SCIC label can classify a company or an unresolved organisation.
 
 use std::{collections::HashMap, path::Path};
@@ -26,10 +26,13 @@ use crate::{
     domain::{Siren, Siret, text::fold_for_search},
     store::{
         DbContext,
-        writes::Writer,
-        writes_establishments::ensure_sirets_in,
-        writes_labels::{LabelFields, upsert_in},
-        writes_register::{classifications, ensure_sirens_in, organisation_ids_by_siren},
+        write::Writer,
+        write::establishment::ensure_sirets_in,
+        write::label::{LabelFields, upsert_in},
+        write::{
+            classification::classifications,
+            register::{ensure_sirens_in, organisation_ids_by_siren},
+        },
     },
 };
 

@@ -385,12 +385,12 @@ pub fn report_all(
 /// without the `items.<i>.` prefix); returns, per item, whether it was written or found
 /// unchanged.
 pub fn tally(
-    results: Vec<crate::store::writes_organisations::ItemResult>,
+    results: Vec<crate::store::write::ItemResult>,
     records: &[(String, u64)],
     summary: &mut Summary,
     report: &mut RejectReport,
 ) -> io::Result<Vec<bool>> {
-    use crate::store::writes_organisations::ItemStatus;
+    use crate::store::write::ItemStatus;
     let mut accepted = Vec::with_capacity(results.len());
     for (result, (record, position)) in results.into_iter().zip(records) {
         match result.status {

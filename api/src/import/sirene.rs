@@ -13,10 +13,10 @@
 //! (unknown legal category, commune or headcount band, malformed date, NAF code of another
 //! nomenclature) rejects the field, and the record is written without it. Organisations are
 //! keyed by SIREN and establishments by SIRET whatever their source (see
-//! [`crate::store::writes_register`]): minimal records created from a DECP supplier SIRET are
+//! [`crate::store::write::register`]): minimal records created from a DECP supplier SIRET are
 //! enriched and marked resolved. The SSE family is decided by
 //! [`crate::domain::ess::classify`]. A SIREN or SIRET held by a partner's record (live or
-//! deleted) is taken over first ([`crate::store::writes_takeover`]): the record becomes
+//! deleted) is taken over first ([`crate::store::write::takeover`]): the record becomes
 //! Sirene's and is updated like its own. A re-import of the same files writes nothing; a newer
 //! `dateDernierTraitement…` updates, an older one is left alone.
 
@@ -36,14 +36,14 @@ use crate::{
     domain::{CommuneCode, NON_DIFFUSIBLE, NafCode, Rna, Siren, Siret, geo::lambert93_to_wgs84},
     store::{
         DbContext, StoreError,
-        writes::Writer,
-        writes_establishments::EstablishmentFields,
-        writes_organisations::{ItemResult, OrganisationFields},
-        writes_register::{
-            RegisterEstablishment, RegisterFacts, RegisterUnit, legal_category_families, upsert_establishments_in,
-            upsert_units_in,
+        write::Writer,
+        write::classification::legal_category_families,
+        write::establishment::EstablishmentFields,
+        write::register::{
+            RegisterEstablishment, RegisterFacts, RegisterUnit, upsert_establishments_in, upsert_units_in,
         },
-        writes_takeover::{take_over_establishments, take_over_organisations},
+        write::takeover::{take_over_establishments, take_over_organisations},
+        write::{ItemResult, organisation::OrganisationFields},
     },
 };
 
@@ -155,7 +155,7 @@ pub fn parse_timestamp(value: &str) -> Result<DateTime<Utc>, String> {
         .map(|t| t.and_utc())
         .or_else(|_| parse_day(value).map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()))
         .map_err(|_| "expected a time YYYY-MM-DDTHH:MM:SS".to_owned())?;
-    if at > Utc::now() + crate::store::writes::SOURCE_CLOCK_SKEW {
+    if at > Utc::now() + crate::store::write::SOURCE_CLOCK_SKEW {
         return Err("a processing time in the future".to_owned());
     }
     Ok(at)

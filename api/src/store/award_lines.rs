@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError,
     analytics::{INCLUSIVE_LABELS, Sql},
-    writes_organisations::{ItemResult, ItemStatus},
+    write::result::{ItemResult, ItemStatus},
 };
 
 /// Ids bound per statement (well under SQLite's 32 766 parameters).
@@ -171,7 +171,7 @@ pub async fn insert_for_new_contracts<C: ConnectionTrait>(db: &C, contract_ids: 
 /// Computes again the award lines that copy records of `entity` (its change-log name) just
 /// written, `created` in this transaction or `updated`: a contract's own lines, the lines of
 /// contracts an organisation or establishment supplies or buys for. Labels are handled with
-/// their holders' classification ([`crate::store::writes_register::labels_changed`]); other
+/// their holders' classification ([`crate::store::write::settle::labels_changed`]); other
 /// entities copy nothing. Called by every settled write, in its transaction.
 ///
 /// A created contract has no lines to delete; a created organisation or establishment has
@@ -239,7 +239,7 @@ pub async fn label_holders<C: ConnectionTrait>(db: &C, label_ids: &[Uuid]) -> Re
 /// Computes again the award lines a soft deletion of row `id` of `table` affects: a
 /// contract's own; nothing for other tables (lines keep a deleted establishment's commune, as
 /// the source join does; a deleted label's holder is handled with its classification,
-/// [`crate::store::writes_register::labels_changed`]).
+/// [`crate::store::write::settle::labels_changed`]).
 pub async fn refresh_after_delete<C: ConnectionTrait>(db: &C, table: &str, id: Uuid) -> Result<(), StoreError> {
     match table {
         "contract" => refresh_for_contracts(db, &[id]).await,

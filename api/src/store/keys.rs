@@ -55,7 +55,7 @@ pub async fn create<C: ConnectionTrait>(
     }
     if role == ApiRole::Partner
         && let Some(source) = source
-        && !super::writes_takeover::is_partner_source(source)
+        && !super::write::writer::is_partner_source(source)
     {
         return Err(ValidationError::new(
             "source",

@@ -17,17 +17,7 @@ pub mod partnerships;
 pub mod persisted_queries;
 pub mod rows;
 pub mod territories;
-pub mod writes;
-pub mod writes_contracts;
-pub mod writes_deletes;
-pub mod writes_establishments;
-pub mod writes_identifiers;
-pub mod writes_labels;
-pub mod writes_organisations;
-pub mod writes_partnerships;
-pub mod writes_records;
-pub mod writes_register;
-pub mod writes_takeover;
+pub mod write;
 
 mod json_insert;
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     graphql::{
-        executor::FetchQueue,
+        fetch_queue::FetchQueue,
         loaders::{Children, PerParent, Rows, Shared, build},
     },
     store::{

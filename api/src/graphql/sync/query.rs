@@ -177,7 +177,7 @@ impl SyncQuery {
             None => None,
         };
         let db = ctx.data::<DatabaseConnection>()?;
-        let mut rows = store::writes::audit_page(db, after, first + 1, entity.map(ChangeEntity::stored), row_id)
+        let mut rows = store::write::audit_page(db, after, first + 1, entity.map(ChangeEntity::stored), row_id)
             .await
             .or_internal()?;
         let has_next_page = rows.len() as u64 > first;

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     graphql::{
-        executor::FetchQueue,
+        fetch_queue::FetchQueue,
         loaders::{PerParent, Rows, Shared, build},
     },
     store::{

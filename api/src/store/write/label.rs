@@ -2,7 +2,10 @@
 //! by `(source, externalId)`. The holder must be a live organisation, checked in one query per
 //! batch.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{enums::LabelKind, organisation, organisation_label};
@@ -11,13 +14,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError,
-    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer, check_source_updated_at},
-    writes_organisations::{BulkResult, ItemResult, Patch, Written, run_bulk},
-    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    fields::{check_source_updated_at, text},
+    record::{self, Checked, Names, RecordKind},
+    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    transaction::WriteOptions,
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError},
 };
 
-const NAMES: Names = ("label", "upsertLabels");
 use crate::domain::ValidationError;
 
 /// A label as sent by a partner: the whole record.
@@ -41,53 +48,6 @@ pub struct LabelFields {
     pub evidence_url: Option<String>,
     /// Last update time in the source.
     pub source_updated_at: Option<DateTime<Utc>>,
-}
-
-/// Upserts labels of `source` keyed by external id; items equal to the stored label are
-/// UNCHANGED. Rejected items are skipped unless `atomic`.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<LabelFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
-}
-
-/// Trimmed text, `None` when empty.
-fn text(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
-/// The body of [`upsert`], inside its transaction.
-pub async fn upsert_in<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    source: &str,
-    items: Vec<LabelFields>,
-) -> Result<Vec<ItemResult>, StoreError> {
-    let now = Utc::now();
-    let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
-    let stored =
-        stored_by_external_id::<organisation_label::Entity, _>(db, source, &keys, "finding labels by external id")
-            .await?;
-    let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
-    let checked = check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        now,
-    )
-    .await?;
-    settle_checked::<organisation_label::Entity, _>(db, writer, "label", &keys, external_ids, &stored, checked, now)
-        .await
 }
 
 /// Checks labels, each with its stored record (`None` for a new one), and builds the rows to
@@ -125,14 +85,14 @@ async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "externalId",
                 format!("externalId {key:?} already appears in item {first}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         if !live.contains(&item.organisation_id) {
             errors.push(UserError::new(
                 "organisationId",
                 format!("no live organisation has id {}", item.organisation_id),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         if let (Some(from), Some(to)) = (item.valid_from, item.valid_to)
@@ -233,6 +193,59 @@ impl LabelPatch {
     }
 }
 
+/// Ls as a [`RecordKind`].
+pub struct Labels;
+
+impl RecordKind for Labels {
+    type Entity = organisation_label::Entity;
+    type Model = organisation_label::Model;
+    type Fields = LabelFields;
+    type Patch = LabelPatch;
+    const NAMES: Names = ("label", "upsertLabels");
+    const LOOKUP: &'static str = "finding labels by external id";
+
+    fn external_id(fields: &LabelFields) -> &str {
+        &fields.external_id
+    }
+
+    fn applied_to(patch: LabelPatch, stored: &organisation_label::Model) -> LabelFields {
+        patch.applied_to(stored)
+    }
+
+    fn check<'a, C: ConnectionTrait>(
+        db: &'a C,
+        writer: &'a Writer,
+        source: &'a str,
+        items: Vec<(Option<&'a organisation_label::Model>, LabelFields)>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Checked<organisation_label::Model>>, StoreError>> + Send + 'a {
+        check(db, writer, source, items, now)
+    }
+}
+
+/// Upserts labels of `source` keyed by external id; items equal to the stored one are
+/// UNCHANGED. Rejected items are skipped unless `atomic`.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<LabelFields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError> {
+    record::upsert::<Labels>(db, writer, source, items, atomic, options).await
+}
+
+/// The body of [`upsert`], inside its transaction.
+pub async fn upsert_in<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<LabelFields>,
+) -> Result<Vec<ItemResult>, StoreError> {
+    record::upsert_in::<Labels, _>(db, writer, source, items).await
+}
+
 /// Creates a label of `source` (the key's source when `None`), checked as in [`upsert`];
 /// its external id must not be in use in that source.
 pub async fn create(
@@ -242,21 +255,11 @@ pub async fn create(
     fields: LabelFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    create_record::<organisation_label::Entity, _>(
-        db,
-        writer,
-        (source, fields.external_id.clone()),
-        NAMES,
-        options,
-        move |txn, writer, source, now| {
-            Box::pin(async move { Ok(only(check(txn, &writer, &source, vec![(None, fields)], now).await?)) })
-        },
-    )
-    .await
+    record::create::<Labels>(db, writer, source, fields, options).await
 }
 
-/// Updates the given fields of label `id`, checked as in [`upsert`]; `expected_version`, when
-/// given, must be its current version.
+/// Updates the given fields of label `id`, checked as in [`upsert`]; `expected_version`,
+/// when given, must be its current version.
 pub async fn update(
     db: &DatabaseConnection,
     writer: &Writer,
@@ -265,20 +268,5 @@ pub async fn update(
     patch: LabelPatch,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    update_record::<organisation_label::Entity, _>(
-        db,
-        writer,
-        (id, expected_version),
-        NAMES,
-        options,
-        move |txn, writer, old, now| {
-            Box::pin(async move {
-                let fields = patch.applied_to(&old);
-                Ok(only(
-                    check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?,
-                ))
-            })
-        },
-    )
-    .await
+    record::update::<Labels>(db, writer, id, expected_version, patch, options).await
 }

@@ -1,6 +1,6 @@
 //! Soft deletion of any syncable record (contracts, partnerships, establishments, labels,
 //! identifiers): `deleted_at` set, `version` bumped, hidden from reads, kept for the change
-//! feed as a DELETE event. Organisations have their own in [`super::writes_organisations`].
+//! feed as a DELETE event. Organisations have their own in [`super::organisation`].
 //! Every syncable table has the same `id`, `source`, `version`, `updated_at` and `deleted_at`
 //! columns, so one statement shape serves them all.
 
@@ -13,9 +13,15 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, changes,
-    writes::{Attempt, AuditEntry, Outcome, UserError, UserErrorCode, WriteOptions, Writer, audit, run},
-    writes_organisations::Written,
+    audit::{AuditEntry, audit},
+    result::{Outcome, UserError, Written},
+    settle::labels_changed,
+    transaction::{Attempt, WriteOptions, run},
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError, award_lines, changes},
 };
 
 /// A kind of syncable record that can be soft-deleted here.
@@ -72,7 +78,7 @@ pub async fn delete(
                 return Ok(Attempt::reject(vec![UserError::new(
                     "id",
                     format!("no live {} has id {id}", kind.table()),
-                    UserErrorCode::NotFound,
+                    ErrorCode::NotFound,
                 )]));
             };
             let source: String = row.try_get("", "source").context("reading a record's source")?;
@@ -89,7 +95,7 @@ pub async fn delete(
                         "{} {id} is at version {version}, not the expected version {expected}: reload it and retry",
                         kind.table()
                     ),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 )]));
             }
             let now = Utc::now();
@@ -110,15 +116,15 @@ pub async fn delete(
                 return Ok(Attempt::reject(vec![UserError::new(
                     "expectedVersion",
                     format!("{} {id} changed meanwhile: reload it and retry", kind.table()),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 )]));
             }
             if matches!(kind, Deletable::Label) {
                 // The holder's SSE family and award lines may have rested on this label.
-                let holders = super::award_lines::label_holders(txn, &[id]).await?;
-                super::writes_register::labels_changed(txn, &writer_inner, holders).await?;
+                let holders = award_lines::label_holders(txn, &[id]).await?;
+                labels_changed(txn, &writer_inner, holders).await?;
             } else {
-                super::award_lines::refresh_after_delete(txn, kind.table(), id).await?;
+                award_lines::refresh_after_delete(txn, kind.table(), id).await?;
             }
             let written = Written {
                 id,

@@ -22,10 +22,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, insert_chunked,
-    writes::{Attempt, Outcome, UserError, UserErrorCode, WriteOptions, Writer, run},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
-    writes_records::{external_id_taken, load_for_update, only},
+    bulk::run_bulk,
+    fields::check_source_updated_at,
+    record::{external_id_taken, load_for_update, only},
+    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    settle::Settlement,
+    transaction::{Attempt, WriteOptions, run},
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError, insert_chunked},
 };
 
 /// The field and bulk upsert named when an external id is taken.
@@ -473,8 +480,7 @@ fn validate(
     model.reserved = fields.reserved;
     model.env_clause = fields.env_clause;
     model.env_criterion = fields.env_criterion;
-    if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", fields.source_updated_at, Utc::now())
-    {
+    if let Err(error) = check_source_updated_at("sourceUpdatedAt", fields.source_updated_at, Utc::now()) {
         errors.push(error);
     }
     model.source_updated_at = fields.source_updated_at;
@@ -829,7 +835,7 @@ async fn check<C: ConnectionTrait>(
                     duplicate.push(UserError::new(
                         "externalId",
                         format!("externalId {key:?} already appears in item {first}"),
-                        UserErrorCode::Conflict,
+                        ErrorCode::Conflict,
                     ));
                 }
                 if let Some(first) = seen_uids.insert(item.model.uid.clone(), index) {
@@ -839,7 +845,7 @@ async fn check<C: ConnectionTrait>(
                             "buyer {} and id {:?} already appear in item {first}",
                             item.model.buyer_siret, item.model.buyer_internal_id
                         ),
-                        UserErrorCode::Conflict,
+                        ErrorCode::Conflict,
                     ));
                 }
                 if duplicate.is_empty() {
@@ -941,7 +947,7 @@ async fn check<C: ConnectionTrait>(
             None => errors.push(UserError::new(
                 "buyerSiret",
                 format!("no known establishment has SIRET {}", model.buyer_siret),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             )),
         }
         if let Some((holder, holder_source)) = uid_holders.get(&model.uid)
@@ -953,7 +959,7 @@ async fn check<C: ConnectionTrait>(
                     "contract {} (buyer {} id {:?}) already exists, from source {holder_source:?}",
                     model.uid, model.buyer_siret, model.buyer_internal_id
                 ),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         let id = old.map_or(model.id, |o| o.id);
@@ -963,7 +969,7 @@ async fn check<C: ConnectionTrait>(
                 errors.push(UserError::new(
                     &format!("suppliers.{position}"),
                     format!("no known establishment has SIRET {siret}"),
-                    UserErrorCode::NotFound,
+                    ErrorCode::NotFound,
                 ));
                 continue;
             };

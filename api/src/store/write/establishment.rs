@@ -2,7 +2,10 @@
 //! organisation must be live, the SIRET valid, belong to the organisation's SIREN and be held
 //! by no other establishment, the commune known; each checked in one query per batch.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -14,13 +17,20 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError,
-    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk, unresolved},
-    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    bulk::unsettled,
+    fields::{check_source_updated_at, text},
+    organisation::unresolved,
+    record::{self, Checked, Names, RecordKind},
+    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    settle::Settlement,
+    transaction::WriteOptions,
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError},
 };
 
-const NAMES: Names = ("establishment", "upsertEstablishments");
 use crate::domain::{NafCode, Siret, ValidationError};
 
 /// An establishment as sent by a partner: the whole record.
@@ -58,53 +68,6 @@ pub struct EstablishmentFields {
     pub closed_on: Option<NaiveDate>,
     /// Last update time in the source.
     pub source_updated_at: Option<DateTime<Utc>>,
-}
-
-/// Upserts establishments of `source` keyed by external id; items equal to the stored one
-/// are UNCHANGED. Rejected items are skipped unless `atomic`.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<EstablishmentFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
-}
-
-/// Trimmed text, `None` when empty.
-fn text(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
-}
-
-/// The body of [`upsert`], inside its transaction.
-pub async fn upsert_in<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    source: &str,
-    items: Vec<EstablishmentFields>,
-) -> Result<Vec<ItemResult>, StoreError> {
-    let now = Utc::now();
-    let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
-    let stored =
-        stored_by_external_id::<establishment::Entity, _>(db, source, &keys, "finding establishments by external id")
-            .await?;
-    let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
-    let checked = check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        now,
-    )
-    .await?;
-    settle_checked::<establishment::Entity, _>(db, writer, "establishment", &keys, external_ids, &stored, checked, now)
-        .await
 }
 
 /// Checks establishments, each with its stored record (`None` for a new one), and builds the
@@ -237,14 +200,14 @@ pub(super) async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "externalId",
                 format!("externalId {key:?} already appears in item {first}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         match live.get(&item.organisation_id) {
             None => errors.push(UserError::new(
                 "organisationId",
                 format!("no live organisation has id {}", item.organisation_id),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             )),
             Some(Some(siren)) => {
                 if let Some(siret) = &siret
@@ -253,7 +216,7 @@ pub(super) async fn check<C: ConnectionTrait>(
                     errors.push(UserError::new(
                         "siret",
                         format!("SIRET {siret} does not belong to the organisation's SIREN {siren}"),
-                        UserErrorCode::BadUserInput,
+                        ErrorCode::BadUserInput,
                     ));
                 }
             }
@@ -266,13 +229,13 @@ pub(super) async fn check<C: ConnectionTrait>(
                 errors.push(UserError::new(
                     "siret",
                     format!("SIRET {siret} is already held by establishment {holder}"),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 ));
             } else if let Some(first) = seen_sirets.insert(siret.clone(), index) {
                 errors.push(UserError::new(
                     "siret",
                     format!("SIRET {siret} already appears in item {first}"),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 ));
             }
         }
@@ -282,7 +245,7 @@ pub(super) async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "communeId",
                 format!("unknown commune {commune:?} (expected an id like \"COM:13055\" or \"ARM:13201\")"),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         if let Some(old) = old
@@ -290,7 +253,7 @@ pub(super) async fn check<C: ConnectionTrait>(
         {
             errors.push(error);
         }
-        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
             errors.push(error);
         }
         if !errors.is_empty() {
@@ -402,56 +365,6 @@ impl EstablishmentPatch {
             source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
         }
     }
-}
-
-/// Creates an establishment of `source` (the key's source when `None`), checked as in
-/// [`upsert`]; its external id must not be in use in that source.
-pub async fn create(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    fields: EstablishmentFields,
-    options: &WriteOptions,
-) -> Result<Outcome<Written>, StoreError> {
-    create_record::<establishment::Entity, _>(
-        db,
-        writer,
-        (source, fields.external_id.clone()),
-        NAMES,
-        options,
-        move |txn, writer, source, now| {
-            Box::pin(async move { Ok(only(check(txn, &writer, &source, vec![(None, fields)], now).await?)) })
-        },
-    )
-    .await
-}
-
-/// Updates the given fields of establishment `id`, checked as in [`upsert`];
-/// `expected_version`, when given, must be its current version.
-pub async fn update(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    id: Uuid,
-    expected_version: Option<i32>,
-    patch: EstablishmentPatch,
-    options: &WriteOptions,
-) -> Result<Outcome<Written>, StoreError> {
-    update_record::<establishment::Entity, _>(
-        db,
-        writer,
-        (id, expected_version),
-        NAMES,
-        options,
-        move |txn, writer, old, now| {
-            Box::pin(async move {
-                let fields = patch.applied_to(&old);
-                Ok(only(
-                    check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?,
-                ))
-            })
-        },
-    )
-    .await
 }
 
 /// What [`ensure_sirets_in`] created.
@@ -569,14 +482,80 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
     Ok(ensured)
 }
 
-/// A placeholder result for item `index` keyed `key`, until it is settled.
-pub(crate) fn unsettled(index: usize, key: &str) -> ItemResult {
-    ItemResult {
-        index,
-        external_id: key.to_owned(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
+/// Es as a [`RecordKind`].
+pub struct Establishments;
+
+impl RecordKind for Establishments {
+    type Entity = establishment::Entity;
+    type Model = establishment::Model;
+    type Fields = EstablishmentFields;
+    type Patch = EstablishmentPatch;
+    const NAMES: Names = ("establishment", "upsertEstablishments");
+    const LOOKUP: &'static str = "finding establishments by external id";
+
+    fn external_id(fields: &EstablishmentFields) -> &str {
+        &fields.external_id
     }
+
+    fn applied_to(patch: EstablishmentPatch, stored: &establishment::Model) -> EstablishmentFields {
+        patch.applied_to(stored)
+    }
+
+    fn check<'a, C: ConnectionTrait>(
+        db: &'a C,
+        writer: &'a Writer,
+        source: &'a str,
+        items: Vec<(Option<&'a establishment::Model>, EstablishmentFields)>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Checked<establishment::Model>>, StoreError>> + Send + 'a {
+        check(db, writer, source, items, now)
+    }
+}
+
+/// Upserts establishments of `source` keyed by external id; items equal to the stored one are
+/// UNCHANGED. Rejected items are skipped unless `atomic`.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<EstablishmentFields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError> {
+    record::upsert::<Establishments>(db, writer, source, items, atomic, options).await
+}
+
+/// The body of [`upsert`], inside its transaction.
+pub async fn upsert_in<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<EstablishmentFields>,
+) -> Result<Vec<ItemResult>, StoreError> {
+    record::upsert_in::<Establishments, _>(db, writer, source, items).await
+}
+
+/// Creates a establishment of `source` (the key's source when `None`), checked as in [`upsert`];
+/// its external id must not be in use in that source.
+pub async fn create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    fields: EstablishmentFields,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    record::create::<Establishments>(db, writer, source, fields, options).await
+}
+
+/// Updates the given fields of establishment `id`, checked as in [`upsert`]; `expected_version`,
+/// when given, must be its current version.
+pub async fn update(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: EstablishmentPatch,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError> {
+    record::update::<Establishments>(db, writer, id, expected_version, patch, options).await
 }

@@ -11,27 +11,28 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    Iterable, ModelTrait, QueryFilter, QuerySelect,
-    sea_query::{Alias, Expr, ExprTrait},
+    QueryFilter, QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, Synced, changes, insert_chunked,
-    writes::{Attempt, AuditEntry, Outcome, TxFuture, UserError, UserErrorCode, WriteOptions, Writer, audit, run},
+    audit::{AuditEntry, audit},
+    bulk::run_bulk,
+    fields::{check_source_updated_at, text},
+    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    settle::{Settlement, changed_fields},
+    transaction::{Attempt, WriteOptions, run},
+    writer::Writer,
 };
 use crate::domain::{
     NafCode, Rna, Siren, ValidationError,
     text::{fold_for_search, searchable_name},
 };
-
-/// A change to a nullable field: `None` leaves it, `Some(None)` clears it, `Some(Some(v))`
-/// sets it.
-pub type Patch<T> = Option<Option<T>>;
-
-/// Largest number of items in one bulk upsert.
-pub const MAX_BULK_ITEMS: usize = 1000;
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError, Synced, award_lines, changes, insert_chunked},
+};
 
 /// Organisation fields as sent by a partner, not yet validated. On create and in a bulk
 /// upsert, absent fields take their default; on update, absent fields are left as they are.
@@ -115,11 +116,6 @@ pub(crate) fn unresolved(source: &str, siren: &str, name: Option<&str>, now: Dat
     model.resolved = false;
     model.external_id = Some(siren.to_owned());
     model
-}
-
-/// Trimmed text, `None` when empty.
-fn text(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// Applies `fields` onto `model`, validating each; returns the errors (field names as in the
@@ -230,7 +226,7 @@ pub(super) fn apply(fields: OrganisationFields, model: &mut organisation::Model,
         }
     }
     if let Some(at) = fields.source_updated_at {
-        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", at, Utc::now()) {
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", at, Utc::now()) {
             errors.push(error);
         }
         model.source_updated_at = at;
@@ -310,7 +306,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
                 format!(
                     "unknown territory {territory:?} (expected an id like \"COM:13055\", \"DEP:13\", \"REG:93\" or \"EPCI:<siren>\")"
                 ),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         if let Some(siren) = &model.siren
@@ -319,7 +315,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
             push(UserError::new(
                 "siren",
                 format!("SIREN {siren} is already held by organisation {holder}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         if let Some(rna) = &model.rna
@@ -328,7 +324,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
             push(UserError::new(
                 "rna",
                 format!("RNA {rna} is already held by organisation {holder}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         // Later holders in the same batch conflict with earlier ones.
@@ -340,221 +336,6 @@ pub(super) async fn check_references<C: ConnectionTrait>(
         }
     }
     Ok(())
-}
-
-/// The rows of a write, settled record by record: new rows are queued for multi-row inserts,
-/// changed rows are updated at once (only if their stored version is still the one read), and
-/// the audit and change-log entries are written together by [`Settlement::finish`]. Bulk
-/// upserts settle many items (audited as `upsert`); single-record creates and updates settle
-/// one (audited as `create` or `update`).
-pub(crate) struct Settlement<E: EntityTrait> {
-    operation: &'static str,
-    inserts: Vec<E::ActiveModel>,
-    logged: Vec<(Uuid, i32)>,
-    audited: Vec<AuditEntry>,
-    /// Organisations whose SSE classification a written record feeds (label holders, former
-    /// holders of a label moved to another organisation included).
-    holders: Vec<Uuid>,
-}
-
-impl<E> Settlement<E>
-where
-    E: EntityTrait,
-    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-    E::Column: Iterable + sea_orm::IdenStatic,
-{
-    /// Nothing settled yet, for a bulk upsert.
-    pub(crate) fn new() -> Self {
-        Self::for_operation("upsert")
-    }
-
-    /// Nothing settled yet, for a write audited as `operation` (`create`, `update`).
-    pub(crate) fn for_operation(operation: &'static str) -> Self {
-        Self {
-            operation,
-            inserts: Vec::new(),
-            logged: Vec::new(),
-            audited: Vec::new(),
-            holders: Vec::new(),
-        }
-    }
-
-    /// Settles item `index`, whose record is `model` and stored row `old`: CREATED (queued),
-    /// UNCHANGED (nothing written), UPDATED, or a CONFLICT user error when the stored row
-    /// changed meanwhile. `what` names the record in that error (`label`).
-    pub(crate) async fn item<C: ConnectionTrait>(
-        &mut self,
-        db: &C,
-        (index, what): (usize, &str),
-        old: Option<&E::Model>,
-        model: E::Model,
-        now: DateTime<Utc>,
-        result: &mut ItemResult,
-    ) -> Result<(), StoreError> {
-        self.settle(db, (index, what), old, model, now, result, &[]).await
-    }
-
-    /// Like [`Settlement::item`], for a record whose child rows (`parties`, `suppliers`,
-    /// `modifications`) changed when `children_changed` names them: the record is then UPDATED
-    /// even when its own columns are equal, and the children are listed among the changed
-    /// fields. The
-    /// caller replaces the child rows when the status is CREATED or UPDATED.
-    #[expect(clippy::too_many_arguments, reason = "one settled item and its context")]
-    pub(crate) async fn settle<C: ConnectionTrait>(
-        &mut self,
-        db: &C,
-        (index, what): (usize, &str),
-        old: Option<&E::Model>,
-        mut model: E::Model,
-        now: DateTime<Utc>,
-        result: &mut ItemResult,
-        children_changed: &[&'static str],
-    ) -> Result<(), StoreError> {
-        let (id, _) = model.sync_key();
-        result.id = Some(id);
-        let Some(old) = old else {
-            result.status = ItemStatus::Created;
-            result.version = Some(1);
-            self.logged.push((id, 1));
-            self.audit(id, changed_fields(None, &model));
-            self.holders.extend(model.classified_holder());
-            self.inserts.push(model.into_active_model());
-            return Ok(());
-        };
-        let (_, old_version) = old.sync_key();
-        if model == *old && children_changed.is_empty() {
-            result.status = ItemStatus::Unchanged;
-            result.version = Some(old_version);
-            return Ok(());
-        }
-        let mut fields = changed_fields(Some(old), &model);
-        fields.extend(children_changed.iter().copied());
-        let version = old_version + 1;
-        model.set_version(version, now);
-        let (holder, former_holder) = (model.classified_holder(), old.classified_holder());
-        let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
-        let updated = E::update_many()
-            .set(model.into_active_model().reset_all())
-            .filter(column("id").eq(id))
-            .filter(column("version").eq(old_version))
-            .exec(db)
-            .await
-            .context("updating a record")?;
-        if updated.rows_affected == 1 {
-            result.status = ItemStatus::Updated;
-            result.version = Some(version);
-            self.logged.push((id, version));
-            self.audit(id, fields);
-            self.holders.extend(holder);
-            if former_holder != holder {
-                self.holders.extend(former_holder);
-            }
-        } else {
-            result.id = None;
-            let conflict = |field: &str| {
-                UserError::new(
-                    field,
-                    format!("{what} {id} changed meanwhile: reload it and retry"),
-                    UserErrorCode::Conflict,
-                )
-            };
-            result.user_errors = vec![if self.operation == "upsert" {
-                conflict("version").under(&format!("items.{index}"))
-            } else {
-                conflict("expectedVersion")
-            }];
-        }
-        Ok(())
-    }
-
-    /// Settles the one record of a single-record write; its id and version, or the CONFLICT
-    /// on `expectedVersion` when the stored row changed since it was read.
-    pub(crate) async fn record<C: ConnectionTrait>(
-        &mut self,
-        db: &C,
-        what: &str,
-        old: Option<&E::Model>,
-        model: E::Model,
-        now: DateTime<Utc>,
-        children_changed: Option<&'static str>,
-    ) -> Result<Result<Written, Vec<UserError>>, StoreError> {
-        let mut result = ItemResult {
-            index: 0,
-            external_id: model.external_id().unwrap_or_default().to_owned(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
-        self.settle(db, (0, what), old, model, now, &mut result, children_changed.as_slice())
-            .await?;
-        Ok(match (result.id, result.version) {
-            (Some(id), Some(version)) if result.user_errors.is_empty() => Ok(Written { id, version }),
-            _ => Err(result.user_errors),
-        })
-    }
-
-    fn audit(&mut self, row_id: Uuid, changed_fields: Vec<&'static str>) {
-        self.audited.push(AuditEntry {
-            operation: self.operation,
-            entity: E::Model::ENTITY,
-            row_id,
-            changed_fields,
-        });
-    }
-
-    /// Inserts the rows queued so far (before inserting rows that reference them).
-    pub(crate) async fn insert_new<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), StoreError> {
-        insert_chunked(db, std::mem::take(&mut self.inserts))
-            .await
-            .context("inserting new records")
-    }
-
-    /// Inserts the queued rows and writes the audit and change-log entries of the batch (the
-    /// change log last, see docs/SYNC.md).
-    pub(crate) async fn finish<C: ConnectionTrait>(
-        mut self,
-        db: &C,
-        writer: &Writer,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.insert_new(db).await?;
-        // Version 1 is a record created by this write; an update is at version 2 or more.
-        let ids = |created: bool| -> Vec<Uuid> {
-            self.logged
-                .iter()
-                .filter(|(_, version)| (*version == 1) == created)
-                .map(|(id, _)| *id)
-                .collect()
-        };
-        super::award_lines::refresh_written(db, E::Model::ENTITY, &ids(true), &ids(false)).await?;
-        Box::pin(super::writes_register::labels_changed(db, writer, self.holders)).await?;
-        audit(db, writer, now, self.audited).await?;
-        changes::append(db, E::Model::ENTITY, ChangeOp::Upsert, self.logged)
-            .await
-            .context("logging changes")?;
-        Ok(())
-    }
-}
-
-/// Names of the columns whose values differ between two versions of a row, bookkeeping
-/// columns (`updated_at`, `version`, derived search text) left out.
-pub(crate) fn changed_fields<M>(old: Option<&M>, new: &M) -> Vec<&'static str>
-where
-    M: ModelTrait,
-    <M::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
-{
-    <<M::Entity as EntityTrait>::Column as Iterable>::iter()
-        .filter(|column| {
-            !matches!(
-                sea_orm::IdenStatic::as_str(column),
-                "updated_at" | "version" | "name_search" | "created_at"
-            )
-        })
-        .filter(|column| old.is_none_or(|old| old.get(*column) != new.get(*column)))
-        .map(|column| sea_orm::IdenStatic::as_str(&column))
-        .collect()
 }
 
 /// Writes `new` over the row of `old`, provided it still has `old`'s version; `false` when
@@ -575,20 +356,11 @@ async fn update_row<C: ConnectionTrait>(
     Ok(result.rows_affected == 1)
 }
 
-/// What a single-record write returns (and what an idempotency key remembers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Written {
-    /// The record's id.
-    pub id: Uuid,
-    /// Its version after the write.
-    pub version: i32,
-}
-
 fn conflict_stale(field: &str, id: Uuid, expected: i32, actual: i32) -> UserError {
     UserError::new(
         field,
         format!("organisation {id} is at version {actual}, not the expected version {expected}: reload it and retry"),
-        UserErrorCode::Conflict,
+        ErrorCode::Conflict,
     )
 }
 
@@ -632,7 +404,7 @@ pub async fn create(
                         "externalId {external_id:?} of source {:?} is already used: update that record or use upsertOrganisations",
                         model.source
                     ),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 ));
             }
             if !errors.is_empty() {
@@ -677,7 +449,7 @@ async fn load_for_write<C: ConnectionTrait>(
         return Ok(Err(UserError::new(
             "id",
             format!("no live organisation has id {id}"),
-            UserErrorCode::NotFound,
+            ErrorCode::NotFound,
         )));
     };
     if let Err(error) = writer.check_source("id", &old.source) {
@@ -723,7 +495,7 @@ pub async fn update(
                 errors.push(UserError::new(
                     "externalId",
                     format!("externalId {external_id:?} of source {:?} is already used", new.source),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 ));
             }
             if !errors.is_empty() {
@@ -750,7 +522,7 @@ pub async fn update(
                     old.version + 1,
                 )]));
             }
-            super::award_lines::refresh_for_organisations(txn, &[id]).await?;
+            award_lines::refresh_for_organisations(txn, &[id]).await?;
             audit(txn, &writer_inner, now, vec![audit_entry("update", id, fields)]).await?;
             changes::append(
                 txn,
@@ -839,99 +611,6 @@ async fn find_by_external_ids<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Status of one bulk item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ItemStatus {
-    /// A new record was created.
-    Created,
-    /// The stored record was changed (or undeleted).
-    Updated,
-    /// The item equals the stored record: nothing written.
-    Unchanged,
-    /// The item is invalid: nothing written for it.
-    Rejected,
-}
-
-/// The result of one bulk item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ItemResult {
-    /// Position of the item in the input, from 0.
-    pub index: usize,
-    /// The item's external id, as given.
-    pub external_id: String,
-    /// What happened.
-    pub status: ItemStatus,
-    /// The record's id (absent when rejected before one was known).
-    pub id: Option<Uuid>,
-    /// The record's version after the call.
-    pub version: Option<i32>,
-    /// Why the item was rejected.
-    pub user_errors: Vec<UserError>,
-}
-
-/// The result of a bulk upsert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BulkResult {
-    /// Whether the accepted items were written (false for `validateOnly`, and for an atomic
-    /// batch with a rejected item).
-    pub committed: bool,
-    /// One result per item, in input order.
-    pub items: Vec<ItemResult>,
-}
-
-/// Runs a bulk upsert: at most [`MAX_BULK_ITEMS`] items, the source checked for `writer`,
-/// `body` run in the write's transaction with that source; with `atomic`, any rejected item
-/// rolls the whole batch back.
-pub async fn run_bulk<F>(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    item_count: usize,
-    atomic: bool,
-    options: &WriteOptions,
-    body: F,
-) -> Result<Outcome<BulkResult>, StoreError>
-where
-    F: for<'t> FnOnce(&'t sea_orm::DatabaseTransaction, String) -> TxFuture<'t, Result<Vec<ItemResult>, StoreError>>
-        + Send
-        + 'static,
-{
-    if item_count > MAX_BULK_ITEMS {
-        return Ok(Outcome::Rejected(vec![UserError::new(
-            "items",
-            format!("{item_count} items given, at most {MAX_BULK_ITEMS} per call"),
-            UserErrorCode::BadUserInput,
-        )]));
-    }
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let result = body(txn, source).await?;
-            let rejected = result.iter().any(|item| item.status == ItemStatus::Rejected);
-            let commit = !(atomic && rejected);
-            Ok(Attempt {
-                result: Ok(BulkResult {
-                    committed: commit && !result.is_empty(),
-                    items: result,
-                }),
-                commit,
-            })
-        })
-    })
-    .await
-    .map(|outcome| match outcome {
-        Outcome::Validated(mut result) => {
-            result.committed = false;
-            Outcome::Validated(result)
-        }
-        other => other,
-    })
-}
-
 /// Upserts organisations of `source` keyed by external id: every item is a whole record
 /// (absent fields take their defaults). Items equal to the stored record are left untouched.
 /// With `atomic`, one rejected item rejects the batch.
@@ -979,14 +658,14 @@ pub async fn upsert_in<C: ConnectionTrait>(
             None => item_errors.push(UserError::new(
                 "externalId",
                 "externalId is required in a bulk upsert (it is the key)".to_owned(),
-                UserErrorCode::BadUserInput,
+                ErrorCode::BadUserInput,
             )),
             Some(key) => {
                 if let Some(first) = seen.insert(key.clone(), index) {
                     item_errors.push(UserError::new(
                         "externalId",
                         format!("externalId {key:?} already appears in item {first}"),
-                        UserErrorCode::Conflict,
+                        ErrorCode::Conflict,
                     ));
                 }
             }

@@ -12,10 +12,18 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use std::future::Future;
+
 use super::{
-    DbContext, StoreError, Synced,
-    writes::{Attempt, Outcome, TxFuture, UserError, UserErrorCode, WriteOptions, Writer, run},
-    writes_organisations::{ItemResult, ItemStatus, Settlement, Written},
+    bulk::run_bulk,
+    result::{BulkResult, ItemResult, ItemStatus, Outcome, UserError, Written},
+    settle::Settlement,
+    transaction::{Attempt, TxFuture, WriteOptions, run},
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError, Synced},
 };
 
 /// How a kind of record is named in messages: `(record, bulk upsert)`, e.g.
@@ -146,7 +154,7 @@ where
         return Ok(Err(UserError::new(
             "id",
             format!("no live {what} has id {id}"),
-            UserErrorCode::NotFound,
+            ErrorCode::NotFound,
         )));
     };
     if let Err(error) = writer.check_source("id", old.source()) {
@@ -159,7 +167,7 @@ where
         return Ok(Err(UserError::new(
             "expectedVersion",
             format!("{what} {id} is at version {version}, not the expected version {expected}: reload it and retry"),
-            UserErrorCode::Conflict,
+            ErrorCode::Conflict,
         )));
     }
     Ok(Ok(old))
@@ -193,7 +201,7 @@ where
                 "externalId {:?} of source {source:?} is already used: update that record or use {bulk}",
                 external_id.trim()
             ),
-            UserErrorCode::Conflict,
+            ErrorCode::Conflict,
         )
     }))
 }
@@ -307,4 +315,152 @@ where
     }
     settled.finish(db, writer, now).await?;
     Ok(results)
+}
+
+/// A kind of record written by partners through the shared engine: its fields are written
+/// once here, and its bulk upsert, create and update follow from them ([`upsert`],
+/// [`upsert_in`], [`create`], [`update`]).
+pub(crate) trait RecordKind: Send + Sync + 'static {
+    /// The table.
+    type Entity: EntityTrait<Model = Self::Model>;
+    /// A stored row.
+    type Model: Synced
+        + PartialEq
+        + Clone
+        + sea_orm::FromQueryResult
+        + IntoActiveModel<<Self::Entity as EntityTrait>::ActiveModel>
+        + Send
+        + Sync;
+    /// The whole record as sent (by a bulk upsert item or a create).
+    type Fields: Send + 'static;
+    /// Changes to a stored record (absent fields keep their value).
+    type Patch: Send + 'static;
+    /// How the kind is named in messages: `(record, bulk upsert)`, e.g. `("label", "upsertLabels")`.
+    const NAMES: Names;
+    /// What the store was doing when looking the stored records up, for database errors.
+    const LOOKUP: &'static str;
+
+    /// The item's external id, as given.
+    fn external_id(fields: &Self::Fields) -> &str;
+
+    /// The whole record: `stored` with `patch` applied.
+    fn applied_to(patch: Self::Patch, stored: &Self::Model) -> Self::Fields;
+
+    /// Checks items, each with its stored record (`None` for a new one), and builds the rows to
+    /// write, with one query per reference checked. Errors name the fields without the
+    /// `items.<i>` prefix; an external id repeated in the batch is a CONFLICT.
+    fn check<'a, C: ConnectionTrait>(
+        db: &'a C,
+        writer: &'a Writer,
+        source: &'a str,
+        items: Vec<(Option<&'a Self::Model>, Self::Fields)>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Checked<Self::Model>>, StoreError>> + Send + 'a;
+}
+
+/// Upserts records of kind `K` and of `source` keyed by external id; items equal to the
+/// stored record are UNCHANGED. Rejected items are skipped unless `atomic`.
+pub(crate) async fn upsert<K: RecordKind>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<K::Fields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError>
+where
+    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
+    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
+{
+    let writer_inner = writer.clone();
+    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
+        Box::pin(async move { upsert_in::<K, _>(txn, &writer_inner, &source, items).await })
+    })
+    .await
+}
+
+/// The body of [`upsert`], inside its transaction: one query for the stored records, the
+/// kind's checks, then the settlement of the batch.
+pub(crate) async fn upsert_in<K: RecordKind, C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<K::Fields>,
+) -> Result<Vec<ItemResult>, StoreError>
+where
+    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
+    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
+{
+    let now = Utc::now();
+    let external_ids: Vec<String> = items.iter().map(|i| K::external_id(i).to_owned()).collect();
+    let keys: Vec<String> = external_ids.iter().map(|key| key.trim().to_owned()).collect();
+    let stored = stored_by_external_id::<K::Entity, _>(db, source, &keys, K::LOOKUP).await?;
+    let checked = K::check(
+        db,
+        writer,
+        source,
+        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
+        now,
+    )
+    .await?;
+    settle_checked::<K::Entity, _>(db, writer, K::NAMES.0, &keys, external_ids, &stored, checked, now).await
+}
+
+/// Creates a record of kind `K` and of `source` (the key's source when `None`), checked as
+/// in [`upsert`]; its external id must not be in use in that source.
+pub(crate) async fn create<K: RecordKind>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    fields: K::Fields,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError>
+where
+    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
+    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
+{
+    let external_id = K::external_id(&fields).to_owned();
+    create_record::<K::Entity, _>(
+        db,
+        writer,
+        (source, external_id),
+        K::NAMES,
+        options,
+        move |txn, writer, source, now| {
+            Box::pin(async move { Ok(only(K::check(txn, &writer, &source, vec![(None, fields)], now).await?)) })
+        },
+    )
+    .await
+}
+
+/// Updates the given fields of record `id` of kind `K`, checked as in [`upsert`];
+/// `expected_version`, when given, must be its current version.
+pub(crate) async fn update<K: RecordKind>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    id: Uuid,
+    expected_version: Option<i32>,
+    patch: K::Patch,
+    options: &WriteOptions,
+) -> Result<Outcome<Written>, StoreError>
+where
+    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
+    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
+{
+    update_record::<K::Entity, _>(
+        db,
+        writer,
+        (id, expected_version),
+        K::NAMES,
+        options,
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let fields = K::applied_to(patch, &old);
+                Ok(only(
+                    K::check(txn, &writer, old.source(), vec![(Some(&old), fields)], now).await?,
+                ))
+            })
+        },
+    )
+    .await
 }

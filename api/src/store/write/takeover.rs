@@ -25,21 +25,12 @@ use entity::{
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 use super::{
-    DbContext, StoreError, Synced,
-    writes::Writer,
-    writes_establishments::unsettled,
-    writes_organisations::{ItemStatus, Settlement},
+    bulk::unsettled,
+    result::ItemStatus,
+    settle::Settlement,
+    writer::{Writer, is_partner_source},
 };
-
-/// The prefix of the sources of partners' records.
-pub const PARTNER_SOURCE_PREFIX: &str = "PARTNER:";
-
-/// Whether `source` is a partner's (`PARTNER:<slug>`).
-pub fn is_partner_source(source: &str) -> bool {
-    source
-        .get(..PARTNER_SOURCE_PREFIX.len())
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(PARTNER_SOURCE_PREFIX))
-}
+use crate::store::{DbContext, StoreError, Synced};
 
 /// Largest number of keys looked up in one query.
 const KEYS_PER_QUERY: usize = 10_000;
@@ -172,7 +163,7 @@ pub async fn take_over_contracts<C: ConnectionTrait>(
 
 #[cfg(test)]
 mod tests {
-    use super::is_partner_source;
+    use super::super::writer::is_partner_source;
 
     #[test]
     fn partner_sources_are_those_of_the_partner_prefix() {

@@ -2,7 +2,10 @@
 //! partner ids...): bulk upsert keyed by `(source, externalId)`. SIREN, SIRET and RNA values
 //! are validated with the domain types; `(scheme, value)` is unique; the holder must be live.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+};
 
 use chrono::{DateTime, Utc};
 use entity::{enums::IdScheme, organisation, organisation_identifier};
@@ -11,13 +14,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError,
-    writes::{Outcome, UserError, UserErrorCode, WriteOptions, Writer},
-    writes_organisations::{BulkResult, ItemResult, Patch, Written, run_bulk},
-    writes_records::{Names, create_record, only, settle_checked, stored_by_external_id, update_record},
+    fields::check_source_updated_at,
+    record::{self, Checked, Names, RecordKind},
+    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    transaction::WriteOptions,
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError},
 };
 
-const NAMES: Names = ("identifier", "upsertIdentifiers");
 use crate::domain::{Rna, Siren, Siret, ValidationError};
 
 /// An identifier as sent by a partner: the whole record.
@@ -33,23 +40,6 @@ pub struct IdentifierFields {
     pub value: String,
     /// Last update time in the source.
     pub source_updated_at: Option<DateTime<Utc>>,
-}
-
-/// Upserts identifiers of `source` keyed by external id; items equal to the stored one are
-/// UNCHANGED. Rejected items are skipped unless `atomic`.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<IdentifierFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
 }
 
 /// The value in its canonical form, validated for its scheme.
@@ -68,44 +58,6 @@ fn normalise(scheme: IdScheme, raw: &str) -> Result<String, ValidationError> {
             }
         }
     }
-}
-
-/// The body of [`upsert`], inside its transaction.
-pub async fn upsert_in<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    source: &str,
-    items: Vec<IdentifierFields>,
-) -> Result<Vec<ItemResult>, StoreError> {
-    let now = Utc::now();
-    let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
-    let stored = stored_by_external_id::<organisation_identifier::Entity, _>(
-        db,
-        source,
-        &keys,
-        "finding identifiers by external id",
-    )
-    .await?;
-    let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
-    let checked = check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        now,
-    )
-    .await?;
-    settle_checked::<organisation_identifier::Entity, _>(
-        db,
-        writer,
-        "identifier",
-        &keys,
-        external_ids,
-        &stored,
-        checked,
-        now,
-    )
-    .await
 }
 
 /// Checks identifiers, each with its stored record (`None` for a new one), and builds the
@@ -156,14 +108,14 @@ async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "externalId",
                 format!("externalId {key:?} already appears in item {first}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         if !live.contains(&item.organisation_id) {
             errors.push(UserError::new(
                 "organisationId",
                 format!("no live organisation has id {}", item.organisation_id),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
@@ -176,13 +128,13 @@ async fn check<C: ConnectionTrait>(
                     errors.push(UserError::new(
                         "value",
                         format!("{} {value} is already held by identifier {holder}", pair.0),
-                        UserErrorCode::Conflict,
+                        ErrorCode::Conflict,
                     ));
                 } else if let Some(first) = seen_values.insert(pair, index) {
                     errors.push(UserError::new(
                         "value",
                         format!("{value} already appears in item {first}"),
-                        UserErrorCode::Conflict,
+                        ErrorCode::Conflict,
                     ));
                 }
                 value
@@ -197,7 +149,7 @@ async fn check<C: ConnectionTrait>(
         {
             errors.push(error);
         }
-        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
             errors.push(error);
         }
         if !errors.is_empty() {
@@ -252,8 +204,61 @@ impl IdentifierPatch {
     }
 }
 
-/// Creates an identifier of `source` (the key's source when `None`), checked as in
-/// [`upsert`]; its external id must not be in use in that source.
+/// Is as a [`RecordKind`].
+pub struct Identifiers;
+
+impl RecordKind for Identifiers {
+    type Entity = organisation_identifier::Entity;
+    type Model = organisation_identifier::Model;
+    type Fields = IdentifierFields;
+    type Patch = IdentifierPatch;
+    const NAMES: Names = ("identifier", "upsertIdentifiers");
+    const LOOKUP: &'static str = "finding identifiers by external id";
+
+    fn external_id(fields: &IdentifierFields) -> &str {
+        &fields.external_id
+    }
+
+    fn applied_to(patch: IdentifierPatch, stored: &organisation_identifier::Model) -> IdentifierFields {
+        patch.applied_to(stored)
+    }
+
+    fn check<'a, C: ConnectionTrait>(
+        db: &'a C,
+        writer: &'a Writer,
+        source: &'a str,
+        items: Vec<(Option<&'a organisation_identifier::Model>, IdentifierFields)>,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Checked<organisation_identifier::Model>>, StoreError>> + Send + 'a {
+        check(db, writer, source, items, now)
+    }
+}
+
+/// Upserts identifiers of `source` keyed by external id; items equal to the stored one are
+/// UNCHANGED. Rejected items are skipped unless `atomic`.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    source: Option<String>,
+    items: Vec<IdentifierFields>,
+    atomic: bool,
+    options: &WriteOptions,
+) -> Result<Outcome<BulkResult>, StoreError> {
+    record::upsert::<Identifiers>(db, writer, source, items, atomic, options).await
+}
+
+/// The body of [`upsert`], inside its transaction.
+pub async fn upsert_in<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    source: &str,
+    items: Vec<IdentifierFields>,
+) -> Result<Vec<ItemResult>, StoreError> {
+    record::upsert_in::<Identifiers, _>(db, writer, source, items).await
+}
+
+/// Creates a identifier of `source` (the key's source when `None`), checked as in [`upsert`];
+/// its external id must not be in use in that source.
 pub async fn create(
     db: &DatabaseConnection,
     writer: &Writer,
@@ -261,21 +266,11 @@ pub async fn create(
     fields: IdentifierFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    create_record::<organisation_identifier::Entity, _>(
-        db,
-        writer,
-        (source, fields.external_id.clone()),
-        NAMES,
-        options,
-        move |txn, writer, source, now| {
-            Box::pin(async move { Ok(only(check(txn, &writer, &source, vec![(None, fields)], now).await?)) })
-        },
-    )
-    .await
+    record::create::<Identifiers>(db, writer, source, fields, options).await
 }
 
-/// Updates the given fields of identifier `id`, checked as in [`upsert`];
-/// `expected_version`, when given, must be its current version.
+/// Updates the given fields of identifier `id`, checked as in [`upsert`]; `expected_version`,
+/// when given, must be its current version.
 pub async fn update(
     db: &DatabaseConnection,
     writer: &Writer,
@@ -284,20 +279,5 @@ pub async fn update(
     patch: IdentifierPatch,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    update_record::<organisation_identifier::Entity, _>(
-        db,
-        writer,
-        (id, expected_version),
-        NAMES,
-        options,
-        move |txn, writer, old, now| {
-            Box::pin(async move {
-                let fields = patch.applied_to(&old);
-                Ok(only(
-                    check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?,
-                ))
-            })
-        },
-    )
-    .await
+    record::update::<Identifiers>(db, writer, id, expected_version, patch, options).await
 }

@@ -16,10 +16,17 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError, insert_chunked,
-    writes::{Attempt, Outcome, UserError, UserErrorCode, WriteOptions, Writer, run},
-    writes_organisations::{BulkResult, ItemResult, ItemStatus, Patch, Settlement, Written, run_bulk},
-    writes_records::{external_id_taken, load_for_update, only},
+    bulk::run_bulk,
+    fields::check_source_updated_at,
+    record::{external_id_taken, load_for_update, only},
+    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    settle::Settlement,
+    transaction::{Attempt, WriteOptions, run},
+    writer::Writer,
+};
+use crate::{
+    error_code::ErrorCode,
+    store::{DbContext, StoreError, insert_chunked},
 };
 
 /// The field and bulk upsert named when an external id is taken.
@@ -294,7 +301,7 @@ async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "externalId",
                 format!("externalId {key:?} already appears in item {first}"),
-                UserErrorCode::Conflict,
+                ErrorCode::Conflict,
             ));
         }
         let name = item.name.trim().to_owned();
@@ -302,7 +309,7 @@ async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "name",
                 "name must not be empty".into(),
-                UserErrorCode::BadUserInput,
+                ErrorCode::BadUserInput,
             ));
         }
         if let (Some(start), Some(end)) = (item.start_date, item.end_date)
@@ -330,7 +337,7 @@ async fn check<C: ConnectionTrait>(
             errors.push(UserError::new(
                 "territoryId",
                 format!("unknown territory {territory:?} (expected an id like \"COM:13055\", \"DEP:13\", \"REG:93\" or \"EPCI:<siren>\")"),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             ));
         }
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
@@ -340,7 +347,7 @@ async fn check<C: ConnectionTrait>(
                 errors.push(UserError::new(
                     &format!("parties.{position}.organisationId"),
                     format!("no live organisation has id {}", party.organisation_id),
-                    UserErrorCode::NotFound,
+                    ErrorCode::NotFound,
                 ));
             }
             if let (Some(joined), Some(left)) = (party.joined_on, party.left_on)
@@ -370,7 +377,7 @@ async fn check<C: ConnectionTrait>(
         {
             errors.push(error);
         }
-        if let Err(error) = super::writes::check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
             errors.push(error);
         }
         if !errors.is_empty() {

@@ -1,37 +1,38 @@
 //! Writes from registers and reference lists (the Sirene stock files, partner label lists):
 //! organisations keyed by SIREN and establishments keyed by SIRET whatever their source, so a
 //! record created by another source (a minimal record from a DECP supplier SIRET, a partner's
-//! record) is enriched rather than duplicated; minimal organisations for unknown SIRENs; and
-//! the SSE classification of organisations from the evidence stored (legal category, labels,
-//! Sirene flag), decided by [`crate::domain::ess::classify`].
+//! record) is enriched rather than duplicated; and minimal organisations for unknown SIRENs.
+//! Their SSE family is decided by [`super::classification`].
 //!
-//! Validation is the one partner writes use (`writes_organisations::apply` and
-//! `check_references`, `writes_establishments::check`), and rows are settled through the same
+//! Validation is the one partner writes use (`organisation::apply` and
+//! `check_references`, `establishment::check`), and rows are settled through the same
 //! [`Settlement`] (audit log, change log, no write when nothing changed). A stored record keeps
 //! its source and external id; only new records take the writer's source.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{
-    enums::{CompanyCategory, EssFamily, EssFamilyBasis, HeadcountBand, LabelKind},
-    establishment, legal_category, organisation, organisation_label,
+    enums::{CompanyCategory, HeadcountBand},
+    establishment, organisation,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{
-    DbContext, StoreError,
-    writes::{UserError, UserErrorCode, Writer},
-    writes_establishments::{EstablishmentFields, unsettled},
-    writes_organisations::{
-        ItemResult, ItemStatus, OrganisationFields, Settlement, apply, blank, settle_candidates, unresolved,
-    },
-    writes_records::{Checked, settle_checked},
+    bulk::unsettled,
+    classification::{classify_model, labels_counting, legal_category_families},
+    establishment::EstablishmentFields,
+    organisation::{OrganisationFields, apply, blank, settle_candidates, unresolved},
+    record::{Checked, settle_checked},
+    result::{ItemResult, UserError},
+    settle::Settlement,
+    writer::Writer,
 };
-use crate::domain::{
-    Siren,
-    ess::{ClassificationFacts, classify, label_counts_on},
+use crate::{
+    domain::Siren,
+    error_code::ErrorCode,
+    store::{DbContext, StoreError},
 };
 
 /// What a register says of a legal unit beyond the fields partners write.
@@ -65,17 +66,6 @@ pub struct RegisterUnit {
     pub facts: RegisterFacts,
 }
 
-/// The default SSE family of each legal category of the reference table.
-pub async fn legal_category_families<C: ConnectionTrait>(db: &C) -> Result<HashMap<String, EssFamily>, StoreError> {
-    Ok(legal_category::Entity::find()
-        .all(db)
-        .await
-        .context("loading legal categories")?
-        .into_iter()
-        .map(|category| (category.code, category.ess_family))
-        .collect())
-}
-
 /// The live organisations holding these SIRENs, by SIREN.
 pub async fn organisation_ids_by_siren<C: ConnectionTrait>(
     db: &C,
@@ -97,51 +87,6 @@ pub async fn organisation_ids_by_siren<C: ConnectionTrait>(
     }
     Ok(found)
 }
-
-/// The kinds of the live labels each organisation holds that count today.
-async fn labels_counting<C: ConnectionTrait>(
-    db: &C,
-    organisation_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<LabelKind>>, StoreError> {
-    let today = Utc::now().date_naive();
-    let mut held: HashMap<Uuid, Vec<LabelKind>> = HashMap::new();
-    if organisation_ids.is_empty() {
-        return Ok(held);
-    }
-    let labels = organisation_label::Entity::find()
-        .filter(organisation_label::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
-        .filter(organisation_label::Column::DeletedAt.is_null())
-        .all(db)
-        .await
-        .context("loading the labels of organisations to classify")?;
-    for label in labels {
-        if label_counts_on(label.valid_from, label.valid_to, today) {
-            held.entry(label.organisation_id).or_default().push(label.kind);
-        }
-    }
-    Ok(held)
-}
-
-/// Gives `model` the family its facts support, if they support one (else it keeps its own).
-fn classify_model(model: &mut organisation::Model, families: &HashMap<String, EssFamily>, labels: &[LabelKind]) {
-    let code = model.legal_category_code.as_deref();
-    let facts = ClassificationFacts {
-        legal_category: code,
-        legal_category_family: code.and_then(|c| families.get(c).copied()),
-        sirene_ess_flag: model.sirene_ess_flag,
-        labels,
-    };
-    if let Some((family, basis)) = classify(&facts) {
-        model.ess_family = family;
-        model.ess_family_basis = basis;
-    } else if model.ess_family_basis != EssFamilyBasis::Declared {
-        model.ess_family = EssFamily::Unknown;
-        model.ess_family_basis = EssFamilyBasis::None;
-    }
-}
-
-/// Upserts legal units keyed by SIREN: a unit no organisation holds is created (of `source`,
-/// external id the SIREN); the organisation holding it, whatever its source, is enriched with
 /// every field and fact of the unit and marked resolved, its SSE family decided again. A unit
 /// published before the stored record's `source_updated_at` leaves it alone (UNCHANGED), and
 /// so does a unit equal to it. A deleted organisation is not revived (NOT_FOUND on `siren`).
@@ -184,7 +129,7 @@ pub async fn upsert_units_in<C: ConnectionTrait>(
                 vec![UserError::new(
                     "siren",
                     format!("SIREN {siren} already appears in item {first}"),
-                    UserErrorCode::Conflict,
+                    ErrorCode::Conflict,
                 )],
             );
             continue;
@@ -200,7 +145,7 @@ pub async fn upsert_units_in<C: ConnectionTrait>(
                             "organisation {} holding SIREN {siren} was deleted: it is not revived",
                             old.id
                         ),
-                        UserErrorCode::NotFound,
+                        ErrorCode::NotFound,
                     )],
                 );
                 continue;
@@ -315,7 +260,7 @@ pub async fn upsert_establishments_in<C: ConnectionTrait>(
                     "no live organisation holds SIREN {} (its legal unit is unknown)",
                     siret.get(..9).unwrap_or(&siret)
                 ),
-                UserErrorCode::NotFound,
+                ErrorCode::NotFound,
             )])));
             continue;
         };
@@ -336,7 +281,7 @@ pub async fn upsert_establishments_in<C: ConnectionTrait>(
         to_check.push((old, fields));
         register.push((index, item.headcount_band, item.diffusible));
     }
-    let mut validated = super::writes_establishments::check(db, writer, source, to_check, now)
+    let mut validated = super::establishment::check(db, writer, source, to_check, now)
         .await?
         .into_iter();
     for (index, headcount_band, diffusible) in register {
@@ -423,7 +368,7 @@ pub async fn upsert_establishments_in<C: ConnectionTrait>(
 
 /// Makes sure an organisation holds each SIREN (named by the name given with it, if any): the
 /// unknown ones get a minimal organisation of `source`, keyed by its SIREN and marked
-/// unresolved until register data enriches it, as [`super::writes_establishments::ensure_sirets_in`]
+/// unresolved until register data enriches it, as [`super::establishment::ensure_sirets_in`]
 /// does for SIRETs. Known ones are left untouched. Returns how many were created.
 pub async fn ensure_sirens_in<C: ConnectionTrait>(
     db: &C,
@@ -466,94 +411,4 @@ pub async fn ensure_sirens_in<C: ConnectionTrait>(
     }
     settled.finish(db, writer, now).await?;
     Ok(missing.len())
-}
-
-/// After labels were written or deleted: decides the SSE family of their holders (current
-/// and former) again, and computes again the award lines of the holders whose family stayed
-/// (a changed family refreshes its own lines as the organisation is written). Call in the
-/// write's transaction, after the labels.
-pub(crate) async fn labels_changed<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    mut holders: Vec<Uuid>,
-) -> Result<(), StoreError> {
-    if holders.is_empty() {
-        return Ok(());
-    }
-    holders.sort_unstable();
-    holders.dedup();
-    let reclassified: HashSet<Uuid> = reclassify_in(db, writer, &holders).await?.into_iter().collect();
-    holders.retain(|holder| !reclassified.contains(holder));
-    super::award_lines::refresh_for_organisations(db, &holders).await
-}
-
-/// The SSE family and its basis of these organisations (live or not).
-pub async fn classifications<C: ConnectionTrait>(
-    db: &C,
-    organisation_ids: &[Uuid],
-) -> Result<HashMap<Uuid, (EssFamily, EssFamilyBasis)>, StoreError> {
-    if organisation_ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(organisation::Entity::find()
-        .select_only()
-        .columns([
-            organisation::Column::Id,
-            organisation::Column::EssFamily,
-            organisation::Column::EssFamilyBasis,
-        ])
-        .filter(organisation::Column::Id.is_in(organisation_ids.iter().copied()))
-        .into_tuple::<(Uuid, EssFamily, EssFamilyBasis)>()
-        .all(db)
-        .await
-        .context("reading SSE families")?
-        .into_iter()
-        .map(|(id, family, basis)| (id, (family, basis)))
-        .collect())
-}
-
-/// Decides again the SSE family of these organisations from the evidence stored (legal
-/// category, labels valid today, Sirene flag), and writes those whose family or basis
-/// changed (audited, logged). A family declared by a writer stays when the evidence supports
-/// none. Returns the ids of the organisations changed.
-pub async fn reclassify_in<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    organisation_ids: &[Uuid],
-) -> Result<Vec<Uuid>, StoreError> {
-    if organisation_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let now: DateTime<Utc> = Utc::now();
-    let models = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(organisation_ids.iter().copied()))
-        .filter(organisation::Column::DeletedAt.is_null())
-        .all(db)
-        .await
-        .context("loading organisations to classify")?;
-    let families = legal_category_families(db).await?;
-    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
-    let labels = labels_counting(db, &ids).await?;
-    let mut settled = Settlement::<organisation::Entity>::new();
-    let mut changed = Vec::new();
-    for (index, old) in models.iter().enumerate() {
-        let mut model = old.clone();
-        classify_model(
-            &mut model,
-            &families,
-            labels.get(&old.id).map_or(&[][..], Vec::as_slice),
-        );
-        if model == *old {
-            continue;
-        }
-        let mut result = unsettled(index, old.external_id.as_deref().unwrap_or_default());
-        settled
-            .item(db, (index, "organisation"), Some(old), model, now, &mut result)
-            .await?;
-        if result.status == ItemStatus::Updated {
-            changed.push(old.id);
-        }
-    }
-    settled.finish(db, writer, now).await?;
-    Ok(changed)
 }
