@@ -218,9 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("GraphiQL on http://{}/", app.local_addr());
             app.run_until_stopped().await
         }
-        Command::Migrate => {
-            db::connect_prepared(&cli.database).await.map(drop)
-        }
+        Command::Migrate => db::connect_prepared(&cli.database).await.map(drop),
         Command::Seed {
             synthetic: true,
             organisations,
