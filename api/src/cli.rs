@@ -160,8 +160,7 @@ async fn run_import<S: std::fmt::Display>(
     rejects: Option<std::path::PathBuf>,
     import: impl AsyncFnOnce(&sea_orm::DatabaseConnection, &mut crate::import::RejectReport) -> anyhow::Result<S>,
 ) -> anyhow::Result<()> {
-    let db = db::connect(database).await?;
-    db::prepare(&db).await?;
+    let db = db::connect_prepared(database).await?;
     let rejects = rejects_path(file, rejects);
     let mut report = crate::import::RejectReport::to_file(&rejects)?;
     let summary = import(&db, &mut report).await?;
@@ -219,18 +218,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("GraphiQL on http://{}/", app.local_addr());
             app.run_until_stopped().await
         }
-        Command::Migrate => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await
-        }
+        Command::Migrate => db::connect_prepared(&cli.database).await.map(drop),
         Command::Seed {
             synthetic: true,
             organisations,
             contracts,
             ..
         } => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await?;
+            let db = db::connect_prepared(&cli.database).await?;
             let summary = seed::demo::synthetic::seed_synthetic(
                 &db,
                 organisations.unwrap_or_default(),
@@ -242,15 +237,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Seed { .. } => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await?;
+            let db = db::connect_prepared(&cli.database).await?;
             let summary = seed::demo::seed_demo(&db).await?;
             println!("{summary}");
             Ok(())
         }
         Command::Export(args) => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await?;
+            let db = db::connect_prepared(&cli.database).await?;
             export(&db, args).await
         }
         Command::Import {
@@ -325,8 +318,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
         }
         Command::Keys { command } => {
-            let db = db::connect(&cli.database).await?;
-            db::prepare(&db).await?;
+            let db = db::connect_prepared(&cli.database).await?;
             crate::keys_cli::run(&db, command).await
         }
         Command::Schema => Ok(()),

@@ -175,6 +175,14 @@ fn options(url: &str, config: &DatabaseConfig) -> ConnectOptions {
     options
 }
 
+/// Connects to the database ([`connect`]) and brings it up to date ([`prepare`]): what every
+/// command that reads or writes records starts with.
+pub async fn connect_prepared(config: &DatabaseConfig) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(config).await?;
+    prepare(&db).await?;
+    Ok(db)
+}
+
 /// Runs pending migrations, then loads the reference territories if they are absent.
 pub async fn prepare(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;

@@ -54,7 +54,7 @@ impl Databases {
 
     /// Where a request runs: the primary when it must (`needs_primary`), else the replica if
     /// there is one.
-    pub(crate) fn for_request(&self, needs_primary: bool) -> &DatabaseConnection {
+    fn for_request(&self, needs_primary: bool) -> &DatabaseConnection {
         match &self.replica {
             Some(replica) if !needs_primary => replica,
             _ => &self.primary,
@@ -77,7 +77,7 @@ struct AppState {
     metrics: Option<Arc<metrics::Metrics>>,
     limiter: Arc<rate_limit::RateLimiter>,
     persisted: Arc<persisted::PersistedQueries>,
-    /// Test-only: the operation name that panics ([`ServeConfig::panic_on_operation`]).
+    /// Test-only: the operation name that panics ([`crate::config::ServeConfig::panic_on_operation`]).
     panic_on_operation: Option<Arc<str>>,
 }
 

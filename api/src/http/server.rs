@@ -48,8 +48,7 @@ impl Application {
     /// pools of the primary and of the read replica, if any (their statements bounded by the
     /// request timeout, see [`db::connect_serving`]), and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let setup = db::connect(&config.database).await?;
-        db::prepare(&setup).await?;
+        let setup = db::connect_prepared(&config.database).await?;
         if config.serve.demo && !seed::demo::has_organisations(&setup).await? {
             let summary = seed::demo::seed_demo(&setup).await?;
             tracing::info!("{summary}");

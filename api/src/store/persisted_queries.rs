@@ -17,10 +17,7 @@ pub async fn find(db: &impl ConnectionTrait, sha256_hash: &str) -> Result<Option
         .one(db)
         .await
         .map(|found| found.map(|model| model.query))
-        .map_err(|source| StoreError::Database {
-            context: "looking up a persisted query",
-            source,
-        })
+        .map_err(failed("looking up a persisted query"))
 }
 
 /// Registers `query` under `sha256_hash` (the caller checked that it is the query's hash) at
@@ -46,10 +43,7 @@ pub async fn register(
         .exec_without_returning(db)
         .await
         .map(|_| ())
-        .map_err(|source| StoreError::Database {
-            context: "registering a persisted query",
-            source,
-        })
+        .map_err(failed("registering a persisted query"))
 }
 
 /// Marks the query registered under `sha256_hash` used at `now`.
@@ -60,10 +54,7 @@ pub async fn touch(db: &impl ConnectionTrait, sha256_hash: &str, now: DateTime<U
         .exec(db)
         .await
         .map(|_| ())
-        .map_err(|source| StoreError::Database {
-            context: "marking a persisted query used",
-            source,
-        })
+        .map_err(failed("marking a persisted query used"))
 }
 
 /// Deletes the queries not used since `before` (those never marked used counting from their
@@ -82,8 +73,10 @@ pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u
         .exec(db)
         .await
         .map(|result| result.rows_affected)
-        .map_err(|source| StoreError::Database {
-            context: "pruning unused persisted queries",
-            source,
-        })
+        .map_err(failed("pruning unused persisted queries"))
+}
+
+/// The store error of a failed statement, `context` saying what it was doing.
+fn failed(context: &'static str) -> impl FnOnce(sea_orm::DbErr) -> StoreError {
+    move |source| StoreError::Database { context, source }
 }

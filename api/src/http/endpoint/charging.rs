@@ -27,14 +27,15 @@ use crate::{
 pub(super) type Charge = Option<(Client, u64)>;
 
 /// Charges the client every operation's requested cost, in order; if one cannot be paid, the
-/// charges already made are refunded and the request is answered 429. Mutations are charged
+/// charges already made are refunded and the request is answered 429 (the answer boxed: it is
+/// the rare case). Mutations are charged
 /// like queries (their writes included in their cost).
 pub(super) fn charge(
     state: &AppState,
     caller: &Caller,
     peer: Option<IpAddr>,
     operations: &[Operation],
-) -> Result<Vec<Charge>, Response> {
+) -> Result<Vec<Charge>, Box<Response>> {
     let client = match (caller.key_id, peer) {
         (Some(key), _) => Some(Client::Key(key)),
         (None, Some(address)) => Some(Client::Address(address)),
@@ -53,7 +54,7 @@ pub(super) fn charge(
                     if let Some(metrics) = &state.metrics {
                         metrics.rate_limited();
                     }
-                    return Err(rate_limited(&state.limiter, &exhausted));
+                    return Err(Box::new(rate_limited(&state.limiter, &exhausted)));
                 }
             },
             _ => None,

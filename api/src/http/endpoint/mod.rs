@@ -118,7 +118,7 @@ async fn serve_graphql(
     };
     let charges = match charging::charge(&state, &admitted.caller, exchange.peer, &admitted.operations) {
         Ok(charges) => charges,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     answering::answer(&state, &exchange.request_id, admitted, charges, started).await
 }
