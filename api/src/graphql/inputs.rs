@@ -67,4 +67,3 @@ pub fn search_words(name: &str) -> Vec<String> {
     }
     words
 }
-

@@ -1,19 +1,28 @@
 //! Global object ids: opaque strings that name a type and a row, e.g. the URL-safe base64 of
 //! `Organisation:0193…`. Clients must treat them as opaque.
 
-use async_graphql::{Context, ID, Object, futures_util::future::join_all};
+use std::{hash::Hash, sync::Arc};
+
+use async_graphql::{
+    Context, ID, Object,
+    dataloader::{DataLoader, Loader},
+    futures_util::future::join_all,
+};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
 use super::{
     contract::Contract,
     errors::{OrInternal, bad_input},
-    loaders::Loaders,
+    loaders::{Cache, Loaders},
     organisation::{Establishment, Identifier, Label, Organisation},
     partnership::Partnership,
     territory::Territory,
 };
-use crate::{domain::ValidationError, store::page::MAX_PAGE_SIZE};
+use crate::{
+    domain::ValidationError,
+    store::{StoreError, page::MAX_PAGE_SIZE},
+};
 
 /// The global id of the row `key` of GraphQL type `type_name`.
 pub fn global_id(type_name: &str, key: impl std::fmt::Display) -> ID {
@@ -92,54 +101,26 @@ pub async fn resolve_node(loaders: &Loaders, id: &ID) -> async_graphql::Result<O
         )
     };
     Ok(match type_name.as_str() {
-        "Territory" => loaders
-            .territories
-            .by_id
-            .load_one(key)
-            .await
-            .or_internal()?
+        "Territory" => found(&loaders.territories.by_id, key)
+            .await?
             .map(|t| Node::Territory(Territory(t))),
-        "Organisation" => loaders
-            .organisations
-            .by_id
-            .load_one(uuid()?)
-            .await
-            .or_internal()?
+        "Organisation" => found(&loaders.organisations.by_id, uuid()?)
+            .await?
             .map(|o| Node::Organisation(Organisation(o))),
-        "Establishment" => loaders
-            .organisations
-            .establishment_by_id
-            .load_one(uuid()?)
-            .await
-            .or_internal()?
+        "Establishment" => found(&loaders.organisations.establishment_by_id, uuid()?)
+            .await?
             .map(|e| Node::Establishment(Establishment(e))),
-        "Label" => loaders
-            .organisations
-            .label_by_id
-            .load_one(uuid()?)
-            .await
-            .or_internal()?
+        "Label" => found(&loaders.organisations.label_by_id, uuid()?)
+            .await?
             .map(|l| Node::Label(Label(l))),
-        "Identifier" => loaders
-            .organisations
-            .identifier_by_id
-            .load_one(uuid()?)
-            .await
-            .or_internal()?
+        "Identifier" => found(&loaders.organisations.identifier_by_id, uuid()?)
+            .await?
             .map(|i| Node::Identifier(Identifier(i))),
-        "Contract" => loaders
-            .contracts
-            .by_id
-            .load_one(uuid()?)
-            .await
-            .or_internal()?
+        "Contract" => found(&loaders.contracts.by_id, uuid()?)
+            .await?
             .map(|c| Node::Contract(c.into())),
-        "Partnership" => loaders
-            .partnerships
-            .by_id
-            .load_one(uuid()?)
-            .await
-            .or_internal()?
+        "Partnership" => found(&loaders.partnerships.by_id, uuid()?)
+            .await?
             .map(|p| Node::Partnership(Partnership(p))),
         _ => {
             return bad_input(Err(ValidationError::new(
@@ -149,6 +130,15 @@ pub async fn resolve_node(loaders: &Loaders, id: &ID) -> async_graphql::Result<O
             )));
         }
     })
+}
+
+/// The value `loader` finds for `key`, if any.
+async fn found<L, K>(loader: &DataLoader<L, Cache>, key: K) -> async_graphql::Result<Option<L::Value>>
+where
+    L: Loader<K, Error = Arc<StoreError>>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    loader.load_one(key).await.or_internal()
 }
 
 /// Objects by global id.

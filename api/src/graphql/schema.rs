@@ -50,11 +50,7 @@ pub fn build_schema_for(
     introspection: bool,
     analytics: crate::config::AnalyticsConfig,
 ) -> TerrasseSchema {
-    let builder = Schema::build(
-        Query::default(),
-        Mutation::default(),
-        EmptySubscription,
-    );
+    let builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription);
     let builder = if introspection {
         builder
     } else {
@@ -65,11 +61,7 @@ pub fn build_schema_for(
 
 /// The schema in SDL, as served.
 pub fn sdl() -> String {
-    Schema::build(
-        Query::default(),
-        Mutation::default(),
-        EmptySubscription,
-    )
-    .finish()
-    .sdl()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .finish()
+        .sdl()
 }

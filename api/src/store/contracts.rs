@@ -23,8 +23,10 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_lateral, paginate_partitioned},
-    rows::FetchModels,
+    page::{
+        IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_lateral, paginate_partitioned,
+    },
+    rows::{FetchModels, group_by_parent, live_by_ids},
 };
 
 /// New contracts with their suppliers and modifications, written together.
@@ -450,12 +452,7 @@ pub async fn by_uid<C: ConnectionTrait>(db: &C, uid: &str) -> Result<Option<cont
 
 /// Live contracts by id.
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<contract::Model>, StoreError> {
-    contract::Entity::find()
-        .filter(contract::Column::Id.is_in(ids.iter().copied()))
-        .filter(contract::Column::DeletedAt.is_null())
-        .fetch_all(db)
-        .await
-        .context("loading contracts by id")
+    live_by_ids::<contract::Entity, C>(db, ids).await
 }
 
 /// Suppliers of each contract: the initial ones, then those brought by each modification,
@@ -472,11 +469,7 @@ pub async fn suppliers_of<C: ConnectionTrait>(
         .fetch_all(db)
         .await
         .context("loading suppliers of contracts")?;
-    let mut grouped: HashMap<Uuid, Vec<contract_supplier::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.contract_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by_parent(rows, |row| row.contract_id))
 }
 
 /// Modifications of each contract, by sequence number.
@@ -491,11 +484,7 @@ pub async fn modifications_of<C: ConnectionTrait>(
         .fetch_all(db)
         .await
         .context("loading modifications of contracts")?;
-    let mut grouped: HashMap<Uuid, Vec<contract_modification::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.contract_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by_parent(rows, |row| row.contract_id))
 }
 
 /// Whose contracts a nested list shows.

@@ -8,8 +8,8 @@ use entity::{
     establishment, organisation, organisation_identifier, organisation_label, territory_membership,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
     sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_logged,
     page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
-    rows::FetchModels,
+    rows::{FetchModels, group_by_parent, live_by_ids},
 };
 use crate::domain::{Rna, Siren, Siret, ValidationError, geo::Near};
 
@@ -65,12 +65,7 @@ pub async fn by_siren<C: ConnectionTrait>(db: &C, siren: &Siren) -> Result<Optio
 
 /// Live organisations by id.
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<organisation::Model>, StoreError> {
-    organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
-        .filter(organisation::Column::DeletedAt.is_null())
-        .fetch_all(db)
-        .await
-        .context("loading organisations by id")
+    live_by_ids::<organisation::Entity, C>(db, ids).await
 }
 
 /// Live establishments of each organisation, head office first, then by SIRET.
@@ -87,11 +82,7 @@ pub async fn establishments_of<C: ConnectionTrait>(
         .fetch_all(db)
         .await
         .context("loading establishments of organisations")?;
-    let mut grouped: HashMap<Uuid, Vec<establishment::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.organisation_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by_parent(rows, |row| row.organisation_id))
 }
 
 /// Live labels of each organisation, by kind then start date.
@@ -108,11 +99,7 @@ pub async fn labels_of<C: ConnectionTrait>(
         .fetch_all(db)
         .await
         .context("loading labels of organisations")?;
-    let mut grouped: HashMap<Uuid, Vec<organisation_label::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.organisation_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by_parent(rows, |row| row.organisation_id))
 }
 
 /// Filters on organisations; fields combine with AND, values within a list with OR.
@@ -400,12 +387,7 @@ pub async fn establishments_by_ids<C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> Result<Vec<establishment::Model>, StoreError> {
-    establishment::Entity::find()
-        .filter(establishment::Column::Id.is_in(ids.iter().copied()))
-        .filter(establishment::Column::DeletedAt.is_null())
-        .fetch_all(db)
-        .await
-        .context("loading establishments by id")
+    live_by_ids::<establishment::Entity, C>(db, ids).await
 }
 
 /// Live identifiers by id.
@@ -413,12 +395,7 @@ pub async fn identifiers_by_ids<C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> Result<Vec<organisation_identifier::Model>, StoreError> {
-    organisation_identifier::Entity::find()
-        .filter(organisation_identifier::Column::Id.is_in(ids.iter().copied()))
-        .filter(organisation_identifier::Column::DeletedAt.is_null())
-        .all(db)
-        .await
-        .context("loading identifiers by id")
+    live_by_ids::<organisation_identifier::Entity, C>(db, ids).await
 }
 
 /// Live labels by id.
@@ -426,12 +403,7 @@ pub async fn labels_by_ids<C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> Result<Vec<organisation_label::Model>, StoreError> {
-    organisation_label::Entity::find()
-        .filter(organisation_label::Column::Id.is_in(ids.iter().copied()))
-        .filter(organisation_label::Column::DeletedAt.is_null())
-        .fetch_all(db)
-        .await
-        .context("loading labels by id")
+    live_by_ids::<organisation_label::Entity, C>(db, ids).await
 }
 
 /// Establishment order: head office first, then by SIRET.
@@ -583,11 +555,7 @@ pub async fn identifiers_of<C: ConnectionTrait>(
         .fetch_all(db)
         .await
         .context("loading identifiers of organisations")?;
-    let mut grouped: HashMap<Uuid, Vec<organisation_identifier::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.organisation_id).or_default().push(row);
-    }
-    Ok(grouped)
+    Ok(group_by_parent(rows, |row| row.organisation_id))
 }
 
 /// Filters on establishments; fields combine with AND, values within a list with OR.
@@ -758,4 +726,3 @@ impl ListFilter for LabelFilter {
         LabelFilter::condition(self)
     }
 }
-

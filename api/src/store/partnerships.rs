@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
     page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_partitioned},
-    rows::FetchModels,
+    rows::{FetchModels, group_by_parent, live_by_ids},
 };
 
 /// Inserts new partnerships with their parties, logging each partnership in the change log
@@ -181,12 +181,7 @@ impl ListFilter for PartnershipFilter {
 
 /// Live partnerships by id.
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<partnership::Model>, StoreError> {
-    partnership::Entity::find()
-        .filter(partnership::Column::Id.is_in(ids.iter().copied()))
-        .filter(partnership::Column::DeletedAt.is_null())
-        .fetch_all(db)
-        .await
-        .context("loading partnerships by id")
+    live_by_ids::<partnership::Entity, C>(db, ids).await
 }
 
 /// Rank of a role in party lists: leads first, associates last.
@@ -213,10 +208,7 @@ pub async fn parties_of<C: ConnectionTrait>(
         .fetch_all(db)
         .await
         .context("loading parties of partnerships")?;
-    let mut grouped: HashMap<Uuid, Vec<partnership_party::Model>> = HashMap::new();
-    for row in rows {
-        grouped.entry(row.partnership_id).or_default().push(row);
-    }
+    let mut grouped = group_by_parent(rows, |row| row.partnership_id);
     for parties in grouped.values_mut() {
         // Stable: keeps the date order within a role.
         parties.sort_by_key(|party| role_rank(party.role));

@@ -15,12 +15,17 @@
 //! interpreter, and enum values are matched without allocating their text; anything else
 //! goes to the driver's decoder as before.
 
-use std::sync::LazyLock;
+use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entity::{enums::*, *};
-use sea_orm::{ActiveEnum, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryResult, QueryTrait, Select, sqlx::Row};
+use sea_orm::{
+    ActiveEnum, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, QueryFilter, QueryResult, QueryTrait,
+    Select, sqlx::Row,
+};
 use uuid::Uuid;
+
+use super::{DbContext, StoreError};
 
 /// A value read from one column of a row.
 pub trait Cell: Sized {
@@ -489,6 +494,57 @@ from_rows!(
         ancestor_id,
         ancestor_level
     },
+);
+
+/// Rows grouped by the id of their parent, each group in the order read.
+pub fn group_by_parent<M>(rows: Vec<M>, parent: impl Fn(&M) -> Uuid) -> HashMap<Uuid, Vec<M>> {
+    let mut grouped: HashMap<Uuid, Vec<M>> = HashMap::new();
+    for row in rows {
+        grouped.entry(parent(&row)).or_default().push(row);
+    }
+    grouped
+}
+
+/// A table whose rows are deleted by setting `deleted_at`: live rows have none.
+pub trait SoftDeleted: EntityTrait<Model: FromRow> {
+    /// The id column.
+    const ID: Self::Column;
+    /// The deletion time column.
+    const DELETED_AT: Self::Column;
+    /// Context of a failed read by id (`loading contracts by id`).
+    const BY_IDS: &'static str;
+}
+
+/// Live rows of `E` by id.
+pub async fn live_by_ids<E: SoftDeleted, C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> Result<Vec<E::Model>, StoreError> {
+    E::find()
+        .filter(E::ID.is_in(ids.iter().copied()))
+        .filter(E::DELETED_AT.is_null())
+        .fetch_all(db)
+        .await
+        .context(E::BY_IDS)
+}
+
+macro_rules! soft_deleted {
+    ($($table:ident: $what:literal),+ $(,)?) => {
+        $(impl SoftDeleted for entity::$table::Entity {
+            const ID: Self::Column = entity::$table::Column::Id;
+            const DELETED_AT: Self::Column = entity::$table::Column::DeletedAt;
+            const BY_IDS: &'static str = $what;
+        })+
+    };
+}
+
+soft_deleted!(
+    organisation: "loading organisations by id",
+    establishment: "loading establishments by id",
+    organisation_identifier: "loading identifiers by id",
+    organisation_label: "loading labels by id",
+    contract: "loading contracts by id",
+    partnership: "loading partnerships by id",
 );
 
 /// Runs a select of whole models and reads them with [`FromRow`].

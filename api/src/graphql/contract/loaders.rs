@@ -70,9 +70,18 @@ impl ContractLoaders {
     /// Fresh loaders (with empty caches) over a database, their fetches queued in `queue`.
     pub fn new(db: &DatabaseConnection, queue: &FetchQueue) -> Self {
         Self {
-            by_id: build(Rows::new(db, |db, ids| Box::pin(store::by_ids(db, ids)), |c| (c.id, c)), queue),
-            suppliers: build(Children::new(db, |db, ids| Box::pin(store::suppliers_of(db, ids))), queue),
-            modifications: build(Children::new(db, |db, ids| Box::pin(store::modifications_of(db, ids))), queue),
+            by_id: build(
+                Rows::new(db, |db, ids| Box::pin(store::by_ids(db, ids)), |c| (c.id, c)),
+                queue,
+            ),
+            suppliers: build(
+                Children::new(db, |db, ids| Box::pin(store::suppliers_of(db, ids))),
+                queue,
+            ),
+            modifications: build(
+                Children::new(db, |db, ids| Box::pin(store::modifications_of(db, ids))),
+                queue,
+            ),
             won_pages: build(PerParent::new(db, pages_of!(ContractParents::Winners)), queue),
             won_counts: build(PerParent::new(db, counts_of!(ContractParents::Winners)), queue),
             awarded_pages: build(PerParent::new(db, pages_of!(ContractParents::Buyers)), queue),

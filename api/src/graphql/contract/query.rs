@@ -120,4 +120,3 @@ pub async fn contracts_awarded_in_territory(
     let totals = nested_total(|loaders| &loaders.contracts.territory_counts, (territory_id, ()));
     Ok(connection(page, Contract::from, totals))
 }
-

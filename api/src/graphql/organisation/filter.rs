@@ -15,9 +15,7 @@ use crate::{
         inputs::{NearInput, TerritoryRef, search_words, territory_ids},
     },
     store::{
-        organisations::{
-            self, EstablishmentFilter, LabelFilter, OrganisationFilter, OrganisationSort,
-        },
+        organisations::{self, EstablishmentFilter, LabelFilter, OrganisationFilter, OrganisationSort},
         page::SortKey,
     },
 };

@@ -67,11 +67,21 @@ impl OrganisationLoaders {
                 Rows::new(db, |db, ids| Box::pin(store::by_ids(db, ids)), |o| (o.id, Arc::new(o))),
                 queue,
             ),
-            establishments: build(Children::new(db, |db, ids| Box::pin(store::establishments_of(db, ids))), queue),
+            establishments: build(
+                Children::new(db, |db, ids| Box::pin(store::establishments_of(db, ids))),
+                queue,
+            ),
             labels: build(Children::new(db, |db, ids| Box::pin(store::labels_of(db, ids))), queue),
-            identifiers: build(Children::new(db, |db, ids| Box::pin(store::identifiers_of(db, ids))), queue),
+            identifiers: build(
+                Children::new(db, |db, ids| Box::pin(store::identifiers_of(db, ids))),
+                queue,
+            ),
             establishment_by_id: build(
-                Rows::new(db, |db, ids| Box::pin(store::establishments_by_ids(db, ids)), |e| (e.id, e)),
+                Rows::new(
+                    db,
+                    |db, ids| Box::pin(store::establishments_by_ids(db, ids)),
+                    |e| (e.id, e),
+                ),
                 queue,
             ),
             label_by_id: build(
@@ -79,11 +89,17 @@ impl OrganisationLoaders {
                 queue,
             ),
             identifier_by_id: build(
-                Rows::new(db, |db, ids| Box::pin(store::identifiers_by_ids(db, ids)), |i| (i.id, i)),
+                Rows::new(
+                    db,
+                    |db, ids| Box::pin(store::identifiers_by_ids(db, ids)),
+                    |i| (i.id, i),
+                ),
                 queue,
             ),
             establishment_pages: build(
-                PerParent::new(db, |db, parents, args| Box::pin(store::establishment_pages(db, parents, args))),
+                PerParent::new(db, |db, parents, args| {
+                    Box::pin(store::establishment_pages(db, parents, args))
+                }),
                 queue,
             ),
             establishment_counts: build(

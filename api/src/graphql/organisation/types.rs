@@ -191,7 +191,12 @@ impl Organisation {
     /// Its head office (siège), when known.
     async fn headquarters(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Establishment>> {
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders.organisations.establishments.load_one(self.0.id).await.or_internal()?;
+        let rows = loaders
+            .organisations
+            .establishments
+            .load_one(self.0.id)
+            .await
+            .or_internal()?;
         Ok(rows
             .unwrap_or_default()
             .into_iter()
@@ -268,7 +273,12 @@ impl Organisation {
     /// Its identifiers in other schemes (VAT, foreign registers, partner ids).
     async fn identifiers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Identifier>> {
         let loaders = ctx.data::<Loaders>()?;
-        let rows = loaders.organisations.identifiers.load_one(self.0.id).await.or_internal()?;
+        let rows = loaders
+            .organisations
+            .identifiers
+            .load_one(self.0.id)
+            .await
+            .or_internal()?;
         Ok(rows.unwrap_or_default().into_iter().map(Identifier).collect())
     }
 
@@ -299,4 +309,3 @@ impl Organisation {
         self.0.updated_at
     }
 }
-

@@ -32,7 +32,10 @@ impl PartnershipLoaders {
     /// Fresh loaders (with empty caches) over a database, their fetches queued in `queue`.
     pub fn new(db: &DatabaseConnection, queue: &FetchQueue) -> Self {
         Self {
-            by_id: build(Rows::new(db, |db, ids| Box::pin(store::by_ids(db, ids)), |p| (p.id, p)), queue),
+            by_id: build(
+                Rows::new(db, |db, ids| Box::pin(store::by_ids(db, ids)), |p| (p.id, p)),
+                queue,
+            ),
             parties: build(Children::new(db, |db, ids| Box::pin(store::parties_of(db, ids))), queue),
             pages_of_organisation: build(
                 PerParent::new(db, |db, parents, args| {
@@ -45,9 +48,9 @@ impl PartnershipLoaders {
             ),
             counts_of_organisation: build(
                 PerParent::new(db, |db, parents, _| {
-                    Box::pin(async move {
-                        store::counts_of_organisations(db, parents, &PartnershipFilter::default()).await
-                    })
+                    Box::pin(
+                        async move { store::counts_of_organisations(db, parents, &PartnershipFilter::default()).await },
+                    )
                 }),
                 queue,
             ),

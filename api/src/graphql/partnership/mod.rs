@@ -9,4 +9,4 @@ pub mod query;
 pub mod types;
 
 pub use query::partnerships_of;
-pub use types::{PartnershipParty, PartnershipStatus, PartnershipType, PartyRole, Partnership};
+pub use types::{Partnership, PartnershipParty, PartnershipStatus, PartnershipType, PartyRole};

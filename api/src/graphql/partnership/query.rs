@@ -92,7 +92,9 @@ pub async fn partnerships_of(
 ) -> async_graphql::Result<TerrasseConnection<Partnership>> {
     let loaders = ctx.data::<Loaders>()?;
     let page = nested_page(&loaders.partnerships.pages_of_organisation, (organisation_id, args)).await?;
-    let totals = nested_total(|loaders| &loaders.partnerships.counts_of_organisation, (organisation_id, ()));
+    let totals = nested_total(
+        |loaders| &loaders.partnerships.counts_of_organisation,
+        (organisation_id, ()),
+    );
     Ok(connection(page, Partnership, totals))
 }
-

@@ -6,13 +6,8 @@ use entity::{partnership, partnership_party};
 use rust_decimal::Decimal;
 
 use crate::graphql::{
-    contract::types::euros,
-    enums::mirror_enum,
-    errors::OrInternal,
-    loaders::Loaders,
-    node::global_id,
-    organisation::Organisation,
-    territory::Territory,
+    contract::types::euros, enums::mirror_enum, errors::OrInternal, loaders::Loaders, node::global_id,
+    organisation::Organisation, territory::Territory,
 };
 
 mirror_enum! {
@@ -177,4 +172,3 @@ impl PartnershipParty {
         Organisation::load(ctx, Some(self.0.organisation_id)).await
     }
 }
-

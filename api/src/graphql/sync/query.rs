@@ -69,9 +69,11 @@ async fn records(db: &DatabaseConnection, entries: &[change_log::Model]) -> asyn
             ChangeEntity::Organisation => records_of(store::organisations::by_ids(db, &ids).await, |m| {
                 (m.id, ChangeRecord::Organisation(Organisation::from(m)))
             })?,
-            ChangeEntity::Establishment => records_of(store::organisations::establishments_by_ids(db, &ids).await, |m| {
-                (m.id, ChangeRecord::Establishment(Establishment(m)))
-            })?,
+            ChangeEntity::Establishment => {
+                records_of(store::organisations::establishments_by_ids(db, &ids).await, |m| {
+                    (m.id, ChangeRecord::Establishment(Establishment(m)))
+                })?
+            }
             ChangeEntity::Identifier => records_of(store::organisations::identifiers_by_ids(db, &ids).await, |m| {
                 (m.id, ChangeRecord::Identifier(Identifier(m)))
             })?,
@@ -189,4 +191,3 @@ impl SyncQuery {
         })
     }
 }
-

@@ -248,4 +248,3 @@ pub struct AuditLogConnection {
     /// Whether older entries exist.
     pub has_next_page: bool,
 }
-

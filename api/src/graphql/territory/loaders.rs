@@ -21,8 +21,7 @@ pub struct TerritoryLoaders {
     /// Territories by id.
     pub by_id: Shared<Rows<String, territory::Model, Arc<territory::Model>>>,
     /// A page of the territories of a level within a territory.
-    pub contained_pages:
-        Shared<PerParent<String, (TerritoryLevel, PageArgs), String, Page<territory::Model>>>,
+    pub contained_pages: Shared<PerParent<String, (TerritoryLevel, PageArgs), String, Page<territory::Model>>>,
     /// Number of territories of a level within a territory.
     pub contained_counts: Shared<PerParent<String, TerritoryLevel, String, u64>>,
 }

@@ -166,7 +166,10 @@ impl Territory {
         let args = page_args(first, after, last, before)?;
         let loaders = ctx.data::<Loaders>()?;
         let page = nested_page(&loaders.territories.contained_pages, (self.0.id.clone(), (level, args))).await?;
-        let totals = nested_total(|loaders| &loaders.territories.contained_counts, (self.0.id.clone(), level));
+        let totals = nested_total(
+            |loaders| &loaders.territories.contained_counts,
+            (self.0.id.clone(), level),
+        );
         Ok(connection(page, Territory::from, totals))
     }
 
