@@ -74,9 +74,6 @@ pub(crate) fn classify_model(
     }
 }
 
-/// Upserts legal units keyed by SIREN: a unit no organisation holds is created (of `source`,
-/// external id the SIREN); the organisation holding it, whatever its source, is enriched with
-
 /// The SSE family and its basis of these organisations (live or not).
 pub async fn classifications<C: ConnectionTrait>(
     db: &C,

@@ -87,6 +87,9 @@ pub async fn organisation_ids_by_siren<C: ConnectionTrait>(
     }
     Ok(found)
 }
+
+/// Upserts legal units keyed by SIREN: a unit no organisation holds is created (of `source`,
+/// external id the SIREN); the organisation holding it, whatever its source, is enriched with
 /// every field and fact of the unit and marked resolved, its SSE family decided again. A unit
 /// published before the stored record's `source_updated_at` leaves it alone (UNCHANGED), and
 /// so does a unit equal to it. A deleted organisation is not revived (NOT_FOUND on `siren`).
