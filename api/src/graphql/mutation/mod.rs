@@ -87,6 +87,16 @@ impl From<writes::UserError> for UserError {
     }
 }
 
+/// What every payload carries besides the record.
+pub struct Reply {
+    /// Why nothing was written.
+    pub user_errors: Vec<UserError>,
+    /// Whether this is the replay of an earlier call with the same idempotency key.
+    pub replayed: bool,
+    /// The input's `clientMutationId`.
+    pub client_mutation_id: Option<String>,
+}
+
 /// The writer of this request: an UNAUTHENTICATED error for an anonymous caller.
 pub fn writer(ctx: &Context<'_>) -> async_graphql::Result<Writer> {
     let caller = ctx.data_opt::<Caller>().cloned().unwrap_or_else(Caller::anonymous);

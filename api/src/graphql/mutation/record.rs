@@ -15,7 +15,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    UserError,
+    Reply, UserError,
     upsert::{UpsertPayload, upsert_payload},
     writer,
 };
@@ -108,16 +108,6 @@ pub trait WriteInput: InputType {
     fn idempotency_key(&self) -> Option<&str>;
     /// Splits the input into its controls and arguments.
     fn into_parts(self) -> (Controls, Self::Parts);
-}
-
-/// What every payload carries besides the record.
-pub struct Reply {
-    /// Why nothing was written.
-    pub user_errors: Vec<UserError>,
-    /// Whether this is the replay of an earlier call with the same idempotency key.
-    pub replayed: bool,
-    /// The input's `clientMutationId`.
-    pub client_mutation_id: Option<String>,
 }
 
 /// The payload of a create or update of a record of GraphQL type `Node`.
@@ -257,14 +247,14 @@ impl<T> From<Outcome<T>> for Settled<T> {
 }
 
 impl<T> Settled<T> {
-    /// The result when committed, and the rest of the payload.
-    fn committed(self, client_mutation_id: Option<String>) -> (Option<T>, Reply) {
+    /// The result (when `committed_only`, only a committed one), and the rest of the payload.
+    fn reply(self, committed_only: bool, client_mutation_id: Option<String>) -> (Option<T>, Reply) {
         let reply = Reply {
             user_errors: self.user_errors,
             replayed: self.replayed,
             client_mutation_id,
         };
-        (self.result.filter(|_| self.committed), reply)
+        (self.result.filter(|_| self.committed || !committed_only), reply)
     }
 }
 
@@ -305,7 +295,7 @@ async fn record_payload<K: MutableKind>(
     outcome: Outcome<Written>,
     client_mutation_id: Option<String>,
 ) -> async_graphql::Result<K::Payload> {
-    let (written, reply) = Settled::from(outcome).committed(client_mutation_id);
+    let (written, reply) = Settled::from(outcome).reply(true, client_mutation_id);
     let node = match written {
         Some(written) => K::load(db, written.id).await.or_internal()?,
         None => None,
@@ -376,7 +366,7 @@ where
             .or_internal()?,
         Err(error) => Outcome::Rejected(vec![error]),
     };
-    let (written, reply) = Settled::from(outcome).committed(begun.client_mutation_id);
+    let (written, reply) = Settled::from(outcome).reply(true, begun.client_mutation_id);
     Ok(P::new(
         written.map(|w| (global_id(K::TYPE_NAME, w.id), w.version)),
         reply,
@@ -410,7 +400,8 @@ pub async fn upsert<K: MutableKind>(ctx: &Context<'_>, input: K::UpsertInput) ->
         }
         Err(error) => Outcome::Rejected(vec![error]),
     };
-    Ok(upsert_payload(outcome, K::TYPE_NAME, begun.client_mutation_id))
+    let (result, reply) = Settled::from(outcome).reply(false, begun.client_mutation_id);
+    Ok(upsert_payload(result, K::TYPE_NAME, reply))
 }
 
 /// Implements the store calls of [`MutableKind`] with the `create`, `update` and `upsert`

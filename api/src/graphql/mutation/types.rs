@@ -108,7 +108,7 @@ macro_rules! record_mutation_types {
         impl $crate::graphql::mutation::record::RecordPayload for $payload {
             type Node = $node;
 
-            fn new(node: Option<$node>, reply: $crate::graphql::mutation::record::Reply) -> Self {
+            fn new(node: Option<$node>, reply: $crate::graphql::mutation::Reply) -> Self {
                 Self {
                     $node_field: node,
                     user_errors: reply.user_errors,
@@ -176,7 +176,7 @@ macro_rules! deletion_types {
         });
 
         impl $crate::graphql::mutation::record::DeletionPayload for $payload {
-            fn new(deleted: Option<(async_graphql::ID, i32)>, reply: $crate::graphql::mutation::record::Reply) -> Self {
+            fn new(deleted: Option<(async_graphql::ID, i32)>, reply: $crate::graphql::mutation::Reply) -> Self {
                 let (deleted_id, version) = deleted.map_or((None, None), |(id, version)| (Some(id), Some(version)));
                 Self {
                     deleted_id,

@@ -3,13 +3,10 @@
 
 use async_graphql::{Enum, ID, SimpleObject};
 
-use super::{UserError, record::Settled};
+use super::{Reply, UserError};
 use crate::{
     graphql::node::global_id,
-    store::{
-        writes::Outcome,
-        writes_organisations::{BulkResult, ItemStatus},
-    },
+    store::writes_organisations::{BulkResult, ItemStatus},
 };
 
 /// What happened to one item of a bulk upsert.
@@ -69,14 +66,10 @@ pub struct UpsertPayload {
     pub client_mutation_id: Option<String>,
 }
 
-/// The payload of a bulk upsert of records of GraphQL type `type_name`.
-pub fn upsert_payload(
-    outcome: Outcome<BulkResult>,
-    type_name: &str,
-    client_mutation_id: Option<String>,
-) -> UpsertPayload {
-    let settled = Settled::from(outcome);
-    let (committed, items) = settled.result.map_or((false, Vec::new()), |r| (r.committed, r.items));
+/// The payload of a bulk upsert of records of GraphQL type `type_name`: its `result` (none
+/// when the whole call was rejected) and the rest of the payload.
+pub fn upsert_payload(result: Option<BulkResult>, type_name: &str, reply: Reply) -> UpsertPayload {
+    let (committed, items) = result.map_or((false, Vec::new()), |r| (r.committed, r.items));
     UpsertPayload {
         committed,
         results: items
@@ -90,8 +83,8 @@ pub fn upsert_payload(
                 user_errors: item.user_errors.into_iter().map(Into::into).collect(),
             })
             .collect(),
-        user_errors: settled.user_errors,
-        replayed: settled.replayed,
-        client_mutation_id,
+        user_errors: reply.user_errors,
+        replayed: reply.replayed,
+        client_mutation_id: reply.client_mutation_id,
     }
 }
