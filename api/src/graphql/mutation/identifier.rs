@@ -1,0 +1,133 @@
+//! Mutations of organisation identifiers in other schemes: create, partial update, and bulk
+//! upsert by `(source, externalId)` (deletion is in `delete`).
+
+use async_graphql::{ID, InputObject, MaybeUndefined};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::{
+    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    types::{mutation_root, record_mutation_types},
+    upsert::UpsertPayload,
+};
+use crate::{
+    graphql::{enums::IdScheme, organisation::Identifier},
+    store::{
+        StoreError,
+        organisations::identifiers_by_ids,
+        write::delete::Deletable,
+        write::identifier::{self as store, IdentifierFields, IdentifierPatch},
+    },
+};
+
+/// One identifier of a bulk upsert: the whole record.
+#[derive(InputObject, Debug, Clone)]
+pub struct IdentifierUpsertItemInput {
+    /// Id in the writer's source: the key of the upsert.
+    pub external_id: String,
+    /// Global id of the holder, a live organisation.
+    pub organisation_id: ID,
+    /// Scheme of the identifier.
+    pub scheme: IdScheme,
+    /// Value in that scheme (SIREN, SIRET and RNA are checked; unique per scheme).
+    pub value: String,
+    /// Last update time of the record in its source.
+    pub source_updated_at: Option<DateTime<Utc>>,
+}
+
+/// The fields of an identifier to change: absent fields are unchanged, `null` clears
+/// `sourceUpdatedAt`.
+#[derive(InputObject, Debug, Clone, Default)]
+pub struct IdentifierPatchInput {
+    /// Id in the writer's source (unique in the source).
+    pub external_id: Option<String>,
+    /// Global id of the holder, a live organisation.
+    pub organisation_id: Option<ID>,
+    /// Scheme of the identifier.
+    pub scheme: Option<IdScheme>,
+    /// Value in that scheme (SIREN, SIRET and RNA are checked; unique per scheme).
+    pub value: Option<String>,
+    /// Last update time of the record in its source.
+    pub source_updated_at: MaybeUndefined<DateTime<Utc>>,
+}
+
+record_mutation_types! {
+    kind: IdentifierMutation,
+    name: "Identifier",
+    noun: "identifier",
+    article: "an",
+    item: IdentifierUpsertItemInput,
+    patch: IdentifierPatchInput,
+    node: Identifier,
+    CreateIdentifierInput {
+        /// The identifier: the whole record, as in `upsertIdentifiers`.
+        identifier
+    }
+    UpdateIdentifierInput,
+    UpsertIdentifiersInput {
+        /// Up to 1 000 identifiers, each keyed by its `externalId`.
+        items,
+        /// Makes retries safe: a retry with the same key and input returns the first result
+        /// without writing; the same key with another input is a CONFLICT.
+        idempotency_key
+    }
+    IdentifierPayload {
+        /// The identifier as written (null when rejected or `validateOnly`).
+        identifier
+    }
+}
+
+/// Mutations of identifiers.
+#[derive(Default)]
+pub struct IdentifierMutation;
+
+impl MutableKind for IdentifierMutation {
+    const TYPE_NAME: &'static str = "Identifier";
+    type Fields = IdentifierFields;
+    type Patch = IdentifierPatch;
+
+    fn fields(item: IdentifierUpsertItemInput, prefix: &str) -> Result<IdentifierFields, Rejection> {
+        Ok(IdentifierFields {
+            external_id: item.external_id,
+            organisation_id: organisation_row_id(&item.organisation_id, prefix)?,
+            scheme: item.scheme.into(),
+            value: item.value,
+            source_updated_at: item.source_updated_at,
+        })
+    }
+
+    fn patch(input: IdentifierPatchInput) -> Result<IdentifierPatch, Rejection> {
+        Ok(IdentifierPatch {
+            external_id: input.external_id,
+            organisation_id: input
+                .organisation_id
+                .as_ref()
+                .map(|id| organisation_row_id(id, ""))
+                .transpose()?,
+            scheme: input.scheme.map(Into::into),
+            value: input.value,
+            source_updated_at: patch(input.source_updated_at),
+        })
+    }
+
+    store_writes!(store, Deletable::Identifier);
+
+    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Identifier>, StoreError> {
+        Ok(identifiers_by_ids(db, &[id]).await?.pop().map(Identifier))
+    }
+}
+
+mutation_root! {
+    impl IdentifierMutation {
+        /// Creates an identifier. Needs a key; a partner creates records of its own source.
+        fn create_identifier(#[desc = "The identifier and how to write it."] input: CreateIdentifierInput) -> IdentifierPayload = record::create::<Self>;
+        /// Updates the given fields of an identifier (absent fields are unchanged). A partner may
+        /// only update records of its own source.
+        fn update_identifier(#[desc = "The identifier, its expected version and the fields to change."] input: UpdateIdentifierInput) -> IdentifierPayload = record::update::<Self>;
+        /// Creates or updates up to 1 000 identifiers of one source, keyed by `externalId`, with
+        /// a result per item. Items equal to the stored identifier are UNCHANGED. Rejected items
+        /// are skipped unless `atomic` is true.
+        fn upsert_identifiers(#[desc = "The items and how to write them."] input: UpsertIdentifiersInput) -> UpsertPayload = record::upsert::<Self>;
+    }
+}
