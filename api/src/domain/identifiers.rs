@@ -49,6 +49,17 @@ fn digits_only(raw: &str) -> Result<String, String> {
     Ok(digits)
 }
 
+/// The digits of `raw` ([`digits_only`]) when there are `expected` of them; else why not,
+/// with `hint` when there are `other` (the length of the number it is often mistaken for).
+fn digits_of_length(raw: &str, expected: usize, other: usize, hint: &str) -> Result<String, String> {
+    let digits = digits_only(raw)?;
+    match digits.len() {
+        n if n == expected => Ok(digits),
+        n if n == other => Err(format!("must be {expected} digits, got {n} ({hint})")),
+        n => Err(format!("must be {expected} digits, got {n}")),
+    }
+}
+
 /// What is wrong with 9 ASCII digits as a SIREN, if anything.
 fn siren_problem(digits: &str) -> Option<&'static str> {
     if digits.bytes().all(|b| b == b'0') {
@@ -74,16 +85,7 @@ impl Siren {
     /// Parses a SIREN; errors name the field `siren`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let invalid = |reason: String| ValidationError::new("siren", raw, reason);
-        let digits = digits_only(raw).map_err(invalid)?;
-        match digits.len() {
-            9 => {}
-            14 => {
-                return Err(invalid(
-                    "must be 9 digits, got 14 (a SIRET? its first 9 digits are the SIREN)".to_owned(),
-                ));
-            }
-            n => return Err(invalid(format!("must be 9 digits, got {n}"))),
-        }
+        let digits = digits_of_length(raw, 9, 14, "a SIRET? its first 9 digits are the SIREN").map_err(invalid)?;
         if let Some(problem) = siren_problem(&digits) {
             return Err(invalid(problem.to_owned()));
         }
@@ -113,18 +115,8 @@ impl Siret {
     /// Parses a SIRET; errors name the field `siret`.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let invalid = |reason: String| ValidationError::new("siret", raw, reason);
-        let digits = digits_only(raw).map_err(invalid)?;
-        match digits.len() {
-            14 => {}
-            9 => {
-                return Err(invalid(
-                    "must be 14 digits, got 9 (a SIREN? a SIRET is the SIREN followed by the \
-                     5-digit NIC)"
-                        .to_owned(),
-                ));
-            }
-            n => return Err(invalid(format!("must be 14 digits, got {n}"))),
-        }
+        let digits = digits_of_length(raw, 14, 9, "a SIREN? a SIRET is the SIREN followed by the 5-digit NIC")
+            .map_err(invalid)?;
         let siren = &digits[..9];
         let la_poste = siren == LA_POSTE_SIREN;
         let digit_sum: u32 = digits.bytes().map(|b| u32::from(b - b'0')).sum();

@@ -421,13 +421,7 @@ pub async fn import_labels(
     report: &mut RejectReport,
 ) -> Result<LabelsSummary, ImportError> {
     let input = super::open_input(path)?;
-    let mut progress = Progress::new(
-        &format!("labels {}", path.display()),
-        Some((input.bytes_read.clone(), input.total_bytes)),
-    );
-    if options.quiet {
-        progress = progress.quiet();
-    }
+    let mut progress = Progress::of_input(&format!("labels {}", path.display()), &input, options.quiet);
     let batch_size = options.batch_size.max(1);
     let mut rows = Rows::open(input, None, batch_size * 2, "labels").await?;
     let columns = Columns::find(&rows.header);
@@ -449,12 +443,7 @@ pub async fn import_labels(
             rows.header.names().join(", ")
         )));
     }
-    let writer = Writer {
-        key_id: None,
-        only_source: None,
-        default_source: Some(options.source.clone()),
-        certifies_labels: true,
-    };
+    let writer = super::run_writer(&options.source);
     let mut summary = LabelsSummary::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut batch: Vec<Prepared> = Vec::with_capacity(batch_size);
@@ -476,14 +465,11 @@ pub async fn import_labels(
         };
         if let Some(first) = seen.get(&prepared.key) {
             labels.rejected += 1;
-            report.write(&RejectLine {
-                record: prepared.key.clone(),
+            report.write(&RejectLine::whole_record(
+                prepared.key.clone(),
                 position,
-                field: "record".to_owned(),
-                value: Value::Null,
-                reason: format!("duplicate of the label at position {first} (same holder, kind and start, or same id)"),
-                rejected: Rejected::Record,
-            })?;
+                format!("duplicate of the label at position {first} (same holder, kind and start, or same id)"),
+            ))?;
             continue;
         }
         seen.insert(prepared.key.clone(), position);

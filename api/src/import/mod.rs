@@ -169,6 +169,31 @@ pub struct RejectLine {
     pub rejected: Rejected,
 }
 
+impl RejectLine {
+    /// The line of a record rejected whole for `reason`, with no value to show.
+    pub fn whole_record(record: String, position: u64, reason: String) -> Self {
+        Self {
+            record,
+            position,
+            field: "record".to_owned(),
+            value: serde_json::Value::Null,
+            reason,
+            rejected: Rejected::Record,
+        }
+    }
+}
+
+/// The writer of an import run: records without a source of their own get `source`, and the
+/// labels written are certified.
+pub(crate) fn run_writer(source: &str) -> crate::store::write::Writer {
+    crate::store::write::Writer {
+        key_id: None,
+        only_source: None,
+        default_source: Some(source.to_owned()),
+        certifies_labels: true,
+    }
+}
+
 /// Writes rejections as JSON Lines (one [`RejectLine`] per line) and counts them.
 pub struct RejectReport {
     out: Option<Box<dyn Write + Send>>,
@@ -288,6 +313,13 @@ impl Progress {
         }
     }
 
+    /// A reporter for reading `input` (share done and ETA from its raw bytes), quiet when
+    /// `quiet` is set.
+    pub fn of_input(label: &str, input: &Input, quiet: bool) -> Self {
+        let progress = Self::new(label, Some((input.bytes_read.clone(), input.total_bytes)));
+        if quiet { progress.quiet() } else { progress }
+    }
+
     /// Never draws (tests, benchmarks).
     #[must_use]
     pub fn quiet(mut self) -> Self {
@@ -354,14 +386,7 @@ fn format_duration(seconds: f64) -> String {
 
 /// The reject line of a row that could not be read at all (not UTF-8).
 pub fn unreadable(position: u64, reason: String) -> RejectLine {
-    RejectLine {
-        record: format!("#{position}"),
-        position,
-        field: "record".to_owned(),
-        value: serde_json::Value::Null,
-        reason,
-        rejected: Rejected::Record,
-    }
+    RejectLine::whole_record(format!("#{position}"), position, reason)
 }
 
 /// Writes rejections read from a file to `report` and counts them in `summary`.
