@@ -12,7 +12,7 @@ use async_graphql::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{contract, contract_modification, contract_supplier};
-use rust_decimal::{Decimal, prelude::ToPrimitive};
+use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -135,23 +135,15 @@ mirror_enum! {
 
 /// Euros from cents.
 pub(super) fn euros(cents: i64) -> Decimal {
-    Decimal::new(cents, 2)
+    crate::domain::Cents::new(cents).euros()
 }
 
 /// Cents from euros given by a client (at most 2 decimals, not negative); `field` names
 /// the input.
 pub(super) fn cents(field: &'static str, euros: Decimal) -> Result<i64, ValidationError> {
-    let invalid = |reason: &str| ValidationError::new(field, euros.to_string(), reason.to_owned());
-    if euros.is_sign_negative() && !euros.is_zero() {
-        return Err(invalid("must not be negative"));
-    }
-    let cents = euros
-        .checked_mul(Decimal::ONE_HUNDRED)
-        .ok_or_else(|| invalid("is too large"))?;
-    if !cents.fract().is_zero() {
-        return Err(invalid("must have at most 2 decimal places"));
-    }
-    cents.to_i64().ok_or_else(|| invalid("is too large"))
+    crate::domain::Cents::from_euros(euros)
+        .map(crate::domain::Cents::get)
+        .map_err(|error| ValidationError::new(field, euros.to_string(), error.reason().to_owned()))
 }
 
 /// The row ids of global ids of `type_name` (e.g. organisation ids from `Organisation`

@@ -5,7 +5,6 @@
 //! parents costs one query per relation, not N.
 
 pub mod analytics;
-pub mod analytics_series;
 pub mod bounds;
 pub mod connection;
 pub mod contract;

@@ -36,7 +36,7 @@ pub struct Query(
     super::contract::ContractQuery,
     super::partnership::PartnershipQuery,
     super::analytics::AnalyticsQuery,
-    super::analytics_series::AnalyticsSeriesQuery,
+    super::analytics::AnalyticsSeriesQuery,
     super::sync::SyncQuery,
 );
 
