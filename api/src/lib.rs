@@ -4,6 +4,7 @@
 //! GraphQL type. Resolvers never build SQL and the store never knows GraphQL.
 
 pub mod access;
+pub mod analytics;
 #[cfg(test)]
 mod architecture_tests;
 pub mod cli;

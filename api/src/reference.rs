@@ -13,7 +13,7 @@ use entity::{
 use flate2::read::GzDecoder;
 use sea_orm::ActiveEnum;
 
-use crate::domain::{ValidationError, text::fold_for_search};
+use crate::domain::{TerritoryId, ValidationError, text::fold_for_search};
 
 /// COG vintage of the shipped territories.
 pub const COG_VINTAGE: i16 = 2026;
@@ -39,9 +39,9 @@ pub fn load() -> Result<ReferenceData, ValidationError> {
     let postal_codes = parse_rows(&gunzip("postal codes", POSTAL_CODES_GZ)?, 2, |f| {
         // A postal code maps to a commune, or to a municipal arrondissement of Paris, Lyon or
         // Marseille (whose codes are not commune codes).
-        let commune_id = ["COM:", "ARM:"]
-            .iter()
-            .map(|prefix| format!("{prefix}{}", f[1]))
+        let commune_id = [TerritoryLevel::Commune, TerritoryLevel::ArrondissementMunicipal]
+            .into_iter()
+            .map(|level| TerritoryId::from_parts(level, f[1]).into_string())
             .find(|id| known.contains(id.as_str()))
             .ok_or_else(|| ValidationError::new("postalCode.communeCode", f[1], "no such commune or arrondissement"))?;
         Ok(postal_code_commune::Model {

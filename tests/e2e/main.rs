@@ -16,6 +16,7 @@ mod analytics;
 mod analytics_examples;
 mod analytics_series;
 mod analytics_writes;
+mod award_lines;
 mod batches;
 mod bounds;
 mod contracts;

@@ -19,6 +19,17 @@ pub enum CentsError {
     TooLarge,
 }
 
+impl CentsError {
+    /// Why the amount is refused, as client-facing messages word it (`must not be negative`).
+    pub fn reason(self) -> &'static str {
+        match self {
+            CentsError::Negative => "must not be negative",
+            CentsError::TooManyDecimals => "must have at most 2 decimal places",
+            CentsError::TooLarge => "is too large",
+        }
+    }
+}
+
 impl Cents {
     /// Zero euros.
     pub const ZERO: Cents = Cents(0);
@@ -62,6 +73,29 @@ impl Cents {
     }
 }
 
+impl Cents {
+    /// The amount as a JSON number of euros (`12.5`), for JSON output only: JSON numbers are
+    /// binary floats, exact to the cent for every amount below 2^53 cents. Arithmetic on
+    /// amounts never goes through it.
+    pub fn json_euros(self) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "amounts are far below 2^53 cents")]
+        let cents = self.0 as f64;
+        cents / 100.0
+    }
+
+    /// Serializes an optional amount as a JSON number of euros ([`Cents::json_euros`]) or
+    /// null, for `#[serde(serialize_with = ...)]`.
+    pub fn serialize_json_euros<S: serde::Serializer>(
+        amount: &Option<Cents>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match amount {
+            Some(amount) => serializer.serialize_some(&amount.json_euros()),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
 /// Decimal euros with two decimals and no thousands separator (`-1234.05`), as CSV files
 /// and messages show amounts.
 impl std::fmt::Display for Cents {
@@ -74,6 +108,8 @@ impl std::fmt::Display for Cents {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected result")]
+
     use std::str::FromStr;
 
     use super::*;
@@ -107,5 +143,6 @@ mod tests {
         assert_eq!(Cents::new(-123_405).to_string(), "-1234.05");
         assert_eq!(Cents::new(7).to_string(), "0.07");
         assert_eq!(Cents::rounded(1249.5).get(), 1250);
+        assert!((Cents::new(1_234_567).json_euros() - 12_345.67).abs() < f64::EPSILON);
     }
 }

@@ -119,6 +119,8 @@ impl From<TerritoryId> for String {
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected result")]
+
     use super::*;
 
     #[test]

@@ -22,6 +22,8 @@ use std::io::Write;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde_json::{Value, json};
 
+use crate::domain::Cents;
+
 use super::records::{ContractRecord, SupplierRecord};
 
 /// The package metadata and the ocid prefix.
@@ -102,8 +104,8 @@ fn supplier_party_id(supplier: &SupplierRecord) -> String {
     format!("{}-{}", scheme(&supplier.id_scheme), supplier.id_value)
 }
 
-fn value(amount: Option<f64>) -> Option<Value> {
-    amount.map(|amount| json!({ "amount": amount, "currency": "EUR" }))
+fn value(amount: Option<Cents>) -> Option<Value> {
+    amount.map(|amount| json!({ "amount": amount.json_euros(), "currency": "EUR" }))
 }
 
 /// The OCDS `procurementMethod` of a French procedure, where the mapping is unambiguous.
@@ -197,7 +199,7 @@ pub fn release(record: &ContractRecord, info: &PackageInfo) -> Value {
     award.insert("id".to_owned(), json!(award_id));
     award.insert("status".to_owned(), json!("active"));
     put(&mut award, "date", record.notified_on.map(|d| json!(day(d))));
-    put(&mut award, "value", value(record.amount_eur));
+    put(&mut award, "value", value(record.amount));
     award.insert("suppliers".to_owned(), Value::Array(award_suppliers));
 
     let mut contract = serde_json::Map::new();
@@ -205,11 +207,7 @@ pub fn release(record: &ContractRecord, info: &PackageInfo) -> Value {
     contract.insert("awardID".to_owned(), json!(award_id));
     contract.insert("status".to_owned(), json!("active"));
     put(&mut contract, "dateSigned", record.notified_on.map(|d| json!(day(d))));
-    put(
-        &mut contract,
-        "value",
-        value(record.current_amount_eur.or(record.amount_eur)),
-    );
+    put(&mut contract, "value", value(record.current_amount.or(record.amount)));
     if let Some(start) = record.notified_on {
         let mut period = serde_json::Map::new();
         period.insert("startDate".to_owned(), json!(day(start)));
@@ -229,8 +227,8 @@ pub fn release(record: &ContractRecord, info: &PackageInfo) -> Value {
             .iter()
             .map(|m| {
                 let mut changes = Vec::new();
-                if let Some(amount) = m.new_amount_eur {
-                    changes.push(format!("amount {amount:.2} EUR"));
+                if let Some(amount) = m.new_amount {
+                    changes.push(format!("amount {amount} EUR"));
                 }
                 if let Some(months) = m.new_duration_months {
                     changes.push(format!("duration {months} months"));

@@ -14,7 +14,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
-    domain::NON_DIFFUSIBLE,
+    domain::{Cents, NON_DIFFUSIBLE},
     store::{StoreError, contracts, organisations, territories},
 };
 
@@ -120,16 +120,12 @@ pub struct ContractRecord {
     pub duration_months: Option<i32>,
     /// Duration after the latest modification.
     pub current_duration_months: Option<i32>,
-    /// Initial amount in euros excluding VAT.
-    pub amount_eur: Option<f64>,
+    /// Initial amount excluding VAT (JSON: a number of euros; CSV: exact decimal euros).
+    #[serde(rename = "amountEur", serialize_with = "Cents::serialize_json_euros")]
+    pub amount: Option<Cents>,
     /// Amount after the latest modification.
-    pub current_amount_eur: Option<f64>,
-    /// Initial amount in cents (CSV writes it exactly).
-    #[serde(skip)]
-    pub amount_cents: Option<i64>,
-    /// Current amount in cents.
-    #[serde(skip)]
-    pub current_amount_cents: Option<i64>,
+    #[serde(rename = "currentAmountEur", serialize_with = "Cents::serialize_json_euros")]
+    pub current_amount: Option<Cents>,
     /// Buyer SIRET as published.
     pub buyer_siret: String,
     /// The buyer organisation, when known.
@@ -212,8 +208,9 @@ pub struct ModificationRecord {
     pub published_on: Option<NaiveDate>,
     /// New duration in months.
     pub new_duration_months: Option<i32>,
-    /// New amount in euros.
-    pub new_amount_eur: Option<f64>,
+    /// New amount (JSON: a number of euros).
+    #[serde(rename = "newAmountEur", serialize_with = "Cents::serialize_json_euros")]
+    pub new_amount: Option<Cents>,
 }
 
 /// An organisation with its head office and labels, as exported.
@@ -300,20 +297,6 @@ pub struct LabelRecord {
     pub valid_to: Option<NaiveDate>,
 }
 
-/// Euros from cents, for JSON (exact to the cent for any amount below 10^13 euros).
-fn euros(cents: Option<i64>) -> Option<f64> {
-    #[expect(clippy::cast_precision_loss, reason = "amounts are far below 2^53 cents")]
-    cents.map(|c| c as f64 / 100.0)
-}
-
-/// Euros from cents as exact decimal text, for CSV.
-fn euros_text(cents: Option<i64>) -> String {
-    cents.map_or_else(String::new, |c| {
-        let sign = if c < 0 { "-" } else { "" };
-        format!("{sign}{}.{:02}", c.unsigned_abs() / 100, c.unsigned_abs() % 100)
-    })
-}
-
 fn party(model: &organisation::Model) -> PartyRecord {
     PartyRecord {
         id: model.id,
@@ -384,7 +367,7 @@ pub async fn contract_records<C: ConnectionTrait>(
                     notified_on: x.notified_on,
                     published_on: x.published_on,
                     new_duration_months: x.new_duration_months,
-                    new_amount_eur: euros(x.new_amount_cents),
+                    new_amount: x.new_amount_cents.map(Cents::new),
                 })
                 .collect(),
             buyer: m.buyer_organisation_id.and_then(|id| parties.get(&id).cloned()),
@@ -405,10 +388,8 @@ pub async fn contract_records<C: ConnectionTrait>(
             published_on: m.published_on,
             duration_months: m.duration_months,
             current_duration_months: m.current_duration_months,
-            amount_eur: euros(m.amount_cents),
-            current_amount_eur: euros(m.current_amount_cents),
-            amount_cents: m.amount_cents,
-            current_amount_cents: m.current_amount_cents,
+            amount: m.amount_cents.map(Cents::new),
+            current_amount: m.current_amount_cents.map(Cents::new),
             buyer_siret: m.buyer_siret,
             exec_place_code: m.exec_place_code,
             exec_place_type: m.exec_place_type.map(|t| t.to_value()),
@@ -530,8 +511,8 @@ impl ContractRecord {
             text(self.published_on),
             text(self.duration_months),
             text(self.current_duration_months),
-            euros_text(self.amount_cents),
-            euros_text(self.current_amount_cents),
+            text(self.amount),
+            text(self.current_amount),
             self.buyer_siret.clone(),
             text(self.buyer.as_ref().and_then(|b| b.siren.as_ref())),
             text(self.buyer.as_ref().map(|b| &b.name)),
@@ -626,6 +607,8 @@ pub fn write_csv_row<'a, W: Write>(out: &mut W, fields: impl IntoIterator<Item =
 
 #[cfg(test)]
 mod tests {
+    #![expect(clippy::unwrap_used, reason = "a test fails loudly on an unexpected result")]
+
     use super::*;
 
     #[test]
@@ -640,10 +623,20 @@ mod tests {
 
     #[test]
     fn euro_amounts_are_exact_to_the_cent() {
-        assert_eq!(euros_text(Some(123_456_789)), "1234567.89");
-        assert_eq!(euros_text(Some(5)), "0.05");
-        assert_eq!(euros_text(Some(-150)), "-1.50");
-        assert_eq!(euros_text(None), "");
-        assert_eq!(euros(Some(12_345_67)), Some(12_345.67));
+        assert_eq!(text(Some(Cents::new(123_456_789))), "1234567.89");
+        assert_eq!(text(Some(Cents::new(5))), "0.05");
+        assert_eq!(text(Some(Cents::new(-150))), "-1.50");
+        assert_eq!(text(None::<Cents>), "");
+        let modification = |amount| ModificationRecord {
+            seq: 1,
+            notified_on: None,
+            published_on: None,
+            new_duration_months: None,
+            new_amount: amount,
+        };
+        let json = serde_json::to_value(modification(Some(Cents::new(1_234_567)))).unwrap();
+        assert_eq!(json["newAmountEur"], serde_json::json!(12_345.67));
+        let json = serde_json::to_value(modification(None)).unwrap();
+        assert_eq!(json["newAmountEur"], serde_json::Value::Null);
     }
 }

@@ -8,7 +8,6 @@
 //! parents costs one query per relation, not N.
 
 pub mod analytics;
-pub mod analytics_series;
 pub mod connection;
 pub mod contract;
 pub mod enums;

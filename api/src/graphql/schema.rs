@@ -6,8 +6,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use super::{
-    analytics::AnalyticsQuery,
-    analytics_series::AnalyticsSeriesQuery,
+    analytics::{AnalyticsQuery, AnalyticsSeriesQuery},
     contract::query::ContractQuery,
     mutation::Mutation,
     node::NodeQuery,

@@ -19,7 +19,10 @@ use chrono::NaiveDate;
 
 use super::{
     DbContext, StoreError,
-    analytics::{NON_SSE_FAMILIES, OrganisationDimension, Sql, jobs_by_band, organisation_key},
+    analytics::{
+        NON_SSE_FAMILIES, OrganisationDimension, Sql,
+        organisations::{jobs_by_band, organisation_key},
+    },
 };
 
 /// One period of a series: its key (`2024`, `2024-Q2`, `2024-05`) and its last day.

@@ -16,8 +16,8 @@ use crate::import::{
 };
 use crate::store::{
     DbContext, StoreError,
-    write::Writer,
     write::ItemResult,
+    write::Writer,
     write::register::{RegisterEstablishment, RegisterUnit, upsert_establishments_in, upsert_units_in},
     write::takeover::{take_over_establishments, take_over_organisations},
 };
