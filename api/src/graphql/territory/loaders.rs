@@ -16,12 +16,15 @@ use crate::{
     },
 };
 
+/// Pages of the territories of a level within a parent territory, by parent id.
+type ContainedPages = PerParent<String, (TerritoryLevel, PageArgs), String, Page<territory::Model>>;
+
 /// The loaders of territories, one set per request.
 pub struct TerritoryLoaders {
     /// Territories by id.
     pub by_id: Shared<Rows<String, territory::Model, Arc<territory::Model>>>,
     /// A page of the territories of a level within a territory.
-    pub contained_pages: Shared<PerParent<String, (TerritoryLevel, PageArgs), String, Page<territory::Model>>>,
+    pub contained_pages: Shared<ContainedPages>,
     /// Number of territories of a level within a territory.
     pub contained_counts: Shared<PerParent<String, TerritoryLevel, String, u64>>,
 }
