@@ -31,6 +31,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("seed", 3),
     ("import", 3),
     ("export", 3),
+    ("analytics", 3),
     ("keys_cli", 3),
     ("graphql", 4),
     ("http", 5),

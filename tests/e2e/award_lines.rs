@@ -14,15 +14,22 @@ const AWARD_LINES_MIGRATION: &str = "m20261129_000004_award_lines";
 
 /// Every row of `award_line`, each column printed, sorted.
 async fn award_lines(db: &DatabaseConnection) -> Vec<String> {
+    // SQLite keeps the supplier key as bytes, PostgreSQL as text: both are compared as text.
+    let supplier_key = match db.get_database_backend() {
+        sea_orm::DbBackend::Sqlite => "hex(supplier_key)",
+        _ => "supplier_key",
+    };
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT contract_id, CAST(line_no AS BIGINT), CAST(line_count AS BIGINT), buyer_organisation_id, \
+            format!(
+                "SELECT contract_id, CAST(line_no AS BIGINT), CAST(line_count AS BIGINT), buyer_organisation_id, \
              buyer_siren, buyer_commune_id, notified_on, cpv_division, procedure, initial_amount_cents, \
              current_amount_cents, CAST(social AS BIGINT), CAST(reserved AS BIGINT), \
-             CAST(environmental AS BIGINT), supplier_organisation_id, supplier_key, supplier_commune_id, \
+             CAST(environmental AS BIGINT), supplier_organisation_id, {supplier_key}, supplier_commune_id, \
              ess_family, CAST(inclusive AS BIGINT), CAST(esus AS BIGINT), distance_km, locality_level \
-             FROM award_line",
+             FROM award_line"
+            ),
         ))
         .await
         .unwrap();

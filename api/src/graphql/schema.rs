@@ -19,9 +19,10 @@ use super::{
 /// The Terrasse GraphQL schema.
 pub type TerrasseSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Entry points for reading Terrasse: the root fields of each feature, merged. The schema
-/// lists the fields in this order, so the published order (`territory`, `node`, `nodes`,
-/// `organisation`, `organisations`, `territories`, `establishments`, ...) fixes it.
+// The schema lists the merged roots' fields in this order, so the published order
+// (`territory`, `node`, `nodes`, `organisation`, `organisations`, `territories`,
+// `establishments`, ...) fixes it.
+/// Entry points for reading Terrasse: one root per area, merged.
 #[derive(MergedObject, Default)]
 pub struct Query(
     TerritoryQuery,

@@ -482,7 +482,7 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
     Ok(ensured)
 }
 
-/// Es as a [`RecordKind`].
+/// Establishments as a record kind of the write engine ([`RecordKind`]).
 pub struct Establishments;
 
 impl RecordKind for Establishments {
@@ -535,7 +535,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
     record::upsert_in::<Establishments, _>(db, writer, source, items).await
 }
 
-/// Creates a establishment of `source` (the key's source when `None`), checked as in [`upsert`];
+/// Creates an establishment of `source` (the key's source when `None`), checked as in [`upsert`];
 /// its external id must not be in use in that source.
 pub async fn create(
     db: &DatabaseConnection,

@@ -204,7 +204,7 @@ impl IdentifierPatch {
     }
 }
 
-/// Is as a [`RecordKind`].
+/// Identifiers as a record kind of the write engine ([`RecordKind`]).
 pub struct Identifiers;
 
 impl RecordKind for Identifiers {
@@ -257,7 +257,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
     record::upsert_in::<Identifiers, _>(db, writer, source, items).await
 }
 
-/// Creates a identifier of `source` (the key's source when `None`), checked as in [`upsert`];
+/// Creates an identifier of `source` (the key's source when `None`), checked as in [`upsert`];
 /// its external id must not be in use in that source.
 pub async fn create(
     db: &DatabaseConnection,

@@ -193,7 +193,7 @@ impl LabelPatch {
     }
 }
 
-/// Ls as a [`RecordKind`].
+/// Labels as a record kind of the write engine ([`RecordKind`]).
 pub struct Labels;
 
 impl RecordKind for Labels {
