@@ -129,7 +129,16 @@ where
         })
         .await
         .context("starting a write")?;
-    let attempt = body(&txn).await?;
+    let attempt = match body(&txn).await {
+        // Checks find no record with the write's unique values, but another write inserting
+        // the same values can commit between the check and the insert: the loser is told to
+        // send its write again, as for a stale version.
+        Err(error) if is_unique_violation(&error) => {
+            txn.rollback().await.context("rolling back a write that lost a race")?;
+            return Ok(Outcome::Rejected(vec![concurrent_write()]));
+        }
+        attempt => attempt?,
+    };
     let result = match attempt.result {
         Err(errors) => {
             txn.rollback().await.context("rolling back a rejected write")?;
@@ -212,4 +221,25 @@ async fn replay<T: DeserializeOwned>(
         source: sea_orm::DbErr::Custom(error.to_string()),
     })?;
     Ok(Some(Outcome::Replayed(result)))
+}
+
+/// Whether a write failed because a concurrent write committed a row with the same unique
+/// values first.
+fn is_unique_violation(error: &StoreError) -> bool {
+    matches!(
+        error,
+        StoreError::Database { source, .. }
+            if matches!(source.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    )
+}
+
+/// The CONFLICT user error of a write that lost a race on unique values.
+fn concurrent_write() -> UserError {
+    UserError::new(
+        "input",
+        "another write of a record with the same unique values (external id, uid, SIREN, SIRET…) was committed \
+         while this one ran: nothing was written; send the write again"
+            .to_owned(),
+        ErrorCode::Conflict,
+    )
 }
