@@ -12,7 +12,7 @@ use entity::{
     enums::{EstablishmentStatus, GeoPrecision},
     establishment, organisation, territory,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -21,9 +21,8 @@ use super::{
     fields::{check_source_updated_at, text},
     organisation::unresolved,
     record::{self, Checked, Names, RecordKind},
-    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    result::{Patch, UserError},
     settle::Settlement,
-    transaction::WriteOptions,
     writer::Writer,
 };
 use crate::{
@@ -512,50 +511,4 @@ impl RecordKind for Establishments {
     }
 }
 
-/// Upserts establishments of `source` keyed by external id; items equal to the stored one are
-/// UNCHANGED. Rejected items are skipped unless `atomic`.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<EstablishmentFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    record::upsert::<Establishments>(db, writer, source, items, atomic, options).await
-}
-
-/// The body of [`upsert`], inside its transaction.
-pub async fn upsert_in<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    source: &str,
-    items: Vec<EstablishmentFields>,
-) -> Result<Vec<ItemResult>, StoreError> {
-    record::upsert_in::<Establishments, _>(db, writer, source, items).await
-}
-
-/// Creates an establishment of `source` (the key's source when `None`), checked as in [`upsert`];
-/// its external id must not be in use in that source.
-pub async fn create(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    fields: EstablishmentFields,
-    options: &WriteOptions,
-) -> Result<Outcome<Written>, StoreError> {
-    record::create::<Establishments>(db, writer, source, fields, options).await
-}
-
-/// Updates the given fields of establishment `id`, checked as in [`upsert`]; `expected_version`,
-/// when given, must be its current version.
-pub async fn update(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    id: Uuid,
-    expected_version: Option<i32>,
-    patch: EstablishmentPatch,
-    options: &WriteOptions,
-) -> Result<Outcome<Written>, StoreError> {
-    record::update::<Establishments>(db, writer, id, expected_version, patch, options).await
-}
+record::record_entry_points!(Establishments, EstablishmentFields, EstablishmentPatch, "establishment");

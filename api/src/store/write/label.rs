@@ -9,15 +9,14 @@ use std::{
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{enums::LabelKind, organisation, organisation_label};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
     fields::{check_source_updated_at, text},
     record::{self, Checked, Names, RecordKind},
-    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
-    transaction::WriteOptions,
+    result::{Patch, UserError},
     writer::Writer,
 };
 use crate::{
@@ -223,50 +222,4 @@ impl RecordKind for Labels {
     }
 }
 
-/// Upserts labels of `source` keyed by external id; items equal to the stored one are
-/// UNCHANGED. Rejected items are skipped unless `atomic`.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<LabelFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    record::upsert::<Labels>(db, writer, source, items, atomic, options).await
-}
-
-/// The body of [`upsert`], inside its transaction.
-pub async fn upsert_in<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    source: &str,
-    items: Vec<LabelFields>,
-) -> Result<Vec<ItemResult>, StoreError> {
-    record::upsert_in::<Labels, _>(db, writer, source, items).await
-}
-
-/// Creates a label of `source` (the key's source when `None`), checked as in [`upsert`];
-/// its external id must not be in use in that source.
-pub async fn create(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    fields: LabelFields,
-    options: &WriteOptions,
-) -> Result<Outcome<Written>, StoreError> {
-    record::create::<Labels>(db, writer, source, fields, options).await
-}
-
-/// Updates the given fields of label `id`, checked as in [`upsert`]; `expected_version`,
-/// when given, must be its current version.
-pub async fn update(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    id: Uuid,
-    expected_version: Option<i32>,
-    patch: LabelPatch,
-    options: &WriteOptions,
-) -> Result<Outcome<Written>, StoreError> {
-    record::update::<Labels>(db, writer, id, expected_version, patch, options).await
-}
+record::record_entry_points!(Labels, LabelFields, LabelPatch, "label");

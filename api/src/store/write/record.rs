@@ -464,3 +464,62 @@ where
     )
     .await
 }
+
+/// The public entry points of a [`RecordKind`]: `upsert`, `upsert_in`, `create` and `update`,
+/// each a call of the engine's generic write for the kind, with the kind's own names in their
+/// documentation (`$record`: "label", "identifier"...).
+macro_rules! record_entry_points {
+    ($kind:ty, $fields:ty, $patch:ty, $record:literal) => {
+        #[doc = concat!("Upserts ", $record, "s of `source` keyed by external id; items equal to the stored one are")]
+        /// UNCHANGED. Rejected items are skipped unless `atomic`.
+        pub async fn upsert(
+            db: &sea_orm::DatabaseConnection,
+            writer: &$crate::store::write::writer::Writer,
+            source: Option<String>,
+            items: Vec<$fields>,
+            atomic: bool,
+            options: &$crate::store::write::transaction::WriteOptions,
+        ) -> Result<$crate::store::write::result::Outcome<$crate::store::write::result::BulkResult>, $crate::store::StoreError>
+        {
+            $crate::store::write::record::upsert::<$kind>(db, writer, source, items, atomic, options).await
+        }
+
+        /// The body of [`upsert`], inside its transaction.
+        pub async fn upsert_in<C: sea_orm::ConnectionTrait>(
+            db: &C,
+            writer: &$crate::store::write::writer::Writer,
+            source: &str,
+            items: Vec<$fields>,
+        ) -> Result<Vec<$crate::store::write::result::ItemResult>, $crate::store::StoreError> {
+            $crate::store::write::record::upsert_in::<$kind, _>(db, writer, source, items).await
+        }
+
+        #[doc = concat!("Creates a ", $record, " of `source` (the key's source when `None`), checked as in [`upsert`];")]
+        /// its external id must not be in use in that source.
+        pub async fn create(
+            db: &sea_orm::DatabaseConnection,
+            writer: &$crate::store::write::writer::Writer,
+            source: Option<String>,
+            fields: $fields,
+            options: &$crate::store::write::transaction::WriteOptions,
+        ) -> Result<$crate::store::write::result::Outcome<$crate::store::write::result::Written>, $crate::store::StoreError>
+        {
+            $crate::store::write::record::create::<$kind>(db, writer, source, fields, options).await
+        }
+
+        #[doc = concat!("Updates the given fields of ", $record, " `id`, checked as in [`upsert`]; `expected_version`,")]
+        /// when given, must be its current version.
+        pub async fn update(
+            db: &sea_orm::DatabaseConnection,
+            writer: &$crate::store::write::writer::Writer,
+            id: uuid::Uuid,
+            expected_version: Option<i32>,
+            patch: $patch,
+            options: &$crate::store::write::transaction::WriteOptions,
+        ) -> Result<$crate::store::write::result::Outcome<$crate::store::write::result::Written>, $crate::store::StoreError>
+        {
+            $crate::store::write::record::update::<$kind>(db, writer, id, expected_version, patch, options).await
+        }
+    };
+}
+pub(crate) use record_entry_points;
