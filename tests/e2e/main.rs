@@ -19,6 +19,7 @@ mod analytics_writes;
 mod award_lines;
 mod batches;
 mod bounds;
+mod conformance;
 mod contracts;
 mod demo;
 mod exports;

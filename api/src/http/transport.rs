@@ -2,13 +2,15 @@
 //! or POST, which media type answers it, and with which status; plus the ETag of GET answers.
 //!
 //! - POST needs `Content-Type: application/json` (else 415) and a JSON object body with
-//!   `query`, optional `operationName`, `variables` and `extensions` (else 400). The body is
+//!   `query`, optional `operationName`, `variables` and `extensions` (else 400; `query` and
+//!   `operationName` strings, `variables` and `extensions` objects or null). The body is
 //!   at most 1 MiB (else 413). A JSON array of such objects is a batch: refused (400) unless
 //!   batching is turned on (`TERRASSE_BATCH_REQUESTS`), and then of at most
 //!   [`MAX_BATCH_OPERATIONS`] operations.
 //! - `query` may be left out when `extensions.persistedQuery` names a registered query by its
 //!   hash (automatic persisted queries, see `http::persisted`).
-//! - GET reads the same members from the query string (`variables` and `extensions` as JSON).
+//! - GET reads the same members from the query string (`variables` and `extensions` as JSON),
+//!   each at most once.
 //! - `Accept` chooses the response media type: `application/graphql-response+json` when the
 //!   client accepts it, else `application/json` (also for a missing `Accept` or `*/*`); a
 //!   client accepting neither gets 406.
@@ -139,36 +141,50 @@ struct Params {
     extensions: Option<serde_json::Value>,
 }
 
+/// A JSON value as a refusal message shows it: whole when short, else its first characters.
+fn shown(value: &serde_json::Value) -> String {
+    const SHOWN: usize = 80;
+    let text = value.to_string();
+    match text.char_indices().nth(SHOWN) {
+        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
+        None => text,
+    }
+}
+
+/// The object a request member must hold (`variables`, `extensions`), or a refusal naming the
+/// member and the value it holds instead; null and absent are no object.
+fn object_member(
+    name: &str,
+    value: Option<serde_json::Value>,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Refusal> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Object(object)) => Ok(Some(object)),
+        Some(other) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("`{name}` must be an object, not {}", shown(&other)),
+        )),
+    }
+}
+
 fn into_request(params: Params) -> Result<async_graphql::Request, Refusal> {
     let query = params.query.filter(|query| !query.trim().is_empty());
-    let persisted = params
-        .extensions
-        .as_ref()
-        .is_some_and(|extensions| extensions.get("persistedQuery").is_some());
+    let variables = object_member("variables", params.variables)?;
+    let extensions = object_member("extensions", params.extensions)?.unwrap_or_default();
+    let persisted = extensions.contains_key("persistedQuery");
     if query.is_none() && !persisted {
         return Err(Refusal::new(StatusCode::BAD_REQUEST, "the request has no `query`"));
     }
     // A persisted query's text is filled in from its hash before the request runs.
     let mut request = async_graphql::Request::new(query.unwrap_or_default());
     request.operation_name = params.operation_name;
-    match params.variables {
-        None | Some(serde_json::Value::Null) => {}
-        Some(variables @ serde_json::Value::Object(_)) => {
-            request.variables = async_graphql::Variables::from_json(variables);
-        }
-        Some(other) => {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                format!("`variables` must be an object, not {other}"),
-            ));
-        }
+    if let Some(variables) = variables {
+        request.variables = async_graphql::Variables::from_json(serde_json::Value::Object(variables));
     }
-    if let Some(serde_json::Value::Object(extensions)) = params.extensions {
-        for (name, value) in extensions {
-            request
-                .extensions
-                .insert(name, async_graphql::Value::from_json(value).unwrap_or_default());
-        }
+    for (name, value) in extensions {
+        request
+            .extensions
+            .insert(name, async_graphql::Value::from_json(value).unwrap_or_default());
     }
     Ok(request)
 }
@@ -244,6 +260,16 @@ pub fn read_get(query_string: Option<&str>) -> Result<async_graphql::Request, Re
             serde_json::from_str::<serde_json::Value>(value)
                 .map_err(|error| bad(format!("`{name}` is not JSON: {error}")))
         };
+        let given = match name.as_ref() {
+            "query" => params.query.is_some(),
+            "operationName" => params.operation_name.is_some(),
+            "variables" => params.variables.is_some(),
+            "extensions" => params.extensions.is_some(),
+            _ => false,
+        };
+        if given {
+            return Err(bad(format!("the query parameter `{name}` is given more than once")));
+        }
         match name.as_ref() {
             "query" => params.query = Some(value.into_owned()),
             "operationName" => params.operation_name = Some(value.into_owned()),
@@ -365,6 +391,66 @@ mod tests {
             read_post(&text, &body, false).err().map(|r| r.status),
             Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)
         );
+    }
+
+    #[test]
+    fn every_request_member_of_the_wrong_type_is_refused_naming_it_and_its_value() {
+        let mut json = HeaderMap::new();
+        json.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let post = |body: String| read_post(&json, &Bytes::from(body), false);
+        for (value, shown) in [
+            (r#""string""#, r#""string""#),
+            ("0", "0"),
+            ("true", "true"),
+            ("[]", "[]"),
+            (r#"["persistedQuery"]"#, r#"["persistedQuery"]"#),
+        ] {
+            for member in ["extensions", "variables"] {
+                let refusal = post(format!(r#"{{"query":"{{ __typename }}","{member}":{value}}}"#))
+                    .expect_err("a member that is no object");
+                assert_eq!(refusal.status, StatusCode::BAD_REQUEST, "{member}: {value}");
+                assert_eq!(refusal.message, format!("`{member}` must be an object, not {shown}"));
+                let query = format!("query=%7Ba%7D&{member}={}", urlencode(value));
+                let refusal = read_get(Some(&query)).expect_err("a member that is no object");
+                assert_eq!(refusal.message, format!("`{member}` must be an object, not {shown}"));
+            }
+        }
+        for body in [
+            r#"{"query":1}"#,
+            r#"{"query":["{ a }"]}"#,
+            r#"{"query":"{ a }","operationName":7}"#,
+            r#"{"query":"{ a }","operationName":{}}"#,
+            r#"{"query":"{ a }","query":"{ b }"}"#,
+            r#"{"query":"{ a }","other":1}"#,
+        ] {
+            let refusal = post(body.to_owned()).expect_err(body);
+            assert_eq!(refusal.status, StatusCode::BAD_REQUEST, "{body}");
+            assert!(
+                refusal.message.starts_with("the body is not a GraphQL request: "),
+                "{refusal:?}"
+            );
+        }
+        let long = format!(r#"{{"query":"{{ a }}","extensions":"{}"}}"#, "x".repeat(100_000));
+        let refusal = post(long).expect_err("a long string");
+        assert!(
+            refusal.message.len() < 200,
+            "the value is shortened: {}",
+            refusal.message
+        );
+        assert!(refusal.message.ends_with("(100002 bytes)"), "{}", refusal.message);
+        assert!(post(r#"{"query":"{ a }","extensions":null,"variables":null}"#.to_owned()).is_ok());
+        assert!(post(r#"{"query":"{ a }","extensions":{"x":[1]},"variables":{}}"#.to_owned()).is_ok());
+        let refusal = read_get(Some("query=%7Ba%7D&query=%7Bb%7D")).expect_err("query given twice");
+        assert_eq!(refusal.message, "the query parameter `query` is given more than once");
+        let refusal = read_get(Some("query=%7Ba%7D&extensions=1&extensions=%7B%7D")).expect_err("twice");
+        assert_eq!(
+            refusal.message,
+            "the query parameter `extensions` is given more than once"
+        );
+    }
+
+    fn urlencode(value: &str) -> String {
+        form_urlencoded::byte_serialize(value.as_bytes()).collect()
     }
 
     #[test]

@@ -622,6 +622,14 @@ pub async fn counts_of<C: ConnectionTrait>(
             .all(db)
             .await
             .context("counting contracts of territories")?,
+        IdKind::Integer => select
+            .into_tuple::<(i64, i64)>()
+            .all(db)
+            .await
+            .context("counting contracts")?
+            .into_iter()
+            .map(|(id, n)| (id.to_string(), n))
+            .collect(),
     };
     Ok(rows
         .into_iter()

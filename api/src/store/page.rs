@@ -55,6 +55,8 @@ pub enum IdKind {
     Uuid,
     /// Text (territory ids).
     Text,
+    /// 64-bit integer (audit log entries).
+    Integer,
 }
 
 /// How rows are ordered: a key expression, then the id as tie-break.
@@ -114,24 +116,32 @@ pub struct PageArgs {
 
 impl PageArgs {
     /// Validates Relay arguments: `first` and `last` are exclusive, between 0 and
-    /// [`MAX_PAGE_SIZE`]; cursors must decode.
+    /// [`MAX_PAGE_SIZE`] ([`DEFAULT_PAGE_SIZE`] when both are absent); cursors must decode.
     pub fn from_relay(
         first: Option<i32>,
         after: Option<&str>,
         last: Option<i32>,
         before: Option<&str>,
     ) -> Result<Self, ValidationError> {
+        Self::from_relay_within(
+            (first, after, last, before),
+            (DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+            Cursor::decode,
+        )
+    }
+
+    /// Validates Relay arguments `(first, after, last, before)` of a list with its own page
+    /// sizes `(default, max)` and cursors read by `decode` (given the argument's name).
+    pub fn from_relay_within(
+        (first, after, last, before): (Option<i32>, Option<&str>, Option<i32>, Option<&str>),
+        (default, max): (u64, u64),
+        decode: impl Fn(&'static str, &str) -> Result<Cursor, ValidationError>,
+    ) -> Result<Self, ValidationError> {
         let size = |field: &'static str, value: i32| {
             u64::try_from(value)
                 .ok()
-                .filter(|size| *size <= MAX_PAGE_SIZE)
-                .ok_or_else(|| {
-                    ValidationError::new(
-                        field,
-                        value.to_string(),
-                        format!("must be between 0 and {MAX_PAGE_SIZE}"),
-                    )
-                })
+                .filter(|size| *size <= max)
+                .ok_or_else(|| ValidationError::new(field, value.to_string(), format!("must be between 0 and {max}")))
         };
         let (size, backward) = match (first, last) {
             (Some(_), Some(_)) => {
@@ -143,13 +153,13 @@ impl PageArgs {
             }
             (Some(first), None) => (size("first", first)?, false),
             (None, Some(last)) => (size("last", last)?, true),
-            (None, None) => (DEFAULT_PAGE_SIZE, before.is_some() && after.is_none()),
+            (None, None) => (default, before.is_some() && after.is_none()),
         };
         Ok(Self {
             size,
             backward,
-            after: after.map(|raw| Cursor::decode("after", raw)).transpose()?,
-            before: before.map(|raw| Cursor::decode("before", raw)).transpose()?,
+            after: after.map(|raw| decode("after", raw)).transpose()?,
+            before: before.map(|raw| decode("before", raw)).transpose()?,
         })
     }
 }
@@ -211,6 +221,7 @@ impl SortKey {
         let id = match self.id_kind {
             IdKind::Uuid => Value::from(cursor.id.parse::<Uuid>().map_err(|_| invalid("malformed"))?),
             IdKind::Text => Value::from(cursor.id.clone()),
+            IdKind::Integer => Value::from(cursor.id.parse::<i64>().map_err(|_| invalid("malformed"))?),
         };
         Ok((key, id))
     }
@@ -258,6 +269,7 @@ impl SortKey {
         let id = match self.id_kind {
             IdKind::Uuid => row.try_get::<Uuid>("", "sort_id")?.to_string(),
             IdKind::Text => row.try_get::<String>("", "sort_id")?,
+            IdKind::Integer => row.try_get::<i64>("", "sort_id")?.to_string(),
         };
         Ok(Cursor {
             sort: self.tag(),
@@ -370,6 +382,7 @@ where
         let parent = match partition_kind {
             IdKind::Uuid => row.try_get::<Uuid>("", "partition_id")?.to_string(),
             IdKind::Text => row.try_get::<String>("", "partition_id")?,
+            IdKind::Integer => row.try_get::<i64>("", "partition_id")?.to_string(),
         };
         grouped.entry(parent).or_default().push(row);
     }

@@ -234,6 +234,15 @@ macro_rules! from_rows {
 }
 
 from_rows!(
+    audit_log {
+        id,
+        api_key_id,
+        at,
+        operation,
+        entity,
+        row_id,
+        changed_fields
+    },
     change_log {
         seq,
         entity,
@@ -608,6 +617,7 @@ mod tests {
             };
         }
         in_column_order!(
+            audit_log,
             change_log,
             concession_execution,
             contract,

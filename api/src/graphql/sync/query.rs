@@ -1,16 +1,20 @@
 //! The `changes`, `syncState` and `auditLog` root fields.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Context, ID, Object};
 use entity::{change_log, enums::ChangeOp};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::types::{AuditEntry, AuditLogConnection, ChangeEntity, ChangeEvent, ChangePage, ChangeRecord, SyncState};
+use super::types::{
+    AuditCursor, AuditLogConnection, ChangeEntity, ChangeEvent, ChangePage, ChangeRecord, SyncState,
+    audit_log_connection,
+};
 use crate::{
     domain::ValidationError,
     graphql::{
+        connection::ConnectionTotals,
         contract::Contract,
         errors::{OrInternal, bad_input},
         mutation::require_admin,
@@ -18,7 +22,12 @@ use crate::{
         organisation::{Establishment, Identifier, Label, Organisation},
         partnership::Partnership,
     },
-    store::{self, DbContext, StoreError, changes::MAX_FEED_PAGE},
+    store::{
+        self, DbContext, StoreError,
+        changes::MAX_FEED_PAGE,
+        page::{PageArgs, list_count, list_page},
+        write::{AuditFilter, audit_order},
+    },
 };
 
 fn parse_cursor(field: &'static str, cursor: Option<&str>) -> Result<Option<i64>, ValidationError> {
@@ -44,6 +53,9 @@ fn page_size(first: Option<i32>, default: u64) -> Result<u64, ValidationError> {
         )),
     }
 }
+
+/// Entries of an audit-log page when neither `first` nor `last` is given.
+const AUDIT_DEFAULT_PAGE: u64 = 100;
 
 /// Rows read for the feed, each with its id and as the record the feed shows.
 fn records_of<M>(
@@ -157,18 +169,29 @@ impl SyncQuery {
         })
     }
 
-    /// The audit log of writes, newest first (admin keys only).
+    /// The audit log of writes, newest first (admin keys only): a Relay connection, paged
+    /// forward with `first`/`after` (older entries) or backward with `last`/`before`.
+    #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus two filters")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Number of entries, 0 to 1 000; 100 by default.")] first: Option<i32>,
-        #[graphql(desc = "Only entries older than this cursor (an `endCursor`).")] after: Option<String>,
+        #[graphql(desc = "Number of entries from the start (newest), 0 to 1 000; 100 by default.")] first: Option<i32>,
+        #[graphql(desc = "Only entries older than this cursor (an edge's `cursor` or `pageInfo.endCursor`).")]
+        after: Option<String>,
+        #[graphql(desc = "Number of entries from the end (oldest), 0 to 1 000; exclusive with `first`.")] last: Option<
+            i32,
+        >,
+        #[graphql(desc = "Only entries newer than this cursor (an edge's `cursor` or `pageInfo.startCursor`).")]
+        before: Option<String>,
         #[graphql(desc = "Only writes of this kind of record.")] entity: Option<ChangeEntity>,
         #[graphql(desc = "Only writes of this record (global id).")] record_id: Option<ID>,
     ) -> async_graphql::Result<AuditLogConnection> {
         require_admin(ctx, "the audit log")?;
-        let first = bad_input(page_size(first, 100))?;
-        let after = bad_input(parse_cursor("after", after.as_deref()))?;
+        let args = bad_input(PageArgs::from_relay_within(
+            (first, after.as_deref(), last, before.as_deref()),
+            (AUDIT_DEFAULT_PAGE, MAX_FEED_PAGE),
+            AuditCursor::decode,
+        ))?;
         let row_id = match record_id {
             Some(id) => Some(bad_input(
                 parse_global_id(&id)
@@ -179,15 +202,16 @@ impl SyncQuery {
             None => None,
         };
         let db = ctx.data::<DatabaseConnection>()?;
-        let mut rows = store::write::audit_page(db, after, first + 1, entity.map(ChangeEntity::stored), row_id)
-            .await
-            .or_internal()?;
-        let has_next_page = rows.len() as u64 > first;
-        rows.truncate(first as usize);
-        Ok(AuditLogConnection {
-            end_cursor: rows.last().map(|r| r.id.to_string()),
-            nodes: rows.into_iter().map(AuditEntry).collect(),
-            has_next_page,
-        })
+        let filter = AuditFilter {
+            entity: entity.map(ChangeEntity::stored),
+            row_id,
+        };
+        let page = list_page(db, &filter, &audit_order(), &args).await.or_internal()?;
+        let db = db.clone();
+        let totals = ConnectionTotals::new(move |_| {
+            let (db, filter) = (db.clone(), filter.clone());
+            Box::pin(async move { list_count(&db, &filter).await.map_err(Arc::new) })
+        });
+        Ok(audit_log_connection(page, totals))
     }
 }

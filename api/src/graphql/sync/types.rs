@@ -1,14 +1,25 @@
 //! The types of the change feed and of the audit log.
 
-use async_graphql::{Enum, ID, Object, SimpleObject, Union};
+use async_graphql::{
+    Enum, ID, Object, OutputType, SimpleObject, Union,
+    connection::{Connection, ConnectionNameType, CursorType, Edge, EmptyFields},
+};
 use chrono::{DateTime, Utc};
 use entity::{change_log, enums::ChangeOp};
 
-use crate::graphql::{
-    contract::Contract,
-    node::global_id,
-    organisation::{Establishment, Identifier, Label, Organisation},
-    partnership::Partnership,
+use crate::{
+    domain::ValidationError,
+    graphql::{
+        connection::ConnectionTotals,
+        contract::Contract,
+        node::global_id,
+        organisation::{Establishment, Identifier, Label, Organisation},
+        partnership::Partnership,
+    },
+    store::{
+        page::{Cursor, Page},
+        write::AUDIT_ORDER_NAME,
+    },
 };
 
 /// A kind of record the change feed reports.
@@ -238,13 +249,77 @@ impl AuditEntry {
     }
 }
 
-/// A page of the audit log, newest first.
+/// An audit-log cursor: the entry's id, as `AuditEntry.cursor` has always shown it.
+pub struct AuditCursor(Cursor);
+
+impl AuditCursor {
+    /// The store cursor of the entry with id `text`; `field` names the argument.
+    pub fn decode(field: &'static str, text: &str) -> Result<Cursor, ValidationError> {
+        let id = text
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id >= 0)
+            .ok_or_else(|| ValidationError::new(field, text, "not a cursor of the audit log"))?;
+        Ok(Cursor {
+            sort: format!("-{AUDIT_ORDER_NAME}"),
+            key: id.to_string(),
+            id: id.to_string(),
+        })
+    }
+}
+
+impl CursorType for AuditCursor {
+    type Error = ValidationError;
+
+    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
+        Self::decode("after", text).map(Self)
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.0.id.clone()
+    }
+}
+
+/// Names the audit log's connection type `AuditLogConnection`.
+pub struct AuditLogName;
+
+impl ConnectionNameType for AuditLogName {
+    fn type_name<T: OutputType>() -> String {
+        "AuditLogConnection".to_owned()
+    }
+}
+
+/// What the audit log's connection adds to Relay's: its total, and the paging fields it had
+/// before it was a Relay connection.
 #[derive(SimpleObject)]
-pub struct AuditLogConnection {
-    /// Entries, newest first.
-    pub nodes: Vec<AuditEntry>,
+pub struct AuditLogFields {
+    /// `totalCount`, as every connection has it.
+    #[graphql(flatten)]
+    pub totals: ConnectionTotals,
     /// Cursor of the last entry (pass as `after` for older entries).
+    #[graphql(deprecation = "Use `pageInfo { endCursor }`.")]
     pub end_cursor: Option<String>,
     /// Whether older entries exist.
+    #[graphql(deprecation = "Use `pageInfo { hasNextPage }`.")]
     pub has_next_page: bool,
+}
+
+/// A page of the audit log, newest first: a Relay connection.
+pub type AuditLogConnection = Connection<AuditCursor, AuditEntry, AuditLogFields, EmptyFields, AuditLogName>;
+
+/// The connection of a page of audit entries.
+pub fn audit_log_connection(page: Page<entity::audit_log::Model>, totals: ConnectionTotals) -> AuditLogConnection {
+    let fields = AuditLogFields {
+        totals,
+        end_cursor: page.items.last().map(|(_, cursor)| cursor.id.clone()),
+        has_next_page: page.has_next_page,
+    };
+    let mut connection = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, fields);
+    connection.edges = page
+        .items
+        .into_iter()
+        .map(|(model, cursor)| Edge::new(AuditCursor(cursor), AuditEntry(model)))
+        .collect();
+    connection
 }

@@ -2,11 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use entity::audit_log;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, Set, sea_query::Expr};
 use uuid::Uuid;
 
 use super::writer::Writer;
-use crate::store::{DbContext, StoreError, insert_chunked};
+use crate::store::{
+    DbContext, StoreError, insert_chunked,
+    page::{IdKind, KeyKind, ListFilter, SortKey},
+};
 
 /// One audited write of one row.
 #[derive(Debug, Clone)]
@@ -44,29 +47,39 @@ pub async fn audit<C: ConnectionTrait>(
     insert_chunked(db, rows).await.context("appending to the audit log")
 }
 
-/// A page of the audit log, newest first, after the entry `before` (an id) when given.
-pub async fn audit_page<C: ConnectionTrait>(
-    db: &C,
-    before: Option<i64>,
-    limit: u64,
-    entity: Option<&str>,
-    row_id: Option<Uuid>,
-) -> Result<Vec<audit_log::Model>, StoreError> {
-    use sea_orm::{QueryOrder, QuerySelect};
-    let mut query = audit_log::Entity::find();
-    if let Some(before) = before {
-        query = query.filter(audit_log::Column::Id.lt(before));
+/// Which audit entries a page lists: all, or only those of one kind of record or one record.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only writes of this entity (its change-log name).
+    pub entity: Option<&'static str>,
+    /// Only writes of this row.
+    pub row_id: Option<Uuid>,
+}
+
+impl ListFilter for AuditFilter {
+    type Entity = audit_log::Entity;
+    const PAGING: &'static str = "reading the audit log";
+    const COUNTING: &'static str = "counting the audit log";
+
+    fn condition(&self) -> Condition {
+        Condition::all()
+            .add_option(self.entity.map(|entity| audit_log::Column::Entity.eq(entity)))
+            .add_option(self.row_id.map(|row_id| audit_log::Column::RowId.eq(row_id)))
     }
-    if let Some(entity) = entity {
-        query = query.filter(audit_log::Column::Entity.eq(entity));
+}
+
+/// Name of the audit log's one order, as cursors record it.
+pub const AUDIT_ORDER_NAME: &str = "ID";
+
+/// The audit log's order: newest first, by entry id (ids only grow).
+pub fn audit_order() -> SortKey {
+    let id = Expr::col((audit_log::Entity, audit_log::Column::Id));
+    SortKey {
+        name: AUDIT_ORDER_NAME,
+        expr: id.clone(),
+        kind: KeyKind::Integer,
+        id,
+        id_kind: IdKind::Integer,
+        descending: true,
     }
-    if let Some(row_id) = row_id {
-        query = query.filter(audit_log::Column::RowId.eq(row_id));
-    }
-    query
-        .order_by_desc(audit_log::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await
-        .context("reading the audit log")
 }

@@ -36,7 +36,7 @@ pub mod transaction;
 pub mod writer;
 
 pub use self::{
-    audit::audit_page,
+    audit::{AUDIT_ORDER_NAME, AuditFilter, audit_order},
     bulk::MAX_BULK_ITEMS,
     fields::SOURCE_CLOCK_SKEW,
     result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},

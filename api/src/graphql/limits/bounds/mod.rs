@@ -114,6 +114,7 @@ pub const OVERRIDES: &[(&str, Bound)] = &[
     ("*(last)", Bound::Page(500)),
     ("Query.changes(first)", Bound::Page(1_000)),
     ("Query.auditLog(first)", Bound::Page(1_000)),
+    ("Query.auditLog(last)", Bound::Page(1_000)),
     ("*(after)", Bound::Chars(2_000)),
     ("*(before)", Bound::Chars(2_000)),
     // Look-ups by id or code.
