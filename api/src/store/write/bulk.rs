@@ -65,15 +65,3 @@ where
         other => other,
     })
 }
-
-/// A placeholder result for item `index` keyed `key`, until it is settled.
-pub(crate) fn unsettled(index: usize, key: &str) -> ItemResult {
-    ItemResult {
-        index,
-        external_id: key.to_owned(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
-    }
-}

@@ -21,10 +21,10 @@ use uuid::Uuid;
 
 use super::{
     bulk::run_bulk,
-    record::{external_id_taken, load_for_update, only},
-    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    record::{external_id_taken, only, run_create, run_update},
+    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
     settle::Settlement,
-    transaction::{Attempt, WriteOptions, run},
+    transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
 use crate::{
@@ -53,11 +53,6 @@ pub async fn upsert(
         Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
     })
     .await
-}
-
-/// Errors of item `index`, with fields under `items.<index>`.
-fn prefixed(index: usize, errors: Vec<UserError>) -> Vec<UserError> {
-    errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect()
 }
 
 /// The body of [`upsert`], inside its transaction. Items equal to the stored contract (and
@@ -107,16 +102,9 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let mut settled = Settlement::<contract::Entity>::new();
     let mut children = Children::default();
     for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        let mut result = ItemResult::unsettled(index, external_id);
         match checked {
-            Err(errors) => result.user_errors = prefixed(index, errors),
+            Err(errors) => result.user_errors = UserError::of_item(index, errors),
             Ok(checked) => {
                 let old = stored.get(&keys[index]);
                 let changed = checked.children_changed(
@@ -545,14 +533,7 @@ async fn settle_one<C: ConnectionTrait>(
         old.and_then(|o| stored_modifications.get(&o.id)),
     );
     let mut settled = Settlement::<contract::Entity>::for_operation(operation);
-    let mut result = ItemResult {
-        index: 0,
-        external_id: String::new(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
-    };
+    let mut result = ItemResult::unsettled(0, String::new());
     settled
         .settle(db, (0, "contract"), old, checked.model, now, &mut result, &changed)
         .await?;
@@ -582,24 +563,18 @@ pub async fn create(
     fields: ContractFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let taken = match fields.external_id.as_deref() {
                 Some(external_id) => {
                     external_id_taken::<contract::Entity, _>(txn, &source, external_id, None, TAKEN).await?
                 }
                 None => None,
             };
-            let checked = only(check(txn, &writer_inner, &source, vec![(None, fields)], false, now).await?);
+            let checked = only(check(txn, &writer, &source, vec![(None, fields)], false, now).await?);
             settle_one(
                 txn,
-                &writer_inner,
+                &writer,
                 ("create", None),
                 checked,
                 taken.into_iter().collect(),
@@ -622,16 +597,9 @@ pub async fn update(
     patch: ContractPatch,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    let target = (id, expected_version);
+    run_update::<contract::Entity, _>(db, writer, options, target, "contract", move |txn, writer, old, now| {
         Box::pin(async move {
-            let old = match load_for_update::<contract::Entity, _>(txn, &writer_inner, id, expected_version, "contract")
-                .await?
-            {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let keep_suppliers = patch.supplier_sirets.is_none();
             let (keep_amount, keep_duration) = (patch.amount.is_none(), patch.duration_months.is_none());
             let fields = patch.applied_to(&old);
@@ -644,7 +612,7 @@ pub async fn update(
             let mut checked = only(
                 check(
                     txn,
-                    &writer_inner,
+                    &writer,
                     &old.source,
                     vec![(Some(&old), fields)],
                     keep_suppliers,
@@ -662,7 +630,7 @@ pub async fn update(
             }
             settle_one(
                 txn,
-                &writer_inner,
+                &writer,
                 ("update", Some(&old)),
                 checked,
                 taken.into_iter().collect(),

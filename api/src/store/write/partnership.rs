@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{PartnershipStatus, PartnershipType, PartyRole},
-    organisation, partnership, partnership_party, territory,
+    partnership, partnership_party, territory,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
@@ -17,11 +17,11 @@ use uuid::Uuid;
 
 use super::{
     bulk::run_bulk,
-    fields::check_source_updated_at,
-    record::{external_id_taken, load_for_update, only},
+    fields::{ItemKey, check_provenance, live_organisations, no_live_organisation},
+    record::{external_id_taken, only, run_create, run_update, stored_by_external_id},
     result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
     settle::Settlement,
-    transaction::{Attempt, WriteOptions, run},
+    transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
 use crate::{
@@ -109,15 +109,9 @@ pub async fn upsert_in<C: ConnectionTrait>(
 ) -> Result<Vec<ItemResult>, StoreError> {
     let now = Utc::now();
     let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
-    let stored: HashMap<String, partnership::Model> = partnership::Entity::find()
-        .filter(partnership::Column::Source.eq(source))
-        .filter(partnership::Column::ExternalId.is_in(keys.clone()))
-        .all(db)
-        .await
-        .context("finding partnerships by external id")?
-        .into_iter()
-        .filter_map(|p| p.external_id.clone().map(|k| (k, p)))
-        .collect();
+    let stored =
+        stored_by_external_id::<partnership::Entity, _>(db, source, &keys, "finding partnerships by external id")
+            .await?;
     let stored_ids: Vec<Uuid> = stored.values().map(|p| p.id).collect();
     let stored_parties = parties_of(db, stored_ids).await?;
     let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
@@ -133,17 +127,10 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let mut settled = Settlement::<partnership::Entity>::new();
     let mut children = Children::default();
     for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        let mut result = ItemResult::unsettled(index, external_id);
         match checked {
             Err(errors) => {
-                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+                result.user_errors = UserError::of_item(index, errors);
             }
             Ok((model, parties)) => {
                 let old = stored.get(&keys[index]);
@@ -260,17 +247,7 @@ async fn check<C: ConnectionTrait>(
         .iter()
         .flat_map(|(_, i)| i.parties.iter().map(|p| p.organisation_id))
         .collect();
-    let live: HashSet<Uuid> = organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Id)
-        .filter(organisation::Column::Id.is_in(organisations))
-        .filter(organisation::Column::DeletedAt.is_null())
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await
-        .context("checking parties")?
-        .into_iter()
-        .collect();
+    let live = live_organisations(db, organisations, "checking parties").await?;
     let territories: HashSet<String> = items.iter().filter_map(|(_, i)| i.territory_id.clone()).collect();
     let known: HashSet<String> = territory::Entity::find()
         .select_only()
@@ -286,24 +263,8 @@ async fn check<C: ConnectionTrait>(
     let mut checked = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, (old, item)) in items.into_iter().enumerate() {
-        let key = item.external_id.trim().to_owned();
-        // A stored record without an external id (imported) may stay without one.
-        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
-        let mut errors: Vec<UserError> = Vec::new();
-        let mut invalid = |e: ValidationError| errors.push(e.into());
-        if !keyless && (key.is_empty() || key.chars().count() > 200) {
-            invalid(ValidationError::new(
-                "externalId",
-                key.clone(),
-                "must have 1 to 200 characters",
-            ));
-        } else if let Some(first) = seen.insert(key.clone(), index) {
-            errors.push(UserError::new(
-                "externalId",
-                format!("externalId {key:?} already appears in item {first}"),
-                ErrorCode::Conflict,
-            ));
-        }
+        let key = ItemKey::new(&item.external_id, old.map(|o| o.external_id.as_deref()));
+        let mut errors: Vec<UserError> = key.check(&mut seen, index).into_iter().collect();
         let name = item.name.trim().to_owned();
         if name.is_empty() {
             errors.push(UserError::new(
@@ -344,10 +305,9 @@ async fn check<C: ConnectionTrait>(
         let mut parties = Vec::with_capacity(item.parties.len());
         for (position, party) in item.parties.iter().enumerate() {
             if !live.contains(&party.organisation_id) {
-                errors.push(UserError::new(
+                errors.push(no_live_organisation(
                     &format!("parties.{position}.organisationId"),
-                    format!("no live organisation has id {}", party.organisation_id),
-                    ErrorCode::NotFound,
+                    party.organisation_id,
                 ));
             }
             if let (Some(joined), Some(left)) = (party.joined_on, party.left_on)
@@ -372,14 +332,13 @@ async fn check<C: ConnectionTrait>(
                 created_at: now,
             });
         }
-        if let Some(old) = old
-            && let Err(error) = writer.check_source("source", &old.source)
-        {
-            errors.push(error);
-        }
-        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
-            errors.push(error);
-        }
+        check_provenance(
+            writer,
+            old.map(|o| o.source.as_str()),
+            item.source_updated_at,
+            now,
+            &mut errors,
+        );
         if !errors.is_empty() {
             checked.push(Err(errors));
             continue;
@@ -395,7 +354,7 @@ async fn check<C: ConnectionTrait>(
             amount_cents: item.amount_cents,
             status: item.status,
             source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: (!keyless).then_some(key),
+            external_id: key.stored(),
             source_updated_at: item.source_updated_at,
             created_at: old.map_or(now, |o| o.created_at),
             updated_at: old.map_or(now, |o| o.updated_at),
@@ -485,14 +444,7 @@ async fn settle_one<C: ConnectionTrait>(
     };
     let changed = parties_changed(old.map(|_| stored_parties.to_vec()).as_ref(), &parties);
     let mut settled = Settlement::<partnership::Entity>::for_operation(operation);
-    let mut result = ItemResult {
-        index: 0,
-        external_id: String::new(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
-    };
+    let mut result = ItemResult::unsettled(0, String::new());
     settled
         .settle(db, (0, "partnership"), old, model, now, &mut result, changed.as_slice())
         .await?;
@@ -516,26 +468,13 @@ pub async fn create(
     fields: PartnershipFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let taken =
                 external_id_taken::<partnership::Entity, _>(txn, &source, &fields.external_id, None, TAKEN).await?;
-            let checked = only(check(txn, &writer_inner, &source, vec![(None, fields)], now).await?);
-            settle_one(
-                txn,
-                &writer_inner,
-                ("create", None, &[]),
-                checked,
-                taken.into_iter().collect(),
-                now,
-            )
-            .await
+            let checked = only(check(txn, &writer, &source, vec![(None, fields)], now).await?);
+            let errors = taken.into_iter().collect();
+            settle_one(txn, &writer, ("create", None, &[]), checked, errors, now).await
         })
     })
     .await
@@ -551,41 +490,36 @@ pub async fn update(
     patch: PartnershipPatch,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let old = match load_for_update::<partnership::Entity, _>(
-                txn,
-                &writer_inner,
-                id,
-                expected_version,
-                "partnership",
-            )
-            .await?
-            {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
-            let stored_parties = parties_of(txn, vec![id]).await?.remove(&id).unwrap_or_default();
-            let fields = patch.applied_to(&old, &stored_parties);
-            let taken = if old.external_id.as_deref() == Some(fields.external_id.trim()) {
-                None
-            } else {
-                external_id_taken::<partnership::Entity, _>(txn, &old.source, &fields.external_id, Some(id), TAKEN)
-                    .await?
-            };
-            let checked = only(check(txn, &writer_inner, &old.source, vec![(Some(&old), fields)], now).await?);
-            settle_one(
-                txn,
-                &writer_inner,
-                ("update", Some(&old), &stored_parties),
-                checked,
-                taken.into_iter().collect(),
-                now,
-            )
-            .await
-        })
-    })
+    let target = (id, expected_version);
+    run_update::<partnership::Entity, _>(
+        db,
+        writer,
+        options,
+        target,
+        "partnership",
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let stored_parties = parties_of(txn, vec![id]).await?.remove(&id).unwrap_or_default();
+                let fields = patch.applied_to(&old, &stored_parties);
+                let taken = if old.external_id.as_deref() == Some(fields.external_id.trim()) {
+                    None
+                } else {
+                    external_id_taken::<partnership::Entity, _>(txn, &old.source, &fields.external_id, Some(id), TAKEN)
+                        .await?
+                };
+                let checked = only(check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?);
+                let errors = taken.into_iter().collect();
+                settle_one(
+                    txn,
+                    &writer,
+                    ("update", Some(&old), &stored_parties),
+                    checked,
+                    errors,
+                    now,
+                )
+                .await
+            })
+        },
+    )
     .await
 }

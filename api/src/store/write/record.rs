@@ -16,7 +16,7 @@ use std::future::Future;
 
 use super::{
     bulk::run_bulk,
-    result::{BulkResult, ItemResult, ItemStatus, Outcome, UserError, Written},
+    result::{BulkResult, ItemResult, Outcome, UserError, Written},
     settle::Settlement,
     transaction::{Attempt, TxFuture, WriteOptions, run},
     writer::Writer,
@@ -36,6 +36,76 @@ pub(crate) type Checked<M> = Result<M, Vec<UserError>>;
 /// The one result of a check run on one item.
 pub(crate) fn only<M>(mut checked: Vec<Checked<M>>) -> Checked<M> {
     checked.pop().unwrap_or_else(|| Err(Vec::new()))
+}
+
+/// Runs the create of one record in its write transaction: the record's source is `source`
+/// (the writer's when `None`) when the writer may write it, else the create is rejected;
+/// `body` checks and settles the record of that source at the time of the write.
+pub(crate) async fn run_create<F>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &WriteOptions,
+    source: Option<String>,
+    body: F,
+) -> Result<Outcome<Written>, StoreError>
+where
+    F: for<'t> FnOnce(
+            &'t DatabaseTransaction,
+            Writer,
+            String,
+            DateTime<Utc>,
+        ) -> TxFuture<'t, Result<Attempt<Written>, StoreError>>
+        + Send
+        + 'static,
+{
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let source = match writer_inner.source_for_new(source.as_deref()) {
+                Ok(source) => source,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            body(txn, writer_inner, source, Utc::now()).await
+        })
+    })
+    .await
+}
+
+/// Runs the update of record `id` of `E` in its write transaction: the record is loaded live,
+/// of a source the writer may write, at `expected_version` when given ([`load_for_update`]),
+/// else the update is rejected; `body` checks and settles the change from the stored row at
+/// the time of the write. `what` names the record in messages.
+pub(crate) async fn run_update<E, F>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &WriteOptions,
+    (id, expected_version): (Uuid, Option<i32>),
+    what: &'static str,
+    body: F,
+) -> Result<Outcome<Written>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced + Send,
+    F: for<'t> FnOnce(
+            &'t DatabaseTransaction,
+            Writer,
+            E::Model,
+            DateTime<Utc>,
+        ) -> TxFuture<'t, Result<Attempt<Written>, StoreError>>
+        + Send
+        + 'static,
+{
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let old = match load_for_update::<E, _>(txn, &writer_inner, id, expected_version, what).await? {
+                Ok(old) => old,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            body(txn, writer_inner, old, Utc::now()).await
+        })
+    })
+    .await
 }
 
 /// Creates one record of `source` (the writer's source when `None`): `check` validates the
@@ -63,18 +133,12 @@ where
         + Send
         + 'static,
 {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let taken = external_id_taken::<E, _>(txn, &source, &external_id, None, ("externalId", bulk)).await?;
-            let checked = check(txn, writer_inner.clone(), source, now).await?;
+            let checked = check(txn, writer.clone(), source, now).await?;
             let errors = taken.into_iter().collect();
-            settle_one::<E, _>(txn, &writer_inner, ("create", what), None, checked, errors, now).await
+            settle_one::<E, _>(txn, &writer, ("create", what), None, checked, errors, now).await
         })
     })
     .await
@@ -106,27 +170,29 @@ where
         + Send
         + 'static,
 {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let old = match load_for_update::<E, _>(txn, &writer_inner, id, expected_version, what).await? {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
-            let checked = check(txn, writer_inner.clone(), old.clone(), now).await?;
-            let mut errors = Vec::new();
-            if let Ok(model) = &checked
-                && let Some(external_id) = model.external_id()
-                && old.external_id() != Some(external_id)
-            {
-                errors.extend(
-                    external_id_taken::<E, _>(txn, old.source(), external_id, Some(id), ("externalId", bulk)).await?,
-                );
-            }
-            settle_one::<E, _>(txn, &writer_inner, ("update", what), Some(&old), checked, errors, now).await
-        })
-    })
+    run_update::<E, _>(
+        db,
+        writer,
+        options,
+        (id, expected_version),
+        what,
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let checked = check(txn, writer.clone(), old.clone(), now).await?;
+                let mut errors = Vec::new();
+                if let Ok(model) = &checked
+                    && let Some(external_id) = model.external_id()
+                    && old.external_id() != Some(external_id)
+                {
+                    errors.extend(
+                        external_id_taken::<E, _>(txn, old.source(), external_id, Some(id), ("externalId", bulk))
+                            .await?,
+                    );
+                }
+                settle_one::<E, _>(txn, &writer, ("update", what), Some(&old), checked, errors, now).await
+            })
+        },
+    )
     .await
 }
 
@@ -294,17 +360,10 @@ where
     let mut results = Vec::with_capacity(checked.len());
     let mut settled = Settlement::<E>::new();
     for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        let mut result = ItemResult::unsettled(index, external_id);
         match checked {
             Err(errors) => {
-                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
+                result.user_errors = UserError::of_item(index, errors);
             }
             Ok(model) => {
                 let old = stored.get(&keys[index]);
@@ -523,3 +582,71 @@ macro_rules! record_entry_points {
     };
 }
 pub(crate) use record_entry_points;
+
+/// Stamps a record kind of the engine: the unit struct `$kind`, its [`RecordKind`] impl and its
+/// entry points ([`record_entry_points!`]).
+///
+/// `$entity` is the entity module (its `Entity` and `Model`); `check` is the kind's check;
+/// `applied_to` builds the whole fields from a patch and the stored row: the external id keeps
+/// the stored one (empty when it has none), and each field absent from the patch keeps its
+/// stored value, copied for the `copied` fields and cloned for the `cloned` ones.
+macro_rules! record_kind {
+    (
+        $(#[doc = $doc:tt])*
+        $kind:ident {
+            entity: $entity:ident,
+            fields: $fields:ident,
+            patch: $patch:ident,
+            names: ($record:literal, $bulk:literal),
+            lookup: $lookup:literal,
+            check: $check:path,
+            copied: [$($copied:ident),* $(,)?],
+            cloned: [$($cloned:ident),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $kind;
+
+        impl $crate::store::write::record::RecordKind for $kind {
+            type Entity = $entity::Entity;
+            type Model = $entity::Model;
+            type Fields = $fields;
+            type Patch = $patch;
+            const NAMES: $crate::store::write::record::Names = ($record, $bulk);
+            const LOOKUP: &'static str = $lookup;
+
+            fn external_id(fields: &$fields) -> &str {
+                &fields.external_id
+            }
+
+            fn applied_to(patch: $patch, stored: &$entity::Model) -> $fields {
+                $fields {
+                    external_id: patch
+                        .external_id
+                        .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+                    $($copied: patch.$copied.unwrap_or(stored.$copied),)*
+                    $($cloned: patch.$cloned.unwrap_or_else(|| stored.$cloned.clone()),)*
+                }
+            }
+
+            fn check<'a, C: sea_orm::ConnectionTrait>(
+                db: &'a C,
+                writer: &'a $crate::store::write::writer::Writer,
+                source: &'a str,
+                items: Vec<(Option<&'a $entity::Model>, $fields)>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> impl std::future::Future<
+                Output = Result<
+                    Vec<$crate::store::write::record::Checked<$entity::Model>>,
+                    $crate::store::StoreError,
+                >,
+            > + Send
+            + 'a {
+                $check(db, writer, source, items, now)
+            }
+        }
+
+        $crate::store::write::record::record_entry_points!($kind, $fields, $patch, $record);
+    };
+}
+pub(crate) use record_kind;

@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use super::{
     audit::{AuditEntry, audit},
-    bulk::unsettled,
     classification::{classify_model, labels_counting, legal_category_families},
     result::{ItemResult, ItemStatus, UserError, Written},
     writer::Writer,
@@ -160,14 +159,7 @@ where
         now: DateTime<Utc>,
         children_changed: Option<&'static str>,
     ) -> Result<Result<Written, Vec<UserError>>, StoreError> {
-        let mut result = ItemResult {
-            index: 0,
-            external_id: model.external_id().unwrap_or_default().to_owned(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        let mut result = ItemResult::unsettled(0, model.external_id().unwrap_or_default().to_owned());
         self.settle(db, (0, what), old, model, now, &mut result, children_changed.as_slice())
             .await?;
         Ok(match (result.id, result.version) {
@@ -291,7 +283,7 @@ pub async fn reclassify_in<C: ConnectionTrait>(
         if model == *old {
             continue;
         }
-        let mut result = unsettled(index, old.external_id.as_deref().unwrap_or_default());
+        let mut result = ItemResult::unsettled(index, old.external_id.as_deref().unwrap_or_default().to_owned());
         settled
             .item(db, (index, "organisation"), Some(old), model, now, &mut result)
             .await?;

@@ -25,8 +25,7 @@ use entity::{
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 
 use super::{
-    bulk::unsettled,
-    result::ItemStatus,
+    result::{ItemResult, ItemStatus},
     settle::Settlement,
     writer::{Writer, is_partner_source},
 };
@@ -57,7 +56,7 @@ where
     let mut settled = Settlement::<E>::for_operation("take_over");
     let mut count = 0;
     for (index, (old, new)) in taken.into_iter().enumerate() {
-        let mut result = unsettled(index, new.external_id().unwrap_or_default());
+        let mut result = ItemResult::unsettled(index, new.external_id().unwrap_or_default().to_owned());
         settled
             .item(db, (index, what), Some(&old), new, now, &mut result)
             .await?;
