@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_logged,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
-    rows::{FetchModels, group_by_parent, live_by_ids},
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, in_force_on, list_filter, paginate_partitioned},
+    rows::{fetch_grouped, live_by_ids},
 };
 use crate::domain::{Rna, Siren, Siret, ValidationError, geo::Near};
 
@@ -80,16 +80,13 @@ pub async fn labels_of<C: ConnectionTrait>(
     db: &C,
     organisation_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<organisation_label::Model>>, StoreError> {
-    let rows = organisation_label::Entity::find()
+    let select = organisation_label::Entity::find()
         .filter(organisation_label::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
         .filter(organisation_label::Column::DeletedAt.is_null())
         .order_by_asc(organisation_label::Column::Kind)
         .order_by_asc(organisation_label::Column::ValidFrom)
-        .order_by_asc(organisation_label::Column::Id)
-        .fetch_all(db)
-        .await
-        .context("loading labels of organisations")?;
-    Ok(group_by_parent(rows, |row| row.organisation_id))
+        .order_by_asc(organisation_label::Column::Id);
+    fetch_grouped(db, select, |row| row.organisation_id, "loading labels of organisations").await
 }
 
 /// Filters on organisations; fields combine with AND, values within a list with OR.
@@ -209,17 +206,11 @@ impl OrganisationFilter {
                 )
                 .to_owned();
             if let Some(on) = self.label_valid_on {
-                labels
-                    .cond_where(
-                        Condition::any()
-                            .add(Expr::col((L, organisation_label::Column::ValidFrom)).is_null())
-                            .add(Expr::col((L, organisation_label::Column::ValidFrom)).lte(on)),
-                    )
-                    .cond_where(
-                        Condition::any()
-                            .add(Expr::col((L, organisation_label::Column::ValidTo)).is_null())
-                            .add(Expr::col((L, organisation_label::Column::ValidTo)).gte(on)),
-                    );
+                labels.cond_where(in_force_on(
+                    Expr::col((L, organisation_label::Column::ValidFrom)),
+                    Expr::col((L, organisation_label::Column::ValidTo)),
+                    on,
+                ));
             }
             all = all.add(Expr::exists(labels));
         }
@@ -306,29 +297,20 @@ pub fn sort_key(sort: OrganisationSort, descending: bool, near: Option<&Near>) -
             )
         }
     };
-    Ok(SortKey {
-        name: match sort {
-            OrganisationSort::Name => "NAME",
-            OrganisationSort::CreatedOn => "CREATED_ON",
-            OrganisationSort::Distance => "DISTANCE",
-        },
-        expr,
-        kind,
-        id: col(organisation::Column::Id),
-        id_kind: IdKind::Uuid,
+    let name = match sort {
+        OrganisationSort::Name => "NAME",
+        OrganisationSort::CreatedOn => "CREATED_ON",
+        OrganisationSort::Distance => "DISTANCE",
+    };
+    Ok(SortKey::new(
+        name,
+        (expr, kind),
+        (col(organisation::Column::Id), IdKind::Uuid),
         descending,
-    })
+    ))
 }
 
-impl ListFilter for OrganisationFilter {
-    type Entity = organisation::Entity;
-    const PAGING: &'static str = "paging organisations";
-    const COUNTING: &'static str = "counting organisations";
-
-    fn condition(&self) -> Condition {
-        OrganisationFilter::condition(self)
-    }
-}
+list_filter!(OrganisationFilter => organisation::Entity, "organisations");
 
 /// The live organisation owning the establishment with this SIRET.
 pub async fn by_siret<C: ConnectionTrait>(db: &C, siret: &Siret) -> Result<Option<organisation::Model>, StoreError> {
@@ -462,15 +444,18 @@ pub async fn identifiers_of<C: ConnectionTrait>(
     db: &C,
     organisation_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<organisation_identifier::Model>>, StoreError> {
-    let rows = organisation_identifier::Entity::find()
+    let select = organisation_identifier::Entity::find()
         .filter(organisation_identifier::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
         .filter(organisation_identifier::Column::DeletedAt.is_null())
         .order_by_asc(organisation_identifier::Column::Scheme)
-        .order_by_asc(organisation_identifier::Column::Value)
-        .fetch_all(db)
-        .await
-        .context("loading identifiers of organisations")?;
-    Ok(group_by_parent(rows, |row| row.organisation_id))
+        .order_by_asc(organisation_identifier::Column::Value);
+    fetch_grouped(
+        db,
+        select,
+        |row| row.organisation_id,
+        "loading identifiers of organisations",
+    )
+    .await
 }
 
 /// Filters on labels; fields combine with AND, values within a list with OR.
@@ -509,17 +494,11 @@ impl LabelFilter {
             all = all.add(col(organisation_label::Column::Kind).is_in(self.kinds.iter().map(|k| k.to_value())));
         }
         if let Some(on) = self.valid_on {
-            all = all
-                .add(
-                    Condition::any()
-                        .add(col(organisation_label::Column::ValidFrom).is_null())
-                        .add(col(organisation_label::Column::ValidFrom).lte(on)),
-                )
-                .add(
-                    Condition::any()
-                        .add(col(organisation_label::Column::ValidTo).is_null())
-                        .add(col(organisation_label::Column::ValidTo).gte(on)),
-                );
+            all = all.add(in_force_on(
+                col(organisation_label::Column::ValidFrom),
+                col(organisation_label::Column::ValidTo),
+                on,
+            ));
         }
         if let Some(since) = self.updated_since {
             all = all.add(col(organisation_label::Column::UpdatedAt).gte(since));
@@ -530,26 +509,17 @@ impl LabelFilter {
 
 /// Label list order: by start of validity (unknown first).
 pub fn label_sort(descending: bool) -> SortKey {
-    SortKey {
-        name: "VALID_FROM",
-        expr: Func::coalesce([
-            Expr::col((organisation_label::Entity, organisation_label::Column::ValidFrom)),
-            Expr::val(super::page::UNKNOWN_DATE),
-        ])
-        .into(),
-        kind: KeyKind::Date,
-        id: Expr::col((organisation_label::Entity, organisation_label::Column::Id)),
-        id_kind: IdKind::Uuid,
+    let col = |c: organisation_label::Column| Expr::col((organisation_label::Entity, c));
+    let valid_from = Func::coalesce([
+        col(organisation_label::Column::ValidFrom),
+        Expr::val(super::page::UNKNOWN_DATE),
+    ]);
+    SortKey::new(
+        "VALID_FROM",
+        (valid_from.into(), KeyKind::Date),
+        (col(organisation_label::Column::Id), IdKind::Uuid),
         descending,
-    }
+    )
 }
 
-impl ListFilter for LabelFilter {
-    type Entity = organisation_label::Entity;
-    const PAGING: &'static str = "paging labels";
-    const COUNTING: &'static str = "counting labels";
-
-    fn condition(&self) -> Condition {
-        LabelFilter::condition(self)
-    }
-}
+list_filter!(LabelFilter => organisation_label::Entity, "labels");

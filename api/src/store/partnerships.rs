@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_partitioned},
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, in_force_on, list_filter, paginate_partitioned},
     rows::{FetchModels, group_by_parent, live_by_ids},
 };
 
@@ -122,17 +122,11 @@ impl PartnershipFilter {
             );
         }
         if let Some(on) = self.active_on {
-            all = all
-                .add(
-                    Condition::any()
-                        .add(col(partnership::Column::StartDate).is_null())
-                        .add(col(partnership::Column::StartDate).lte(on)),
-                )
-                .add(
-                    Condition::any()
-                        .add(col(partnership::Column::EndDate).is_null())
-                        .add(col(partnership::Column::EndDate).gte(on)),
-                );
+            all = all.add(in_force_on(
+                col(partnership::Column::StartDate),
+                col(partnership::Column::EndDate),
+                on,
+            ));
         }
         if let Some(since) = self.updated_since {
             all = all.add(col(partnership::Column::UpdatedAt).gte(since));
@@ -159,25 +153,15 @@ pub fn sort_key(sort: PartnershipSort, descending: bool, backend: DbBackend) -> 
             KeyKind::Date,
         ),
     };
-    SortKey {
+    SortKey::new(
         name,
-        expr,
-        kind,
-        id: col(partnership::Column::Id),
-        id_kind: IdKind::Uuid,
+        (expr, kind),
+        (col(partnership::Column::Id), IdKind::Uuid),
         descending,
-    }
+    )
 }
 
-impl ListFilter for PartnershipFilter {
-    type Entity = partnership::Entity;
-    const PAGING: &'static str = "paging partnerships";
-    const COUNTING: &'static str = "counting partnerships";
-
-    fn condition(&self) -> Condition {
-        PartnershipFilter::condition(self)
-    }
-}
+list_filter!(PartnershipFilter => partnership::Entity, "partnerships");
 
 /// Live partnerships by id.
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<partnership::Model>, StoreError> {

@@ -505,6 +505,18 @@ pub fn group_by_parent<M>(rows: Vec<M>, parent: impl Fn(&M) -> Uuid) -> HashMap<
     grouped
 }
 
+/// Every row `select` returns, grouped by the id of its parent, each group in the order read;
+/// `context` says what is read, for database errors.
+pub async fn fetch_grouped<E: EntityTrait<Model: FromRow>, C: ConnectionTrait>(
+    db: &C,
+    select: Select<E>,
+    parent: impl Fn(&E::Model) -> Uuid,
+    context: &'static str,
+) -> Result<HashMap<Uuid, Vec<E::Model>>, StoreError> {
+    let rows = select.fetch_all(db).await.context(context)?;
+    Ok(group_by_parent(rows, parent))
+}
+
 /// A table whose rows are deleted by setting `deleted_at`: live rows have none.
 pub trait SoftDeleted: EntityTrait<Model: FromRow> {
     /// The id column.

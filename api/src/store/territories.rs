@@ -13,7 +13,7 @@ use sea_orm::{
 
 use super::{
     DbContext, StoreError, insert_chunked,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, list_filter, paginate_partitioned},
     rows::FetchModels,
 };
 use crate::reference::{COG_VINTAGE, ReferenceData};
@@ -246,25 +246,15 @@ pub fn sort_key(sort: TerritorySort, descending: bool) -> SortKey {
             KeyKind::Integer,
         ),
     };
-    SortKey {
+    SortKey::new(
         name,
-        expr,
-        kind,
-        id: col(territory::Column::Id),
-        id_kind: IdKind::Text,
+        (expr, kind),
+        (col(territory::Column::Id), IdKind::Text),
         descending,
-    }
+    )
 }
 
-impl ListFilter for TerritoryFilter {
-    type Entity = territory::Entity;
-    const PAGING: &'static str = "paging territories";
-    const COUNTING: &'static str = "counting territories";
-
-    fn condition(&self) -> Condition {
-        TerritoryFilter::condition(self)
-    }
-}
+list_filter!(TerritoryFilter => territory::Entity, "territories");
 
 /// For each ancestor, one page of the territories of `level` within it, by code, in one query.
 pub async fn contained_pages<C: ConnectionTrait>(

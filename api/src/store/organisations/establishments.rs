@@ -14,25 +14,33 @@ use uuid::Uuid;
 use crate::domain::{Siret, geo::Near};
 use crate::store::{
     DbContext, StoreError,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
-    rows::{FetchModels, group_by_parent, live_by_ids},
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, list_filter, paginate_partitioned},
+    rows::{fetch_grouped, live_by_ids},
 };
+
+/// A column of the establishment table, qualified.
+fn col(column: establishment::Column) -> Expr {
+    Expr::col((establishment::Entity, column))
+}
 
 /// Live establishments of each organisation, head office first, then by SIRET.
 pub async fn establishments_of<C: ConnectionTrait>(
     db: &C,
     organisation_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<establishment::Model>>, StoreError> {
-    let rows = establishment::Entity::find()
+    let select = establishment::Entity::find()
         .filter(establishment::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
         .filter(establishment::Column::DeletedAt.is_null())
         .order_by_desc(establishment::Column::IsHeadquarters)
         .order_by_asc(establishment::Column::Siret)
-        .order_by_asc(establishment::Column::Id)
-        .fetch_all(db)
-        .await
-        .context("loading establishments of organisations")?;
-    Ok(group_by_parent(rows, |row| row.organisation_id))
+        .order_by_asc(establishment::Column::Id);
+    fetch_grouped(
+        db,
+        select,
+        |row| row.organisation_id,
+        "loading establishments of organisations",
+    )
+    .await
 }
 
 /// The live establishment with this SIRET.
@@ -58,16 +66,15 @@ pub async fn establishments_by_ids<C: ConnectionTrait>(
 
 /// Establishment order: head office first, then by SIRET.
 pub fn establishment_sort() -> SortKey {
-    SortKey {
-        name: "HEADQUARTERS_FIRST",
-        expr: Expr::cust(
-            "(CASE WHEN establishment.is_headquarters THEN '0' ELSE '1' END || COALESCE(establishment.siret, ''))",
-        ),
-        kind: KeyKind::Text,
-        id: Expr::col((establishment::Entity, establishment::Column::Id)),
-        id_kind: IdKind::Uuid,
-        descending: false,
-    }
+    let key = Expr::cust(
+        "(CASE WHEN establishment.is_headquarters THEN '0' ELSE '1' END || COALESCE(establishment.siret, ''))",
+    );
+    SortKey::new(
+        "HEADQUARTERS_FIRST",
+        (key, KeyKind::Text),
+        (col(establishment::Column::Id), IdKind::Uuid),
+        false,
+    )
 }
 
 /// One page of live establishments per organisation, in one query.
@@ -126,7 +133,6 @@ pub struct EstablishmentFilter {
 impl EstablishmentFilter {
     /// The WHERE condition (live establishments of live organisations).
     pub fn condition(&self) -> Condition {
-        let col = |c: establishment::Column| Expr::col((establishment::Entity, c));
         let mut all = Condition::all()
             .add(col(establishment::Column::DeletedAt).is_null())
             .add(
@@ -174,26 +180,13 @@ impl EstablishmentFilter {
 
 /// Establishment list order: by SIRET (establishments without one first).
 pub fn establishment_siret_sort(descending: bool) -> SortKey {
-    SortKey {
-        name: "SIRET",
-        expr: Func::coalesce([
-            Expr::col((establishment::Entity, establishment::Column::Siret)),
-            Expr::val(""),
-        ])
-        .into(),
-        kind: KeyKind::Text,
-        id: Expr::col((establishment::Entity, establishment::Column::Id)),
-        id_kind: IdKind::Uuid,
+    let siret = Func::coalesce([col(establishment::Column::Siret), Expr::val("")]);
+    SortKey::new(
+        "SIRET",
+        (siret.into(), KeyKind::Text),
+        (col(establishment::Column::Id), IdKind::Uuid),
         descending,
-    }
+    )
 }
 
-impl ListFilter for EstablishmentFilter {
-    type Entity = establishment::Entity;
-    const PAGING: &'static str = "paging establishments";
-    const COUNTING: &'static str = "counting establishments";
-
-    fn condition(&self) -> Condition {
-        EstablishmentFilter::condition(self)
-    }
-}
+list_filter!(EstablishmentFilter => establishment::Entity, "establishments");
