@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -88,27 +88,22 @@ impl MutableKind for IdentifierMutation {
     type Patch = IdentifierPatch;
 
     fn fields(item: IdentifierUpsertItemInput, prefix: &str) -> Result<IdentifierFields, Rejection> {
-        Ok(IdentifierFields {
-            external_id: item.external_id,
-            organisation_id: organisation_row_id(&item.organisation_id, prefix)?,
-            scheme: item.scheme.into(),
-            value: item.value,
-            source_updated_at: item.source_updated_at,
-        })
+        let organisation_id = organisation_row_id(&item.organisation_id, prefix)?;
+        Ok(store_input!(item => IdentifierFields {
+            taken: [external_id, value, source_updated_at],
+            converted: [scheme],
+            with: { organisation_id },
+        }))
     }
 
     fn patch(input: IdentifierPatchInput) -> Result<IdentifierPatch, Rejection> {
-        Ok(IdentifierPatch {
-            external_id: input.external_id,
-            organisation_id: input
-                .organisation_id
-                .as_ref()
-                .map(|id| organisation_row_id(id, ""))
-                .transpose()?,
-            scheme: input.scheme.map(Into::into),
-            value: input.value,
-            source_updated_at: patch(input.source_updated_at),
-        })
+        let organisation_id = organisation_patch(input.organisation_id.as_ref())?;
+        Ok(store_input!(input => IdentifierPatch {
+            taken: [external_id, value],
+            mapped: [scheme],
+            patched: [source_updated_at],
+            with: { organisation_id },
+        }))
     }
 
     store_writes!(store, Deletable::Identifier);

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -103,35 +103,22 @@ impl MutableKind for LabelMutation {
     type Patch = LabelPatch;
 
     fn fields(item: LabelUpsertItemInput, prefix: &str) -> Result<LabelFields, Rejection> {
-        Ok(LabelFields {
-            external_id: item.external_id,
-            organisation_id: organisation_row_id(&item.organisation_id, prefix)?,
-            kind: item.kind.into(),
-            issuer: item.issuer,
-            reference: item.reference,
-            valid_from: item.valid_from,
-            valid_to: item.valid_to,
-            evidence_url: item.evidence_url,
-            source_updated_at: item.source_updated_at,
-        })
+        let organisation_id = organisation_row_id(&item.organisation_id, prefix)?;
+        Ok(store_input!(item => LabelFields {
+            taken: [external_id, issuer, reference, valid_from, valid_to, evidence_url, source_updated_at],
+            converted: [kind],
+            with: { organisation_id },
+        }))
     }
 
     fn patch(input: LabelPatchInput) -> Result<LabelPatch, Rejection> {
-        Ok(LabelPatch {
-            external_id: input.external_id,
-            organisation_id: input
-                .organisation_id
-                .as_ref()
-                .map(|id| organisation_row_id(id, ""))
-                .transpose()?,
-            kind: input.kind.map(Into::into),
-            issuer: patch(input.issuer),
-            reference: patch(input.reference),
-            valid_from: patch(input.valid_from),
-            valid_to: patch(input.valid_to),
-            evidence_url: patch(input.evidence_url),
-            source_updated_at: patch(input.source_updated_at),
-        })
+        let organisation_id = organisation_patch(input.organisation_id.as_ref())?;
+        Ok(store_input!(input => LabelPatch {
+            taken: [external_id],
+            mapped: [kind],
+            patched: [issuer, reference, valid_from, valid_to, evidence_url, source_updated_at],
+            with: { organisation_id },
+        }))
     }
 
     store_writes!(store, Deletable::Label);

@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    record::{self, MutableKind, Rejection, organisation_row_id, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -167,19 +167,12 @@ impl MutableKind for PartnershipMutation {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(PartnershipFields {
-            external_id: item.external_id,
-            partnership_type: item.partnership_type.into(),
-            name: item.name,
-            description: item.description,
-            start_date: item.start_date,
-            end_date: item.end_date,
-            territory_id: item.territory_id,
-            amount_cents,
-            status: item.status.map_or(entity::enums::PartnershipStatus::Active, Into::into),
-            parties,
-            source_updated_at: item.source_updated_at,
-        })
+        let status = item.status.map_or(entity::enums::PartnershipStatus::Active, Into::into);
+        Ok(store_input!(item => PartnershipFields {
+            taken: [external_id, name, description, start_date, end_date, territory_id, source_updated_at],
+            converted: [partnership_type],
+            with: { amount_cents, status, parties },
+        }))
     }
 
     fn patch(input: PartnershipPatchInput) -> Result<PartnershipPatch, Rejection> {
@@ -193,19 +186,12 @@ impl MutableKind for PartnershipMutation {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(PartnershipPatch {
-            external_id: input.external_id,
-            partnership_type: input.partnership_type.map(Into::into),
-            name: input.name,
-            description: patch(input.description),
-            start_date: patch(input.start_date),
-            end_date: patch(input.end_date),
-            territory_id: patch(input.territory_id),
-            amount_cents,
-            status: input.status.map(Into::into),
-            parties,
-            source_updated_at: patch(input.source_updated_at),
-        })
+        Ok(store_input!(input => PartnershipPatch {
+            taken: [external_id, name],
+            mapped: [partnership_type, status],
+            patched: [description, start_date, end_date, territory_id, source_updated_at],
+            with: { amount_cents, parties },
+        }))
     }
 
     store_writes!(store, Deletable::Partnership);
