@@ -21,9 +21,9 @@ use uuid::Uuid;
 
 use super::{
     bulk::run_bulk,
-    record::{external_id_taken, only, run_create, run_update},
+    record::{all_checked, external_id_taken, only, run_create, run_update},
     result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
-    settle::Settlement,
+    settle::{ChildRows, Settlement},
     transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
@@ -509,16 +509,12 @@ async fn settle_one<C: ConnectionTrait>(
     writer: &Writer,
     (operation, old): (&'static str, Option<&contract::Model>),
     checked: Result<CheckedContract, Vec<UserError>>,
-    mut errors: Vec<UserError>,
+    errors: Vec<UserError>,
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError> {
-    let checked = match checked {
-        Ok(checked) if errors.is_empty() => checked,
-        Ok(_) => return Ok(Attempt::reject(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Ok(Attempt::reject(errors));
-        }
+    let checked = match all_checked(checked, errors) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Attempt::reject(errors)),
     };
     let ids = old.map(|o| vec![o.id]).unwrap_or_default();
     let stored = suppliers_of(db, ids.clone()).await?;
@@ -532,26 +528,22 @@ async fn settle_one<C: ConnectionTrait>(
         old.and_then(|o| stored.get(&o.id)),
         old.and_then(|o| stored_modifications.get(&o.id)),
     );
-    let mut settled = Settlement::<contract::Entity>::for_operation(operation);
-    let mut result = ItemResult::unsettled(0, String::new());
+    let settled = Settlement::<contract::Entity>::for_operation(operation);
+    let (suppliers, modifications) = (checked.suppliers, checked.modifications);
     settled
-        .settle(db, (0, "contract"), old, checked.model, now, &mut result, &changed)
-        .await?;
-    let (Some(id), Some(version)) = (result.id, result.version) else {
-        return Ok(Attempt::reject(result.user_errors));
-    };
-    let mut children = Children::default();
-    children.add(
-        &result,
-        old.is_some(),
-        &changed,
-        checked.suppliers,
-        checked.modifications,
-    );
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(Attempt::commit(Written { id, version }))
+        .record_with_children(
+            db,
+            writer,
+            ("contract", old),
+            (checked.model, &changed),
+            now,
+            |result| {
+                let mut children = Children::default();
+                children.add(result, old.is_some(), &changed, suppliers, modifications);
+                children
+            },
+        )
+        .await
 }
 
 /// Creates a contract of `source` (the key's source when `None`) with its initial suppliers,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, no_live_organisation, text},
+    fields::{ItemKey, check_provenance, checked_row, no_live_organisation, text},
     organisation::unresolved,
     record,
     result::{ItemResult, Patch, UserError},
@@ -250,33 +250,29 @@ pub(super) async fn check<C: ConnectionTrait>(
         } else {
             (None, None, None)
         };
-        checked.push(Ok(establishment::Model {
-            id,
-            organisation_id: item.organisation_id,
-            siret,
-            name: text(item.name),
-            is_headquarters: item.is_headquarters,
-            address_line1: text(item.address_line1),
-            address_line2: text(item.address_line2),
-            postal_code,
-            commune_id: item.commune_id,
-            latitude,
-            longitude,
-            geo_precision,
-            naf_code,
-            headcount_band: old.and_then(|o| o.headcount_band),
-            admin_status: item.admin_status,
-            opened_on: item.opened_on,
-            closed_on: item.closed_on,
-            diffusible,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: key.stored(),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        }));
+        checked.push(Ok(checked_row!(
+            establishment::Model {
+                id,
+                organisation_id: item.organisation_id,
+                siret,
+                name: text(item.name),
+                is_headquarters: item.is_headquarters,
+                address_line1: text(item.address_line1),
+                address_line2: text(item.address_line2),
+                postal_code,
+                commune_id: item.commune_id,
+                latitude,
+                longitude,
+                geo_precision,
+                naf_code,
+                headcount_band: old.and_then(|o| o.headcount_band),
+                admin_status: item.admin_status,
+                opened_on: item.opened_on,
+                closed_on: item.closed_on,
+                diffusible,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        )));
     }
     Ok(checked)
 }

@@ -137,3 +137,26 @@ pub fn check_provenance(
         errors.push(error);
     }
 }
+
+/// Builds the row of a checked item: the kind's own fields as given, then the provenance every
+/// kind stores the same way: the source, creation and update times and version of the stored
+/// record `old`, or for a new record `source`, `now`, `now` and 1; the item's external id
+/// (`key`, an [`ItemKey`]) and source update time; not deleted.
+macro_rules! checked_row {
+    (
+        $entity:ident::Model { $($field:ident $(: $value:expr)?),* $(,)? },
+        provenance: ($old:expr, $source:expr, $key:expr, $source_updated_at:expr, $now:expr) $(,)?
+    ) => {
+        $entity::Model {
+            $($field $(: $value)?,)*
+            source: $old.map_or($source, |o| o.source.as_str()).to_owned(),
+            external_id: $key.stored(),
+            source_updated_at: $source_updated_at,
+            created_at: $old.map_or($now, |o| o.created_at),
+            updated_at: $old.map_or($now, |o| o.updated_at),
+            deleted_at: None,
+            version: $old.map_or(1, |o| o.version),
+        }
+    };
+}
+pub(crate) use checked_row;

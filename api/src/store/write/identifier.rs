@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, live_organisations, no_live_organisation},
+    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation},
     record,
     result::{Patch, UserError},
     writer::Writer,
@@ -126,19 +126,15 @@ async fn check<C: ConnectionTrait>(
             checked.push(Err(errors));
             continue;
         }
-        checked.push(Ok(organisation_identifier::Model {
-            id,
-            organisation_id: item.organisation_id,
-            scheme: item.scheme,
-            value,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: key.stored(),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        }));
+        checked.push(Ok(checked_row!(
+            organisation_identifier::Model {
+                id,
+                organisation_id: item.organisation_id,
+                scheme: item.scheme,
+                value,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        )));
     }
     Ok(checked)
 }

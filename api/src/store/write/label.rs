@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, live_organisations, no_live_organisation, text},
+    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, text},
     record,
     result::{Patch, UserError},
     writer::Writer,
@@ -95,24 +95,20 @@ async fn check<C: ConnectionTrait>(
             checked.push(Err(errors));
             continue;
         }
-        checked.push(Ok(organisation_label::Model {
-            id: old.map_or_else(Uuid::now_v7, |o| o.id),
-            organisation_id: item.organisation_id,
-            establishment_id: old.and_then(|o| o.establishment_id),
-            kind: item.kind,
-            issuer: text(item.issuer),
-            reference: text(item.reference),
-            valid_from: item.valid_from,
-            valid_to: item.valid_to,
-            evidence_url,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: key.stored(),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        }));
+        checked.push(Ok(checked_row!(
+            organisation_label::Model {
+                id: old.map_or_else(Uuid::now_v7, |o| o.id),
+                organisation_id: item.organisation_id,
+                establishment_id: old.and_then(|o| o.establishment_id),
+                kind: item.kind,
+                issuer: text(item.issuer),
+                reference: text(item.reference),
+                valid_from: item.valid_from,
+                valid_to: item.valid_to,
+                evidence_url,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        )));
     }
     Ok(checked)
 }

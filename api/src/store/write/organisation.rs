@@ -48,6 +48,35 @@ async fn update_row<C: ConnectionTrait>(
     Ok(result.rows_affected == 1)
 }
 
+/// Writes `new` (its version bumped) over the row of `old` and records the write: audited as
+/// `operation` with its changed fields, logged as `change` in the change feed; the award lines
+/// of an updated (not deleted) organisation are refreshed. Another writer having changed the
+/// row meanwhile is a CONFLICT, and nothing is written.
+async fn write_over<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    (old, new): (&organisation::Model, organisation::Model),
+    (operation, changed, change): (&'static str, Vec<&'static str>, ChangeOp),
+    now: DateTime<Utc>,
+) -> Result<Attempt<Written>, StoreError> {
+    let written = Written {
+        id: old.id,
+        version: new.version,
+    };
+    if !update_row(db, old, new).await? {
+        let stale = conflict_stale("expectedVersion", old.id, old.version, old.version + 1);
+        return Ok(Attempt::reject(vec![stale]));
+    }
+    if change == ChangeOp::Upsert {
+        award_lines::refresh_for_organisations(db, &[old.id]).await?;
+    }
+    audit(db, writer, now, vec![audit_entry(operation, old.id, changed)]).await?;
+    changes::append(db, organisation::Model::ENTITY, change, [(written.id, written.version)])
+        .await
+        .context("logging a change")?;
+    Ok(Attempt::commit(written))
+}
+
 fn conflict_stale(field: &str, id: Uuid, expected: i32, actual: i32) -> UserError {
     UserError::new(
         field,
@@ -172,29 +201,7 @@ pub async fn update(
                 }
                 new.version = old.version + 1;
                 new.updated_at = now;
-                let written = Written {
-                    id,
-                    version: new.version,
-                };
-                if !update_row(txn, &old, new).await? {
-                    return Ok(Attempt::reject(vec![conflict_stale(
-                        "expectedVersion",
-                        id,
-                        old.version,
-                        old.version + 1,
-                    )]));
-                }
-                award_lines::refresh_for_organisations(txn, &[id]).await?;
-                audit(txn, &writer, now, vec![audit_entry("update", id, fields)]).await?;
-                changes::append(
-                    txn,
-                    organisation::Model::ENTITY,
-                    ChangeOp::Upsert,
-                    [(id, written.version)],
-                )
-                .await
-                .context("logging a change")?;
-                Ok(Attempt::commit(written))
+                write_over(txn, &writer, (&old, new), ("update", fields, ChangeOp::Upsert), now).await
             })
         },
     )
@@ -222,28 +229,14 @@ pub async fn delete(
                 new.deleted_at = Some(now);
                 new.updated_at = now;
                 new.version = old.version + 1;
-                let written = Written {
-                    id,
-                    version: new.version,
-                };
-                if !update_row(txn, &old, new).await? {
-                    return Ok(Attempt::reject(vec![conflict_stale(
-                        "expectedVersion",
-                        id,
-                        old.version,
-                        old.version + 1,
-                    )]));
-                }
-                audit(txn, &writer, now, vec![audit_entry("delete", id, vec!["deleted_at"])]).await?;
-                changes::append(
+                write_over(
                     txn,
-                    organisation::Model::ENTITY,
-                    ChangeOp::Delete,
-                    [(id, written.version)],
+                    &writer,
+                    (&old, new),
+                    ("delete", vec!["deleted_at"], ChangeOp::Delete),
+                    now,
                 )
                 .await
-                .context("logging a change")?;
-                Ok(Attempt::commit(written))
             })
         },
     )

@@ -17,10 +17,10 @@ use uuid::Uuid;
 
 use super::{
     bulk::run_bulk,
-    fields::{ItemKey, check_provenance, live_organisations, no_live_organisation},
-    record::{external_id_taken, only, run_create, run_update, stored_by_external_id},
+    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation},
+    record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id},
     result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
-    settle::Settlement,
+    settle::{ChildRows, Settlement},
     transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
@@ -197,21 +197,7 @@ struct Children {
     rows: Vec<partnership_party::Model>,
 }
 
-impl Children {
-    /// Queues the parties of a settled partnership; `replace` when its stored ones go
-    /// (nothing when it was unchanged or refused).
-    fn add(&mut self, result: &ItemResult, replace: bool, parties: Vec<partnership_party::Model>) {
-        let Some(id) = result.id else { return };
-        match result.status {
-            ItemStatus::Created => self.rows.extend(parties),
-            ItemStatus::Updated if replace => {
-                self.replaced.push(id);
-                self.rows.extend(parties);
-            }
-            _ => {}
-        }
-    }
-
+impl ChildRows for Children {
     /// Replaces the parties (call after the new partnerships are inserted).
     async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
         if !self.replaced.is_empty() {
@@ -227,6 +213,22 @@ impl Children {
         )
         .await
         .context("inserting partnership parties")
+    }
+}
+
+impl Children {
+    /// Queues the parties of a settled partnership; `replace` when its stored ones go
+    /// (nothing when it was unchanged or refused).
+    fn add(&mut self, result: &ItemResult, replace: bool, parties: Vec<partnership_party::Model>) {
+        let Some(id) = result.id else { return };
+        match result.status {
+            ItemStatus::Created => self.rows.extend(parties),
+            ItemStatus::Updated if replace => {
+                self.replaced.push(id);
+                self.rows.extend(parties);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -343,24 +345,20 @@ async fn check<C: ConnectionTrait>(
             checked.push(Err(errors));
             continue;
         }
-        let model = partnership::Model {
-            id,
-            partnership_type: item.partnership_type,
-            name,
-            description: item.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
-            start_date: item.start_date,
-            end_date: item.end_date,
-            territory_id: item.territory_id,
-            amount_cents: item.amount_cents,
-            status: item.status,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: key.stored(),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        };
+        let model = checked_row!(
+            partnership::Model {
+                id,
+                partnership_type: item.partnership_type,
+                name,
+                description: item.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
+                start_date: item.start_date,
+                end_date: item.end_date,
+                territory_id: item.territory_id,
+                amount_cents: item.amount_cents,
+                status: item.status,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        );
         checked.push(Ok((model, parties)));
     }
     Ok(checked)
@@ -431,32 +429,30 @@ async fn settle_one<C: ConnectionTrait>(
     writer: &Writer,
     (operation, old, stored_parties): (&'static str, Option<&partnership::Model>, &[partnership_party::Model]),
     checked: Result<CheckedPartnership, Vec<UserError>>,
-    mut errors: Vec<UserError>,
+    errors: Vec<UserError>,
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError> {
-    let (model, parties) = match checked {
-        Ok(checked) if errors.is_empty() => checked,
-        Ok(_) => return Ok(Attempt::reject(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Ok(Attempt::reject(errors));
-        }
+    let (model, parties) = match all_checked(checked, errors) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Attempt::reject(errors)),
     };
     let changed = parties_changed(old.map(|_| stored_parties.to_vec()).as_ref(), &parties);
-    let mut settled = Settlement::<partnership::Entity>::for_operation(operation);
-    let mut result = ItemResult::unsettled(0, String::new());
+    let settled = Settlement::<partnership::Entity>::for_operation(operation);
+    let replace = old.is_some() && changed.is_some();
     settled
-        .settle(db, (0, "partnership"), old, model, now, &mut result, changed.as_slice())
-        .await?;
-    let (Some(id), Some(version)) = (result.id, result.version) else {
-        return Ok(Attempt::reject(result.user_errors));
-    };
-    let mut children = Children::default();
-    children.add(&result, old.is_some() && changed.is_some(), parties);
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(Attempt::commit(Written { id, version }))
+        .record_with_children(
+            db,
+            writer,
+            ("partnership", old),
+            (model, changed.as_slice()),
+            now,
+            |result| {
+                let mut children = Children::default();
+                children.add(result, replace, parties);
+                children
+            },
+        )
+        .await
 }
 
 /// Creates a partnership of `source` (the key's source when `None`) with its parties,

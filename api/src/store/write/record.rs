@@ -38,6 +38,19 @@ pub(crate) fn only<M>(mut checked: Vec<Checked<M>>) -> Checked<M> {
     checked.pop().unwrap_or_else(|| Err(Vec::new()))
 }
 
+/// The checked record of a single-record write, or every error found: those of the checks made
+/// beside the kind's check (`errors`) first, then the record's own.
+pub(crate) fn all_checked<T>(checked: Checked<T>, mut errors: Vec<UserError>) -> Checked<T> {
+    match checked {
+        Ok(checked) if errors.is_empty() => Ok(checked),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
 /// Runs the create of one record in its write transaction: the record's source is `source`
 /// (the writer's when `None`) when the writer may write it, else the create is rejected;
 /// `body` checks and settles the record of that source at the time of the write.
@@ -281,7 +294,7 @@ pub(crate) async fn settle_one<E, C>(
     (operation, what): (&'static str, &str),
     old: Option<&E::Model>,
     checked: Result<E::Model, Vec<UserError>>,
-    mut errors: Vec<UserError>,
+    errors: Vec<UserError>,
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError>
 where
@@ -291,13 +304,9 @@ where
     E::Column: Iterable + sea_orm::IdenStatic,
     C: ConnectionTrait,
 {
-    let model = match checked {
-        Ok(model) if errors.is_empty() => model,
-        Ok(_) => return Ok(Attempt::reject(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Ok(Attempt::reject(errors));
-        }
+    let model = match all_checked(checked, errors) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Attempt::reject(errors)),
     };
     let mut settled = Settlement::<E>::for_operation(operation);
     match settled.record(db, what, old, model, now, None).await? {

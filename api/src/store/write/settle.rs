@@ -1,7 +1,7 @@
 //! Settling the rows of a write: inserts, version-checked updates, the audit and change-log
 //! entries, and what written rows feed (the SSE classification of label holders, award lines).
 
-use std::collections::HashSet;
+use std::{collections::HashSet, future::Future};
 
 use chrono::{DateTime, Utc};
 use entity::{enums::ChangeOp, organisation};
@@ -15,12 +15,20 @@ use super::{
     audit::{AuditEntry, audit},
     classification::{classify_model, labels_counting, legal_category_families},
     result::{ItemResult, ItemStatus, UserError, Written},
+    transaction::Attempt,
     writer::Writer,
 };
 use crate::{
     error_code::ErrorCode,
     store::{DbContext, StoreError, Synced, award_lines, changes, insert_chunked},
 };
+
+/// Child rows of settled records (the parties of partnerships, the suppliers and modifications
+/// of contracts), queued while their records are settled and written once those are inserted.
+pub(crate) trait ChildRows {
+    /// Writes the queued rows, replacing the stored ones of updated records.
+    fn write<C: ConnectionTrait>(self, db: &C) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
 
 /// The rows of a write, settled record by record: new rows are queued for multi-row inserts,
 /// changed rows are updated at once (only if their stored version is still the one read), and
@@ -166,6 +174,32 @@ where
             (Some(id), Some(version)) if result.user_errors.is_empty() => Ok(Written { id, version }),
             _ => Err(result.user_errors),
         })
+    }
+
+    /// Settles the one record of a single-record write with its child rows: `children` queues
+    /// the child rows of the settled record (given its result), written once the record is
+    /// inserted; then the audit and change-log entries. Rejected with the record's user errors
+    /// (a CONFLICT on `expectedVersion` when the stored row changed since it was read).
+    pub(crate) async fn record_with_children<C: ConnectionTrait, K: ChildRows>(
+        mut self,
+        db: &C,
+        writer: &Writer,
+        (what, old): (&str, Option<&E::Model>),
+        (model, changed): (E::Model, &[&'static str]),
+        now: DateTime<Utc>,
+        children: impl FnOnce(&ItemResult) -> K,
+    ) -> Result<Attempt<Written>, StoreError> {
+        let mut result = ItemResult::unsettled(0, String::new());
+        self.settle(db, (0, what), old, model, now, &mut result, changed)
+            .await?;
+        let (Some(id), Some(version)) = (result.id, result.version) else {
+            return Ok(Attempt::reject(result.user_errors));
+        };
+        let children = children(&result);
+        self.insert_new(db).await?;
+        children.write(db).await?;
+        self.finish(db, writer, now).await?;
+        Ok(Attempt::commit(Written { id, version }))
     }
 
     fn audit(&mut self, row_id: Uuid, changed_fields: Vec<&'static str>) {
