@@ -20,9 +20,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    bulk::run_bulk,
+    bulk::bulk_upsert,
     record::{all_checked, external_id_taken, only, run_create, run_update},
-    result::{BulkResult, ItemResult, Outcome, Patch, UserError, Written},
+    result::{ItemResult, Outcome, Patch, UserError, Written},
     settle::{ChildRows, Settlement},
     transaction::{Attempt, WriteOptions},
     writer::Writer,
@@ -39,20 +39,9 @@ pub use super::contract_fields::{
 };
 use super::{contract_children::*, contract_fields::*, contract_places::*};
 use crate::domain::geo::{GeoPoint, Placement, distance_km, locality_level};
-/// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<ContractFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
+bulk_upsert! {
+    /// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
+    ContractFields
 }
 
 /// The body of [`upsert`], inside its transaction. Items equal to the stored contract (and

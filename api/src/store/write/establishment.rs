@@ -315,6 +315,38 @@ pub struct EstablishmentPatch {
     pub source_updated_at: Patch<DateTime<Utc>>,
 }
 
+/// A blank open establishment `id` of `organisation_id`, created in `source` at `now`: nothing
+/// else is known of it.
+pub(crate) fn blank(id: Uuid, organisation_id: Uuid, source: &str, now: DateTime<Utc>) -> establishment::Model {
+    establishment::Model {
+        id,
+        organisation_id,
+        siret: None,
+        name: None,
+        is_headquarters: false,
+        address_line1: None,
+        address_line2: None,
+        postal_code: None,
+        commune_id: None,
+        latitude: None,
+        longitude: None,
+        geo_precision: None,
+        naf_code: None,
+        headcount_band: None,
+        admin_status: EstablishmentStatus::Active,
+        opened_on: None,
+        closed_on: None,
+        diffusible: true,
+        source: source.to_owned(),
+        external_id: None,
+        source_updated_at: None,
+        created_at: now,
+        updated_at: now,
+        deleted_at: None,
+        version: 1,
+    }
+}
+
 /// What [`ensure_sirets_in`] created.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Ensured {
@@ -393,31 +425,9 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
             }
         };
         let model = establishment::Model {
-            id: Uuid::now_v7(),
-            organisation_id,
             siret: Some(siret.clone()),
-            name: None,
-            is_headquarters: false,
-            address_line1: None,
-            address_line2: None,
-            postal_code: None,
-            commune_id: None,
-            latitude: None,
-            longitude: None,
-            geo_precision: None,
-            naf_code: None,
-            headcount_band: None,
-            admin_status: EstablishmentStatus::Active,
-            opened_on: None,
-            closed_on: None,
-            diffusible: true,
-            source: source.to_owned(),
             external_id: Some(siret.clone()),
-            source_updated_at: None,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-            version: 1,
+            ..blank(Uuid::now_v7(), organisation_id, source, now)
         };
         let mut result = ItemResult::unsettled(index, siret.clone());
         establishments

@@ -13,9 +13,9 @@ use uuid::Uuid;
 
 use super::{
     audit::{AuditEntry, audit},
-    bulk::run_bulk,
+    bulk::bulk_upsert,
     record::{run_create, run_update},
-    result::{BulkResult, ItemResult, Outcome, UserError, Written},
+    result::{ItemResult, Outcome, UserError, Written},
     settle::{Settlement, changed_fields},
     transaction::{Attempt, WriteOptions},
     writer::Writer,
@@ -27,8 +27,8 @@ use crate::{
 };
 
 pub use super::organisation_fields::OrganisationFields;
-pub(crate) use super::organisation_fields::unresolved;
-use super::organisation_fields::{apply, blank, check_references};
+use super::organisation_fields::{apply, check_references};
+pub(crate) use super::organisation_fields::{blank, unresolved};
 
 /// Writes `new` over the row of `old`, provided it still has `old`'s version; `false` when
 /// another writer changed it meanwhile.
@@ -263,22 +263,11 @@ async fn find_by_external_ids<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Upserts organisations of `source` keyed by external id: every item is a whole record
-/// (absent fields take their defaults). Items equal to the stored record are left untouched.
-/// With `atomic`, one rejected item rejects the batch.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<OrganisationFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
+bulk_upsert! {
+    /// Upserts organisations of `source` keyed by external id: every item is a whole record
+    /// (absent fields take their defaults). Items equal to the stored record are left untouched.
+    /// With `atomic`, one rejected item rejects the batch.
+    OrganisationFields
 }
 
 /// The body of [`upsert`], inside its transaction: one query to find the stored records, one

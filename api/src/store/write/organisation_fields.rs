@@ -59,7 +59,7 @@ pub struct OrganisationFields {
 }
 
 /// A blank organisation of `source`, to apply fields onto.
-pub(super) fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
+pub(crate) fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
     organisation::Model {
         id: Uuid::now_v7(),
         siren: None,

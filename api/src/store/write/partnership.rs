@@ -16,10 +16,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    bulk::run_bulk,
+    bulk::bulk_upsert,
     fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation},
     record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id},
-    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    result::{ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
     settle::{ChildRows, Settlement},
     transaction::{Attempt, WriteOptions},
     writer::Writer,
@@ -73,21 +73,10 @@ pub struct PartnershipFields {
     pub source_updated_at: Option<DateTime<Utc>>,
 }
 
-/// Upserts partnerships of `source` keyed by external id, replacing the parties of changed
-/// ones. Items equal to the stored partnership and parties are UNCHANGED.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<PartnershipFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
+bulk_upsert! {
+    /// Upserts partnerships of `source` keyed by external id, replacing the parties of changed
+    /// ones. Items equal to the stored partnership and parties are UNCHANGED.
+    PartnershipFields
 }
 
 fn party_key(party: &partnership_party::Model) -> (Uuid, String, Option<NaiveDate>, Option<NaiveDate>) {
