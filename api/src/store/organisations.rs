@@ -166,13 +166,7 @@ impl OrganisationFilter {
             all = all.add(col(organisation::Column::Id).is_in(self.ids.iter().copied()));
         }
         if !self.territory_ids.is_empty() {
-            let within = Query::select()
-                .column(territory_membership::Column::TerritoryId)
-                .from(territory_membership::Entity)
-                .and_where(
-                    Expr::col(territory_membership::Column::AncestorId).is_in(self.territory_ids.iter().cloned()),
-                )
-                .to_owned();
+            let within = super::territories::within(&self.territory_ids);
             all = all.add(Expr::exists(
                 live_establishments()
                     .and_where(Expr::col((E, establishment::Column::CommuneId)).in_subquery(within))

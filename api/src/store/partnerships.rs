@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{PartnershipType, PartyRole},
-    partnership, partnership_party, territory_membership,
+    partnership, partnership_party,
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, JoinType,
@@ -22,6 +22,7 @@ use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, in_force_on, list_filter, paginate_partitioned},
     rows::{FetchModels, group_by_parent, live_by_ids},
+    territories,
 };
 
 /// Inserts new partnerships with their parties, logging each partnership in the change log
@@ -108,18 +109,7 @@ impl PartnershipFilter {
             ));
         }
         if !self.territory_ids.is_empty() {
-            all = all.add(
-                col(partnership::Column::TerritoryId).in_subquery(
-                    Query::select()
-                        .column(territory_membership::Column::TerritoryId)
-                        .from(territory_membership::Entity)
-                        .and_where(
-                            Expr::col(territory_membership::Column::AncestorId)
-                                .is_in(self.territory_ids.iter().cloned()),
-                        )
-                        .to_owned(),
-                ),
-            );
+            all = all.add(col(partnership::Column::TerritoryId).in_subquery(territories::within(&self.territory_ids)));
         }
         if let Some(on) = self.active_on {
             all = all.add(in_force_on(

@@ -8,7 +8,7 @@ use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
     TransactionTrait,
-    sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Query},
+    sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
 use super::{
@@ -232,6 +232,16 @@ pub enum TerritorySort {
     Name,
     /// By population (unknown first).
     Population,
+}
+
+/// The ids of the territories that have one of `ancestors` among their ancestors in
+/// `territory_membership` (any level), as a subquery.
+pub fn within(ancestors: &[String]) -> SelectStatement {
+    Query::select()
+        .column(territory_membership::Column::TerritoryId)
+        .from(territory_membership::Entity)
+        .and_where(Expr::col(territory_membership::Column::AncestorId).is_in(ancestors.iter().cloned()))
+        .to_owned()
 }
 
 /// The sort key of a territory list.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{establishment, organisation, territory_membership};
+use entity::{establishment, organisation};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait, Func, Query},
@@ -16,6 +16,7 @@ use crate::store::{
     DbContext, StoreError,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, list_filter, paginate_partitioned},
     rows::{fetch_grouped, live_by_ids},
+    territories,
 };
 
 /// A column of the establishment table, qualified.
@@ -145,18 +146,7 @@ impl EstablishmentFilter {
                 ),
             );
         if !self.territory_ids.is_empty() {
-            all = all.add(
-                col(establishment::Column::CommuneId).in_subquery(
-                    Query::select()
-                        .column(territory_membership::Column::TerritoryId)
-                        .from(territory_membership::Entity)
-                        .and_where(
-                            Expr::col(territory_membership::Column::AncestorId)
-                                .is_in(self.territory_ids.iter().cloned()),
-                        )
-                        .to_owned(),
-                ),
-            );
+            all = all.add(col(establishment::Column::CommuneId).in_subquery(territories::within(&self.territory_ids)));
         }
         if let Some(near) = &self.near {
             let (min_lat, max_lat, min_lon, max_lon) = near.bounding_box();
