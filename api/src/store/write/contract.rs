@@ -579,7 +579,7 @@ pub async fn update(
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
     let target = (id, expected_version);
-    run_update::<contract::Entity, _>(db, writer, options, target, "contract", move |txn, writer, old, now| {
+    run_update::<contract::Entity>(db, writer, options, target, "contract", move |txn, writer, old, now| {
         Box::pin(async move {
             let keep_suppliers = patch.supplier_sirets.is_none();
             let (keep_amount, keep_duration) = (patch.amount.is_none(), patch.duration_months.is_none());

@@ -164,7 +164,7 @@ pub async fn update(
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
     let target = (id, expected_version);
-    run_update::<organisation::Entity, _>(
+    run_update::<organisation::Entity>(
         db,
         writer,
         options,
@@ -217,7 +217,7 @@ pub async fn delete(
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
     let target = (id, expected_version);
-    run_update::<organisation::Entity, _>(
+    run_update::<organisation::Entity>(
         db,
         writer,
         options,

@@ -476,7 +476,7 @@ pub async fn update(
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
     let target = (id, expected_version);
-    run_update::<partnership::Entity, _>(
+    run_update::<partnership::Entity>(
         db,
         writer,
         options,

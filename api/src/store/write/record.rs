@@ -51,36 +51,81 @@ pub(crate) fn all_checked<T>(checked: Checked<T>, mut errors: Vec<UserError>) ->
     }
 }
 
-/// Runs the create of one record in its write transaction: the record's source is `source`
-/// (the writer's when `None`) when the writer may write it, else the create is rejected;
-/// `body` checks and settles the record of that source at the time of the write.
-pub(crate) async fn run_create<F>(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    options: &WriteOptions,
-    source: Option<String>,
-    body: F,
-) -> Result<Outcome<Written>, StoreError>
-where
+/// The body of a single-record write: given the write's transaction, the writer, what the
+/// write starts from and the time of the write, it checks and settles the record.
+pub(crate) trait SingleWrite<A>:
+    for<'t> FnOnce(
+        &'t DatabaseTransaction,
+        Writer,
+        A,
+        DateTime<Utc>,
+    ) -> TxFuture<'t, Result<Attempt<Written>, StoreError>>
+    + Send
+    + 'static
+{
+}
+
+impl<A, F> SingleWrite<A> for F where
     F: for<'t> FnOnce(
             &'t DatabaseTransaction,
             Writer,
-            String,
+            A,
             DateTime<Utc>,
         ) -> TxFuture<'t, Result<Attempt<Written>, StoreError>>
+        + Send
+        + 'static
+{
+}
+
+/// Runs a single-record write in its write transaction: `start` finds what the write starts
+/// from (the source of a new record, the stored record to change) or the user error that
+/// rejects it; then `body` checks and settles the record.
+async fn run_single<A, S>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &WriteOptions,
+    start: S,
+    body: impl SingleWrite<A>,
+) -> Result<Outcome<Written>, StoreError>
+where
+    A: Send,
+    S: for<'t> FnOnce(&'t DatabaseTransaction, &'t Writer) -> TxFuture<'t, Result<Result<A, UserError>, StoreError>>
         + Send
         + 'static,
 {
     let writer_inner = writer.clone();
     run(db, writer, options, move |txn| {
         Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
+            let from = match start(txn, &writer_inner).await? {
+                Ok(from) => from,
                 Err(error) => return Ok(Attempt::reject(vec![error])),
             };
-            body(txn, writer_inner, source, Utc::now()).await
+            body(txn, writer_inner, from, Utc::now()).await
         })
     })
+    .await
+}
+
+/// Runs the create of one record in its write transaction: the record's source is `source`
+/// (the writer's when `None`) when the writer may write it, else the create is rejected;
+/// `body` checks and settles the record of that source at the time of the write.
+pub(crate) async fn run_create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &WriteOptions,
+    source: Option<String>,
+    body: impl SingleWrite<String>,
+) -> Result<Outcome<Written>, StoreError> {
+    run_single(
+        db,
+        writer,
+        options,
+        move |_, writer| {
+            let source = writer.source_for_new(source.as_deref());
+            Box::pin(async move { Ok(source) })
+        },
+        body,
+    )
     .await
 }
 
@@ -88,36 +133,25 @@ where
 /// of a source the writer may write, at `expected_version` when given ([`load_for_update`]),
 /// else the update is rejected; `body` checks and settles the change from the stored row at
 /// the time of the write. `what` names the record in messages.
-pub(crate) async fn run_update<E, F>(
+pub(crate) async fn run_update<E>(
     db: &DatabaseConnection,
     writer: &Writer,
     options: &WriteOptions,
     (id, expected_version): (Uuid, Option<i32>),
     what: &'static str,
-    body: F,
+    body: impl SingleWrite<E::Model>,
 ) -> Result<Outcome<Written>, StoreError>
 where
     E: EntityTrait,
     E::Model: Synced + Send,
-    F: for<'t> FnOnce(
-            &'t DatabaseTransaction,
-            Writer,
-            E::Model,
-            DateTime<Utc>,
-        ) -> TxFuture<'t, Result<Attempt<Written>, StoreError>>
-        + Send
-        + 'static,
 {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let old = match load_for_update::<E, _>(txn, &writer_inner, id, expected_version, what).await? {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            body(txn, writer_inner, old, Utc::now()).await
-        })
-    })
+    run_single(
+        db,
+        writer,
+        options,
+        move |txn, writer| Box::pin(load_for_update::<E, _>(txn, writer, id, expected_version, what)),
+        body,
+    )
     .await
 }
 
@@ -183,7 +217,7 @@ where
         + Send
         + 'static,
 {
-    run_update::<E, _>(
+    run_update::<E>(
         db,
         writer,
         options,
