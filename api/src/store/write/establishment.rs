@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, checked_row, no_live_organisation, text},
+    fields::{ItemKey, check_provenance, checked_row, no_live_organisation, not_before, text},
     organisation::unresolved,
     record,
     result::{ItemResult, Patch, UserError},
@@ -176,14 +176,8 @@ pub(super) async fn check<C: ConnectionTrait>(
                 "give both latitude and longitude, or neither",
             ));
         }
-        if let (Some(opened), Some(closed)) = (item.opened_on, item.closed_on)
-            && closed < opened
-        {
-            invalid(ValidationError::new(
-                "closedOn",
-                closed.to_string(),
-                format!("must not be before openedOn ({opened})"),
-            ));
+        if let Some(error) = not_before(("openedOn", item.opened_on), ("closedOn", item.closed_on)) {
+            invalid(error);
         }
         errors.extend(key.repeated(&mut seen, index));
         match live.get(&item.organisation_id) {

@@ -1,9 +1,12 @@
 //! Checks every record kind applies to its fields the same way: text normalisation, external
 //! ids, live holders, the writer's source and source update times.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    borrow::Cow,
+    collections::{HashMap, HashSet},
+};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::organisation;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
@@ -39,6 +42,22 @@ pub fn check_source_updated_at(field: &str, at: Option<DateTime<Utc>>, now: Date
             ErrorCode::BadUserInput,
         )),
         _ => Ok(()),
+    }
+}
+
+/// A BAD_USER_INPUT error on `end_field` when the end date is before the start date (named
+/// `start_field` in the message), both given.
+pub fn not_before(
+    (start_field, start): (&str, Option<NaiveDate>),
+    (end_field, end): (impl Into<Cow<'static, str>>, Option<NaiveDate>),
+) -> Option<ValidationError> {
+    match (start, end) {
+        (Some(start), Some(end)) if end < start => Some(ValidationError::new(
+            end_field,
+            end.to_string(),
+            format!("must not be before {start_field} ({start})"),
+        )),
+        _ => None,
     }
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, text},
+    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, not_before, text},
     record,
     result::{Patch, UserError},
     writer::Writer,
@@ -63,18 +63,7 @@ async fn check<C: ConnectionTrait>(
         if !live.contains(&item.organisation_id) {
             errors.push(no_live_organisation("organisationId", item.organisation_id));
         }
-        if let (Some(from), Some(to)) = (item.valid_from, item.valid_to)
-            && to < from
-        {
-            errors.push(
-                ValidationError::new(
-                    "validTo",
-                    to.to_string(),
-                    format!("must not be before validFrom ({from})"),
-                )
-                .into(),
-            );
-        }
+        errors.extend(not_before(("validFrom", item.valid_from), ("validTo", item.valid_to)).map(Into::into));
         let evidence_url = text(item.evidence_url);
         if let Some(url) = &evidence_url
             && !(url.starts_with("https://") || url.starts_with("http://"))

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{check_source_updated_at, text},
+    fields::{check_source_updated_at, not_before, text},
     result::{Patch, UserError},
 };
 use crate::domain::{
@@ -195,14 +195,8 @@ pub(super) fn apply(fields: OrganisationFields, model: &mut organisation::Model,
     if let Some(ceased_on) = fields.ceased_on {
         model.ceased_on = ceased_on;
     }
-    if let (Some(created), Some(ceased)) = (model.created_on, model.ceased_on)
-        && ceased < created
-    {
-        check(Err(ValidationError::new(
-            "ceasedOn",
-            ceased.to_string(),
-            format!("must not be before createdOn ({created})"),
-        )));
+    if let Some(invalid) = not_before(("createdOn", model.created_on), ("ceasedOn", model.ceased_on)) {
+        check(Err(invalid));
     }
     if let Some(territory) = fields.public_authority_territory_id {
         model.public_authority_territory_id = text(territory);

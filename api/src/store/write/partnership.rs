@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::{
     bulk::bulk_upsert,
-    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation},
+    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, not_before},
     record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id},
     result::{ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
     settle::{ChildRows, Settlement},
@@ -264,18 +264,7 @@ async fn check<C: ConnectionTrait>(
                 ErrorCode::BadUserInput,
             ));
         }
-        if let (Some(start), Some(end)) = (item.start_date, item.end_date)
-            && end < start
-        {
-            errors.push(
-                ValidationError::new(
-                    "endDate",
-                    end.to_string(),
-                    format!("must not be before startDate ({start})"),
-                )
-                .into(),
-            );
-        }
+        errors.extend(not_before(("startDate", item.start_date), ("endDate", item.end_date)).map(Into::into));
         if let Some(cents) = item.amount_cents
             && cents < 0
         {
@@ -301,18 +290,8 @@ async fn check<C: ConnectionTrait>(
                     party.organisation_id,
                 ));
             }
-            if let (Some(joined), Some(left)) = (party.joined_on, party.left_on)
-                && left < joined
-            {
-                errors.push(
-                    ValidationError::new(
-                        format!("parties.{position}.leftOn"),
-                        left.to_string(),
-                        format!("must not be before joinedOn ({joined})"),
-                    )
-                    .into(),
-                );
-            }
+            let left_on = (format!("parties.{position}.leftOn"), party.left_on);
+            errors.extend(not_before(("joinedOn", party.joined_on), left_on).map(Into::into));
             parties.push(partnership_party::Model {
                 id: Uuid::now_v7(),
                 partnership_id: id,
