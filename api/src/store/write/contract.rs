@@ -23,7 +23,7 @@ use super::{
     bulk::bulk_upsert,
     record::{all_checked, external_id_taken, only, run_create, run_update},
     result::{ItemResult, Outcome, Patch, UserError, Written},
-    settle::{ChildRows, Settlement},
+    settle::Settlement,
     transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
@@ -87,37 +87,21 @@ pub async fn upsert_in<C: ConnectionTrait>(
         now,
     )
     .await?;
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<contract::Entity>::new();
-    let mut children = Children::default();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult::unsettled(index, external_id);
-        match checked {
-            Err(errors) => result.user_errors = UserError::of_item(index, errors),
-            Ok(checked) => {
-                let old = stored.get(&keys[index]);
-                let changed = checked.children_changed(
-                    old.and_then(|o| stored_suppliers.get(&o.id)),
-                    old.and_then(|o| stored_modifications.get(&o.id)),
-                );
-                settled
-                    .settle(db, (index, "contract"), old, checked.model, now, &mut result, &changed)
-                    .await?;
-                children.add(
-                    &result,
-                    old.is_some(),
-                    &changed,
-                    checked.suppliers,
-                    checked.modifications,
-                );
-            }
-        }
-        results.push(result);
-    }
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    let split = |checked: CheckedContract, old: Option<&contract::Model>| {
+        let changed = checked.children_changed(
+            old.and_then(|o| stored_suppliers.get(&o.id)),
+            old.and_then(|o| stored_modifications.get(&o.id)),
+        );
+        (checked.model, changed, (checked.suppliers, checked.modifications))
+    };
+    let add = |children: &mut Children, result: &ItemResult, old: Option<&contract::Model>, changed: &[_], rows| {
+        let (suppliers, modifications) = rows;
+        children.add(result, old.is_some(), changed, suppliers, modifications);
+    };
+    let items = (keys.as_slice(), external_ids, checked);
+    Settlement::<contract::Entity>::new()
+        .items_with_children(db, writer, ("contract", now), items, &stored, (split, add))
+        .await
 }
 
 /// Checks contracts, each with its stored record (`None` for a new one), and builds the rows

@@ -112,38 +112,18 @@ pub async fn upsert_in<C: ConnectionTrait>(
         now,
     )
     .await?;
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<partnership::Entity>::new();
-    let mut children = Children::default();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult::unsettled(index, external_id);
-        match checked {
-            Err(errors) => {
-                result.user_errors = UserError::of_item(index, errors);
-            }
-            Ok((model, parties)) => {
-                let old = stored.get(&keys[index]);
-                let changed = parties_changed(old.and_then(|o| stored_parties.get(&o.id)), &parties);
-                settled
-                    .settle(
-                        db,
-                        (index, "partnership"),
-                        old,
-                        model,
-                        now,
-                        &mut result,
-                        changed.as_slice(),
-                    )
-                    .await?;
-                children.add(&result, old.is_some() && changed.is_some(), parties);
-            }
-        }
-        results.push(result);
-    }
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    let split = |(model, parties): CheckedPartnership, old: Option<&partnership::Model>| {
+        let changed = parties_changed(old.and_then(|o| stored_parties.get(&o.id)), &parties);
+        (model, changed.into_iter().collect(), parties)
+    };
+    let add =
+        |children: &mut Children, result: &ItemResult, old: Option<&partnership::Model>, changed: &[_], parties| {
+            children.add(result, old.is_some() && !changed.is_empty(), parties);
+        };
+    let items = (keys.as_slice(), external_ids, checked);
+    Settlement::<partnership::Entity>::new()
+        .items_with_children(db, writer, ("partnership", now), items, &stored, (split, add))
+        .await
 }
 
 /// The stored parties of these partnerships.

@@ -400,23 +400,12 @@ where
     E::Column: Iterable + sea_orm::IdenStatic,
     C: ConnectionTrait,
 {
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<E>::new();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult::unsettled(index, external_id);
-        match checked {
-            Err(errors) => {
-                result.user_errors = UserError::of_item(index, errors);
-            }
-            Ok(model) => {
-                let old = stored.get(&keys[index]);
-                settled.item(db, (index, what), old, model, now, &mut result).await?;
-            }
-        }
-        results.push(result);
-    }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    let split = |model, _: Option<&E::Model>| (model, Vec::new(), ());
+    let add = |_: &mut (), _: &ItemResult, _: Option<&E::Model>, _: &[&'static str], ()| {};
+    let items = (keys, external_ids, checked);
+    Settlement::<E>::new()
+        .items_with_children(db, writer, (what, now), items, stored, (split, add))
+        .await
 }
 
 /// A kind of record written by partners through the shared engine: its fields are written
