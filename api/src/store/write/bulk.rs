@@ -70,8 +70,8 @@ where
 /// write ([`run_bulk`]) whose body is the module's own `upsert_in`, called inside the
 /// transaction with the writer and the items' source. `$doc` documents it.
 macro_rules! bulk_upsert {
-    ($(#[doc = $doc:tt])* $fields:ty) => {
-        $(#[doc = $doc])*
+    ($(#[$($doc:tt)*])* $fields:ty) => {
+        $(#[$($doc)*])*
         pub async fn upsert(
             db: &sea_orm::DatabaseConnection,
             writer: &$crate::store::write::writer::Writer,

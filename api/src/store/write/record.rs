@@ -15,8 +15,7 @@ use uuid::Uuid;
 use std::future::Future;
 
 use super::{
-    bulk::run_bulk,
-    result::{BulkResult, ItemResult, Outcome, UserError, Written},
+    result::{ItemResult, Outcome, UserError, Written},
     settle::Settlement,
     transaction::{Attempt, TxFuture, WriteOptions, run},
     writer::Writer,
@@ -409,8 +408,8 @@ where
 }
 
 /// A kind of record written by partners through the shared engine: its fields are written
-/// once here, and its bulk upsert, create and update follow from them ([`upsert`],
-/// [`upsert_in`], [`create`], [`update`]).
+/// once here, and its bulk upsert, create and update follow from them ([`upsert_in`],
+/// [`create`], [`update`], and the `upsert` of [`record_entry_points!`]).
 pub(crate) trait RecordKind: Send + Sync + 'static {
     /// The table.
     type Entity: EntityTrait<Model = Self::Model>;
@@ -449,28 +448,7 @@ pub(crate) trait RecordKind: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Checked<Self::Model>>, StoreError>> + Send + 'a;
 }
 
-/// Upserts records of kind `K` and of `source` keyed by external id; items equal to the
-/// stored record are UNCHANGED. Rejected items are skipped unless `atomic`.
-pub(crate) async fn upsert<K: RecordKind>(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<K::Fields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError>
-where
-    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
-    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
-{
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in::<K, _>(txn, &writer_inner, &source, items).await })
-    })
-    .await
-}
-
-/// The body of [`upsert`], inside its transaction: one query for the stored records, the
+/// The body of a kind's bulk upsert, inside its transaction: one query for the stored records, the
 /// kind's checks, then the settlement of the batch.
 pub(crate) async fn upsert_in<K: RecordKind, C: ConnectionTrait>(
     db: &C,
@@ -498,7 +476,7 @@ where
 }
 
 /// Creates a record of kind `K` and of `source` (the key's source when `None`), checked as
-/// in [`upsert`]; its external id must not be in use in that source.
+/// in [`upsert_in`]; its external id must not be in use in that source.
 pub(crate) async fn create<K: RecordKind>(
     db: &DatabaseConnection,
     writer: &Writer,
@@ -524,7 +502,7 @@ where
     .await
 }
 
-/// Updates the given fields of record `id` of kind `K`, checked as in [`upsert`];
+/// Updates the given fields of record `id` of kind `K`, checked as in [`upsert_in`];
 /// `expected_version`, when given, must be its current version.
 pub(crate) async fn update<K: RecordKind>(
     db: &DatabaseConnection,
@@ -561,18 +539,10 @@ where
 /// documentation (`$record`: "label", "identifier"...).
 macro_rules! record_entry_points {
     ($kind:ty, $fields:ty, $patch:ty, $record:literal) => {
-        #[doc = concat!("Upserts ", $record, "s of `source` keyed by external id; items equal to the stored one are")]
-        /// UNCHANGED. Rejected items are skipped unless `atomic`.
-        pub async fn upsert(
-            db: &sea_orm::DatabaseConnection,
-            writer: &$crate::store::write::writer::Writer,
-            source: Option<String>,
-            items: Vec<$fields>,
-            atomic: bool,
-            options: &$crate::store::write::transaction::WriteOptions,
-        ) -> Result<$crate::store::write::result::Outcome<$crate::store::write::result::BulkResult>, $crate::store::StoreError>
-        {
-            $crate::store::write::record::upsert::<$kind>(db, writer, source, items, atomic, options).await
+        $crate::store::write::bulk::bulk_upsert! {
+            #[doc = concat!("Upserts ", $record, "s of `source` keyed by external id; items equal to the stored one are")]
+            /// UNCHANGED. Rejected items are skipped unless `atomic`.
+            $fields
         }
 
         /// The body of [`upsert`], inside its transaction.

@@ -16,7 +16,7 @@
 //! Records of other sources (DECP's minimal records, the demo, the labels importer's own)
 //! are not taken over: the importers already enrich them in place.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{
     contract,
     enums::{EssFamily, EssFamilyBasis},
@@ -36,40 +36,6 @@ use crate::store::{DbContext, StoreError, Synced};
 
 /// Largest number of keys looked up in one query.
 const KEYS_PER_QUERY: usize = 10_000;
-
-/// Writes each `(old, new)` pair as a take-over (audited as `take_over`, logged); returns how
-/// many records were taken over.
-async fn settle_taken<E, C>(
-    db: &C,
-    writer: &Writer,
-    what: &str,
-    taken: Vec<(E::Model, E::Model)>,
-    now: DateTime<Utc>,
-) -> Result<usize, StoreError>
-where
-    C: ConnectionTrait,
-    E: EntityTrait,
-    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-    E::Column: sea_orm::Iterable + sea_orm::IdenStatic,
-{
-    if taken.is_empty() {
-        return Ok(0);
-    }
-    let mut settled = Settlement::<E>::for_operation("take_over");
-    let mut count = 0;
-    for (index, (old, new)) in taken.into_iter().enumerate() {
-        let mut result = ItemResult::unsettled(index, new.external_id().unwrap_or_default().to_owned());
-        settled
-            .item(db, (index, what), Some(&old), new, now, &mut result)
-            .await?;
-        if result.status == ItemStatus::Updated {
-            count += 1;
-        }
-    }
-    settled.finish(db, writer, now).await?;
-    Ok(count)
-}
 
 /// The partner records of `E` (live or deleted) whose `key` column holds one of `keys` become
 /// records of `source`: `taken_over` makes the new version of each from the stored one (see
@@ -99,12 +65,26 @@ where
             .all(db)
             .await
             .context(context)?;
-        for old in held.into_iter().filter(|o| is_partner_source(o.source())) {
-            let new = taken_over(&old);
-            taken.push((old, new));
+        taken.extend(held.into_iter().filter(|o| is_partner_source(o.source())));
+    }
+    if taken.is_empty() {
+        return Ok(0);
+    }
+    // Each take-over is a new version of the stored record, audited as `take_over`.
+    let mut settled = Settlement::<E>::for_operation("take_over");
+    let mut count = 0;
+    for (index, old) in taken.into_iter().enumerate() {
+        let new = taken_over(&old);
+        let mut result = ItemResult::unsettled(index, new.external_id().unwrap_or_default().to_owned());
+        settled
+            .item(db, (index, what), Some(&old), new, now, &mut result)
+            .await?;
+        if result.status == ItemStatus::Updated {
+            count += 1;
         }
     }
-    settle_taken::<E, _>(db, writer, what, taken, now).await
+    settled.finish(db, writer, now).await?;
+    Ok(count)
 }
 
 /// The partner organisations (live or deleted) holding these SIRENs become organisations of
