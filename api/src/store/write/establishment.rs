@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, checked_row, no_live_organisation, not_before, text},
+    fields::{ItemKey, check_provenance, checked_row, new_row, no_live_organisation, not_before, text},
     organisation::unresolved,
     record,
     result::{ItemResult, Patch, UserError},
@@ -312,33 +312,29 @@ pub struct EstablishmentPatch {
 /// A blank open establishment `id` of `organisation_id`, created in `source` at `now`: nothing
 /// else is known of it.
 pub(crate) fn blank(id: Uuid, organisation_id: Uuid, source: &str, now: DateTime<Utc>) -> establishment::Model {
-    establishment::Model {
-        id,
-        organisation_id,
-        siret: None,
-        name: None,
-        is_headquarters: false,
-        address_line1: None,
-        address_line2: None,
-        postal_code: None,
-        commune_id: None,
-        latitude: None,
-        longitude: None,
-        geo_precision: None,
-        naf_code: None,
-        headcount_band: None,
-        admin_status: EstablishmentStatus::Active,
-        opened_on: None,
-        closed_on: None,
-        diffusible: true,
-        source: source.to_owned(),
-        external_id: None,
-        source_updated_at: None,
-        created_at: now,
-        updated_at: now,
-        deleted_at: None,
-        version: 1,
-    }
+    new_row!(
+        establishment::Model {
+            id,
+            organisation_id,
+            siret: None,
+            name: None,
+            is_headquarters: false,
+            address_line1: None,
+            address_line2: None,
+            postal_code: None,
+            commune_id: None,
+            latitude: None,
+            longitude: None,
+            geo_precision: None,
+            naf_code: None,
+            headcount_band: None,
+            admin_status: EstablishmentStatus::Active,
+            opened_on: None,
+            closed_on: None,
+            diffusible: true,
+        },
+        created: (source.to_owned(), now),
+    )
 }
 
 /// What [`ensure_sirets_in`] created.

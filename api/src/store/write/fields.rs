@@ -179,3 +179,25 @@ macro_rules! checked_row {
     };
 }
 pub(crate) use checked_row;
+
+/// Builds the row of a new record of `source` created at `now` with nothing else known of its
+/// provenance: the kind's own fields as given, then no external id, no source update time,
+/// not deleted, version 1.
+macro_rules! new_row {
+    (
+        $entity:ident::Model { $($field:ident $(: $value:expr)?),* $(,)? },
+        created: ($source:expr, $now:expr) $(,)?
+    ) => {
+        $entity::Model {
+            $($field $(: $value)?,)*
+            source: $source,
+            external_id: None,
+            source_updated_at: None,
+            created_at: $now,
+            updated_at: $now,
+            deleted_at: None,
+            version: 1,
+        }
+    };
+}
+pub(crate) use new_row;

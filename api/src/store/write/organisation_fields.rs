@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{check_source_updated_at, not_before, text},
+    fields::{check_source_updated_at, new_row, not_before, text},
     result::{Patch, UserError},
 };
 use crate::domain::{
@@ -60,38 +60,34 @@ pub struct OrganisationFields {
 
 /// A blank organisation of `source`, to apply fields onto.
 pub(crate) fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
-    organisation::Model {
-        id: Uuid::now_v7(),
-        siren: None,
-        rna: None,
-        name: String::new(),
-        name_search: String::new(),
-        acronym: None,
-        legal_category_code: None,
-        ess_family: EssFamily::Unknown,
-        ess_family_basis: EssFamilyBasis::None,
-        sirene_ess_flag: None,
-        societe_mission: None,
-        naf_code: None,
-        naf_nomenclature: None,
-        headcount_band: None,
-        headcount_year: None,
-        employer: None,
-        company_category: None,
-        admin_status: OrganisationStatus::Active,
-        created_on: None,
-        ceased_on: None,
-        diffusible: true,
-        resolved: true,
-        public_authority_territory_id: None,
-        source,
-        external_id: None,
-        source_updated_at: None,
-        created_at: now,
-        updated_at: now,
-        deleted_at: None,
-        version: 1,
-    }
+    new_row!(
+        organisation::Model {
+            id: Uuid::now_v7(),
+            siren: None,
+            rna: None,
+            name: String::new(),
+            name_search: String::new(),
+            acronym: None,
+            legal_category_code: None,
+            ess_family: EssFamily::Unknown,
+            ess_family_basis: EssFamilyBasis::None,
+            sirene_ess_flag: None,
+            societe_mission: None,
+            naf_code: None,
+            naf_nomenclature: None,
+            headcount_band: None,
+            headcount_year: None,
+            employer: None,
+            company_category: None,
+            admin_status: OrganisationStatus::Active,
+            created_on: None,
+            ceased_on: None,
+            diffusible: true,
+            resolved: true,
+            public_authority_territory_id: None,
+        },
+        created: (source, now),
+    )
 }
 
 /// A minimal organisation known only by its SIREN (from a contract's buyer or supplier),
