@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::{
     bulk::bulk_upsert,
-    record::{all_checked, external_id_taken, only, run_create, run_update},
+    record::{all_checked, external_id_taken, only, run_create, run_update, with_stored},
     result::{ItemResult, Outcome, Patch, UserError, Written},
     settle::Settlement,
     transaction::{Attempt, WriteOptions},
@@ -78,15 +78,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .iter()
         .map(|i| i.external_id.clone().unwrap_or_default())
         .collect();
-    let checked = check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        false,
-        now,
-    )
-    .await?;
+    let checked = check(db, writer, source, with_stored(&keys, &stored, items), false, now).await?;
     let split = |checked: CheckedContract, old: Option<&contract::Model>| {
         let changed = checked.children_changed(
             old.and_then(|o| stored_suppliers.get(&o.id)),

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{
     bulk::bulk_upsert,
     fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, not_before},
-    record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id},
+    record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id, with_stored},
     result::{ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
     settle::{ChildRows, Settlement},
     transaction::{Attempt, WriteOptions},
@@ -104,14 +104,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let stored_ids: Vec<Uuid> = stored.values().map(|p| p.id).collect();
     let stored_parties = parties_of(db, stored_ids).await?;
     let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
-    let checked = check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        now,
-    )
-    .await?;
+    let checked = check(db, writer, source, with_stored(&keys, &stored, items), now).await?;
     let split = |(model, parties): CheckedPartnership, old: Option<&partnership::Model>| {
         let changed = parties_changed(old.and_then(|o| stored_parties.get(&o.id)), &parties);
         (model, changed.into_iter().collect(), parties)

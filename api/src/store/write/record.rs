@@ -377,6 +377,16 @@ where
         .collect())
 }
 
+/// Each item of a bulk upsert with its stored record (`stored` by key; `None` for a new one),
+/// item `i` being keyed `keys[i]`: what a kind's check takes.
+pub(crate) fn with_stored<'s, M, F>(
+    keys: &[String],
+    stored: &'s std::collections::HashMap<String, M>,
+    items: Vec<F>,
+) -> Vec<(Option<&'s M>, F)> {
+    keys.iter().map(|key| stored.get(key)).zip(items).collect()
+}
+
 /// Settles the checked items of a bulk upsert (item `i` keyed by `keys[i]`, stored as
 /// `stored[keys[i]]` when it exists) through one [`Settlement`]: a result per item, user
 /// errors prefixed with `items.<i>`, then the audit and change-log entries of the batch.
@@ -464,14 +474,7 @@ where
     let external_ids: Vec<String> = items.iter().map(|i| K::external_id(i).to_owned()).collect();
     let keys: Vec<String> = external_ids.iter().map(|key| key.trim().to_owned()).collect();
     let stored = stored_by_external_id::<K::Entity, _>(db, source, &keys, K::LOOKUP).await?;
-    let checked = K::check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        now,
-    )
-    .await?;
+    let checked = K::check(db, writer, source, with_stored(&keys, &stored, items), now).await?;
     settle_checked::<K::Entity, _>(db, writer, K::NAMES.0, &keys, external_ids, &stored, checked, now).await
 }
 
