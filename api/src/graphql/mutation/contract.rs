@@ -160,12 +160,7 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of contracts.
-#[derive(Default)]
-pub struct ContractMutation;
-
 impl MutableKind for ContractMutation {
-    const TYPE_NAME: &'static str = "Contract";
     type Fields = ContractFields;
     type Patch = ContractPatch;
 

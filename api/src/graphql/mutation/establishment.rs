@@ -123,12 +123,7 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of establishments.
-#[derive(Default)]
-pub struct EstablishmentMutation;
-
 impl MutableKind for EstablishmentMutation {
-    const TYPE_NAME: &'static str = "Establishment";
     type Fields = EstablishmentFields;
     type Patch = EstablishmentPatch;
 

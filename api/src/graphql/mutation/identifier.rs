@@ -78,12 +78,7 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of identifiers.
-#[derive(Default)]
-pub struct IdentifierMutation;
-
 impl MutableKind for IdentifierMutation {
-    const TYPE_NAME: &'static str = "Identifier";
     type Fields = IdentifierFields;
     type Patch = IdentifierPatch;
 

@@ -93,12 +93,7 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of labels.
-#[derive(Default)]
-pub struct LabelMutation;
-
 impl MutableKind for LabelMutation {
-    const TYPE_NAME: &'static str = "Label";
     type Fields = LabelFields;
     type Patch = LabelPatch;
 

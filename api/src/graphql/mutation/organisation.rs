@@ -109,12 +109,7 @@ deletion_types! {
     }
 }
 
-/// Mutations of organisations.
-#[derive(Default)]
-pub struct OrganisationMutation;
-
 impl MutableKind for OrganisationMutation {
-    const TYPE_NAME: &'static str = "Organisation";
     type Fields = OrganisationFields;
     type Patch = OrganisationFields;
 

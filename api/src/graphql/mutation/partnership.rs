@@ -149,12 +149,7 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of partnerships.
-#[derive(Default)]
-pub struct PartnershipMutation;
-
 impl MutableKind for PartnershipMutation {
-    const TYPE_NAME: &'static str = "Partnership";
     type Fields = PartnershipFields;
     type Patch = PartnershipPatch;
 

@@ -128,6 +128,9 @@ pub trait DeletionPayload {
 
 /// The GraphQL types of a record kind's mutations, stamped by `record_mutation_types!`.
 pub trait MutationTypes {
+    /// GraphQL type name of the record: the kind of its global ids, and the operation names
+    /// (`create<TYPE_NAME>`, `upsert<TYPE_NAME>s`...) that idempotency keys guard.
+    const TYPE_NAME: &'static str;
     /// Input of the whole record (create, upsert items).
     type Item: Send;
     /// Input of the fields to change.
@@ -147,9 +150,6 @@ pub trait MutationTypes {
 /// A kind of record written through the API: how its inputs become the store's fields and
 /// which store functions write and read it.
 pub trait MutableKind: MutationTypes + Send + Sync + 'static {
-    /// GraphQL type name of the record: the kind of its global ids, and the operation names
-    /// (`create<TYPE_NAME>`, `upsert<TYPE_NAME>s`...) that idempotency keys guard.
-    const TYPE_NAME: &'static str;
     /// The store's fields of a whole record.
     type Fields: Send;
     /// The store's patch of a record.
