@@ -4,8 +4,6 @@
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
     record::{self, MutableKind, Rejection, store_input, store_writes},
@@ -15,7 +13,7 @@ use super::{
 use crate::{
     graphql::contract::{Contract, ContractKind},
     store::{
-        StoreError, contracts,
+        contracts,
         write::contract::{self as store, ContractFields, ContractPatch},
         write::delete::Deletable,
     },
@@ -172,11 +170,7 @@ impl MutableKind for ContractMutation {
         Ok(input.into())
     }
 
-    store_writes!(store, Deletable::Contract);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Contract>, StoreError> {
-        Ok(contracts::by_ids(db, &[id]).await?.pop().map(Contract::from))
-    }
+    store_writes!(store, Deletable::Contract; load: contracts::by_ids => Contract::from);
 }
 
 mutation_root! {

@@ -3,8 +3,6 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
     record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
@@ -14,7 +12,6 @@ use super::{
 use crate::{
     graphql::{enums::EstablishmentStatus, organisation::Establishment},
     store::{
-        StoreError,
         organisations::establishments_by_ids,
         write::delete::Deletable,
         write::establishment::{self as store, EstablishmentFields, EstablishmentPatch},
@@ -154,11 +151,7 @@ impl MutableKind for EstablishmentMutation {
         }))
     }
 
-    store_writes!(store, Deletable::Establishment);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Establishment>, StoreError> {
-        Ok(establishments_by_ids(db, &[id]).await?.pop().map(Establishment))
-    }
+    store_writes!(store, Deletable::Establishment; load: establishments_by_ids => Establishment);
 }
 
 mutation_root! {

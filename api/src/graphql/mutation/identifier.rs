@@ -3,8 +3,6 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
     record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
@@ -14,7 +12,6 @@ use super::{
 use crate::{
     graphql::{enums::IdScheme, organisation::Identifier},
     store::{
-        StoreError,
         organisations::identifiers_by_ids,
         write::delete::Deletable,
         write::identifier::{self as store, IdentifierFields, IdentifierPatch},
@@ -101,11 +98,7 @@ impl MutableKind for IdentifierMutation {
         }))
     }
 
-    store_writes!(store, Deletable::Identifier);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Identifier>, StoreError> {
-        Ok(identifiers_by_ids(db, &[id]).await?.pop().map(Identifier))
-    }
+    store_writes!(store, Deletable::Identifier; load: identifiers_by_ids => Identifier);
 }
 
 mutation_root! {

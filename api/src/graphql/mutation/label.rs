@@ -3,8 +3,6 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
     record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
@@ -14,7 +12,6 @@ use super::{
 use crate::{
     graphql::{enums::LabelKind, organisation::Label},
     store::{
-        StoreError,
         organisations::labels_by_ids,
         write::delete::Deletable,
         write::label::{self as store, LabelFields, LabelPatch},
@@ -116,11 +113,7 @@ impl MutableKind for LabelMutation {
         }))
     }
 
-    store_writes!(store, Deletable::Label);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Label>, StoreError> {
-        Ok(labels_by_ids(db, &[id]).await?.pop().map(Label))
-    }
+    store_writes!(store, Deletable::Label; load: labels_by_ids => Label);
 }
 
 mutation_root! {

@@ -4,8 +4,6 @@
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, prelude::ToPrimitive};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
     record::{self, MutableKind, Rejection, organisation_row_id, store_input, store_writes},
@@ -16,7 +14,6 @@ use crate::{
     error_code::ErrorCode,
     graphql::partnership::{Partnership, PartnershipStatus, PartnershipType, PartyRole},
     store::{
-        StoreError,
         partnerships::by_ids,
         write::UserError,
         write::delete::Deletable,
@@ -189,11 +186,7 @@ impl MutableKind for PartnershipMutation {
         }))
     }
 
-    store_writes!(store, Deletable::Partnership);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Partnership>, StoreError> {
-        Ok(by_ids(db, &[id]).await?.pop().map(Partnership))
-    }
+    store_writes!(store, Deletable::Partnership; load: by_ids => Partnership);
 }
 
 mutation_root! {

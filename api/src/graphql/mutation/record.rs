@@ -437,8 +437,20 @@ pub async fn upsert<K: MutableKind>(ctx: &Context<'_>, input: K::UpsertInput) ->
 
 /// Implements the store calls of [`MutableKind`] with the `create`, `update` and `upsert`
 /// functions of store module `$store`, and soft deletion with `$store::delete` or, given a
-/// [`Deletable`](crate::store::write::delete::Deletable), with the shared soft delete.
+/// [`Deletable`](crate::store::write::delete::Deletable), with the shared soft delete; given
+/// `load: $by_ids => $node`, also `load`, with the store's live records by id `$by_ids`
+/// wrapped in the GraphQL type by `$node`.
 macro_rules! store_writes {
+    ($store:ident $(, $deletable:expr)?; load: $by_ids:path => $node:expr) => {
+        $crate::graphql::mutation::record::store_writes!($store $(, $deletable)?);
+
+        async fn load(
+            db: &sea_orm::DatabaseConnection,
+            id: uuid::Uuid,
+        ) -> Result<Option<Self::Node>, $crate::store::StoreError> {
+            Ok($by_ids(db, &[id]).await?.pop().map($node))
+        }
+    };
     ($store:ident $(, $deletable:expr)?) => {
         fn create(
             to: $crate::graphql::mutation::record::WriteTo<'_>,
