@@ -26,7 +26,7 @@ use super::{
     page::{
         IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, list_filter, paginate_lateral, paginate_partitioned,
     },
-    rows::{fetch_grouped, live_by_ids},
+    rows::{counts, fetch_grouped, live_by_ids},
 };
 
 /// New contracts with their suppliers and modifications, written together.
@@ -607,8 +607,5 @@ pub async fn counts_of<C: ConnectionTrait>(
             .await
             .context("counting contracts of territories")?,
     };
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }

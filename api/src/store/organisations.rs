@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_logged,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, in_force_on, list_filter, paginate_partitioned},
-    rows::{fetch_grouped, live_by_ids},
+    rows::{counts, fetch_grouped, live_by_ids},
 };
 use crate::domain::{Rna, Siren, Siret, ValidationError, geo::Near};
 
@@ -427,10 +427,7 @@ pub async fn counts_in_territories<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting organisations of territories")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }
 
 /// Live identifiers of each organisation, by scheme then value.

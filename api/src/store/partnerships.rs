@@ -21,7 +21,7 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, in_force_on, list_filter, paginate_partitioned},
-    rows::{FetchModels, group_by_parent, live_by_ids},
+    rows::{FetchModels, counts, group_by_parent, live_by_ids},
     territories,
 };
 
@@ -249,8 +249,5 @@ pub async fn counts_of_organisations<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting partnerships of organisations")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }

@@ -517,6 +517,14 @@ pub async fn fetch_grouped<E: EntityTrait<Model: FromRow>, C: ConnectionTrait>(
     Ok(group_by_parent(rows, parent))
 }
 
+/// Counts per parent from `(parent, count)` rows (a count below zero, which SQL never returns,
+/// reads as 0).
+pub fn counts<K: Eq + std::hash::Hash>(rows: Vec<(K, i64)>) -> HashMap<K, u64> {
+    rows.into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
+        .collect()
+}
+
 /// A table whose rows are deleted by setting `deleted_at`: live rows have none.
 pub trait SoftDeleted: EntityTrait<Model: FromRow> {
     /// The id column.

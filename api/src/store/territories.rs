@@ -14,7 +14,7 @@ use sea_orm::{
 use super::{
     DbContext, StoreError, insert_chunked,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, list_filter, paginate_partitioned},
-    rows::FetchModels,
+    rows::{FetchModels, counts},
 };
 use crate::reference::{COG_VINTAGE, ReferenceData};
 
@@ -321,10 +321,7 @@ pub async fn contained_counts<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting contained territories")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }
 
 /// Where each commune code of the reference data points, for importers that read bare INSEE

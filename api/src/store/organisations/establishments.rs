@@ -15,7 +15,7 @@ use crate::domain::{Siret, geo::Near};
 use crate::store::{
     DbContext, StoreError,
     page::{IdKind, KeyKind, Page, PageArgs, SortKey, list_filter, paginate_partitioned},
-    rows::{fetch_grouped, live_by_ids},
+    rows::{counts, fetch_grouped, live_by_ids},
     territories,
 };
 
@@ -112,10 +112,7 @@ pub async fn establishment_counts<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting establishments of organisations")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }
 
 /// Filters on establishments; fields combine with AND, values within a list with OR.
