@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, not_before, text},
+    fields::{
+        ItemKey, check_source_updated_at, checked_row, live_organisations, no_live_organisation, not_before, text,
+    },
     record,
     result::{Patch, UserError},
     writer::Writer,
@@ -70,16 +72,18 @@ async fn check<C: ConnectionTrait>(
         {
             errors.push(ValidationError::new("evidenceUrl", url.clone(), "must be an http(s):// URL").into());
         }
+        // The provenance checks of `check_provenance`, with the label kind's between them.
+        if let Some(old) = old
+            && let Err(error) = writer.check_source("source", &old.source)
+        {
+            errors.push(error);
+        }
         if let Err(error) = writer.check_label_kind("kind", item.kind) {
             errors.push(error);
         }
-        check_provenance(
-            writer,
-            old.map(|o| o.source.as_str()),
-            item.source_updated_at,
-            now,
-            &mut errors,
-        );
+        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
+            errors.push(error);
+        }
         if !errors.is_empty() {
             checked.push(Err(errors));
             continue;
