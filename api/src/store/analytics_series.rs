@@ -18,7 +18,7 @@
 use chrono::NaiveDate;
 
 use super::{
-    DbContext, StoreError,
+    StoreError,
     analytics::{
         NON_SSE_FAMILIES, OrganisationDimension, Sql,
         organisations::{jobs_by_band, organisation_key},
@@ -107,12 +107,10 @@ pub async fn organisation_series<C: sea_orm::ConnectionTrait>(
         );
     }
     sql.push(" WHERE o.deleted_at IS NULL) cells GROUP BY k, key ORDER BY k, key");
-    let rows = db
-        .query_all_raw(sql.statement())
-        .await
-        .context("computing the organisation series")?;
-    rows.iter()
-        .map(|row| -> Result<OrganisationSeriesCell, sea_orm::DbErr> {
+    sql.rows(
+        db,
+        ("computing the organisation series", "reading the organisation series"),
+        |row| {
             Ok(OrganisationSeriesCell {
                 period: row.try_get_by_index(0)?,
                 key: row.try_get_by_index(1)?,
@@ -120,9 +118,9 @@ pub async fn organisation_series<C: sea_orm::ConnectionTrait>(
                 sse_organisations: row.try_get_by_index::<Option<i64>>(3)?.unwrap_or(0),
                 estimated_jobs: row.try_get_by_index::<Option<f64>>(4)?.unwrap_or(0.0),
             })
-        })
-        .collect::<Result<_, _>>()
-        .context("reading the organisation series")
+        },
+    )
+    .await
 }
 
 /// One cell of a partnership series.
@@ -162,19 +160,17 @@ pub async fn partnership_series<C: sea_orm::ConnectionTrait>(
         " LEFT JOIN partnership_party pp ON pp.partnership_id = s.id \
          WHERE s.deleted_at IS NULL GROUP BY p.k, s.partnership_type ORDER BY p.k, s.partnership_type",
     );
-    let rows = db
-        .query_all_raw(sql.statement())
-        .await
-        .context("computing the partnership series")?;
-    rows.iter()
-        .map(|row| -> Result<PartnershipSeriesCell, sea_orm::DbErr> {
+    sql.rows(
+        db,
+        ("computing the partnership series", "reading the partnership series"),
+        |row| {
             Ok(PartnershipSeriesCell {
                 period: row.try_get_by_index(0)?,
                 partnership_type: row.try_get_by_index(1)?,
                 partnerships: row.try_get_by_index(2)?,
                 organisations: row.try_get_by_index(3)?,
             })
-        })
-        .collect::<Result<_, _>>()
-        .context("reading the partnership series")
+        },
+    )
+    .await
 }

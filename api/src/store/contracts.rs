@@ -24,9 +24,9 @@ use uuid::Uuid;
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
     page::{
-        IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_lateral, paginate_partitioned,
+        IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, list_filter, paginate_lateral, paginate_partitioned,
     },
-    rows::{FetchModels, group_by_parent, live_by_ids},
+    rows::{counts, fetch_grouped, live_by_ids},
 };
 
 /// New contracts with their suppliers and modifications, written together.
@@ -415,14 +415,12 @@ pub fn sort_key(sort: ContractSort, descending: bool) -> SortKey {
             KeyKind::Integer,
         ),
     };
-    SortKey {
+    SortKey::new(
         name,
-        expr,
-        kind,
-        id: col(contract::Column::Id),
-        id_kind: IdKind::Uuid,
+        (expr, kind),
+        (col(contract::Column::Id), IdKind::Uuid),
         descending,
-    }
+    )
 }
 
 /// The order of nested contract lists (won, awarded): latest notification first.
@@ -430,15 +428,7 @@ pub fn nested_sort() -> SortKey {
     sort_key(ContractSort::NotifiedOn, true)
 }
 
-impl ListFilter for ContractFilter {
-    type Entity = contract::Entity;
-    const PAGING: &'static str = "paging contracts";
-    const COUNTING: &'static str = "counting contracts";
-
-    fn condition(&self) -> Condition {
-        ContractFilter::condition(self)
-    }
-}
+list_filter!(ContractFilter => contract::Entity, "contracts");
 
 /// The live contract with this national key (buyer SIRET + buyer's id).
 pub async fn by_uid<C: ConnectionTrait>(db: &C, uid: &str) -> Result<Option<contract::Model>, StoreError> {
@@ -461,15 +451,12 @@ pub async fn suppliers_of<C: ConnectionTrait>(
     db: &C,
     contract_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<contract_supplier::Model>>, StoreError> {
-    let rows = contract_supplier::Entity::find()
+    let select = contract_supplier::Entity::find()
         .filter(contract_supplier::Column::ContractId.is_in(contract_ids.iter().copied()))
         .order_by_asc(contract_supplier::Column::FromModification)
         .order_by_asc(contract_supplier::Column::Position)
-        .order_by_asc(contract_supplier::Column::Id)
-        .fetch_all(db)
-        .await
-        .context("loading suppliers of contracts")?;
-    Ok(group_by_parent(rows, |row| row.contract_id))
+        .order_by_asc(contract_supplier::Column::Id);
+    fetch_grouped(db, select, |row| row.contract_id, "loading suppliers of contracts").await
 }
 
 /// Modifications of each contract, by sequence number.
@@ -477,14 +464,11 @@ pub async fn modifications_of<C: ConnectionTrait>(
     db: &C,
     contract_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<contract_modification::Model>>, StoreError> {
-    let rows = contract_modification::Entity::find()
+    let select = contract_modification::Entity::find()
         .filter(contract_modification::Column::ContractId.is_in(contract_ids.iter().copied()))
         .order_by_asc(contract_modification::Column::Seq)
-        .order_by_asc(contract_modification::Column::Id)
-        .fetch_all(db)
-        .await
-        .context("loading modifications of contracts")?;
-    Ok(group_by_parent(rows, |row| row.contract_id))
+        .order_by_asc(contract_modification::Column::Id);
+    fetch_grouped(db, select, |row| row.contract_id, "loading modifications of contracts").await
 }
 
 /// Whose contracts a nested list shows.
@@ -631,8 +615,5 @@ pub async fn counts_of<C: ConnectionTrait>(
             .map(|(id, n)| (id.to_string(), n))
             .collect(),
     };
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }

@@ -16,10 +16,17 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_logged,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
-    rows::{FetchModels, group_by_parent, live_by_ids},
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, in_force_on, list_filter, paginate_partitioned},
+    rows::{counts, fetch_grouped, live_by_ids},
 };
 use crate::domain::{Rna, Siren, Siret, ValidationError, geo::Near};
+
+mod establishments;
+
+pub use establishments::{
+    EstablishmentFilter, establishment_by_siret, establishment_counts, establishment_pages, establishment_siret_sort,
+    establishment_sort, establishments_by_ids, establishments_of,
+};
 
 /// New organisations with their establishments, identifiers and labels, written together.
 #[derive(Debug, Default)]
@@ -68,38 +75,18 @@ pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<orga
     live_by_ids::<organisation::Entity, C>(db, ids).await
 }
 
-/// Live establishments of each organisation, head office first, then by SIRET.
-pub async fn establishments_of<C: ConnectionTrait>(
-    db: &C,
-    organisation_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<establishment::Model>>, StoreError> {
-    let rows = establishment::Entity::find()
-        .filter(establishment::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
-        .filter(establishment::Column::DeletedAt.is_null())
-        .order_by_desc(establishment::Column::IsHeadquarters)
-        .order_by_asc(establishment::Column::Siret)
-        .order_by_asc(establishment::Column::Id)
-        .fetch_all(db)
-        .await
-        .context("loading establishments of organisations")?;
-    Ok(group_by_parent(rows, |row| row.organisation_id))
-}
-
 /// Live labels of each organisation, by kind then start date.
 pub async fn labels_of<C: ConnectionTrait>(
     db: &C,
     organisation_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<organisation_label::Model>>, StoreError> {
-    let rows = organisation_label::Entity::find()
+    let select = organisation_label::Entity::find()
         .filter(organisation_label::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
         .filter(organisation_label::Column::DeletedAt.is_null())
         .order_by_asc(organisation_label::Column::Kind)
         .order_by_asc(organisation_label::Column::ValidFrom)
-        .order_by_asc(organisation_label::Column::Id)
-        .fetch_all(db)
-        .await
-        .context("loading labels of organisations")?;
-    Ok(group_by_parent(rows, |row| row.organisation_id))
+        .order_by_asc(organisation_label::Column::Id);
+    fetch_grouped(db, select, |row| row.organisation_id, "loading labels of organisations").await
 }
 
 /// Filters on organisations; fields combine with AND, values within a list with OR.
@@ -179,13 +166,7 @@ impl OrganisationFilter {
             all = all.add(col(organisation::Column::Id).is_in(self.ids.iter().copied()));
         }
         if !self.territory_ids.is_empty() {
-            let within = Query::select()
-                .column(territory_membership::Column::TerritoryId)
-                .from(territory_membership::Entity)
-                .and_where(
-                    Expr::col(territory_membership::Column::AncestorId).is_in(self.territory_ids.iter().cloned()),
-                )
-                .to_owned();
+            let within = super::territories::within(&self.territory_ids);
             all = all.add(Expr::exists(
                 live_establishments()
                     .and_where(Expr::col((E, establishment::Column::CommuneId)).in_subquery(within))
@@ -219,17 +200,11 @@ impl OrganisationFilter {
                 )
                 .to_owned();
             if let Some(on) = self.label_valid_on {
-                labels
-                    .cond_where(
-                        Condition::any()
-                            .add(Expr::col((L, organisation_label::Column::ValidFrom)).is_null())
-                            .add(Expr::col((L, organisation_label::Column::ValidFrom)).lte(on)),
-                    )
-                    .cond_where(
-                        Condition::any()
-                            .add(Expr::col((L, organisation_label::Column::ValidTo)).is_null())
-                            .add(Expr::col((L, organisation_label::Column::ValidTo)).gte(on)),
-                    );
+                labels.cond_where(in_force_on(
+                    Expr::col((L, organisation_label::Column::ValidFrom)),
+                    Expr::col((L, organisation_label::Column::ValidTo)),
+                    on,
+                ));
             }
             all = all.add(Expr::exists(labels));
         }
@@ -316,29 +291,20 @@ pub fn sort_key(sort: OrganisationSort, descending: bool, near: Option<&Near>) -
             )
         }
     };
-    Ok(SortKey {
-        name: match sort {
-            OrganisationSort::Name => "NAME",
-            OrganisationSort::CreatedOn => "CREATED_ON",
-            OrganisationSort::Distance => "DISTANCE",
-        },
-        expr,
-        kind,
-        id: col(organisation::Column::Id),
-        id_kind: IdKind::Uuid,
+    let name = match sort {
+        OrganisationSort::Name => "NAME",
+        OrganisationSort::CreatedOn => "CREATED_ON",
+        OrganisationSort::Distance => "DISTANCE",
+    };
+    Ok(SortKey::new(
+        name,
+        (expr, kind),
+        (col(organisation::Column::Id), IdKind::Uuid),
         descending,
-    })
+    ))
 }
 
-impl ListFilter for OrganisationFilter {
-    type Entity = organisation::Entity;
-    const PAGING: &'static str = "paging organisations";
-    const COUNTING: &'static str = "counting organisations";
-
-    fn condition(&self) -> Condition {
-        OrganisationFilter::condition(self)
-    }
-}
+list_filter!(OrganisationFilter => organisation::Entity, "organisations");
 
 /// The live organisation owning the establishment with this SIRET.
 pub async fn by_siret<C: ConnectionTrait>(db: &C, siret: &Siret) -> Result<Option<organisation::Model>, StoreError> {
@@ -369,27 +335,6 @@ pub async fn by_rna<C: ConnectionTrait>(db: &C, rna: &Rna) -> Result<Option<orga
         .context("loading an organisation by RNA")
 }
 
-/// The live establishment with this SIRET.
-pub async fn establishment_by_siret<C: ConnectionTrait>(
-    db: &C,
-    siret: &Siret,
-) -> Result<Option<establishment::Model>, StoreError> {
-    establishment::Entity::find()
-        .filter(establishment::Column::Siret.eq(siret.as_str()))
-        .filter(establishment::Column::DeletedAt.is_null())
-        .one(db)
-        .await
-        .context("loading an establishment by SIRET")
-}
-
-/// Live establishments by id.
-pub async fn establishments_by_ids<C: ConnectionTrait>(
-    db: &C,
-    ids: &[Uuid],
-) -> Result<Vec<establishment::Model>, StoreError> {
-    live_by_ids::<establishment::Entity, C>(db, ids).await
-}
-
 /// Live identifiers by id.
 pub async fn identifiers_by_ids<C: ConnectionTrait>(
     db: &C,
@@ -404,60 +349,6 @@ pub async fn labels_by_ids<C: ConnectionTrait>(
     ids: &[Uuid],
 ) -> Result<Vec<organisation_label::Model>, StoreError> {
     live_by_ids::<organisation_label::Entity, C>(db, ids).await
-}
-
-/// Establishment order: head office first, then by SIRET.
-pub fn establishment_sort() -> SortKey {
-    SortKey {
-        name: "HEADQUARTERS_FIRST",
-        expr: Expr::cust(
-            "(CASE WHEN establishment.is_headquarters THEN '0' ELSE '1' END || COALESCE(establishment.siret, ''))",
-        ),
-        kind: KeyKind::Text,
-        id: Expr::col((establishment::Entity, establishment::Column::Id)),
-        id_kind: IdKind::Uuid,
-        descending: false,
-    }
-}
-
-/// One page of live establishments per organisation, in one query.
-pub async fn establishment_pages<C: ConnectionTrait>(
-    db: &C,
-    organisation_ids: &[Uuid],
-    args: &PageArgs,
-) -> Result<HashMap<String, Page<establishment::Model>>, StoreError> {
-    let select = establishment::Entity::find()
-        .filter(establishment::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
-        .filter(establishment::Column::DeletedAt.is_null());
-    let partition = (
-        Expr::col((establishment::Entity, establishment::Column::OrganisationId)),
-        IdKind::Uuid,
-    );
-    paginate_partitioned(db, select, partition, &establishment_sort(), args)
-        .await
-        .map_err(|e| StoreError::from_page(e, "paging establishments of organisations"))
-}
-
-/// Number of live establishments of each organisation.
-pub async fn establishment_counts<C: ConnectionTrait>(
-    db: &C,
-    organisation_ids: &[Uuid],
-) -> Result<HashMap<Uuid, u64>, StoreError> {
-    let rows: Vec<(Uuid, i64)> = establishment::Entity::find()
-        .select_only()
-        .column(establishment::Column::OrganisationId)
-        .column_as(establishment::Column::Id.count(), "n")
-        .filter(establishment::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
-        .filter(establishment::Column::DeletedAt.is_null())
-        .group_by(establishment::Column::OrganisationId)
-        .into_tuple()
-        .all(db)
-        .await
-        .context("counting establishments of organisations")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
 }
 
 impl Eq for OrganisationFilter {}
@@ -536,10 +427,7 @@ pub async fn counts_in_territories<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting organisations of territories")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }
 
 /// Live identifiers of each organisation, by scheme then value.
@@ -547,103 +435,18 @@ pub async fn identifiers_of<C: ConnectionTrait>(
     db: &C,
     organisation_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<organisation_identifier::Model>>, StoreError> {
-    let rows = organisation_identifier::Entity::find()
+    let select = organisation_identifier::Entity::find()
         .filter(organisation_identifier::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
         .filter(organisation_identifier::Column::DeletedAt.is_null())
         .order_by_asc(organisation_identifier::Column::Scheme)
-        .order_by_asc(organisation_identifier::Column::Value)
-        .fetch_all(db)
-        .await
-        .context("loading identifiers of organisations")?;
-    Ok(group_by_parent(rows, |row| row.organisation_id))
-}
-
-/// Filters on establishments; fields combine with AND, values within a list with OR.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct EstablishmentFilter {
-    /// In a commune within one of these territories (any level).
-    pub territory_ids: Vec<String>,
-    /// Within this circle.
-    pub near: Option<Near>,
-    /// Head offices only (true) or secondary establishments only (false).
-    pub headquarters: Option<bool>,
-    /// Updated at or after this time.
-    pub updated_since: Option<DateTime<Utc>>,
-}
-
-impl EstablishmentFilter {
-    /// The WHERE condition (live establishments of live organisations).
-    pub fn condition(&self) -> Condition {
-        let col = |c: establishment::Column| Expr::col((establishment::Entity, c));
-        let mut all = Condition::all()
-            .add(col(establishment::Column::DeletedAt).is_null())
-            .add(
-                col(establishment::Column::OrganisationId).in_subquery(
-                    Query::select()
-                        .column(organisation::Column::Id)
-                        .from(organisation::Entity)
-                        .and_where(Expr::col(organisation::Column::DeletedAt).is_null())
-                        .to_owned(),
-                ),
-            );
-        if !self.territory_ids.is_empty() {
-            all = all.add(
-                col(establishment::Column::CommuneId).in_subquery(
-                    Query::select()
-                        .column(territory_membership::Column::TerritoryId)
-                        .from(territory_membership::Entity)
-                        .and_where(
-                            Expr::col(territory_membership::Column::AncestorId)
-                                .is_in(self.territory_ids.iter().cloned()),
-                        )
-                        .to_owned(),
-                ),
-            );
-        }
-        if let Some(near) = &self.near {
-            let (min_lat, max_lat, min_lon, max_lon) = near.bounding_box();
-            all = all
-                .add(col(establishment::Column::Latitude).between(min_lat, max_lat))
-                .add(col(establishment::Column::Longitude).between(min_lon, max_lon))
-                .add(
-                    Expr::cust(near.squared_distance_sql("establishment.latitude", "establishment.longitude"))
-                        .lte(near.radius_km * near.radius_km),
-                );
-        }
-        if let Some(headquarters) = self.headquarters {
-            all = all.add(col(establishment::Column::IsHeadquarters).eq(headquarters));
-        }
-        if let Some(since) = self.updated_since {
-            all = all.add(col(establishment::Column::UpdatedAt).gte(since));
-        }
-        all
-    }
-}
-
-/// Establishment list order: by SIRET (establishments without one first).
-pub fn establishment_siret_sort(descending: bool) -> SortKey {
-    SortKey {
-        name: "SIRET",
-        expr: Func::coalesce([
-            Expr::col((establishment::Entity, establishment::Column::Siret)),
-            Expr::val(""),
-        ])
-        .into(),
-        kind: KeyKind::Text,
-        id: Expr::col((establishment::Entity, establishment::Column::Id)),
-        id_kind: IdKind::Uuid,
-        descending,
-    }
-}
-
-impl ListFilter for EstablishmentFilter {
-    type Entity = establishment::Entity;
-    const PAGING: &'static str = "paging establishments";
-    const COUNTING: &'static str = "counting establishments";
-
-    fn condition(&self) -> Condition {
-        EstablishmentFilter::condition(self)
-    }
+        .order_by_asc(organisation_identifier::Column::Value);
+    fetch_grouped(
+        db,
+        select,
+        |row| row.organisation_id,
+        "loading identifiers of organisations",
+    )
+    .await
 }
 
 /// Filters on labels; fields combine with AND, values within a list with OR.
@@ -682,17 +485,11 @@ impl LabelFilter {
             all = all.add(col(organisation_label::Column::Kind).is_in(self.kinds.iter().map(|k| k.to_value())));
         }
         if let Some(on) = self.valid_on {
-            all = all
-                .add(
-                    Condition::any()
-                        .add(col(organisation_label::Column::ValidFrom).is_null())
-                        .add(col(organisation_label::Column::ValidFrom).lte(on)),
-                )
-                .add(
-                    Condition::any()
-                        .add(col(organisation_label::Column::ValidTo).is_null())
-                        .add(col(organisation_label::Column::ValidTo).gte(on)),
-                );
+            all = all.add(in_force_on(
+                col(organisation_label::Column::ValidFrom),
+                col(organisation_label::Column::ValidTo),
+                on,
+            ));
         }
         if let Some(since) = self.updated_since {
             all = all.add(col(organisation_label::Column::UpdatedAt).gte(since));
@@ -703,26 +500,17 @@ impl LabelFilter {
 
 /// Label list order: by start of validity (unknown first).
 pub fn label_sort(descending: bool) -> SortKey {
-    SortKey {
-        name: "VALID_FROM",
-        expr: Func::coalesce([
-            Expr::col((organisation_label::Entity, organisation_label::Column::ValidFrom)),
-            Expr::val(super::page::UNKNOWN_DATE),
-        ])
-        .into(),
-        kind: KeyKind::Date,
-        id: Expr::col((organisation_label::Entity, organisation_label::Column::Id)),
-        id_kind: IdKind::Uuid,
+    let col = |c: organisation_label::Column| Expr::col((organisation_label::Entity, c));
+    let valid_from = Func::coalesce([
+        col(organisation_label::Column::ValidFrom),
+        Expr::val(super::page::UNKNOWN_DATE),
+    ]);
+    SortKey::new(
+        "VALID_FROM",
+        (valid_from.into(), KeyKind::Date),
+        (col(organisation_label::Column::Id), IdKind::Uuid),
         descending,
-    }
+    )
 }
 
-impl ListFilter for LabelFilter {
-    type Entity = organisation_label::Entity;
-    const PAGING: &'static str = "paging labels";
-    const COUNTING: &'static str = "counting labels";
-
-    fn condition(&self) -> Condition {
-        LabelFilter::condition(self)
-    }
-}
+list_filter!(LabelFilter => organisation_label::Entity, "labels");

@@ -76,6 +76,26 @@ pub struct SortKey {
     pub descending: bool,
 }
 
+impl SortKey {
+    /// The sort `name` on `expr` (of type `kind`), ties broken by the id column `id` (of type
+    /// `id_kind`).
+    pub fn new(
+        name: &'static str,
+        (expr, kind): (Expr, KeyKind),
+        (id, id_kind): (Expr, IdKind),
+        descending: bool,
+    ) -> Self {
+        Self {
+            name,
+            expr,
+            kind,
+            id,
+            id_kind,
+            descending,
+        }
+    }
+}
+
 /// A position in a sorted list. Opaque to clients (URL-safe base64 of JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Cursor {
@@ -400,6 +420,32 @@ pub trait ListFilter: Clone + Send + Sync + 'static {
     /// The WHERE condition of the filter.
     fn condition(&self) -> Condition;
 }
+
+/// Rows in force on `on`: started (`from`) on or before it, or with no start, and ended (`to`)
+/// on or after it, or with no end.
+pub fn in_force_on(from: Expr, to: Expr, on: NaiveDate) -> Condition {
+    Condition::all()
+        .add(Condition::any().add(from.clone().is_null()).add(from.lte(on)))
+        .add(Condition::any().add(to.clone().is_null()).add(to.gte(on)))
+}
+
+/// Stamps the [`ListFilter`] impl of a filter type that has its WHERE condition as an inherent
+/// `condition` method: the entity it lists, and `paging <what>` and `counting <what>` as the
+/// contexts of database errors.
+macro_rules! list_filter {
+    ($filter:ty => $entity:ty, $what:literal) => {
+        impl $crate::store::page::ListFilter for $filter {
+            type Entity = $entity;
+            const PAGING: &'static str = concat!("paging ", $what);
+            const COUNTING: &'static str = concat!("counting ", $what);
+
+            fn condition(&self) -> sea_orm::Condition {
+                <$filter>::condition(self)
+            }
+        }
+    };
+}
+pub(crate) use list_filter;
 
 /// One page of the rows matching `filter`.
 pub async fn list_page<F: ListFilter, C: ConnectionTrait>(

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{PartnershipType, PartyRole},
-    partnership, partnership_party, territory_membership,
+    partnership, partnership_party,
 };
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, JoinType,
@@ -20,8 +20,9 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_chunked, insert_logged,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, UNKNOWN_DATE, paginate_partitioned},
-    rows::{FetchModels, group_by_parent, live_by_ids},
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, UNKNOWN_DATE, in_force_on, list_filter, paginate_partitioned},
+    rows::{FetchModels, counts, group_by_parent, live_by_ids},
+    territories,
 };
 
 /// Inserts new partnerships with their parties, logging each partnership in the change log
@@ -108,31 +109,14 @@ impl PartnershipFilter {
             ));
         }
         if !self.territory_ids.is_empty() {
-            all = all.add(
-                col(partnership::Column::TerritoryId).in_subquery(
-                    Query::select()
-                        .column(territory_membership::Column::TerritoryId)
-                        .from(territory_membership::Entity)
-                        .and_where(
-                            Expr::col(territory_membership::Column::AncestorId)
-                                .is_in(self.territory_ids.iter().cloned()),
-                        )
-                        .to_owned(),
-                ),
-            );
+            all = all.add(col(partnership::Column::TerritoryId).in_subquery(territories::within(&self.territory_ids)));
         }
         if let Some(on) = self.active_on {
-            all = all
-                .add(
-                    Condition::any()
-                        .add(col(partnership::Column::StartDate).is_null())
-                        .add(col(partnership::Column::StartDate).lte(on)),
-                )
-                .add(
-                    Condition::any()
-                        .add(col(partnership::Column::EndDate).is_null())
-                        .add(col(partnership::Column::EndDate).gte(on)),
-                );
+            all = all.add(in_force_on(
+                col(partnership::Column::StartDate),
+                col(partnership::Column::EndDate),
+                on,
+            ));
         }
         if let Some(since) = self.updated_since {
             all = all.add(col(partnership::Column::UpdatedAt).gte(since));
@@ -159,25 +143,15 @@ pub fn sort_key(sort: PartnershipSort, descending: bool, backend: DbBackend) -> 
             KeyKind::Date,
         ),
     };
-    SortKey {
+    SortKey::new(
         name,
-        expr,
-        kind,
-        id: col(partnership::Column::Id),
-        id_kind: IdKind::Uuid,
+        (expr, kind),
+        (col(partnership::Column::Id), IdKind::Uuid),
         descending,
-    }
+    )
 }
 
-impl ListFilter for PartnershipFilter {
-    type Entity = partnership::Entity;
-    const PAGING: &'static str = "paging partnerships";
-    const COUNTING: &'static str = "counting partnerships";
-
-    fn condition(&self) -> Condition {
-        PartnershipFilter::condition(self)
-    }
-}
+list_filter!(PartnershipFilter => partnership::Entity, "partnerships");
 
 /// Live partnerships by id.
 pub async fn by_ids<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<partnership::Model>, StoreError> {
@@ -275,8 +249,5 @@ pub async fn counts_of_organisations<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting partnerships of organisations")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }

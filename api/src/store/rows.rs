@@ -514,6 +514,26 @@ pub fn group_by_parent<M>(rows: Vec<M>, parent: impl Fn(&M) -> Uuid) -> HashMap<
     grouped
 }
 
+/// Every row `select` returns, grouped by the id of its parent, each group in the order read;
+/// `context` says what is read, for database errors.
+pub async fn fetch_grouped<E: EntityTrait<Model: FromRow>, C: ConnectionTrait>(
+    db: &C,
+    select: Select<E>,
+    parent: impl Fn(&E::Model) -> Uuid,
+    context: &'static str,
+) -> Result<HashMap<Uuid, Vec<E::Model>>, StoreError> {
+    let rows = select.fetch_all(db).await.context(context)?;
+    Ok(group_by_parent(rows, parent))
+}
+
+/// Counts per parent from `(parent, count)` rows (a count below zero, which SQL never returns,
+/// reads as 0).
+pub fn counts<K: Eq + std::hash::Hash>(rows: Vec<(K, i64)>) -> HashMap<K, u64> {
+    rows.into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
+        .collect()
+}
+
 /// A table whose rows are deleted by setting `deleted_at`: live rows have none.
 pub trait SoftDeleted: EntityTrait<Model: FromRow> {
     /// The id column.

@@ -8,13 +8,13 @@ use sea_orm::{
     ActiveEnum, ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait,
     TransactionTrait,
-    sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Query},
+    sea_query::{Alias, BinOper, Expr, ExprTrait, Func, Query, SelectStatement},
 };
 
 use super::{
     DbContext, StoreError, insert_chunked,
-    page::{IdKind, KeyKind, ListFilter, Page, PageArgs, SortKey, paginate_partitioned},
-    rows::FetchModels,
+    page::{IdKind, KeyKind, Page, PageArgs, SortKey, list_filter, paginate_partitioned},
+    rows::{FetchModels, counts},
 };
 use crate::reference::{COG_VINTAGE, ReferenceData};
 
@@ -234,6 +234,16 @@ pub enum TerritorySort {
     Population,
 }
 
+/// The ids of the territories that have one of `ancestors` among their ancestors in
+/// `territory_membership` (any level), as a subquery.
+pub fn within(ancestors: &[String]) -> SelectStatement {
+    Query::select()
+        .column(territory_membership::Column::TerritoryId)
+        .from(territory_membership::Entity)
+        .and_where(Expr::col(territory_membership::Column::AncestorId).is_in(ancestors.iter().cloned()))
+        .to_owned()
+}
+
 /// The sort key of a territory list.
 pub fn sort_key(sort: TerritorySort, descending: bool) -> SortKey {
     let col = |c: territory::Column| Expr::col((territory::Entity, c));
@@ -246,25 +256,15 @@ pub fn sort_key(sort: TerritorySort, descending: bool) -> SortKey {
             KeyKind::Integer,
         ),
     };
-    SortKey {
+    SortKey::new(
         name,
-        expr,
-        kind,
-        id: col(territory::Column::Id),
-        id_kind: IdKind::Text,
+        (expr, kind),
+        (col(territory::Column::Id), IdKind::Text),
         descending,
-    }
+    )
 }
 
-impl ListFilter for TerritoryFilter {
-    type Entity = territory::Entity;
-    const PAGING: &'static str = "paging territories";
-    const COUNTING: &'static str = "counting territories";
-
-    fn condition(&self) -> Condition {
-        TerritoryFilter::condition(self)
-    }
-}
+list_filter!(TerritoryFilter => territory::Entity, "territories");
 
 /// For each ancestor, one page of the territories of `level` within it, by code, in one query.
 pub async fn contained_pages<C: ConnectionTrait>(
@@ -321,10 +321,7 @@ pub async fn contained_counts<C: ConnectionTrait>(
         .all(db)
         .await
         .context("counting contained territories")?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or_default()))
-        .collect())
+    Ok(counts(rows))
 }
 
 /// Where each commune code of the reference data points, for importers that read bare INSEE

@@ -4,18 +4,16 @@
 use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, patch, store_writes},
+    record::{self, MutableKind, Rejection, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
     graphql::contract::{Contract, ContractKind},
     store::{
-        StoreError, contracts,
+        contracts,
         write::contract::{self as store, ContractFields, ContractPatch},
         write::delete::Deletable,
     },
@@ -68,26 +66,15 @@ pub struct ContractUpsertItemInput {
 
 impl From<ContractUpsertItemInput> for ContractFields {
     fn from(input: ContractUpsertItemInput) -> Self {
-        Self {
-            external_id: Some(input.external_id),
-            buyer_siret: input.buyer_siret,
-            buyer_internal_id: input.buyer_internal_id,
-            kind: input.kind.map(Into::into),
-            object: input.object,
-            cpv_code: input.cpv_code,
-            procedure: input.procedure,
-            notified_on: input.notified_on,
-            duration_months: input.duration_months,
-            amount: input.amount,
-            social_clause: input.social_clause,
-            social_criterion: input.social_criterion,
-            reserved: input.reserved,
-            env_clause: input.env_clause,
-            env_criterion: input.env_criterion,
-            supplier_sirets: input.supplier_sirets,
-            source_updated_at: input.source_updated_at,
-            details: None,
-        }
+        store_input!(input => ContractFields {
+            taken: [
+                buyer_siret, buyer_internal_id, object, cpv_code, procedure, notified_on, duration_months, amount,
+                social_clause, social_criterion, reserved, env_clause, env_criterion, supplier_sirets,
+                source_updated_at,
+            ],
+            mapped: [kind],
+            with: { external_id: Some(input.external_id), details: None },
+        })
     }
 }
 
@@ -134,25 +121,14 @@ pub struct ContractPatchInput {
 
 impl From<ContractPatchInput> for ContractPatch {
     fn from(input: ContractPatchInput) -> Self {
-        Self {
-            external_id: input.external_id,
-            buyer_siret: input.buyer_siret,
-            buyer_internal_id: input.buyer_internal_id,
-            kind: input.kind.map(Into::into),
-            object: patch(input.object),
-            cpv_code: patch(input.cpv_code),
-            procedure: patch(input.procedure),
-            notified_on: patch(input.notified_on),
-            duration_months: patch(input.duration_months),
-            amount: patch(input.amount),
-            social_clause: input.social_clause,
-            social_criterion: input.social_criterion,
-            reserved: input.reserved,
-            env_clause: input.env_clause,
-            env_criterion: input.env_criterion,
-            supplier_sirets: input.supplier_sirets,
-            source_updated_at: patch(input.source_updated_at),
-        }
+        store_input!(input => ContractPatch {
+            taken: [
+                external_id, buyer_siret, buyer_internal_id, social_clause, social_criterion, reserved, env_clause,
+                env_criterion, supplier_sirets,
+            ],
+            mapped: [kind],
+            patched: [object, cpv_code, procedure, notified_on, duration_months, amount, source_updated_at],
+        })
     }
 }
 
@@ -182,12 +158,7 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of contracts.
-#[derive(Default)]
-pub struct ContractMutation;
-
 impl MutableKind for ContractMutation {
-    const TYPE_NAME: &'static str = "Contract";
     type Fields = ContractFields;
     type Patch = ContractPatch;
 
@@ -199,11 +170,7 @@ impl MutableKind for ContractMutation {
         Ok(input.into())
     }
 
-    store_writes!(store, Deletable::Contract);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Contract>, StoreError> {
-        Ok(contracts::by_ids(db, &[id]).await?.pop().map(Contract::from))
-    }
+    store_writes!(store, Deletable::Contract; load: contracts::by_ids => Contract::from);
 }
 
 mutation_root! {

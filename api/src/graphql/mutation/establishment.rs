@@ -3,18 +3,15 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
     graphql::{enums::EstablishmentStatus, organisation::Establishment},
     store::{
-        StoreError,
         organisations::establishments_by_ids,
         write::delete::Deletable,
         write::establishment::{self as store, EstablishmentFields, EstablishmentPatch},
@@ -123,68 +120,38 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of establishments.
-#[derive(Default)]
-pub struct EstablishmentMutation;
-
 impl MutableKind for EstablishmentMutation {
-    const TYPE_NAME: &'static str = "Establishment";
     type Fields = EstablishmentFields;
     type Patch = EstablishmentPatch;
 
     fn fields(item: EstablishmentUpsertItemInput, prefix: &str) -> Result<EstablishmentFields, Rejection> {
-        Ok(EstablishmentFields {
-            external_id: item.external_id,
-            organisation_id: organisation_row_id(&item.organisation_id, prefix)?,
-            siret: item.siret,
-            name: item.name,
-            is_headquarters: item.is_headquarters,
-            address_line1: item.address_line1,
-            address_line2: item.address_line2,
-            postal_code: item.postal_code,
-            commune_id: item.commune_id,
-            latitude: item.latitude,
-            longitude: item.longitude,
-            naf_code: item.naf_code,
-            admin_status: item
-                .admin_status
-                .map_or(entity::enums::EstablishmentStatus::Active, Into::into),
-            opened_on: item.opened_on,
-            closed_on: item.closed_on,
-            source_updated_at: item.source_updated_at,
-        })
+        let organisation_id = organisation_row_id(&item.organisation_id, prefix)?;
+        let admin_status = item
+            .admin_status
+            .map_or(entity::enums::EstablishmentStatus::Active, Into::into);
+        Ok(store_input!(item => EstablishmentFields {
+            taken: [
+                external_id, siret, name, is_headquarters, address_line1, address_line2, postal_code, commune_id,
+                latitude, longitude, naf_code, opened_on, closed_on, source_updated_at,
+            ],
+            with: { organisation_id, admin_status },
+        }))
     }
 
     fn patch(input: EstablishmentPatchInput) -> Result<EstablishmentPatch, Rejection> {
-        Ok(EstablishmentPatch {
-            external_id: input.external_id,
-            organisation_id: input
-                .organisation_id
-                .as_ref()
-                .map(|id| organisation_row_id(id, ""))
-                .transpose()?,
-            siret: patch(input.siret),
-            name: patch(input.name),
-            is_headquarters: input.is_headquarters,
-            address_line1: patch(input.address_line1),
-            address_line2: patch(input.address_line2),
-            postal_code: patch(input.postal_code),
-            commune_id: patch(input.commune_id),
-            latitude: patch(input.latitude),
-            longitude: patch(input.longitude),
-            naf_code: patch(input.naf_code),
-            admin_status: input.admin_status.map(Into::into),
-            opened_on: patch(input.opened_on),
-            closed_on: patch(input.closed_on),
-            source_updated_at: patch(input.source_updated_at),
-        })
+        let organisation_id = organisation_patch(input.organisation_id.as_ref())?;
+        Ok(store_input!(input => EstablishmentPatch {
+            taken: [external_id, is_headquarters],
+            mapped: [admin_status],
+            patched: [
+                siret, name, address_line1, address_line2, postal_code, commune_id, latitude, longitude, naf_code,
+                opened_on, closed_on, source_updated_at,
+            ],
+            with: { organisation_id },
+        }))
     }
 
-    store_writes!(store, Deletable::Establishment);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Establishment>, StoreError> {
-        Ok(establishments_by_ids(db, &[id]).await?.pop().map(Establishment))
-    }
+    store_writes!(store, Deletable::Establishment; load: establishments_by_ids => Establishment);
 }
 
 mutation_root! {

@@ -3,18 +3,15 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
     graphql::{enums::IdScheme, organisation::Identifier},
     store::{
-        StoreError,
         organisations::identifiers_by_ids,
         write::delete::Deletable,
         write::identifier::{self as store, IdentifierFields, IdentifierPatch},
@@ -78,44 +75,30 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of identifiers.
-#[derive(Default)]
-pub struct IdentifierMutation;
-
 impl MutableKind for IdentifierMutation {
-    const TYPE_NAME: &'static str = "Identifier";
     type Fields = IdentifierFields;
     type Patch = IdentifierPatch;
 
     fn fields(item: IdentifierUpsertItemInput, prefix: &str) -> Result<IdentifierFields, Rejection> {
-        Ok(IdentifierFields {
-            external_id: item.external_id,
-            organisation_id: organisation_row_id(&item.organisation_id, prefix)?,
-            scheme: item.scheme.into(),
-            value: item.value,
-            source_updated_at: item.source_updated_at,
-        })
+        let organisation_id = organisation_row_id(&item.organisation_id, prefix)?;
+        Ok(store_input!(item => IdentifierFields {
+            taken: [external_id, value, source_updated_at],
+            converted: [scheme],
+            with: { organisation_id },
+        }))
     }
 
     fn patch(input: IdentifierPatchInput) -> Result<IdentifierPatch, Rejection> {
-        Ok(IdentifierPatch {
-            external_id: input.external_id,
-            organisation_id: input
-                .organisation_id
-                .as_ref()
-                .map(|id| organisation_row_id(id, ""))
-                .transpose()?,
-            scheme: input.scheme.map(Into::into),
-            value: input.value,
-            source_updated_at: patch(input.source_updated_at),
-        })
+        let organisation_id = organisation_patch(input.organisation_id.as_ref())?;
+        Ok(store_input!(input => IdentifierPatch {
+            taken: [external_id, value],
+            mapped: [scheme],
+            patched: [source_updated_at],
+            with: { organisation_id },
+        }))
     }
 
-    store_writes!(store, Deletable::Identifier);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Identifier>, StoreError> {
-        Ok(identifiers_by_ids(db, &[id]).await?.pop().map(Identifier))
-    }
+    store_writes!(store, Deletable::Identifier; load: identifiers_by_ids => Identifier);
 }
 
 mutation_root! {

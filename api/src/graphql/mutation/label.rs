@@ -3,18 +3,15 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
     graphql::{enums::LabelKind, organisation::Label},
     store::{
-        StoreError,
         organisations::labels_by_ids,
         write::delete::Deletable,
         write::label::{self as store, LabelFields, LabelPatch},
@@ -93,52 +90,30 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of labels.
-#[derive(Default)]
-pub struct LabelMutation;
-
 impl MutableKind for LabelMutation {
-    const TYPE_NAME: &'static str = "Label";
     type Fields = LabelFields;
     type Patch = LabelPatch;
 
     fn fields(item: LabelUpsertItemInput, prefix: &str) -> Result<LabelFields, Rejection> {
-        Ok(LabelFields {
-            external_id: item.external_id,
-            organisation_id: organisation_row_id(&item.organisation_id, prefix)?,
-            kind: item.kind.into(),
-            issuer: item.issuer,
-            reference: item.reference,
-            valid_from: item.valid_from,
-            valid_to: item.valid_to,
-            evidence_url: item.evidence_url,
-            source_updated_at: item.source_updated_at,
-        })
+        let organisation_id = organisation_row_id(&item.organisation_id, prefix)?;
+        Ok(store_input!(item => LabelFields {
+            taken: [external_id, issuer, reference, valid_from, valid_to, evidence_url, source_updated_at],
+            converted: [kind],
+            with: { organisation_id },
+        }))
     }
 
     fn patch(input: LabelPatchInput) -> Result<LabelPatch, Rejection> {
-        Ok(LabelPatch {
-            external_id: input.external_id,
-            organisation_id: input
-                .organisation_id
-                .as_ref()
-                .map(|id| organisation_row_id(id, ""))
-                .transpose()?,
-            kind: input.kind.map(Into::into),
-            issuer: patch(input.issuer),
-            reference: patch(input.reference),
-            valid_from: patch(input.valid_from),
-            valid_to: patch(input.valid_to),
-            evidence_url: patch(input.evidence_url),
-            source_updated_at: patch(input.source_updated_at),
-        })
+        let organisation_id = organisation_patch(input.organisation_id.as_ref())?;
+        Ok(store_input!(input => LabelPatch {
+            taken: [external_id],
+            mapped: [kind],
+            patched: [issuer, reference, valid_from, valid_to, evidence_url, source_updated_at],
+            with: { organisation_id },
+        }))
     }
 
-    store_writes!(store, Deletable::Label);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Label>, StoreError> {
-        Ok(labels_by_ids(db, &[id]).await?.pop().map(Label))
-    }
+    store_writes!(store, Deletable::Label; load: labels_by_ids => Label);
 }
 
 mutation_root! {

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, patch, store_writes},
+    record::{self, MutableKind, Rejection, store_input, store_writes},
     types::{deletion_types, mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -58,21 +58,14 @@ pub struct OrganisationFieldsInput {
 
 impl From<OrganisationFieldsInput> for OrganisationFields {
     fn from(input: OrganisationFieldsInput) -> Self {
-        Self {
-            name: input.name,
-            siren: patch(input.siren),
-            rna: patch(input.rna),
-            acronym: patch(input.acronym),
-            legal_category_code: patch(input.legal_category_code),
-            ess_family: input.ess_family.map(Into::into),
-            naf_code: patch(input.naf_code),
-            admin_status: input.admin_status.map(Into::into),
-            created_on: patch(input.created_on),
-            ceased_on: patch(input.ceased_on),
-            public_authority_territory_id: patch(input.public_authority_territory_id),
-            external_id: patch(input.external_id),
-            source_updated_at: patch(input.source_updated_at),
-        }
+        store_input!(input => OrganisationFields {
+            taken: [name],
+            mapped: [ess_family, admin_status],
+            patched: [
+                siren, rna, acronym, legal_category_code, naf_code, created_on, ceased_on, public_authority_territory_id,
+                external_id, source_updated_at,
+            ],
+        })
     }
 }
 
@@ -116,12 +109,7 @@ deletion_types! {
     }
 }
 
-/// Mutations of organisations.
-#[derive(Default)]
-pub struct OrganisationMutation;
-
 impl MutableKind for OrganisationMutation {
-    const TYPE_NAME: &'static str = "Organisation";
     type Fields = OrganisationFields;
     type Patch = OrganisationFields;
 

@@ -4,11 +4,9 @@
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::{Decimal, prelude::ToPrimitive};
-use sea_orm::DatabaseConnection;
-use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, patch, store_writes},
+    record::{self, MutableKind, Rejection, organisation_row_id, store_input, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -16,7 +14,6 @@ use crate::{
     error_code::ErrorCode,
     graphql::partnership::{Partnership, PartnershipStatus, PartnershipType, PartyRole},
     store::{
-        StoreError,
         partnerships::by_ids,
         write::UserError,
         write::delete::Deletable,
@@ -149,12 +146,7 @@ record_mutation_types! {
     }
 }
 
-/// Mutations of partnerships.
-#[derive(Default)]
-pub struct PartnershipMutation;
-
 impl MutableKind for PartnershipMutation {
-    const TYPE_NAME: &'static str = "Partnership";
     type Fields = PartnershipFields;
     type Patch = PartnershipPatch;
 
@@ -167,19 +159,12 @@ impl MutableKind for PartnershipMutation {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(PartnershipFields {
-            external_id: item.external_id,
-            partnership_type: item.partnership_type.into(),
-            name: item.name,
-            description: item.description,
-            start_date: item.start_date,
-            end_date: item.end_date,
-            territory_id: item.territory_id,
-            amount_cents,
-            status: item.status.map_or(entity::enums::PartnershipStatus::Active, Into::into),
-            parties,
-            source_updated_at: item.source_updated_at,
-        })
+        let status = item.status.map_or(entity::enums::PartnershipStatus::Active, Into::into);
+        Ok(store_input!(item => PartnershipFields {
+            taken: [external_id, name, description, start_date, end_date, territory_id, source_updated_at],
+            converted: [partnership_type],
+            with: { amount_cents, status, parties },
+        }))
     }
 
     fn patch(input: PartnershipPatchInput) -> Result<PartnershipPatch, Rejection> {
@@ -193,26 +178,15 @@ impl MutableKind for PartnershipMutation {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(PartnershipPatch {
-            external_id: input.external_id,
-            partnership_type: input.partnership_type.map(Into::into),
-            name: input.name,
-            description: patch(input.description),
-            start_date: patch(input.start_date),
-            end_date: patch(input.end_date),
-            territory_id: patch(input.territory_id),
-            amount_cents,
-            status: input.status.map(Into::into),
-            parties,
-            source_updated_at: patch(input.source_updated_at),
-        })
+        Ok(store_input!(input => PartnershipPatch {
+            taken: [external_id, name],
+            mapped: [partnership_type, status],
+            patched: [description, start_date, end_date, territory_id, source_updated_at],
+            with: { amount_cents, parties },
+        }))
     }
 
-    store_writes!(store, Deletable::Partnership);
-
-    async fn load(db: &DatabaseConnection, id: Uuid) -> Result<Option<Partnership>, StoreError> {
-        Ok(by_ids(db, &[id]).await?.pop().map(Partnership))
-    }
+    store_writes!(store, Deletable::Partnership; load: by_ids => Partnership);
 }
 
 mutation_root! {

@@ -128,6 +128,9 @@ pub trait DeletionPayload {
 
 /// The GraphQL types of a record kind's mutations, stamped by `record_mutation_types!`.
 pub trait MutationTypes {
+    /// GraphQL type name of the record: the kind of its global ids, and the operation names
+    /// (`create<TYPE_NAME>`, `upsert<TYPE_NAME>s`...) that idempotency keys guard.
+    const TYPE_NAME: &'static str;
     /// Input of the whole record (create, upsert items).
     type Item: Send;
     /// Input of the fields to change.
@@ -147,9 +150,6 @@ pub trait MutationTypes {
 /// A kind of record written through the API: how its inputs become the store's fields and
 /// which store functions write and read it.
 pub trait MutableKind: MutationTypes + Send + Sync + 'static {
-    /// GraphQL type name of the record: the kind of its global ids, and the operation names
-    /// (`create<TYPE_NAME>`, `upsert<TYPE_NAME>s`...) that idempotency keys guard.
-    const TYPE_NAME: &'static str;
     /// The store's fields of a whole record.
     type Fields: Send;
     /// The store's patch of a record.
@@ -201,6 +201,36 @@ pub fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
         MaybeUndefined::Value(value) => Some(Some(value)),
     }
 }
+
+/// The row id of the organisation a patch moves a record to (`None`: it stays); a user error on
+/// `organisationId` when the global id is not an organisation's.
+pub fn organisation_patch(id: Option<&ID>) -> Result<Option<Uuid>, Rejection> {
+    id.map(|id| organisation_row_id(id, "")).transpose()
+}
+
+/// Builds the store's struct `$store` (a record's fields or patch) from the GraphQL input
+/// `$input`, field by field: `taken` fields as sent, `converted` ones through `Into` (GraphQL
+/// enums into the store's), `mapped` optional ones through `Into` when present, `patched`
+/// nullable fields of a patch through [`patch`] (absent: unchanged, null: cleared); the fields
+/// `with` are given as `field: value`, or as `field` for a variable of that name.
+macro_rules! store_input {
+    ($input:ident => $store:ident {
+        $(taken: [$($taken:ident),* $(,)?],)?
+        $(converted: [$($converted:ident),* $(,)?],)?
+        $(mapped: [$($mapped:ident),* $(,)?],)?
+        $(patched: [$($patched:ident),* $(,)?],)?
+        $(with: { $($field:ident $(: $value:expr)?),* $(,)? } $(,)?)?
+    }) => {
+        $store {
+            $($($taken: $input.$taken,)*)?
+            $($($converted: $input.$converted.into(),)*)?
+            $($($mapped: $input.$mapped.map(Into::into),)*)?
+            $($($patched: $crate::graphql::mutation::record::patch($input.$patched),)*)?
+            $($($field $(: $value)?,)*)?
+        }
+    };
+}
+pub(crate) use store_input;
 
 /// The row id of a global id of `type_name`, as a UUID; a user error on `field` otherwise.
 pub fn row_id(id: &ID, type_name: &str, field: &str) -> Result<Uuid, write::UserError> {
@@ -407,8 +437,20 @@ pub async fn upsert<K: MutableKind>(ctx: &Context<'_>, input: K::UpsertInput) ->
 
 /// Implements the store calls of [`MutableKind`] with the `create`, `update` and `upsert`
 /// functions of store module `$store`, and soft deletion with `$store::delete` or, given a
-/// [`Deletable`](crate::store::write::delete::Deletable), with the shared soft delete.
+/// [`Deletable`](crate::store::write::delete::Deletable), with the shared soft delete; given
+/// `load: $by_ids => $node`, also `load`, with the store's live records by id `$by_ids`
+/// wrapped in the GraphQL type by `$node`.
 macro_rules! store_writes {
+    ($store:ident $(, $deletable:expr)?; load: $by_ids:path => $node:expr) => {
+        $crate::graphql::mutation::record::store_writes!($store $(, $deletable)?);
+
+        async fn load(
+            db: &sea_orm::DatabaseConnection,
+            id: uuid::Uuid,
+        ) -> Result<Option<Self::Node>, $crate::store::StoreError> {
+            Ok($by_ids(db, &[id]).await?.pop().map($node))
+        }
+    };
     ($store:ident $(, $deletable:expr)?) => {
         fn create(
             to: $crate::graphql::mutation::record::WriteTo<'_>,

@@ -2,15 +2,16 @@
 //! type per kind (`CreateLabelInput`, `LabelPayload`...), while their fields, descriptions and
 //! the way they are taken apart are the same for every kind and written here once.
 
-/// Stamps a record kind's `Create<Kind>Input`, `Update<Kind>Input`, `Upsert<Kind>sInput` and
-/// `<Kind>Payload`, and their [`MutationTypes`](super::record::MutationTypes) impl.
+/// Stamps a record kind's mutations type `kind`, its `Create<Kind>Input`, `Update<Kind>Input`,
+/// `Upsert<Kind>sInput` and `<Kind>Payload`, and their
+/// [`MutationTypes`](super::record::MutationTypes) impl.
 ///
 /// `name` is the GraphQL type of the record, `noun` and `article` name it in descriptions;
 /// the kind gives the description of its record field on create, of `items` and of the
 /// upsert's `idempotencyKey`, and of its record field in the payload.
 macro_rules! record_mutation_types {
     (
-        kind: $kind:ty,
+        kind: $kind:ident,
         name: $name:tt,
         noun: $noun:tt,
         article: $article:tt,
@@ -22,6 +23,10 @@ macro_rules! record_mutation_types {
         $upsert:ident { $(#[doc = $items_doc:tt])* items, $(#[doc = $retries_doc:tt])* idempotency_key }
         $payload:ident { $(#[doc = $node_doc:tt])* $node_field:ident }
     ) => {
+        #[doc = concat!("Mutations of ", $noun, "s.")]
+        #[derive(Default)]
+        pub struct $kind;
+
         #[doc = concat!("Input of `create", $name, "`.")]
         #[derive(async_graphql::InputObject, Debug, Clone)]
         pub struct $create {
@@ -119,6 +124,7 @@ macro_rules! record_mutation_types {
         }
 
         impl $crate::graphql::mutation::record::MutationTypes for $kind {
+            const TYPE_NAME: &'static str = $name;
             type Item = $item;
             type PatchInput = $patch;
             type Node = $node;

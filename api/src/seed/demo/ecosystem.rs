@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use entity::{
-    enums::{EssFamily, EssFamilyBasis, EstablishmentStatus, IdScheme, LabelKind, OrganisationStatus, TerritoryLevel},
+    enums::{EssFamily, IdScheme, LabelKind, TerritoryLevel},
     establishment, organisation, organisation_identifier, organisation_label,
 };
 use uuid::Uuid;
@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{SEEDED_AT, SOURCE, vocabulary::Sector};
 use crate::{
     domain::geo::{GeoPoint, Placement},
-    store::organisations::NewOrganisations,
+    store::{organisations::NewOrganisations, write},
 };
 
 /// What an organisation is to the later steps.
@@ -189,66 +189,14 @@ impl Ecosystem {
 pub(super) fn organisation_row(id: Uuid, name: String) -> organisation::Model {
     organisation::Model {
         id,
-        siren: None,
-        rna: None,
         name_search: crate::domain::text::fold_for_search(&name),
         name,
-        acronym: None,
-        legal_category_code: None,
-        ess_family: EssFamily::Unknown,
-        ess_family_basis: EssFamilyBasis::None,
-        sirene_ess_flag: None,
-        societe_mission: None,
-        naf_code: None,
-        naf_nomenclature: None,
-        headcount_band: None,
-        headcount_year: None,
-        employer: None,
-        company_category: None,
-        admin_status: OrganisationStatus::Active,
-        created_on: None,
-        ceased_on: None,
-        diffusible: true,
-        resolved: true,
-        public_authority_territory_id: None,
-        source: SOURCE.to_owned(),
-        external_id: None,
-        source_updated_at: None,
-        created_at: SEEDED_AT,
-        updated_at: SEEDED_AT,
-        deleted_at: None,
-        version: 1,
+        ..write::organisation::blank(SOURCE.to_owned(), SEEDED_AT)
     }
 }
 
 /// An open establishment row of `organisation_id` with the demo's sync columns and nothing
 /// else known; callers fill in the rest with struct update syntax.
 pub(super) fn establishment_row(id: Uuid, organisation_id: Uuid) -> establishment::Model {
-    establishment::Model {
-        id,
-        organisation_id,
-        siret: None,
-        name: None,
-        is_headquarters: false,
-        address_line1: None,
-        address_line2: None,
-        postal_code: None,
-        commune_id: None,
-        latitude: None,
-        longitude: None,
-        geo_precision: None,
-        naf_code: None,
-        headcount_band: None,
-        admin_status: EstablishmentStatus::Active,
-        opened_on: None,
-        closed_on: None,
-        diffusible: true,
-        source: SOURCE.to_owned(),
-        external_id: None,
-        source_updated_at: None,
-        created_at: SEEDED_AT,
-        updated_at: SEEDED_AT,
-        deleted_at: None,
-        version: 1,
-    }
+    write::establishment::blank(id, organisation_id, SOURCE, SEEDED_AT)
 }

@@ -12,7 +12,9 @@
 //! series of organisations and partnerships are in [`super::analytics_series`].
 
 use entity::enums::TerritoryLevel;
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+
+use super::{DbContext, StoreError};
 
 pub mod organisations;
 pub mod partnerships;
@@ -79,6 +81,18 @@ impl Sql {
 
     pub(in crate::store) fn statement(self) -> Statement {
         Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+
+    /// Runs the statement and reads each row with `read`; `computing` and `reading` say what
+    /// the store was doing, for database errors.
+    pub(in crate::store) async fn rows<C: ConnectionTrait, T>(
+        self,
+        db: &C,
+        (computing, reading): (&'static str, &'static str),
+        read: impl Fn(&QueryResult) -> Result<T, DbErr>,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows = db.query_all_raw(self.statement()).await.context(computing)?;
+        rows.iter().map(read).collect::<Result<_, _>>().context(reading)
     }
 }
 

@@ -6,7 +6,7 @@ use entity::enums::TerritoryLevel;
 use sea_orm::ConnectionTrait;
 
 use super::{NON_SSE_FAMILIES, Sql, level_value};
-use crate::store::{DbContext, StoreError};
+use crate::store::StoreError;
 
 /// A dimension organisation indicators can be grouped by (besides the territory).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,12 +173,10 @@ pub async fn organisations<C: ConnectionTrait>(
         sql.push(")) lab ON lab.organisation_id = o.id");
     }
     sql.push(" WHERE o.deleted_at IS NULL AND o.admin_status = 'active' GROUP BY t.id, k ORDER BY t.id, k");
-    let rows = db
-        .query_all_raw(sql.statement())
-        .await
-        .context("computing organisation indicators")?;
-    rows.iter()
-        .map(|row| -> Result<OrganisationCell, sea_orm::DbErr> {
+    sql.rows(
+        db,
+        ("computing organisation indicators", "reading organisation indicators"),
+        |row| {
             Ok(OrganisationCell {
                 territory_id: row.try_get_by_index(0)?,
                 territory_name: row.try_get_by_index(1)?,
@@ -187,9 +185,9 @@ pub async fn organisations<C: ConnectionTrait>(
                 sse_organisations: row.try_get_by_index(4)?,
                 estimated_jobs: row.try_get_by_index::<Option<f64>>(5)?.unwrap_or(0.0),
             })
-        })
-        .collect::<Result<_, _>>()
-        .context("reading organisation indicators")
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

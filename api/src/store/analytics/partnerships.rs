@@ -6,7 +6,7 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::{Sql, level_value};
-use crate::store::{DbContext, StoreError};
+use crate::store::StoreError;
 
 /// One group of partnership counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,12 +53,10 @@ pub async fn partnerships<C: ConnectionTrait>(
         " LEFT JOIN partnership_party pp ON pp.partnership_id = p.id \
          WHERE p.deleted_at IS NULL GROUP BY p.partnership_type, t.id ORDER BY p.partnership_type, t.id",
     );
-    let rows = db
-        .query_all_raw(sql.statement())
-        .await
-        .context("computing partnership indicators")?;
-    rows.iter()
-        .map(|row| -> Result<PartnershipCell, sea_orm::DbErr> {
+    sql.rows(
+        db,
+        ("computing partnership indicators", "reading partnership indicators"),
+        |row| {
             Ok(PartnershipCell {
                 partnership_type: row.try_get_by_index(0)?,
                 territory_id: row.try_get_by_index(1)?,
@@ -66,9 +64,9 @@ pub async fn partnerships<C: ConnectionTrait>(
                 partnerships: row.try_get_by_index(3)?,
                 organisations: row.try_get_by_index(4)?,
             })
-        })
-        .collect::<Result<_, _>>()
-        .context("reading partnership indicators")
+        },
+    )
+    .await
 }
 
 /// An organisation of a partnership network.
@@ -131,23 +129,24 @@ pub async fn network<C: ConnectionTrait>(
          JOIN top t ON t.organisation_id = s.organisation_id \
          JOIN organisation o ON o.id = s.organisation_id GROUP BY o.id, o.name, o.siren, o.ess_family ORDER BY o.name, o.id",
     );
-    let rows = db
-        .query_all_raw(sql.statement())
-        .await
-        .context("computing the partnership network nodes")?;
-    let nodes = rows
-        .iter()
-        .map(|row| -> Result<NetworkNode, sea_orm::DbErr> {
-            Ok(NetworkNode {
-                organisation_id: row.try_get_by_index(0)?,
-                name: row.try_get_by_index(1)?,
-                siren: row.try_get_by_index(2)?,
-                ess_family: row.try_get_by_index(3)?,
-                partnerships: row.try_get_by_index(4)?,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .context("reading the partnership network nodes")?;
+    let nodes = sql
+        .rows(
+            db,
+            (
+                "computing the partnership network nodes",
+                "reading the partnership network nodes",
+            ),
+            |row| {
+                Ok(NetworkNode {
+                    organisation_id: row.try_get_by_index(0)?,
+                    name: row.try_get_by_index(1)?,
+                    siren: row.try_get_by_index(2)?,
+                    ess_family: row.try_get_by_index(3)?,
+                    partnerships: row.try_get_by_index(4)?,
+                })
+            },
+        )
+        .await?;
 
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("WITH scoped AS (");
@@ -168,20 +167,21 @@ pub async fn network<C: ConnectionTrait>(
     );
     sql.push(&NETWORK_MAX_EDGES.to_string());
     sql.push(") SELECT source, target, shared FROM strongest ORDER BY source, target");
-    let rows = db
-        .query_all_raw(sql.statement())
-        .await
-        .context("computing the partnership network edges")?;
-    let edges = rows
-        .iter()
-        .map(|row| -> Result<NetworkEdge, sea_orm::DbErr> {
-            Ok(NetworkEdge {
-                source: row.try_get_by_index(0)?,
-                target: row.try_get_by_index(1)?,
-                shared_partnerships: row.try_get_by_index(2)?,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .context("reading the partnership network edges")?;
+    let edges = sql
+        .rows(
+            db,
+            (
+                "computing the partnership network edges",
+                "reading the partnership network edges",
+            ),
+            |row| {
+                Ok(NetworkEdge {
+                    source: row.try_get_by_index(0)?,
+                    target: row.try_get_by_index(1)?,
+                    shared_partnerships: row.try_get_by_index(2)?,
+                })
+            },
+        )
+        .await?;
     Ok((nodes, edges))
 }

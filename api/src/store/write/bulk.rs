@@ -66,14 +66,27 @@ where
     })
 }
 
-/// A placeholder result for item `index` keyed `key`, until it is settled.
-pub(crate) fn unsettled(index: usize, key: &str) -> ItemResult {
-    ItemResult {
-        index,
-        external_id: key.to_owned(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
-    }
+/// Stamps the bulk `upsert` entry point of a record kind whose items are `$fields`: one bulk
+/// write ([`run_bulk`]) whose body is the module's own `upsert_in`, called inside the
+/// transaction with the writer and the items' source. `$doc` documents it.
+macro_rules! bulk_upsert {
+    ($(#[$($doc:tt)*])* $fields:ty) => {
+        $(#[$($doc)*])*
+        pub async fn upsert(
+            db: &sea_orm::DatabaseConnection,
+            writer: &$crate::store::write::writer::Writer,
+            source: Option<String>,
+            items: Vec<$fields>,
+            atomic: bool,
+            options: &$crate::store::write::transaction::WriteOptions,
+        ) -> Result<$crate::store::write::result::Outcome<$crate::store::write::result::BulkResult>, $crate::store::StoreError>
+        {
+            let writer_inner = writer.clone();
+            $crate::store::write::bulk::run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
+                Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
+            })
+            .await
+        }
+    };
 }
+pub(crate) use bulk_upsert;

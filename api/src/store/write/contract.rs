@@ -20,11 +20,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    bulk::run_bulk,
-    record::{external_id_taken, load_for_update, only},
-    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    bulk::bulk_upsert,
+    record::{all_checked, external_id_taken, only, run_create, run_update, with_stored},
+    result::{ItemResult, Outcome, Patch, UserError, Written},
     settle::Settlement,
-    transaction::{Attempt, WriteOptions, run},
+    transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
 use crate::{
@@ -39,25 +39,9 @@ pub use super::contract_fields::{
 };
 use super::{contract_children::*, contract_fields::*, contract_places::*};
 use crate::domain::geo::{GeoPoint, Placement, distance_km, locality_level};
-/// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<ContractFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
-}
-
-/// Errors of item `index`, with fields under `items.<index>`.
-fn prefixed(index: usize, errors: Vec<UserError>) -> Vec<UserError> {
-    errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect()
+bulk_upsert! {
+    /// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
+    ContractFields
 }
 
 /// The body of [`upsert`], inside its transaction. Items equal to the stored contract (and
@@ -94,53 +78,22 @@ pub async fn upsert_in<C: ConnectionTrait>(
         .iter()
         .map(|i| i.external_id.clone().unwrap_or_default())
         .collect();
-    let checked = check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        false,
-        now,
-    )
-    .await?;
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<contract::Entity>::new();
-    let mut children = Children::default();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
-        match checked {
-            Err(errors) => result.user_errors = prefixed(index, errors),
-            Ok(checked) => {
-                let old = stored.get(&keys[index]);
-                let changed = checked.children_changed(
-                    old.and_then(|o| stored_suppliers.get(&o.id)),
-                    old.and_then(|o| stored_modifications.get(&o.id)),
-                );
-                settled
-                    .settle(db, (index, "contract"), old, checked.model, now, &mut result, &changed)
-                    .await?;
-                children.add(
-                    &result,
-                    old.is_some(),
-                    &changed,
-                    checked.suppliers,
-                    checked.modifications,
-                );
-            }
-        }
-        results.push(result);
-    }
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    let checked = check(db, writer, source, with_stored(&keys, &stored, items), false, now).await?;
+    let split = |checked: CheckedContract, old: Option<&contract::Model>| {
+        let changed = checked.children_changed(
+            old.and_then(|o| stored_suppliers.get(&o.id)),
+            old.and_then(|o| stored_modifications.get(&o.id)),
+        );
+        (checked.model, changed, (checked.suppliers, checked.modifications))
+    };
+    let add = |children: &mut Children, result: &ItemResult, old: Option<&contract::Model>, changed: &[_], rows| {
+        let (suppliers, modifications) = rows;
+        children.add(result, old.is_some(), changed, suppliers, modifications);
+    };
+    let items = (keys.as_slice(), external_ids, checked);
+    Settlement::<contract::Entity>::new()
+        .items_with_children(db, writer, ("contract", now), items, &stored, (split, add))
+        .await
 }
 
 /// Checks contracts, each with its stored record (`None` for a new one), and builds the rows
@@ -521,16 +474,12 @@ async fn settle_one<C: ConnectionTrait>(
     writer: &Writer,
     (operation, old): (&'static str, Option<&contract::Model>),
     checked: Result<CheckedContract, Vec<UserError>>,
-    mut errors: Vec<UserError>,
+    errors: Vec<UserError>,
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError> {
-    let checked = match checked {
-        Ok(checked) if errors.is_empty() => checked,
-        Ok(_) => return Ok(Attempt::reject(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Ok(Attempt::reject(errors));
-        }
+    let checked = match all_checked(checked, errors) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Attempt::reject(errors)),
     };
     let ids = old.map(|o| vec![o.id]).unwrap_or_default();
     let stored = suppliers_of(db, ids.clone()).await?;
@@ -544,33 +493,22 @@ async fn settle_one<C: ConnectionTrait>(
         old.and_then(|o| stored.get(&o.id)),
         old.and_then(|o| stored_modifications.get(&o.id)),
     );
-    let mut settled = Settlement::<contract::Entity>::for_operation(operation);
-    let mut result = ItemResult {
-        index: 0,
-        external_id: String::new(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
-    };
+    let settled = Settlement::<contract::Entity>::for_operation(operation);
+    let (suppliers, modifications) = (checked.suppliers, checked.modifications);
     settled
-        .settle(db, (0, "contract"), old, checked.model, now, &mut result, &changed)
-        .await?;
-    let (Some(id), Some(version)) = (result.id, result.version) else {
-        return Ok(Attempt::reject(result.user_errors));
-    };
-    let mut children = Children::default();
-    children.add(
-        &result,
-        old.is_some(),
-        &changed,
-        checked.suppliers,
-        checked.modifications,
-    );
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(Attempt::commit(Written { id, version }))
+        .record_with_children(
+            db,
+            writer,
+            ("contract", old),
+            (checked.model, &changed),
+            now,
+            |result| {
+                let mut children = Children::default();
+                children.add(result, old.is_some(), &changed, suppliers, modifications);
+                children
+            },
+        )
+        .await
 }
 
 /// Creates a contract of `source` (the key's source when `None`) with its initial suppliers,
@@ -582,24 +520,18 @@ pub async fn create(
     fields: ContractFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let taken = match fields.external_id.as_deref() {
                 Some(external_id) => {
                     external_id_taken::<contract::Entity, _>(txn, &source, external_id, None, TAKEN).await?
                 }
                 None => None,
             };
-            let checked = only(check(txn, &writer_inner, &source, vec![(None, fields)], false, now).await?);
+            let checked = only(check(txn, &writer, &source, vec![(None, fields)], false, now).await?);
             settle_one(
                 txn,
-                &writer_inner,
+                &writer,
                 ("create", None),
                 checked,
                 taken.into_iter().collect(),
@@ -622,16 +554,9 @@ pub async fn update(
     patch: ContractPatch,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    let target = (id, expected_version);
+    run_update::<contract::Entity>(db, writer, options, target, "contract", move |txn, writer, old, now| {
         Box::pin(async move {
-            let old = match load_for_update::<contract::Entity, _>(txn, &writer_inner, id, expected_version, "contract")
-                .await?
-            {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let keep_suppliers = patch.supplier_sirets.is_none();
             let (keep_amount, keep_duration) = (patch.amount.is_none(), patch.duration_months.is_none());
             let fields = patch.applied_to(&old);
@@ -644,7 +569,7 @@ pub async fn update(
             let mut checked = only(
                 check(
                     txn,
-                    &writer_inner,
+                    &writer,
                     &old.source,
                     vec![(Some(&old), fields)],
                     keep_suppliers,
@@ -662,7 +587,7 @@ pub async fn update(
             }
             settle_one(
                 txn,
-                &writer_inner,
+                &writer,
                 ("update", Some(&old)),
                 checked,
                 taken.into_iter().collect(),

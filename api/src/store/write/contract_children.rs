@@ -8,7 +8,10 @@ use entity::{contract, contract_modification, contract_supplier};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
 use uuid::Uuid;
 
-use super::result::{ItemResult, ItemStatus};
+use super::{
+    result::{ItemResult, ItemStatus},
+    settle::ChildRows,
+};
 use crate::store::{DbContext, StoreError, insert_chunked};
 
 /// The supplier rows of a contract, comparable across writes (ids and times left out).
@@ -121,6 +124,46 @@ pub(super) struct Children {
     pub(super) modifications: Vec<contract_modification::Model>,
 }
 
+impl ChildRows for Children {
+    /// Replaces the initial suppliers and the modifications (call after the new contracts are
+    /// inserted).
+    async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
+        if !self.replaced_suppliers.is_empty() {
+            contract_supplier::Entity::delete_many()
+                .filter(contract_supplier::Column::ContractId.is_in(self.replaced_suppliers))
+                .filter(contract_supplier::Column::FromModification.eq(0))
+                .exec(db)
+                .await
+                .context("replacing contract suppliers")?;
+        }
+        if !self.replaced_modifications.is_empty() {
+            contract_modification::Entity::delete_many()
+                .filter(contract_modification::Column::ContractId.is_in(self.replaced_modifications))
+                .exec(db)
+                .await
+                .context("replacing contract modifications")?;
+        }
+        insert_chunked(
+            db,
+            self.modifications
+                .into_iter()
+                .map(IntoActiveModel::into_active_model)
+                .collect(),
+        )
+        .await
+        .context("inserting contract modifications")?;
+        insert_chunked(
+            db,
+            self.suppliers
+                .into_iter()
+                .map(IntoActiveModel::into_active_model)
+                .collect(),
+        )
+        .await
+        .context("inserting contract suppliers")
+    }
+}
+
 impl Children {
     /// Queues the child rows of a settled contract; those of a stored contract (`stored`) go
     /// when `changed` names them.
@@ -158,43 +201,5 @@ impl Children {
                 row
             }));
         }
-    }
-
-    /// Replaces the initial suppliers and the modifications (call after the new contracts are
-    /// inserted).
-    pub(super) async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
-        if !self.replaced_suppliers.is_empty() {
-            contract_supplier::Entity::delete_many()
-                .filter(contract_supplier::Column::ContractId.is_in(self.replaced_suppliers))
-                .filter(contract_supplier::Column::FromModification.eq(0))
-                .exec(db)
-                .await
-                .context("replacing contract suppliers")?;
-        }
-        if !self.replaced_modifications.is_empty() {
-            contract_modification::Entity::delete_many()
-                .filter(contract_modification::Column::ContractId.is_in(self.replaced_modifications))
-                .exec(db)
-                .await
-                .context("replacing contract modifications")?;
-        }
-        insert_chunked(
-            db,
-            self.modifications
-                .into_iter()
-                .map(IntoActiveModel::into_active_model)
-                .collect(),
-        )
-        .await
-        .context("inserting contract modifications")?;
-        insert_chunked(
-            db,
-            self.suppliers
-                .into_iter()
-                .map(IntoActiveModel::into_active_model)
-                .collect(),
-        )
-        .await
-        .context("inserting contract suppliers")
     }
 }

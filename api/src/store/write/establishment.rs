@@ -2,10 +2,7 @@
 //! organisation must be live, the SIRET valid, belong to the organisation's SIREN and be held
 //! by no other establishment, the commune known; each checked in one query per batch.
 
-use std::{
-    collections::{HashMap, HashSet},
-    future::Future,
-};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -17,11 +14,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    bulk::unsettled,
-    fields::{check_source_updated_at, text},
+    fields::{ItemKey, check_provenance, checked_row, new_row, no_live_organisation, not_before, text},
     organisation::unresolved,
-    record::{self, Checked, Names, RecordKind},
-    result::{Patch, UserError},
+    record,
+    result::{ItemResult, Patch, UserError},
     settle::Settlement,
     writer::Writer,
 };
@@ -122,17 +118,11 @@ pub(super) async fn check<C: ConnectionTrait>(
     let mut seen_sirets: HashMap<String, usize> = HashMap::new();
     let mut checked = Vec::with_capacity(items.len());
     for (index, (old, item)) in items.into_iter().enumerate() {
-        let key = item.external_id.trim().to_owned();
-        // A stored record without an external id (imported) may stay without one.
-        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
+        let key = ItemKey::new(&item.external_id, old.map(|o| o.external_id.as_deref()));
         let mut errors: Vec<UserError> = Vec::new();
         let mut invalid = |e: ValidationError| errors.push(e.into());
-        if !keyless && (key.is_empty() || key.chars().count() > 200) {
-            invalid(ValidationError::new(
-                "externalId",
-                key.clone(),
-                "must have 1 to 200 characters",
-            ));
+        if let Some(error) = key.invalid() {
+            invalid(error);
         }
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
         let siret = match text(item.siret) {
@@ -186,28 +176,12 @@ pub(super) async fn check<C: ConnectionTrait>(
                 "give both latitude and longitude, or neither",
             ));
         }
-        if let (Some(opened), Some(closed)) = (item.opened_on, item.closed_on)
-            && closed < opened
-        {
-            invalid(ValidationError::new(
-                "closedOn",
-                closed.to_string(),
-                format!("must not be before openedOn ({opened})"),
-            ));
+        if let Some(error) = not_before(("openedOn", item.opened_on), ("closedOn", item.closed_on)) {
+            invalid(error);
         }
-        if let Some(first) = seen.insert(key.clone(), index) {
-            errors.push(UserError::new(
-                "externalId",
-                format!("externalId {key:?} already appears in item {first}"),
-                ErrorCode::Conflict,
-            ));
-        }
+        errors.extend(key.repeated(&mut seen, index));
         match live.get(&item.organisation_id) {
-            None => errors.push(UserError::new(
-                "organisationId",
-                format!("no live organisation has id {}", item.organisation_id),
-                ErrorCode::NotFound,
-            )),
+            None => errors.push(no_live_organisation("organisationId", item.organisation_id)),
             Some(Some(siren)) => {
                 if let Some(siret) = &siret
                     && !siret.starts_with(siren.as_str())
@@ -247,14 +221,13 @@ pub(super) async fn check<C: ConnectionTrait>(
                 ErrorCode::NotFound,
             ));
         }
-        if let Some(old) = old
-            && let Err(error) = writer.check_source("source", &old.source)
-        {
-            errors.push(error);
-        }
-        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
-            errors.push(error);
-        }
+        check_provenance(
+            writer,
+            old.map(|o| o.source.as_str()),
+            item.source_updated_at,
+            now,
+            &mut errors,
+        );
         if !errors.is_empty() {
             checked.push(Err(errors));
             continue;
@@ -271,33 +244,29 @@ pub(super) async fn check<C: ConnectionTrait>(
         } else {
             (None, None, None)
         };
-        checked.push(Ok(establishment::Model {
-            id,
-            organisation_id: item.organisation_id,
-            siret,
-            name: text(item.name),
-            is_headquarters: item.is_headquarters,
-            address_line1: text(item.address_line1),
-            address_line2: text(item.address_line2),
-            postal_code,
-            commune_id: item.commune_id,
-            latitude,
-            longitude,
-            geo_precision,
-            naf_code,
-            headcount_band: old.and_then(|o| o.headcount_band),
-            admin_status: item.admin_status,
-            opened_on: item.opened_on,
-            closed_on: item.closed_on,
-            diffusible,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: (!keyless).then_some(key),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        }));
+        checked.push(Ok(checked_row!(
+            establishment::Model {
+                id,
+                organisation_id: item.organisation_id,
+                siret,
+                name: text(item.name),
+                is_headquarters: item.is_headquarters,
+                address_line1: text(item.address_line1),
+                address_line2: text(item.address_line2),
+                postal_code,
+                commune_id: item.commune_id,
+                latitude,
+                longitude,
+                geo_precision,
+                naf_code,
+                headcount_band: old.and_then(|o| o.headcount_band),
+                admin_status: item.admin_status,
+                opened_on: item.opened_on,
+                closed_on: item.closed_on,
+                diffusible,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        )));
     }
     Ok(checked)
 }
@@ -340,30 +309,32 @@ pub struct EstablishmentPatch {
     pub source_updated_at: Patch<DateTime<Utc>>,
 }
 
-impl EstablishmentPatch {
-    /// The whole record: `stored` with this patch applied.
-    fn applied_to(self, stored: &establishment::Model) -> EstablishmentFields {
-        EstablishmentFields {
-            external_id: self
-                .external_id
-                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
-            organisation_id: self.organisation_id.unwrap_or(stored.organisation_id),
-            siret: self.siret.unwrap_or_else(|| stored.siret.clone()),
-            name: self.name.unwrap_or_else(|| stored.name.clone()),
-            is_headquarters: self.is_headquarters.unwrap_or(stored.is_headquarters),
-            address_line1: self.address_line1.unwrap_or_else(|| stored.address_line1.clone()),
-            address_line2: self.address_line2.unwrap_or_else(|| stored.address_line2.clone()),
-            postal_code: self.postal_code.unwrap_or_else(|| stored.postal_code.clone()),
-            commune_id: self.commune_id.unwrap_or_else(|| stored.commune_id.clone()),
-            latitude: self.latitude.unwrap_or(stored.latitude),
-            longitude: self.longitude.unwrap_or(stored.longitude),
-            naf_code: self.naf_code.unwrap_or_else(|| stored.naf_code.clone()),
-            admin_status: self.admin_status.unwrap_or(stored.admin_status),
-            opened_on: self.opened_on.unwrap_or(stored.opened_on),
-            closed_on: self.closed_on.unwrap_or(stored.closed_on),
-            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
-        }
-    }
+/// A blank open establishment `id` of `organisation_id`, created in `source` at `now`: nothing
+/// else is known of it.
+pub(crate) fn blank(id: Uuid, organisation_id: Uuid, source: &str, now: DateTime<Utc>) -> establishment::Model {
+    new_row!(
+        establishment::Model {
+            id,
+            organisation_id,
+            siret: None,
+            name: None,
+            is_headquarters: false,
+            address_line1: None,
+            address_line2: None,
+            postal_code: None,
+            commune_id: None,
+            latitude: None,
+            longitude: None,
+            geo_precision: None,
+            naf_code: None,
+            headcount_band: None,
+            admin_status: EstablishmentStatus::Active,
+            opened_on: None,
+            closed_on: None,
+            diffusible: true,
+        },
+        created: (source.to_owned(), now),
+    )
 }
 
 /// What [`ensure_sirets_in`] created.
@@ -434,7 +405,7 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
             None => {
                 let model = unresolved(source, siren, name.as_deref(), now);
                 let id = model.id;
-                let mut result = unsettled(index, siren);
+                let mut result = ItemResult::unsettled(index, siren.to_owned());
                 organisations
                     .item(db, (index, "organisation"), None, model, now, &mut result)
                     .await?;
@@ -444,33 +415,11 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
             }
         };
         let model = establishment::Model {
-            id: Uuid::now_v7(),
-            organisation_id,
             siret: Some(siret.clone()),
-            name: None,
-            is_headquarters: false,
-            address_line1: None,
-            address_line2: None,
-            postal_code: None,
-            commune_id: None,
-            latitude: None,
-            longitude: None,
-            geo_precision: None,
-            naf_code: None,
-            headcount_band: None,
-            admin_status: EstablishmentStatus::Active,
-            opened_on: None,
-            closed_on: None,
-            diffusible: true,
-            source: source.to_owned(),
             external_id: Some(siret.clone()),
-            source_updated_at: None,
-            created_at: now,
-            updated_at: now,
-            deleted_at: None,
-            version: 1,
+            ..blank(Uuid::now_v7(), organisation_id, source, now)
         };
-        let mut result = unsettled(index, &siret);
+        let mut result = ItemResult::unsettled(index, siret.clone());
         establishments
             .item(db, (index, "establishment"), None, model, now, &mut result)
             .await?;
@@ -481,34 +430,19 @@ pub async fn ensure_sirets_in<C: ConnectionTrait>(
     Ok(ensured)
 }
 
-/// Establishments as a record kind of the write engine ([`RecordKind`]).
-pub struct Establishments;
-
-impl RecordKind for Establishments {
-    type Entity = establishment::Entity;
-    type Model = establishment::Model;
-    type Fields = EstablishmentFields;
-    type Patch = EstablishmentPatch;
-    const NAMES: Names = ("establishment", "upsertEstablishments");
-    const LOOKUP: &'static str = "finding establishments by external id";
-
-    fn external_id(fields: &EstablishmentFields) -> &str {
-        &fields.external_id
-    }
-
-    fn applied_to(patch: EstablishmentPatch, stored: &establishment::Model) -> EstablishmentFields {
-        patch.applied_to(stored)
-    }
-
-    fn check<'a, C: ConnectionTrait>(
-        db: &'a C,
-        writer: &'a Writer,
-        source: &'a str,
-        items: Vec<(Option<&'a establishment::Model>, EstablishmentFields)>,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<Checked<establishment::Model>>, StoreError>> + Send + 'a {
-        check(db, writer, source, items, now)
+record::record_kind! {
+    /// Establishments as a record kind of the write engine ([`RecordKind`](record::RecordKind)).
+    Establishments {
+        entity: establishment,
+        fields: EstablishmentFields,
+        patch: EstablishmentPatch,
+        names: ("establishment", "upsertEstablishments"),
+        lookup: "finding establishments by external id",
+        check: check,
+        copied: [
+            organisation_id, is_headquarters, latitude, longitude, admin_status, opened_on, closed_on,
+            source_updated_at,
+        ],
+        cloned: [siret, name, address_line1, address_line2, postal_code, commune_id, naf_code],
     }
 }
-
-record::record_entry_points!(Establishments, EstablishmentFields, EstablishmentPatch, "establishment");

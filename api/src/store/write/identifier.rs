@@ -2,20 +2,17 @@
 //! partner ids...): bulk upsert keyed by `(source, externalId)`. SIREN, SIRET and RNA values
 //! are validated with the domain types; `(scheme, value)` is unique; the holder must be live.
 
-use std::{
-    collections::{HashMap, HashSet},
-    future::Future,
-};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{enums::IdScheme, organisation, organisation_identifier};
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use entity::{enums::IdScheme, organisation_identifier};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::check_source_updated_at,
-    record::{self, Checked, Names, RecordKind},
+    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation},
+    record,
     result::{Patch, UserError},
     writer::Writer,
 };
@@ -70,17 +67,7 @@ async fn check<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<organisation_identifier::Model, Vec<UserError>>>, StoreError> {
     let holders: HashSet<Uuid> = items.iter().map(|(_, i)| i.organisation_id).collect();
-    let live: HashSet<Uuid> = organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Id)
-        .filter(organisation::Column::Id.is_in(holders))
-        .filter(organisation::Column::DeletedAt.is_null())
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await
-        .context("checking identifier holders")?
-        .into_iter()
-        .collect();
+    let live = live_organisations(db, holders, "checking identifier holders").await?;
     let values: Vec<String> = items
         .iter()
         .filter_map(|(_, i)| normalise(i.scheme, &i.value).ok())
@@ -97,25 +84,10 @@ async fn check<C: ConnectionTrait>(
     let mut seen_values: HashMap<(String, String), usize> = HashMap::new();
     let mut checked = Vec::with_capacity(items.len());
     for (index, (old, item)) in items.into_iter().enumerate() {
-        let key = item.external_id.trim().to_owned();
-        // A stored record without an external id (imported) may stay without one.
-        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
-        let mut errors: Vec<UserError> = Vec::new();
-        if !keyless && (key.is_empty() || key.chars().count() > 200) {
-            errors.push(ValidationError::new("externalId", key.clone(), "must have 1 to 200 characters").into());
-        } else if let Some(first) = seen.insert(key.clone(), index) {
-            errors.push(UserError::new(
-                "externalId",
-                format!("externalId {key:?} already appears in item {first}"),
-                ErrorCode::Conflict,
-            ));
-        }
+        let key = ItemKey::new(&item.external_id, old.map(|o| o.external_id.as_deref()));
+        let mut errors: Vec<UserError> = key.check(&mut seen, index).into_iter().collect();
         if !live.contains(&item.organisation_id) {
-            errors.push(UserError::new(
-                "organisationId",
-                format!("no live organisation has id {}", item.organisation_id),
-                ErrorCode::NotFound,
-            ));
+            errors.push(no_live_organisation("organisationId", item.organisation_id));
         }
         let id = old.map_or_else(Uuid::now_v7, |o| o.id);
         let value = match normalise(item.scheme, &item.value) {
@@ -143,31 +115,26 @@ async fn check<C: ConnectionTrait>(
                 String::new()
             }
         };
-        if let Some(old) = old
-            && let Err(error) = writer.check_source("source", &old.source)
-        {
-            errors.push(error);
-        }
-        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
-            errors.push(error);
-        }
+        check_provenance(
+            writer,
+            old.map(|o| o.source.as_str()),
+            item.source_updated_at,
+            now,
+            &mut errors,
+        );
         if !errors.is_empty() {
             checked.push(Err(errors));
             continue;
         }
-        checked.push(Ok(organisation_identifier::Model {
-            id,
-            organisation_id: item.organisation_id,
-            scheme: item.scheme,
-            value,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: (!keyless).then_some(key),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        }));
+        checked.push(Ok(checked_row!(
+            organisation_identifier::Model {
+                id,
+                organisation_id: item.organisation_id,
+                scheme: item.scheme,
+                value,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        )));
     }
     Ok(checked)
 }
@@ -188,49 +155,16 @@ pub struct IdentifierPatch {
     pub source_updated_at: Patch<DateTime<Utc>>,
 }
 
-impl IdentifierPatch {
-    /// The whole record: `stored` with this patch applied.
-    fn applied_to(self, stored: &organisation_identifier::Model) -> IdentifierFields {
-        IdentifierFields {
-            external_id: self
-                .external_id
-                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
-            organisation_id: self.organisation_id.unwrap_or(stored.organisation_id),
-            scheme: self.scheme.unwrap_or(stored.scheme),
-            value: self.value.unwrap_or_else(|| stored.value.clone()),
-            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
-        }
+record::record_kind! {
+    /// Identifiers as a record kind of the write engine ([`RecordKind`](record::RecordKind)).
+    Identifiers {
+        entity: organisation_identifier,
+        fields: IdentifierFields,
+        patch: IdentifierPatch,
+        names: ("identifier", "upsertIdentifiers"),
+        lookup: "finding identifiers by external id",
+        check: check,
+        copied: [organisation_id, scheme, source_updated_at],
+        cloned: [value],
     }
 }
-
-/// Identifiers as a record kind of the write engine ([`RecordKind`]).
-pub struct Identifiers;
-
-impl RecordKind for Identifiers {
-    type Entity = organisation_identifier::Entity;
-    type Model = organisation_identifier::Model;
-    type Fields = IdentifierFields;
-    type Patch = IdentifierPatch;
-    const NAMES: Names = ("identifier", "upsertIdentifiers");
-    const LOOKUP: &'static str = "finding identifiers by external id";
-
-    fn external_id(fields: &IdentifierFields) -> &str {
-        &fields.external_id
-    }
-
-    fn applied_to(patch: IdentifierPatch, stored: &organisation_identifier::Model) -> IdentifierFields {
-        patch.applied_to(stored)
-    }
-
-    fn check<'a, C: ConnectionTrait>(
-        db: &'a C,
-        writer: &'a Writer,
-        source: &'a str,
-        items: Vec<(Option<&'a organisation_identifier::Model>, IdentifierFields)>,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<Checked<organisation_identifier::Model>>, StoreError>> + Send + 'a {
-        check(db, writer, source, items, now)
-    }
-}
-
-record::record_entry_points!(Identifiers, IdentifierFields, IdentifierPatch, "identifier");

@@ -2,27 +2,23 @@
 //! by `(source, externalId)`. The holder must be a live organisation, checked in one query per
 //! batch.
 
-use std::{
-    collections::{HashMap, HashSet},
-    future::Future,
-};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{enums::LabelKind, organisation, organisation_label};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use entity::{enums::LabelKind, organisation_label};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{check_source_updated_at, text},
-    record::{self, Checked, Names, RecordKind},
+    fields::{
+        ItemKey, check_source_updated_at, checked_row, live_organisations, no_live_organisation, not_before, text,
+    },
+    record,
     result::{Patch, UserError},
     writer::Writer,
 };
-use crate::{
-    error_code::ErrorCode,
-    store::{DbContext, StoreError},
-};
+use crate::store::StoreError;
 
 use crate::domain::ValidationError;
 
@@ -60,58 +56,23 @@ async fn check<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> Result<Vec<Result<organisation_label::Model, Vec<UserError>>>, StoreError> {
     let holders: HashSet<Uuid> = items.iter().map(|(_, i)| i.organisation_id).collect();
-    let live: HashSet<Uuid> = organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Id)
-        .filter(organisation::Column::Id.is_in(holders))
-        .filter(organisation::Column::DeletedAt.is_null())
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await
-        .context("checking label holders")?
-        .into_iter()
-        .collect();
+    let live = live_organisations(db, holders, "checking label holders").await?;
     let mut checked = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, (old, item)) in items.into_iter().enumerate() {
-        let key = item.external_id.trim().to_owned();
-        // A stored record without an external id (imported) may stay without one.
-        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
-        let mut errors: Vec<UserError> = Vec::new();
-        if !keyless && (key.is_empty() || key.chars().count() > 200) {
-            errors.push(ValidationError::new("externalId", key.clone(), "must have 1 to 200 characters").into());
-        } else if let Some(first) = seen.insert(key.clone(), index) {
-            errors.push(UserError::new(
-                "externalId",
-                format!("externalId {key:?} already appears in item {first}"),
-                ErrorCode::Conflict,
-            ));
-        }
+        let key = ItemKey::new(&item.external_id, old.map(|o| o.external_id.as_deref()));
+        let mut errors: Vec<UserError> = key.check(&mut seen, index).into_iter().collect();
         if !live.contains(&item.organisation_id) {
-            errors.push(UserError::new(
-                "organisationId",
-                format!("no live organisation has id {}", item.organisation_id),
-                ErrorCode::NotFound,
-            ));
+            errors.push(no_live_organisation("organisationId", item.organisation_id));
         }
-        if let (Some(from), Some(to)) = (item.valid_from, item.valid_to)
-            && to < from
-        {
-            errors.push(
-                ValidationError::new(
-                    "validTo",
-                    to.to_string(),
-                    format!("must not be before validFrom ({from})"),
-                )
-                .into(),
-            );
-        }
+        errors.extend(not_before(("validFrom", item.valid_from), ("validTo", item.valid_to)).map(Into::into));
         let evidence_url = text(item.evidence_url);
         if let Some(url) = &evidence_url
             && !(url.starts_with("https://") || url.starts_with("http://"))
         {
             errors.push(ValidationError::new("evidenceUrl", url.clone(), "must be an http(s):// URL").into());
         }
+        // The provenance checks of `check_provenance`, with the label kind's between them.
         if let Some(old) = old
             && let Err(error) = writer.check_source("source", &old.source)
         {
@@ -127,24 +88,20 @@ async fn check<C: ConnectionTrait>(
             checked.push(Err(errors));
             continue;
         }
-        checked.push(Ok(organisation_label::Model {
-            id: old.map_or_else(Uuid::now_v7, |o| o.id),
-            organisation_id: item.organisation_id,
-            establishment_id: old.and_then(|o| o.establishment_id),
-            kind: item.kind,
-            issuer: text(item.issuer),
-            reference: text(item.reference),
-            valid_from: item.valid_from,
-            valid_to: item.valid_to,
-            evidence_url,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: (!keyless).then_some(key),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        }));
+        checked.push(Ok(checked_row!(
+            organisation_label::Model {
+                id: old.map_or_else(Uuid::now_v7, |o| o.id),
+                organisation_id: item.organisation_id,
+                establishment_id: old.and_then(|o| o.establishment_id),
+                kind: item.kind,
+                issuer: text(item.issuer),
+                reference: text(item.reference),
+                valid_from: item.valid_from,
+                valid_to: item.valid_to,
+                evidence_url,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        )));
     }
     Ok(checked)
 }
@@ -173,53 +130,16 @@ pub struct LabelPatch {
     pub source_updated_at: Patch<DateTime<Utc>>,
 }
 
-impl LabelPatch {
-    /// The whole record: `stored` with this patch applied.
-    fn applied_to(self, stored: &organisation_label::Model) -> LabelFields {
-        LabelFields {
-            external_id: self
-                .external_id
-                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
-            organisation_id: self.organisation_id.unwrap_or(stored.organisation_id),
-            kind: self.kind.unwrap_or(stored.kind),
-            issuer: self.issuer.unwrap_or_else(|| stored.issuer.clone()),
-            reference: self.reference.unwrap_or_else(|| stored.reference.clone()),
-            valid_from: self.valid_from.unwrap_or(stored.valid_from),
-            valid_to: self.valid_to.unwrap_or(stored.valid_to),
-            evidence_url: self.evidence_url.unwrap_or_else(|| stored.evidence_url.clone()),
-            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
-        }
+record::record_kind! {
+    /// Labels as a record kind of the write engine ([`RecordKind`](record::RecordKind)).
+    Labels {
+        entity: organisation_label,
+        fields: LabelFields,
+        patch: LabelPatch,
+        names: ("label", "upsertLabels"),
+        lookup: "finding labels by external id",
+        check: check,
+        copied: [organisation_id, kind, valid_from, valid_to, source_updated_at],
+        cloned: [issuer, reference, evidence_url],
     }
 }
-
-/// Labels as a record kind of the write engine ([`RecordKind`]).
-pub struct Labels;
-
-impl RecordKind for Labels {
-    type Entity = organisation_label::Entity;
-    type Model = organisation_label::Model;
-    type Fields = LabelFields;
-    type Patch = LabelPatch;
-    const NAMES: Names = ("label", "upsertLabels");
-    const LOOKUP: &'static str = "finding labels by external id";
-
-    fn external_id(fields: &LabelFields) -> &str {
-        &fields.external_id
-    }
-
-    fn applied_to(patch: LabelPatch, stored: &organisation_label::Model) -> LabelFields {
-        patch.applied_to(stored)
-    }
-
-    fn check<'a, C: ConnectionTrait>(
-        db: &'a C,
-        writer: &'a Writer,
-        source: &'a str,
-        items: Vec<(Option<&'a organisation_label::Model>, LabelFields)>,
-        now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<Vec<Checked<organisation_label::Model>>, StoreError>> + Send + 'a {
-        check(db, writer, source, items, now)
-    }
-}
-
-record::record_entry_points!(Labels, LabelFields, LabelPatch, "label");

@@ -26,6 +26,7 @@ pub mod fields;
 pub mod identifier;
 pub mod label;
 pub mod organisation;
+mod organisation_fields;
 pub mod partnership;
 pub mod record;
 pub mod register;

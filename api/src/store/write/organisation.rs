@@ -2,341 +2,33 @@
 //! by `(source, externalId)`. Every input is validated with the domain types; references
 //! (territories) and unique values (SIREN, RNA) are checked in one query per batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use entity::{
-    enums::{ChangeOp, EssFamily, EssFamilyBasis, NafNomenclature, OrganisationStatus},
-    organisation, territory,
-};
+use chrono::{DateTime, Utc};
+use entity::{enums::ChangeOp, organisation};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
 };
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
     audit::{AuditEntry, audit},
-    bulk::run_bulk,
-    fields::{check_source_updated_at, text},
-    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    bulk::bulk_upsert,
+    record::{run_create, run_update},
+    result::{ItemResult, Outcome, UserError, Written},
     settle::{Settlement, changed_fields},
-    transaction::{Attempt, WriteOptions, run},
+    transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
-use crate::domain::{
-    NafCode, Rna, Siren, ValidationError,
-    text::{fold_for_search, searchable_name},
-};
+use crate::domain::text::searchable_name;
 use crate::{
     error_code::ErrorCode,
     store::{DbContext, StoreError, Synced, award_lines, changes, insert_chunked},
 };
 
-/// Organisation fields as sent by a partner, not yet validated. On create and in a bulk
-/// upsert, absent fields take their default; on update, absent fields are left as they are.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct OrganisationFields {
-    /// Name (required on create).
-    pub name: Option<String>,
-    /// SIREN.
-    pub siren: Patch<String>,
-    /// RNA number.
-    pub rna: Patch<String>,
-    /// Acronym.
-    pub acronym: Patch<String>,
-    /// INSEE legal category, four digits.
-    pub legal_category_code: Patch<String>,
-    /// SSE family (declared by the writer).
-    pub ess_family: Option<EssFamily>,
-    /// NAF rév. 2 code.
-    pub naf_code: Patch<String>,
-    /// Administrative status.
-    pub admin_status: Option<OrganisationStatus>,
-    /// Creation date.
-    pub created_on: Patch<NaiveDate>,
-    /// Cessation date (not before the creation date).
-    pub ceased_on: Patch<NaiveDate>,
-    /// Territory governed, for a public authority (`COM:13055`, `DEP:13`, `EPCI:<siren>`...).
-    pub public_authority_territory_id: Patch<String>,
-    /// Id of the record in its source.
-    pub external_id: Patch<String>,
-    /// Last update time in the source.
-    pub source_updated_at: Patch<DateTime<Utc>>,
-}
-
-/// A blank organisation of `source`, to apply fields onto.
-pub(super) fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {
-    organisation::Model {
-        id: Uuid::now_v7(),
-        siren: None,
-        rna: None,
-        name: String::new(),
-        name_search: String::new(),
-        acronym: None,
-        legal_category_code: None,
-        ess_family: EssFamily::Unknown,
-        ess_family_basis: EssFamilyBasis::None,
-        sirene_ess_flag: None,
-        societe_mission: None,
-        naf_code: None,
-        naf_nomenclature: None,
-        headcount_band: None,
-        headcount_year: None,
-        employer: None,
-        company_category: None,
-        admin_status: OrganisationStatus::Active,
-        created_on: None,
-        ceased_on: None,
-        diffusible: true,
-        resolved: true,
-        public_authority_territory_id: None,
-        source,
-        external_id: None,
-        source_updated_at: None,
-        created_at: now,
-        updated_at: now,
-        deleted_at: None,
-        version: 1,
-    }
-}
-
-/// A minimal organisation known only by its SIREN (from a contract's buyer or supplier),
-/// marked unresolved until register data enriches it; keyed by its SIREN in `source`.
-pub(crate) fn unresolved(source: &str, siren: &str, name: Option<&str>, now: DateTime<Utc>) -> organisation::Model {
-    let mut model = blank(source.to_owned(), now);
-    let name = name
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map_or_else(|| format!("SIREN {siren}"), |n| n.chars().take(500).collect());
-    model.name_search = fold_for_search(&name);
-    model.name = name;
-    model.siren = Some(siren.to_owned());
-    model.resolved = false;
-    model.external_id = Some(siren.to_owned());
-    model
-}
-
-/// Applies `fields` onto `model`, validating each; returns the errors (field names as in the
-/// GraphQL input).
-pub(super) fn apply(fields: OrganisationFields, model: &mut organisation::Model, creating: bool) -> Vec<UserError> {
-    let mut errors = Vec::new();
-    let mut check = |result: Result<(), ValidationError>| {
-        if let Err(invalid) = result {
-            errors.push(UserError::from(invalid));
-        }
-    };
-    match fields.name {
-        Some(name) => match text(Some(name.clone())) {
-            Some(name) if name.chars().count() <= 500 => {
-                model.name_search = searchable_name(&name, model.diffusible);
-                model.name = name;
-            }
-            Some(_) => check(Err(ValidationError::new(
-                "name",
-                name,
-                "must have at most 500 characters",
-            ))),
-            None => check(Err(ValidationError::new("name", name, "must not be empty"))),
-        },
-        None if creating => check(Err(ValidationError::new("name", "", "is required"))),
-        None => {}
-    }
-    if let Some(siren) = fields.siren {
-        check(
-            text(siren)
-                .map(|s| Siren::parse(&s).map(|s| s.as_str().to_owned()))
-                .transpose()
-                .map(|s| model.siren = s),
-        );
-    }
-    if let Some(rna) = fields.rna {
-        check(
-            text(rna)
-                .map(|r| Rna::parse(&r).map(|r| r.as_str().to_owned()))
-                .transpose()
-                .map(|r| model.rna = r),
-        );
-    }
-    if let Some(acronym) = fields.acronym {
-        model.acronym = text(acronym);
-    }
-    if let Some(code) = fields.legal_category_code {
-        match text(code) {
-            Some(code) if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) => {
-                model.legal_category_code = Some(code);
-            }
-            Some(code) => check(Err(ValidationError::new(
-                "legalCategoryCode",
-                code,
-                "must be the 4 digits of an INSEE legal category",
-            ))),
-            None => model.legal_category_code = None,
-        }
-    }
-    if let Some(family) = fields.ess_family {
-        model.ess_family = family;
-        model.ess_family_basis = if family == EssFamily::Unknown {
-            EssFamilyBasis::None
-        } else {
-            EssFamilyBasis::Declared
-        };
-    }
-    if let Some(naf) = fields.naf_code {
-        check(
-            text(naf)
-                .map(|n| NafCode::parse(&n).map(|n| n.as_str().to_owned()))
-                .transpose()
-                .map(|n| {
-                    model.naf_nomenclature = n.as_ref().map(|_| NafNomenclature::NafRev2);
-                    model.naf_code = n;
-                }),
-        );
-    }
-    if let Some(status) = fields.admin_status {
-        model.admin_status = status;
-    }
-    if let Some(created_on) = fields.created_on {
-        model.created_on = created_on;
-    }
-    if let Some(ceased_on) = fields.ceased_on {
-        model.ceased_on = ceased_on;
-    }
-    if let (Some(created), Some(ceased)) = (model.created_on, model.ceased_on)
-        && ceased < created
-    {
-        check(Err(ValidationError::new(
-            "ceasedOn",
-            ceased.to_string(),
-            format!("must not be before createdOn ({created})"),
-        )));
-    }
-    if let Some(territory) = fields.public_authority_territory_id {
-        model.public_authority_territory_id = text(territory);
-    }
-    if let Some(external_id) = fields.external_id {
-        match text(external_id) {
-            Some(id) if id.chars().count() > 200 => check(Err(ValidationError::new(
-                "externalId",
-                id,
-                "must have at most 200 characters",
-            ))),
-            id => model.external_id = id,
-        }
-    }
-    if let Some(at) = fields.source_updated_at {
-        if let Err(error) = check_source_updated_at("sourceUpdatedAt", at, Utc::now()) {
-            errors.push(error);
-        }
-        model.source_updated_at = at;
-    }
-    errors
-}
-
-/// Checks, in one query per kind, that the territories exist and that no other live
-/// organisation holds the same SIREN, RNA or `(source, externalId)`; pushes errors per model
-/// index, with field names prefixed by `prefix(index)`.
-pub(super) async fn check_references<C: ConnectionTrait>(
-    db: &C,
-    models: &[(usize, &organisation::Model)],
-    errors: &mut HashMap<usize, Vec<UserError>>,
-) -> Result<(), StoreError> {
-    let territories: HashSet<String> = models
-        .iter()
-        .filter_map(|(_, m)| m.public_authority_territory_id.clone())
-        .collect();
-    let known: HashSet<String> = if territories.is_empty() {
-        HashSet::new()
-    } else {
-        territory::Entity::find()
-            .select_only()
-            .column(territory::Column::Id)
-            .filter(territory::Column::Id.is_in(territories))
-            .into_tuple::<String>()
-            .all(db)
-            .await
-            .context("checking territories")?
-            .into_iter()
-            .collect()
-    };
-    let sirens: Vec<String> = models.iter().filter_map(|(_, m)| m.siren.clone()).collect();
-    let rnas: Vec<String> = models.iter().filter_map(|(_, m)| m.rna.clone()).collect();
-    let ids: Vec<Uuid> = models.iter().map(|(_, m)| m.id).collect();
-    let holders: Vec<(Uuid, Option<String>, Option<String>)> = if sirens.is_empty() && rnas.is_empty() {
-        Vec::new()
-    } else {
-        organisation::Entity::find()
-            .select_only()
-            .columns([
-                organisation::Column::Id,
-                organisation::Column::Siren,
-                organisation::Column::Rna,
-            ])
-            .filter(
-                Condition::any()
-                    .add(organisation::Column::Siren.is_in(sirens))
-                    .add(organisation::Column::Rna.is_in(rnas)),
-            )
-            .into_tuple()
-            .all(db)
-            .await
-            .context("checking unique identifiers")?
-    };
-    let mut siren_holder: HashMap<String, Uuid> = HashMap::new();
-    let mut rna_holder: HashMap<String, Uuid> = HashMap::new();
-    for (id, siren, rna) in holders {
-        if ids.contains(&id) {
-            continue;
-        }
-        if let Some(siren) = siren {
-            siren_holder.insert(siren, id);
-        }
-        if let Some(rna) = rna {
-            rna_holder.insert(rna, id);
-        }
-    }
-    for (index, model) in models {
-        let mut push = |error: UserError| errors.entry(*index).or_default().push(error);
-        if let Some(territory) = &model.public_authority_territory_id
-            && !known.contains(territory)
-        {
-            push(UserError::new(
-                "publicAuthorityTerritoryId",
-                format!(
-                    "unknown territory {territory:?} (expected an id like \"COM:13055\", \"DEP:13\", \"REG:93\" or \"EPCI:<siren>\")"
-                ),
-                ErrorCode::NotFound,
-            ));
-        }
-        if let Some(siren) = &model.siren
-            && let Some(holder) = siren_holder.get(siren)
-        {
-            push(UserError::new(
-                "siren",
-                format!("SIREN {siren} is already held by organisation {holder}"),
-                ErrorCode::Conflict,
-            ));
-        }
-        if let Some(rna) = &model.rna
-            && let Some(holder) = rna_holder.get(rna)
-        {
-            push(UserError::new(
-                "rna",
-                format!("RNA {rna} is already held by organisation {holder}"),
-                ErrorCode::Conflict,
-            ));
-        }
-        // Later holders in the same batch conflict with earlier ones.
-        if let Some(siren) = &model.siren {
-            siren_holder.entry(siren.clone()).or_insert(model.id);
-        }
-        if let Some(rna) = &model.rna {
-            rna_holder.entry(rna.clone()).or_insert(model.id);
-        }
-    }
-    Ok(())
-}
+pub use super::organisation_fields::OrganisationFields;
+use super::organisation_fields::{apply, check_references};
+pub(crate) use super::organisation_fields::{blank, unresolved};
 
 /// Writes `new` over the row of `old`, provided it still has `old`'s version; `false` when
 /// another writer changed it meanwhile.
@@ -354,6 +46,35 @@ async fn update_row<C: ConnectionTrait>(
         .await
         .context("updating an organisation")?;
     Ok(result.rows_affected == 1)
+}
+
+/// Writes `new` (its version bumped) over the row of `old` and records the write: audited as
+/// `operation` with its changed fields, logged as `change` in the change feed; the award lines
+/// of an updated (not deleted) organisation are refreshed. Another writer having changed the
+/// row meanwhile is a CONFLICT, and nothing is written.
+async fn write_over<C: ConnectionTrait>(
+    db: &C,
+    writer: &Writer,
+    (old, new): (&organisation::Model, organisation::Model),
+    (operation, changed, change): (&'static str, Vec<&'static str>, ChangeOp),
+    now: DateTime<Utc>,
+) -> Result<Attempt<Written>, StoreError> {
+    let written = Written {
+        id: old.id,
+        version: new.version,
+    };
+    if !update_row(db, old, new).await? {
+        let stale = conflict_stale("expectedVersion", old.id, old.version, old.version + 1);
+        return Ok(Attempt::reject(vec![stale]));
+    }
+    if change == ChangeOp::Upsert {
+        award_lines::refresh_for_organisations(db, &[old.id]).await?;
+    }
+    audit(db, writer, now, vec![audit_entry(operation, old.id, changed)]).await?;
+    changes::append(db, organisation::Model::ENTITY, change, [(written.id, written.version)])
+        .await
+        .context("logging a change")?;
+    Ok(Attempt::commit(written))
 }
 
 fn conflict_stale(field: &str, id: Uuid, expected: i32, actual: i32) -> UserError {
@@ -380,14 +101,8 @@ pub async fn create(
     fields: OrganisationFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let now = Utc::now();
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
             let mut model = blank(source, now);
             let mut errors = apply(fields, &mut model, true);
             let mut by_index = HashMap::new();
@@ -419,7 +134,7 @@ pub async fn create(
                 .await
                 .context("inserting an organisation")?;
             let entries = vec![audit_entry("create", written.id, fields)];
-            audit(txn, &writer_inner, now, entries).await?;
+            audit(txn, &writer, now, entries).await?;
             changes::append(txn, organisation::Model::ENTITY, ChangeOp::Upsert, [(written.id, written.version)])
                 .await
                 .context("logging a change")?;
@@ -438,31 +153,6 @@ fn audit_entry(operation: &'static str, row_id: Uuid, changed_fields: Vec<&'stat
     }
 }
 
-/// Loads the live organisation `id` for a write by `writer`, checking its version and source.
-async fn load_for_write<C: ConnectionTrait>(
-    db: &C,
-    writer: &Writer,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<Result<organisation::Model, UserError>, StoreError> {
-    let Some(old) = by_id_any(db, id).await?.filter(|o| o.deleted_at.is_none()) else {
-        return Ok(Err(UserError::new(
-            "id",
-            format!("no live organisation has id {id}"),
-            ErrorCode::NotFound,
-        )));
-    };
-    if let Err(error) = writer.check_source("id", &old.source) {
-        return Ok(Err(error));
-    }
-    if let Some(expected) = expected_version
-        && expected != old.version
-    {
-        return Ok(Err(conflict_stale("expectedVersion", id, expected, old.version)));
-    }
-    Ok(Ok(old))
-}
-
 /// Updates the given fields of organisation `id`; `expected_version`, when given, must be its
 /// current version.
 pub async fn update(
@@ -473,68 +163,48 @@ pub async fn update(
     fields: OrganisationFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let old = match load_for_write(txn, &writer_inner, id, expected_version).await? {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
-            let mut new = old.clone();
-            let mut errors = apply(fields, &mut new, false);
-            let mut by_index = HashMap::new();
-            check_references(txn, &[(0, &new)], &mut by_index).await?;
-            errors.extend(by_index.remove(&0).unwrap_or_default());
-            if new.external_id != old.external_id
-                && let Some(external_id) = &new.external_id
-                && !find_by_external_ids(txn, &new.source, std::slice::from_ref(external_id))
-                    .await?
-                    .is_empty()
-            {
-                errors.push(UserError::new(
-                    "externalId",
-                    format!("externalId {external_id:?} of source {:?} is already used", new.source),
-                    ErrorCode::Conflict,
-                ));
-            }
-            if !errors.is_empty() {
-                return Ok(Attempt::reject(errors));
-            }
-            let fields = changed_fields(Some(&old), &new);
-            if fields.is_empty() {
-                return Ok(Attempt::commit(Written {
-                    id,
-                    version: old.version,
-                }));
-            }
-            new.version = old.version + 1;
-            new.updated_at = now;
-            let written = Written {
-                id,
-                version: new.version,
-            };
-            if !update_row(txn, &old, new).await? {
-                return Ok(Attempt::reject(vec![conflict_stale(
-                    "expectedVersion",
-                    id,
-                    old.version,
-                    old.version + 1,
-                )]));
-            }
-            award_lines::refresh_for_organisations(txn, &[id]).await?;
-            audit(txn, &writer_inner, now, vec![audit_entry("update", id, fields)]).await?;
-            changes::append(
-                txn,
-                organisation::Model::ENTITY,
-                ChangeOp::Upsert,
-                [(id, written.version)],
-            )
-            .await
-            .context("logging a change")?;
-            Ok(Attempt::commit(written))
-        })
-    })
+    let target = (id, expected_version);
+    run_update::<organisation::Entity>(
+        db,
+        writer,
+        options,
+        target,
+        "organisation",
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let mut new = old.clone();
+                let mut errors = apply(fields, &mut new, false);
+                let mut by_index = HashMap::new();
+                check_references(txn, &[(0, &new)], &mut by_index).await?;
+                errors.extend(by_index.remove(&0).unwrap_or_default());
+                if new.external_id != old.external_id
+                    && let Some(external_id) = &new.external_id
+                    && !find_by_external_ids(txn, &new.source, std::slice::from_ref(external_id))
+                        .await?
+                        .is_empty()
+                {
+                    errors.push(UserError::new(
+                        "externalId",
+                        format!("externalId {external_id:?} of source {:?} is already used", new.source),
+                        ErrorCode::Conflict,
+                    ));
+                }
+                if !errors.is_empty() {
+                    return Ok(Attempt::reject(errors));
+                }
+                let fields = changed_fields(Some(&old), &new);
+                if fields.is_empty() {
+                    return Ok(Attempt::commit(Written {
+                        id,
+                        version: old.version,
+                    }));
+                }
+                new.version = old.version + 1;
+                new.updated_at = now;
+                write_over(txn, &writer, (&old, new), ("update", fields, ChangeOp::Upsert), now).await
+            })
+        },
+    )
     .await
 }
 
@@ -546,48 +216,30 @@ pub async fn delete(
     expected_version: Option<i32>,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let old = match load_for_write(txn, &writer_inner, id, expected_version).await? {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
-            let mut new = old.clone();
-            new.deleted_at = Some(now);
-            new.updated_at = now;
-            new.version = old.version + 1;
-            let written = Written {
-                id,
-                version: new.version,
-            };
-            if !update_row(txn, &old, new).await? {
-                return Ok(Attempt::reject(vec![conflict_stale(
-                    "expectedVersion",
-                    id,
-                    old.version,
-                    old.version + 1,
-                )]));
-            }
-            audit(
-                txn,
-                &writer_inner,
-                now,
-                vec![audit_entry("delete", id, vec!["deleted_at"])],
-            )
-            .await?;
-            changes::append(
-                txn,
-                organisation::Model::ENTITY,
-                ChangeOp::Delete,
-                [(id, written.version)],
-            )
-            .await
-            .context("logging a change")?;
-            Ok(Attempt::commit(written))
-        })
-    })
+    let target = (id, expected_version);
+    run_update::<organisation::Entity>(
+        db,
+        writer,
+        options,
+        target,
+        "organisation",
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let mut new = old.clone();
+                new.deleted_at = Some(now);
+                new.updated_at = now;
+                new.version = old.version + 1;
+                write_over(
+                    txn,
+                    &writer,
+                    (&old, new),
+                    ("delete", vec!["deleted_at"], ChangeOp::Delete),
+                    now,
+                )
+                .await
+            })
+        },
+    )
     .await
 }
 
@@ -611,22 +263,11 @@ async fn find_by_external_ids<C: ConnectionTrait>(
     Ok(found)
 }
 
-/// Upserts organisations of `source` keyed by external id: every item is a whole record
-/// (absent fields take their defaults). Items equal to the stored record are left untouched.
-/// With `atomic`, one rejected item rejects the batch.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<OrganisationFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
+bulk_upsert! {
+    /// Upserts organisations of `source` keyed by external id: every item is a whole record
+    /// (absent fields take their defaults). Items equal to the stored record are left untouched.
+    /// With `atomic`, one rejected item rejects the batch.
+    OrganisationFields
 }
 
 /// The body of [`upsert`], inside its transaction: one query to find the stored records, one
@@ -644,14 +285,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, fields) in items.into_iter().enumerate() {
         let external_id = fields.external_id.clone().flatten().unwrap_or_default();
-        results.push(ItemResult {
-            index,
-            external_id: external_id.clone(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        });
+        results.push(ItemResult::unsettled(index, external_id.clone()));
         let mut model = blank(source.to_owned(), now);
         let mut item_errors = apply(fields, &mut model, true);
         match &model.external_id {
@@ -710,10 +344,7 @@ pub async fn upsert_in<C: ConnectionTrait>(
     )
     .await?;
     for (index, item_errors) in errors {
-        results[index].user_errors = item_errors
-            .into_iter()
-            .map(|e| e.under(&format!("items.{index}")))
-            .collect();
+        results[index].user_errors = UserError::of_item(index, item_errors);
     }
     Ok(results)
 }

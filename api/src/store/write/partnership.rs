@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{PartnershipStatus, PartnershipType, PartyRole},
-    organisation, partnership, partnership_party, territory,
+    partnership, partnership_party, territory,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
@@ -16,12 +16,12 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    bulk::run_bulk,
-    fields::check_source_updated_at,
-    record::{external_id_taken, load_for_update, only},
-    result::{BulkResult, ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
-    settle::Settlement,
-    transaction::{Attempt, WriteOptions, run},
+    bulk::bulk_upsert,
+    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, not_before},
+    record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id, with_stored},
+    result::{ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    settle::{ChildRows, Settlement},
+    transaction::{Attempt, WriteOptions},
     writer::Writer,
 };
 use crate::{
@@ -73,21 +73,10 @@ pub struct PartnershipFields {
     pub source_updated_at: Option<DateTime<Utc>>,
 }
 
-/// Upserts partnerships of `source` keyed by external id, replacing the parties of changed
-/// ones. Items equal to the stored partnership and parties are UNCHANGED.
-pub async fn upsert(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<PartnershipFields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError> {
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in(txn, &writer_inner, &source, items).await })
-    })
-    .await
+bulk_upsert! {
+    /// Upserts partnerships of `source` keyed by external id, replacing the parties of changed
+    /// ones. Items equal to the stored partnership and parties are UNCHANGED.
+    PartnershipFields
 }
 
 fn party_key(party: &partnership_party::Model) -> (Uuid, String, Option<NaiveDate>, Option<NaiveDate>) {
@@ -109,65 +98,25 @@ pub async fn upsert_in<C: ConnectionTrait>(
 ) -> Result<Vec<ItemResult>, StoreError> {
     let now = Utc::now();
     let keys: Vec<String> = items.iter().map(|i| i.external_id.trim().to_owned()).collect();
-    let stored: HashMap<String, partnership::Model> = partnership::Entity::find()
-        .filter(partnership::Column::Source.eq(source))
-        .filter(partnership::Column::ExternalId.is_in(keys.clone()))
-        .all(db)
-        .await
-        .context("finding partnerships by external id")?
-        .into_iter()
-        .filter_map(|p| p.external_id.clone().map(|k| (k, p)))
-        .collect();
+    let stored =
+        stored_by_external_id::<partnership::Entity, _>(db, source, &keys, "finding partnerships by external id")
+            .await?;
     let stored_ids: Vec<Uuid> = stored.values().map(|p| p.id).collect();
     let stored_parties = parties_of(db, stored_ids).await?;
     let external_ids: Vec<String> = items.iter().map(|i| i.external_id.clone()).collect();
-    let checked = check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        now,
-    )
-    .await?;
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<partnership::Entity>::new();
-    let mut children = Children::default();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
+    let checked = check(db, writer, source, with_stored(&keys, &stored, items), now).await?;
+    let split = |(model, parties): CheckedPartnership, old: Option<&partnership::Model>| {
+        let changed = parties_changed(old.and_then(|o| stored_parties.get(&o.id)), &parties);
+        (model, changed.into_iter().collect(), parties)
+    };
+    let add =
+        |children: &mut Children, result: &ItemResult, old: Option<&partnership::Model>, changed: &[_], parties| {
+            children.add(result, old.is_some() && !changed.is_empty(), parties);
         };
-        match checked {
-            Err(errors) => {
-                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            }
-            Ok((model, parties)) => {
-                let old = stored.get(&keys[index]);
-                let changed = parties_changed(old.and_then(|o| stored_parties.get(&o.id)), &parties);
-                settled
-                    .settle(
-                        db,
-                        (index, "partnership"),
-                        old,
-                        model,
-                        now,
-                        &mut result,
-                        changed.as_slice(),
-                    )
-                    .await?;
-                children.add(&result, old.is_some() && changed.is_some(), parties);
-            }
-        }
-        results.push(result);
-    }
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    let items = (keys.as_slice(), external_ids, checked);
+    Settlement::<partnership::Entity>::new()
+        .items_with_children(db, writer, ("partnership", now), items, &stored, (split, add))
+        .await
 }
 
 /// The stored parties of these partnerships.
@@ -210,21 +159,7 @@ struct Children {
     rows: Vec<partnership_party::Model>,
 }
 
-impl Children {
-    /// Queues the parties of a settled partnership; `replace` when its stored ones go
-    /// (nothing when it was unchanged or refused).
-    fn add(&mut self, result: &ItemResult, replace: bool, parties: Vec<partnership_party::Model>) {
-        let Some(id) = result.id else { return };
-        match result.status {
-            ItemStatus::Created => self.rows.extend(parties),
-            ItemStatus::Updated if replace => {
-                self.replaced.push(id);
-                self.rows.extend(parties);
-            }
-            _ => {}
-        }
-    }
-
+impl ChildRows for Children {
     /// Replaces the parties (call after the new partnerships are inserted).
     async fn write<C: ConnectionTrait>(self, db: &C) -> Result<(), StoreError> {
         if !self.replaced.is_empty() {
@@ -240,6 +175,22 @@ impl Children {
         )
         .await
         .context("inserting partnership parties")
+    }
+}
+
+impl Children {
+    /// Queues the parties of a settled partnership; `replace` when its stored ones go
+    /// (nothing when it was unchanged or refused).
+    fn add(&mut self, result: &ItemResult, replace: bool, parties: Vec<partnership_party::Model>) {
+        let Some(id) = result.id else { return };
+        match result.status {
+            ItemStatus::Created => self.rows.extend(parties),
+            ItemStatus::Updated if replace => {
+                self.replaced.push(id);
+                self.rows.extend(parties);
+            }
+            _ => {}
+        }
     }
 }
 
@@ -260,17 +211,7 @@ async fn check<C: ConnectionTrait>(
         .iter()
         .flat_map(|(_, i)| i.parties.iter().map(|p| p.organisation_id))
         .collect();
-    let live: HashSet<Uuid> = organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Id)
-        .filter(organisation::Column::Id.is_in(organisations))
-        .filter(organisation::Column::DeletedAt.is_null())
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await
-        .context("checking parties")?
-        .into_iter()
-        .collect();
+    let live = live_organisations(db, organisations, "checking parties").await?;
     let territories: HashSet<String> = items.iter().filter_map(|(_, i)| i.territory_id.clone()).collect();
     let known: HashSet<String> = territory::Entity::find()
         .select_only()
@@ -286,24 +227,8 @@ async fn check<C: ConnectionTrait>(
     let mut checked = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, (old, item)) in items.into_iter().enumerate() {
-        let key = item.external_id.trim().to_owned();
-        // A stored record without an external id (imported) may stay without one.
-        let keyless = key.is_empty() && old.is_some_and(|o| o.external_id.is_none());
-        let mut errors: Vec<UserError> = Vec::new();
-        let mut invalid = |e: ValidationError| errors.push(e.into());
-        if !keyless && (key.is_empty() || key.chars().count() > 200) {
-            invalid(ValidationError::new(
-                "externalId",
-                key.clone(),
-                "must have 1 to 200 characters",
-            ));
-        } else if let Some(first) = seen.insert(key.clone(), index) {
-            errors.push(UserError::new(
-                "externalId",
-                format!("externalId {key:?} already appears in item {first}"),
-                ErrorCode::Conflict,
-            ));
-        }
+        let key = ItemKey::new(&item.external_id, old.map(|o| o.external_id.as_deref()));
+        let mut errors: Vec<UserError> = key.check(&mut seen, index).into_iter().collect();
         let name = item.name.trim().to_owned();
         if name.is_empty() {
             errors.push(UserError::new(
@@ -312,18 +237,7 @@ async fn check<C: ConnectionTrait>(
                 ErrorCode::BadUserInput,
             ));
         }
-        if let (Some(start), Some(end)) = (item.start_date, item.end_date)
-            && end < start
-        {
-            errors.push(
-                ValidationError::new(
-                    "endDate",
-                    end.to_string(),
-                    format!("must not be before startDate ({start})"),
-                )
-                .into(),
-            );
-        }
+        errors.extend(not_before(("startDate", item.start_date), ("endDate", item.end_date)).map(Into::into));
         if let Some(cents) = item.amount_cents
             && cents < 0
         {
@@ -344,24 +258,13 @@ async fn check<C: ConnectionTrait>(
         let mut parties = Vec::with_capacity(item.parties.len());
         for (position, party) in item.parties.iter().enumerate() {
             if !live.contains(&party.organisation_id) {
-                errors.push(UserError::new(
+                errors.push(no_live_organisation(
                     &format!("parties.{position}.organisationId"),
-                    format!("no live organisation has id {}", party.organisation_id),
-                    ErrorCode::NotFound,
+                    party.organisation_id,
                 ));
             }
-            if let (Some(joined), Some(left)) = (party.joined_on, party.left_on)
-                && left < joined
-            {
-                errors.push(
-                    ValidationError::new(
-                        format!("parties.{position}.leftOn"),
-                        left.to_string(),
-                        format!("must not be before joinedOn ({joined})"),
-                    )
-                    .into(),
-                );
-            }
+            let left_on = (format!("parties.{position}.leftOn"), party.left_on);
+            errors.extend(not_before(("joinedOn", party.joined_on), left_on).map(Into::into));
             parties.push(partnership_party::Model {
                 id: Uuid::now_v7(),
                 partnership_id: id,
@@ -372,36 +275,31 @@ async fn check<C: ConnectionTrait>(
                 created_at: now,
             });
         }
-        if let Some(old) = old
-            && let Err(error) = writer.check_source("source", &old.source)
-        {
-            errors.push(error);
-        }
-        if let Err(error) = check_source_updated_at("sourceUpdatedAt", item.source_updated_at, now) {
-            errors.push(error);
-        }
+        check_provenance(
+            writer,
+            old.map(|o| o.source.as_str()),
+            item.source_updated_at,
+            now,
+            &mut errors,
+        );
         if !errors.is_empty() {
             checked.push(Err(errors));
             continue;
         }
-        let model = partnership::Model {
-            id,
-            partnership_type: item.partnership_type,
-            name,
-            description: item.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
-            start_date: item.start_date,
-            end_date: item.end_date,
-            territory_id: item.territory_id,
-            amount_cents: item.amount_cents,
-            status: item.status,
-            source: old.map_or(source, |o| o.source.as_str()).to_owned(),
-            external_id: (!keyless).then_some(key),
-            source_updated_at: item.source_updated_at,
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-            deleted_at: None,
-            version: old.map_or(1, |o| o.version),
-        };
+        let model = checked_row!(
+            partnership::Model {
+                id,
+                partnership_type: item.partnership_type,
+                name,
+                description: item.description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()),
+                start_date: item.start_date,
+                end_date: item.end_date,
+                territory_id: item.territory_id,
+                amount_cents: item.amount_cents,
+                status: item.status,
+            },
+            provenance: (old, source, key, item.source_updated_at, now),
+        );
         checked.push(Ok((model, parties)));
     }
     Ok(checked)
@@ -472,39 +370,30 @@ async fn settle_one<C: ConnectionTrait>(
     writer: &Writer,
     (operation, old, stored_parties): (&'static str, Option<&partnership::Model>, &[partnership_party::Model]),
     checked: Result<CheckedPartnership, Vec<UserError>>,
-    mut errors: Vec<UserError>,
+    errors: Vec<UserError>,
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError> {
-    let (model, parties) = match checked {
-        Ok(checked) if errors.is_empty() => checked,
-        Ok(_) => return Ok(Attempt::reject(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Ok(Attempt::reject(errors));
-        }
+    let (model, parties) = match all_checked(checked, errors) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Attempt::reject(errors)),
     };
     let changed = parties_changed(old.map(|_| stored_parties.to_vec()).as_ref(), &parties);
-    let mut settled = Settlement::<partnership::Entity>::for_operation(operation);
-    let mut result = ItemResult {
-        index: 0,
-        external_id: String::new(),
-        status: ItemStatus::Rejected,
-        id: None,
-        version: None,
-        user_errors: Vec::new(),
-    };
+    let settled = Settlement::<partnership::Entity>::for_operation(operation);
+    let replace = old.is_some() && changed.is_some();
     settled
-        .settle(db, (0, "partnership"), old, model, now, &mut result, changed.as_slice())
-        .await?;
-    let (Some(id), Some(version)) = (result.id, result.version) else {
-        return Ok(Attempt::reject(result.user_errors));
-    };
-    let mut children = Children::default();
-    children.add(&result, old.is_some() && changed.is_some(), parties);
-    settled.insert_new(db).await?;
-    children.write(db).await?;
-    settled.finish(db, writer, now).await?;
-    Ok(Attempt::commit(Written { id, version }))
+        .record_with_children(
+            db,
+            writer,
+            ("partnership", old),
+            (model, changed.as_slice()),
+            now,
+            |result| {
+                let mut children = Children::default();
+                children.add(result, replace, parties);
+                children
+            },
+        )
+        .await
 }
 
 /// Creates a partnership of `source` (the key's source when `None`) with its parties,
@@ -516,26 +405,13 @@ pub async fn create(
     fields: PartnershipFields,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let taken =
                 external_id_taken::<partnership::Entity, _>(txn, &source, &fields.external_id, None, TAKEN).await?;
-            let checked = only(check(txn, &writer_inner, &source, vec![(None, fields)], now).await?);
-            settle_one(
-                txn,
-                &writer_inner,
-                ("create", None, &[]),
-                checked,
-                taken.into_iter().collect(),
-                now,
-            )
-            .await
+            let checked = only(check(txn, &writer, &source, vec![(None, fields)], now).await?);
+            let errors = taken.into_iter().collect();
+            settle_one(txn, &writer, ("create", None, &[]), checked, errors, now).await
         })
     })
     .await
@@ -551,41 +427,36 @@ pub async fn update(
     patch: PartnershipPatch,
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError> {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let old = match load_for_update::<partnership::Entity, _>(
-                txn,
-                &writer_inner,
-                id,
-                expected_version,
-                "partnership",
-            )
-            .await?
-            {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
-            let stored_parties = parties_of(txn, vec![id]).await?.remove(&id).unwrap_or_default();
-            let fields = patch.applied_to(&old, &stored_parties);
-            let taken = if old.external_id.as_deref() == Some(fields.external_id.trim()) {
-                None
-            } else {
-                external_id_taken::<partnership::Entity, _>(txn, &old.source, &fields.external_id, Some(id), TAKEN)
-                    .await?
-            };
-            let checked = only(check(txn, &writer_inner, &old.source, vec![(Some(&old), fields)], now).await?);
-            settle_one(
-                txn,
-                &writer_inner,
-                ("update", Some(&old), &stored_parties),
-                checked,
-                taken.into_iter().collect(),
-                now,
-            )
-            .await
-        })
-    })
+    let target = (id, expected_version);
+    run_update::<partnership::Entity>(
+        db,
+        writer,
+        options,
+        target,
+        "partnership",
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let stored_parties = parties_of(txn, vec![id]).await?.remove(&id).unwrap_or_default();
+                let fields = patch.applied_to(&old, &stored_parties);
+                let taken = if old.external_id.as_deref() == Some(fields.external_id.trim()) {
+                    None
+                } else {
+                    external_id_taken::<partnership::Entity, _>(txn, &old.source, &fields.external_id, Some(id), TAKEN)
+                        .await?
+                };
+                let checked = only(check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?);
+                let errors = taken.into_iter().collect();
+                settle_one(
+                    txn,
+                    &writer,
+                    ("update", Some(&old), &stored_parties),
+                    checked,
+                    errors,
+                    now,
+                )
+                .await
+            })
+        },
+    )
     .await
 }

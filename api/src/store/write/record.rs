@@ -15,8 +15,7 @@ use uuid::Uuid;
 use std::future::Future;
 
 use super::{
-    bulk::run_bulk,
-    result::{BulkResult, ItemResult, ItemStatus, Outcome, UserError, Written},
+    result::{ItemResult, Outcome, UserError, Written},
     settle::Settlement,
     transaction::{Attempt, TxFuture, WriteOptions, run},
     writer::Writer,
@@ -36,6 +35,123 @@ pub(crate) type Checked<M> = Result<M, Vec<UserError>>;
 /// The one result of a check run on one item.
 pub(crate) fn only<M>(mut checked: Vec<Checked<M>>) -> Checked<M> {
     checked.pop().unwrap_or_else(|| Err(Vec::new()))
+}
+
+/// The checked record of a single-record write, or every error found: those of the checks made
+/// beside the kind's check (`errors`) first, then the record's own.
+pub(crate) fn all_checked<T>(checked: Checked<T>, mut errors: Vec<UserError>) -> Checked<T> {
+    match checked {
+        Ok(checked) if errors.is_empty() => Ok(checked),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// The body of a single-record write: given the write's transaction, the writer, what the
+/// write starts from and the time of the write, it checks and settles the record.
+pub(crate) trait SingleWrite<A>:
+    for<'t> FnOnce(
+        &'t DatabaseTransaction,
+        Writer,
+        A,
+        DateTime<Utc>,
+    ) -> TxFuture<'t, Result<Attempt<Written>, StoreError>>
+    + Send
+    + 'static
+{
+}
+
+impl<A, F> SingleWrite<A> for F where
+    F: for<'t> FnOnce(
+            &'t DatabaseTransaction,
+            Writer,
+            A,
+            DateTime<Utc>,
+        ) -> TxFuture<'t, Result<Attempt<Written>, StoreError>>
+        + Send
+        + 'static
+{
+}
+
+/// Runs a single-record write in its write transaction: `start` finds what the write starts
+/// from (the source of a new record, the stored record to change) or the user error that
+/// rejects it; then `body` checks and settles the record.
+async fn run_single<A, S>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &WriteOptions,
+    start: S,
+    body: impl SingleWrite<A>,
+) -> Result<Outcome<Written>, StoreError>
+where
+    A: Send,
+    S: for<'t> FnOnce(&'t DatabaseTransaction, &'t Writer) -> TxFuture<'t, Result<Result<A, UserError>, StoreError>>
+        + Send
+        + 'static,
+{
+    let writer_inner = writer.clone();
+    run(db, writer, options, move |txn| {
+        Box::pin(async move {
+            let from = match start(txn, &writer_inner).await? {
+                Ok(from) => from,
+                Err(error) => return Ok(Attempt::reject(vec![error])),
+            };
+            body(txn, writer_inner, from, Utc::now()).await
+        })
+    })
+    .await
+}
+
+/// Runs the create of one record in its write transaction: the record's source is `source`
+/// (the writer's when `None`) when the writer may write it, else the create is rejected;
+/// `body` checks and settles the record of that source at the time of the write.
+pub(crate) async fn run_create(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &WriteOptions,
+    source: Option<String>,
+    body: impl SingleWrite<String>,
+) -> Result<Outcome<Written>, StoreError> {
+    run_single(
+        db,
+        writer,
+        options,
+        move |_, writer| {
+            let source = writer.source_for_new(source.as_deref());
+            Box::pin(async move { Ok(source) })
+        },
+        body,
+    )
+    .await
+}
+
+/// Runs the update of record `id` of `E` in its write transaction: the record is loaded live,
+/// of a source the writer may write, at `expected_version` when given ([`load_for_update`]),
+/// else the update is rejected; `body` checks and settles the change from the stored row at
+/// the time of the write. `what` names the record in messages.
+pub(crate) async fn run_update<E>(
+    db: &DatabaseConnection,
+    writer: &Writer,
+    options: &WriteOptions,
+    (id, expected_version): (Uuid, Option<i32>),
+    what: &'static str,
+    body: impl SingleWrite<E::Model>,
+) -> Result<Outcome<Written>, StoreError>
+where
+    E: EntityTrait,
+    E::Model: Synced + Send,
+{
+    run_single(
+        db,
+        writer,
+        options,
+        move |txn, writer| Box::pin(load_for_update::<E, _>(txn, writer, id, expected_version, what)),
+        body,
+    )
+    .await
 }
 
 /// Creates one record of `source` (the writer's source when `None`): `check` validates the
@@ -63,18 +179,12 @@ where
         + Send
         + 'static,
 {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
+    run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let source = match writer_inner.source_for_new(source.as_deref()) {
-                Ok(source) => source,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
             let taken = external_id_taken::<E, _>(txn, &source, &external_id, None, ("externalId", bulk)).await?;
-            let checked = check(txn, writer_inner.clone(), source, now).await?;
+            let checked = check(txn, writer.clone(), source, now).await?;
             let errors = taken.into_iter().collect();
-            settle_one::<E, _>(txn, &writer_inner, ("create", what), None, checked, errors, now).await
+            settle_one::<E, _>(txn, &writer, ("create", what), None, checked, errors, now).await
         })
     })
     .await
@@ -106,27 +216,29 @@ where
         + Send
         + 'static,
 {
-    let writer_inner = writer.clone();
-    run(db, writer, options, move |txn| {
-        Box::pin(async move {
-            let old = match load_for_update::<E, _>(txn, &writer_inner, id, expected_version, what).await? {
-                Ok(old) => old,
-                Err(error) => return Ok(Attempt::reject(vec![error])),
-            };
-            let now = Utc::now();
-            let checked = check(txn, writer_inner.clone(), old.clone(), now).await?;
-            let mut errors = Vec::new();
-            if let Ok(model) = &checked
-                && let Some(external_id) = model.external_id()
-                && old.external_id() != Some(external_id)
-            {
-                errors.extend(
-                    external_id_taken::<E, _>(txn, old.source(), external_id, Some(id), ("externalId", bulk)).await?,
-                );
-            }
-            settle_one::<E, _>(txn, &writer_inner, ("update", what), Some(&old), checked, errors, now).await
-        })
-    })
+    run_update::<E>(
+        db,
+        writer,
+        options,
+        (id, expected_version),
+        what,
+        move |txn, writer, old, now| {
+            Box::pin(async move {
+                let checked = check(txn, writer.clone(), old.clone(), now).await?;
+                let mut errors = Vec::new();
+                if let Ok(model) = &checked
+                    && let Some(external_id) = model.external_id()
+                    && old.external_id() != Some(external_id)
+                {
+                    errors.extend(
+                        external_id_taken::<E, _>(txn, old.source(), external_id, Some(id), ("externalId", bulk))
+                            .await?,
+                    );
+                }
+                settle_one::<E, _>(txn, &writer, ("update", what), Some(&old), checked, errors, now).await
+            })
+        },
+    )
     .await
 }
 
@@ -215,7 +327,7 @@ pub(crate) async fn settle_one<E, C>(
     (operation, what): (&'static str, &str),
     old: Option<&E::Model>,
     checked: Result<E::Model, Vec<UserError>>,
-    mut errors: Vec<UserError>,
+    errors: Vec<UserError>,
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError>
 where
@@ -225,13 +337,9 @@ where
     E::Column: Iterable + sea_orm::IdenStatic,
     C: ConnectionTrait,
 {
-    let model = match checked {
-        Ok(model) if errors.is_empty() => model,
-        Ok(_) => return Ok(Attempt::reject(errors)),
-        Err(more) => {
-            errors.extend(more);
-            return Ok(Attempt::reject(errors));
-        }
+    let model = match all_checked(checked, errors) {
+        Ok(checked) => checked,
+        Err(errors) => return Ok(Attempt::reject(errors)),
     };
     let mut settled = Settlement::<E>::for_operation(operation);
     match settled.record(db, what, old, model, now, None).await? {
@@ -269,6 +377,16 @@ where
         .collect())
 }
 
+/// Each item of a bulk upsert with its stored record (`stored` by key; `None` for a new one),
+/// item `i` being keyed `keys[i]`: what a kind's check takes.
+pub(crate) fn with_stored<'s, M, F>(
+    keys: &[String],
+    stored: &'s std::collections::HashMap<String, M>,
+    items: Vec<F>,
+) -> Vec<(Option<&'s M>, F)> {
+    keys.iter().map(|key| stored.get(key)).zip(items).collect()
+}
+
 /// Settles the checked items of a bulk upsert (item `i` keyed by `keys[i]`, stored as
 /// `stored[keys[i]]` when it exists) through one [`Settlement`]: a result per item, user
 /// errors prefixed with `items.<i>`, then the audit and change-log entries of the batch.
@@ -291,35 +409,17 @@ where
     E::Column: Iterable + sea_orm::IdenStatic,
     C: ConnectionTrait,
 {
-    let mut results = Vec::with_capacity(checked.len());
-    let mut settled = Settlement::<E>::new();
-    for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
-        let mut result = ItemResult {
-            index,
-            external_id,
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
-        match checked {
-            Err(errors) => {
-                result.user_errors = errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect();
-            }
-            Ok(model) => {
-                let old = stored.get(&keys[index]);
-                settled.item(db, (index, what), old, model, now, &mut result).await?;
-            }
-        }
-        results.push(result);
-    }
-    settled.finish(db, writer, now).await?;
-    Ok(results)
+    let split = |model, _: Option<&E::Model>| (model, Vec::new(), ());
+    let add = |_: &mut (), _: &ItemResult, _: Option<&E::Model>, _: &[&'static str], ()| {};
+    let items = (keys, external_ids, checked);
+    Settlement::<E>::new()
+        .items_with_children(db, writer, (what, now), items, stored, (split, add))
+        .await
 }
 
 /// A kind of record written by partners through the shared engine: its fields are written
-/// once here, and its bulk upsert, create and update follow from them ([`upsert`],
-/// [`upsert_in`], [`create`], [`update`]).
+/// once here, and its bulk upsert, create and update follow from them ([`upsert_in`],
+/// [`create`], [`update`], and the `upsert` of [`record_entry_points!`]).
 pub(crate) trait RecordKind: Send + Sync + 'static {
     /// The table.
     type Entity: EntityTrait<Model = Self::Model>;
@@ -358,28 +458,7 @@ pub(crate) trait RecordKind: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Checked<Self::Model>>, StoreError>> + Send + 'a;
 }
 
-/// Upserts records of kind `K` and of `source` keyed by external id; items equal to the
-/// stored record are UNCHANGED. Rejected items are skipped unless `atomic`.
-pub(crate) async fn upsert<K: RecordKind>(
-    db: &DatabaseConnection,
-    writer: &Writer,
-    source: Option<String>,
-    items: Vec<K::Fields>,
-    atomic: bool,
-    options: &WriteOptions,
-) -> Result<Outcome<BulkResult>, StoreError>
-where
-    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
-    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
-{
-    let writer_inner = writer.clone();
-    run_bulk(db, writer, source, items.len(), atomic, options, move |txn, source| {
-        Box::pin(async move { upsert_in::<K, _>(txn, &writer_inner, &source, items).await })
-    })
-    .await
-}
-
-/// The body of [`upsert`], inside its transaction: one query for the stored records, the
+/// The body of a kind's bulk upsert, inside its transaction: one query for the stored records, the
 /// kind's checks, then the settlement of the batch.
 pub(crate) async fn upsert_in<K: RecordKind, C: ConnectionTrait>(
     db: &C,
@@ -395,19 +474,12 @@ where
     let external_ids: Vec<String> = items.iter().map(|i| K::external_id(i).to_owned()).collect();
     let keys: Vec<String> = external_ids.iter().map(|key| key.trim().to_owned()).collect();
     let stored = stored_by_external_id::<K::Entity, _>(db, source, &keys, K::LOOKUP).await?;
-    let checked = K::check(
-        db,
-        writer,
-        source,
-        keys.iter().map(|key| stored.get(key)).zip(items).collect(),
-        now,
-    )
-    .await?;
+    let checked = K::check(db, writer, source, with_stored(&keys, &stored, items), now).await?;
     settle_checked::<K::Entity, _>(db, writer, K::NAMES.0, &keys, external_ids, &stored, checked, now).await
 }
 
 /// Creates a record of kind `K` and of `source` (the key's source when `None`), checked as
-/// in [`upsert`]; its external id must not be in use in that source.
+/// in [`upsert_in`]; its external id must not be in use in that source.
 pub(crate) async fn create<K: RecordKind>(
     db: &DatabaseConnection,
     writer: &Writer,
@@ -433,7 +505,7 @@ where
     .await
 }
 
-/// Updates the given fields of record `id` of kind `K`, checked as in [`upsert`];
+/// Updates the given fields of record `id` of kind `K`, checked as in [`upsert_in`];
 /// `expected_version`, when given, must be its current version.
 pub(crate) async fn update<K: RecordKind>(
     db: &DatabaseConnection,
@@ -470,18 +542,10 @@ where
 /// documentation (`$record`: "label", "identifier"...).
 macro_rules! record_entry_points {
     ($kind:ty, $fields:ty, $patch:ty, $record:literal) => {
-        #[doc = concat!("Upserts ", $record, "s of `source` keyed by external id; items equal to the stored one are")]
-        /// UNCHANGED. Rejected items are skipped unless `atomic`.
-        pub async fn upsert(
-            db: &sea_orm::DatabaseConnection,
-            writer: &$crate::store::write::writer::Writer,
-            source: Option<String>,
-            items: Vec<$fields>,
-            atomic: bool,
-            options: &$crate::store::write::transaction::WriteOptions,
-        ) -> Result<$crate::store::write::result::Outcome<$crate::store::write::result::BulkResult>, $crate::store::StoreError>
-        {
-            $crate::store::write::record::upsert::<$kind>(db, writer, source, items, atomic, options).await
+        $crate::store::write::bulk::bulk_upsert! {
+            #[doc = concat!("Upserts ", $record, "s of `source` keyed by external id; items equal to the stored one are")]
+            /// UNCHANGED. Rejected items are skipped unless `atomic`.
+            $fields
         }
 
         /// The body of [`upsert`], inside its transaction.
@@ -523,3 +587,71 @@ macro_rules! record_entry_points {
     };
 }
 pub(crate) use record_entry_points;
+
+/// Stamps a record kind of the engine: the unit struct `$kind`, its [`RecordKind`] impl and its
+/// entry points ([`record_entry_points!`]).
+///
+/// `$entity` is the entity module (its `Entity` and `Model`); `check` is the kind's check;
+/// `applied_to` builds the whole fields from a patch and the stored row: the external id keeps
+/// the stored one (empty when it has none), and each field absent from the patch keeps its
+/// stored value, copied for the `copied` fields and cloned for the `cloned` ones.
+macro_rules! record_kind {
+    (
+        $(#[doc = $doc:tt])*
+        $kind:ident {
+            entity: $entity:ident,
+            fields: $fields:ident,
+            patch: $patch:ident,
+            names: ($record:literal, $bulk:literal),
+            lookup: $lookup:literal,
+            check: $check:path,
+            copied: [$($copied:ident),* $(,)?],
+            cloned: [$($cloned:ident),* $(,)?] $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $kind;
+
+        impl $crate::store::write::record::RecordKind for $kind {
+            type Entity = $entity::Entity;
+            type Model = $entity::Model;
+            type Fields = $fields;
+            type Patch = $patch;
+            const NAMES: $crate::store::write::record::Names = ($record, $bulk);
+            const LOOKUP: &'static str = $lookup;
+
+            fn external_id(fields: &$fields) -> &str {
+                &fields.external_id
+            }
+
+            fn applied_to(patch: $patch, stored: &$entity::Model) -> $fields {
+                $fields {
+                    external_id: patch
+                        .external_id
+                        .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+                    $($copied: patch.$copied.unwrap_or(stored.$copied),)*
+                    $($cloned: patch.$cloned.unwrap_or_else(|| stored.$cloned.clone()),)*
+                }
+            }
+
+            fn check<'a, C: sea_orm::ConnectionTrait>(
+                db: &'a C,
+                writer: &'a $crate::store::write::writer::Writer,
+                source: &'a str,
+                items: Vec<(Option<&'a $entity::Model>, $fields)>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> impl std::future::Future<
+                Output = Result<
+                    Vec<$crate::store::write::record::Checked<$entity::Model>>,
+                    $crate::store::StoreError,
+                >,
+            > + Send
+            + 'a {
+                $check(db, writer, source, items, now)
+            }
+        }
+
+        $crate::store::write::record::record_entry_points!($kind, $fields, $patch, $record);
+    };
+}
+pub(crate) use record_kind;

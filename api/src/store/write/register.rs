@@ -20,10 +20,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 use uuid::Uuid;
 
 use super::{
-    bulk::unsettled,
     classification::{classify_model, labels_counting, legal_category_families},
     establishment::EstablishmentFields,
-    organisation::{OrganisationFields, apply, blank, settle_candidates, unresolved},
+    organisation::{OrganisationFields, settle_candidates, unresolved},
+    organisation_fields::{apply, blank},
     record::{Checked, settle_checked},
     result::{ItemResult, UserError},
     settle::Settlement,
@@ -125,7 +125,7 @@ pub async fn upsert_units_in<C: ConnectionTrait>(
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (index, item) in items.into_iter().enumerate() {
         let siren = item.siren.as_str().to_owned();
-        results.push(unsettled(index, &siren));
+        results.push(ItemResult::unsettled(index, siren.clone()));
         if let Some(first) = seen.insert(siren.clone(), index) {
             errors.insert(
                 index,
@@ -407,7 +407,7 @@ pub async fn ensure_sirens_in<C: ConnectionTrait>(
     let mut settled = Settlement::<organisation::Entity>::new();
     for (index, (siren, name)) in missing.iter().enumerate() {
         let model = unresolved(source, siren, name.as_deref(), now);
-        let mut result = unsettled(index, siren);
+        let mut result = ItemResult::unsettled(index, siren.to_owned());
         settled
             .item(db, (index, "organisation"), None, model, now, &mut result)
             .await?;

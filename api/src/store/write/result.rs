@@ -38,6 +38,11 @@ impl UserError {
         self.field = format!("{prefix}.{}", self.field);
         self
     }
+
+    /// The errors of item `index` of a bulk write, with their fields under `items.<index>`.
+    pub fn of_item(index: usize, errors: Vec<UserError>) -> Vec<UserError> {
+        errors.into_iter().map(|e| e.under(&format!("items.{index}"))).collect()
+    }
 }
 
 impl From<ValidationError> for UserError {
@@ -101,6 +106,20 @@ pub struct ItemResult {
     pub version: Option<i32>,
     /// Why the item was rejected.
     pub user_errors: Vec<UserError>,
+}
+
+impl ItemResult {
+    /// The result of item `index` keyed `external_id`, rejected until it is settled.
+    pub fn unsettled(index: usize, external_id: String) -> Self {
+        Self {
+            index,
+            external_id,
+            status: ItemStatus::Rejected,
+            id: None,
+            version: None,
+            user_errors: Vec::new(),
+        }
+    }
 }
 
 /// The result of a bulk upsert.

@@ -1,7 +1,10 @@
 //! Settling the rows of a write: inserts, version-checked updates, the audit and change-log
 //! entries, and what written rows feed (the SSE classification of label holders, award lines).
 
-use std::collections::HashSet;
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+};
 
 use chrono::{DateTime, Utc};
 use entity::{enums::ChangeOp, organisation};
@@ -13,15 +16,33 @@ use uuid::Uuid;
 
 use super::{
     audit::{AuditEntry, audit},
-    bulk::unsettled,
     classification::{classify_model, labels_counting, legal_category_families},
     result::{ItemResult, ItemStatus, UserError, Written},
+    transaction::Attempt,
     writer::Writer,
 };
 use crate::{
     error_code::ErrorCode,
     store::{DbContext, StoreError, Synced, award_lines, changes, insert_chunked},
 };
+
+/// Child rows of settled records (the parties of partnerships, the suppliers and modifications
+/// of contracts), queued while their records are settled and written once those are inserted.
+pub(crate) trait ChildRows {
+    /// Writes the queued rows, replacing the stored ones of updated records.
+    fn write<C: ConnectionTrait>(self, db: &C) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The items of a bulk upsert, checked: their keys (trimmed external ids), their external ids
+/// as sent, and each checked item or its user errors.
+pub(crate) type CheckedItems<'a, T> = (&'a [String], Vec<String>, Vec<Result<T, Vec<UserError>>>);
+
+/// No child rows, for records without children.
+impl ChildRows for () {
+    async fn write<C: ConnectionTrait>(self, _db: &C) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
 
 /// The rows of a write, settled record by record: new rows are queued for multi-row inserts,
 /// changed rows are updated at once (only if their stored version is still the one read), and
@@ -160,20 +181,83 @@ where
         now: DateTime<Utc>,
         children_changed: Option<&'static str>,
     ) -> Result<Result<Written, Vec<UserError>>, StoreError> {
-        let mut result = ItemResult {
-            index: 0,
-            external_id: model.external_id().unwrap_or_default().to_owned(),
-            status: ItemStatus::Rejected,
-            id: None,
-            version: None,
-            user_errors: Vec::new(),
-        };
+        let mut result = ItemResult::unsettled(0, model.external_id().unwrap_or_default().to_owned());
         self.settle(db, (0, what), old, model, now, &mut result, children_changed.as_slice())
             .await?;
         Ok(match (result.id, result.version) {
             (Some(id), Some(version)) if result.user_errors.is_empty() => Ok(Written { id, version }),
             _ => Err(result.user_errors),
         })
+    }
+
+    /// Settles the checked items of a bulk upsert (item `i` keyed by `keys[i]`, stored as
+    /// `stored[keys[i]]` when it exists): `split` takes a checked item (given its stored record)
+    /// apart into its row, the kinds of child rows that changed (which make the record
+    /// UPDATED) and its child rows, which `add` queues into `K` once the row is settled (given
+    /// its result). A result per item, user errors prefixed with `items.<i>`; the child rows
+    /// are written once the new rows are inserted, then the audit and change-log entries.
+    /// `what` names the record in conflict messages.
+    pub(crate) async fn items_with_children<C, T, R, K, S, A>(
+        mut self,
+        db: &C,
+        writer: &Writer,
+        (what, now): (&'static str, DateTime<Utc>),
+        (keys, external_ids, checked): CheckedItems<'_, T>,
+        stored: &HashMap<String, E::Model>,
+        (mut split, mut add): (S, A),
+    ) -> Result<Vec<ItemResult>, StoreError>
+    where
+        C: ConnectionTrait,
+        K: ChildRows + Default,
+        S: FnMut(T, Option<&E::Model>) -> (E::Model, Vec<&'static str>, R),
+        A: FnMut(&mut K, &ItemResult, Option<&E::Model>, &[&'static str], R),
+    {
+        let mut results = Vec::with_capacity(checked.len());
+        let mut children = K::default();
+        for (index, (checked, external_id)) in checked.into_iter().zip(external_ids).enumerate() {
+            let mut result = ItemResult::unsettled(index, external_id);
+            match checked {
+                Err(errors) => result.user_errors = UserError::of_item(index, errors),
+                Ok(checked) => {
+                    let old = stored.get(&keys[index]);
+                    let (model, changed, rows) = split(checked, old);
+                    self.settle(db, (index, what), old, model, now, &mut result, &changed)
+                        .await?;
+                    add(&mut children, &result, old, &changed, rows);
+                }
+            }
+            results.push(result);
+        }
+        self.insert_new(db).await?;
+        children.write(db).await?;
+        self.finish(db, writer, now).await?;
+        Ok(results)
+    }
+
+    /// Settles the one record of a single-record write with its child rows: `children` queues
+    /// the child rows of the settled record (given its result), written once the record is
+    /// inserted; then the audit and change-log entries. Rejected with the record's user errors
+    /// (a CONFLICT on `expectedVersion` when the stored row changed since it was read).
+    pub(crate) async fn record_with_children<C: ConnectionTrait, K: ChildRows>(
+        mut self,
+        db: &C,
+        writer: &Writer,
+        (what, old): (&str, Option<&E::Model>),
+        (model, changed): (E::Model, &[&'static str]),
+        now: DateTime<Utc>,
+        children: impl FnOnce(&ItemResult) -> K,
+    ) -> Result<Attempt<Written>, StoreError> {
+        let mut result = ItemResult::unsettled(0, String::new());
+        self.settle(db, (0, what), old, model, now, &mut result, changed)
+            .await?;
+        let (Some(id), Some(version)) = (result.id, result.version) else {
+            return Ok(Attempt::reject(result.user_errors));
+        };
+        let children = children(&result);
+        self.insert_new(db).await?;
+        children.write(db).await?;
+        self.finish(db, writer, now).await?;
+        Ok(Attempt::commit(Written { id, version }))
     }
 
     fn audit(&mut self, row_id: Uuid, changed_fields: Vec<&'static str>) {
@@ -291,7 +375,7 @@ pub async fn reclassify_in<C: ConnectionTrait>(
         if model == *old {
             continue;
         }
-        let mut result = unsettled(index, old.external_id.as_deref().unwrap_or_default());
+        let mut result = ItemResult::unsettled(index, old.external_id.as_deref().unwrap_or_default().to_owned());
         settled
             .item(db, (index, "organisation"), Some(old), model, now, &mut result)
             .await?;

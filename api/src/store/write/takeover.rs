@@ -16,17 +16,19 @@
 //! Records of other sources (DECP's minimal records, the demo, the labels importer's own)
 //! are not taken over: the importers already enrich them in place.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{
     contract,
     enums::{EssFamily, EssFamilyBasis},
     establishment, organisation,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    sea_query::{Alias, Expr, ExprTrait},
+};
 
 use super::{
-    bulk::unsettled,
-    result::ItemStatus,
+    result::{ItemResult, ItemStatus},
     settle::Settlement,
     writer::{Writer, is_partner_source},
 };
@@ -35,14 +37,16 @@ use crate::store::{DbContext, StoreError, Synced};
 /// Largest number of keys looked up in one query.
 const KEYS_PER_QUERY: usize = 10_000;
 
-/// Writes each `(old, new)` pair as a take-over (audited as `take_over`, logged); returns how
-/// many records were taken over.
-async fn settle_taken<E, C>(
+/// The partner records of `E` (live or deleted) whose `key` column holds one of `keys` become
+/// records of `source`: `taken_over` makes the new version of each from the stored one (see
+/// the module documentation). `what` names the record, `context` the lookup for database
+/// errors. Returns how many.
+async fn take_over<E, C>(
     db: &C,
     writer: &Writer,
-    what: &str,
-    taken: Vec<(E::Model, E::Model)>,
-    now: DateTime<Utc>,
+    (source, keys): (&str, &[String]),
+    (key, what, context): (&str, &str, &'static str),
+    taken_over: impl Fn(&E::Model) -> E::Model,
 ) -> Result<usize, StoreError>
 where
     C: ConnectionTrait,
@@ -51,13 +55,27 @@ where
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
     E::Column: sea_orm::Iterable + sea_orm::IdenStatic,
 {
+    let now = Utc::now();
+    let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
+    let mut taken = Vec::new();
+    for chunk in keys.chunks(KEYS_PER_QUERY) {
+        let held = E::find()
+            .filter(column(key).is_in(chunk.iter().cloned()))
+            .filter(column("source").ne(source))
+            .all(db)
+            .await
+            .context(context)?;
+        taken.extend(held.into_iter().filter(|o| is_partner_source(o.source())));
+    }
     if taken.is_empty() {
         return Ok(0);
     }
+    // Each take-over is a new version of the stored record, audited as `take_over`.
     let mut settled = Settlement::<E>::for_operation("take_over");
     let mut count = 0;
-    for (index, (old, new)) in taken.into_iter().enumerate() {
-        let mut result = unsettled(index, new.external_id().unwrap_or_default());
+    for (index, old) in taken.into_iter().enumerate() {
+        let new = taken_over(&old);
+        let mut result = ItemResult::unsettled(index, new.external_id().unwrap_or_default().to_owned());
         settled
             .item(db, (index, what), Some(&old), new, now, &mut result)
             .await?;
@@ -77,29 +95,22 @@ pub async fn take_over_organisations<C: ConnectionTrait>(
     source: &str,
     sirens: &[String],
 ) -> Result<usize, StoreError> {
-    let now = Utc::now();
-    let mut taken = Vec::new();
-    for chunk in sirens.chunks(KEYS_PER_QUERY) {
-        let held = organisation::Entity::find()
-            .filter(organisation::Column::Siren.is_in(chunk.iter().cloned()))
-            .filter(organisation::Column::Source.ne(source))
-            .all(db)
-            .await
-            .context("finding partner organisations holding SIRENs")?;
-        for old in held.into_iter().filter(|o| is_partner_source(&o.source)) {
-            let mut new = old.clone();
-            new.source = source.to_owned();
-            new.external_id.clone_from(&old.siren);
-            new.deleted_at = None;
-            new.source_updated_at = None;
-            if new.ess_family_basis == EssFamilyBasis::Declared {
-                new.ess_family = EssFamily::Unknown;
-                new.ess_family_basis = EssFamilyBasis::None;
-            }
-            taken.push((old, new));
+    let what = ("siren", "organisation", "finding partner organisations holding SIRENs");
+    take_over::<organisation::Entity, _>(db, writer, (source, sirens), what, |old| {
+        let mut new = organisation::Model {
+            source: source.to_owned(),
+            external_id: old.siren.clone(),
+            deleted_at: None,
+            source_updated_at: None,
+            ..old.clone()
+        };
+        if new.ess_family_basis == EssFamilyBasis::Declared {
+            new.ess_family = EssFamily::Unknown;
+            new.ess_family_basis = EssFamilyBasis::None;
         }
-    }
-    settle_taken::<organisation::Entity, _>(db, writer, "organisation", taken, now).await
+        new
+    })
+    .await
 }
 
 /// The partner establishments (live or deleted) holding these SIRETs become establishments of
@@ -110,25 +121,19 @@ pub async fn take_over_establishments<C: ConnectionTrait>(
     source: &str,
     sirets: &[String],
 ) -> Result<usize, StoreError> {
-    let now = Utc::now();
-    let mut taken = Vec::new();
-    for chunk in sirets.chunks(KEYS_PER_QUERY) {
-        let held = establishment::Entity::find()
-            .filter(establishment::Column::Siret.is_in(chunk.iter().cloned()))
-            .filter(establishment::Column::Source.ne(source))
-            .all(db)
-            .await
-            .context("finding partner establishments holding SIRETs")?;
-        for old in held.into_iter().filter(|e| is_partner_source(&e.source)) {
-            let mut new = old.clone();
-            new.source = source.to_owned();
-            new.external_id.clone_from(&old.siret);
-            new.deleted_at = None;
-            new.source_updated_at = None;
-            taken.push((old, new));
-        }
-    }
-    settle_taken::<establishment::Entity, _>(db, writer, "establishment", taken, now).await
+    let what = (
+        "siret",
+        "establishment",
+        "finding partner establishments holding SIRETs",
+    );
+    take_over::<establishment::Entity, _>(db, writer, (source, sirets), what, |old| establishment::Model {
+        source: source.to_owned(),
+        external_id: old.siret.clone(),
+        deleted_at: None,
+        source_updated_at: None,
+        ..old.clone()
+    })
+    .await
 }
 
 /// The partner contracts (live or deleted) having these national keys (`uid`) become
@@ -140,25 +145,15 @@ pub async fn take_over_contracts<C: ConnectionTrait>(
     source: &str,
     uids: &[String],
 ) -> Result<usize, StoreError> {
-    let now = Utc::now();
-    let mut taken = Vec::new();
-    for chunk in uids.chunks(KEYS_PER_QUERY) {
-        let held = contract::Entity::find()
-            .filter(contract::Column::Uid.is_in(chunk.iter().cloned()))
-            .filter(contract::Column::Source.ne(source))
-            .all(db)
-            .await
-            .context("finding partner contracts holding uids")?;
-        for old in held.into_iter().filter(|c| is_partner_source(&c.source)) {
-            let mut new = old.clone();
-            new.source = source.to_owned();
-            new.external_id = Some(old.uid.clone());
-            new.deleted_at = None;
-            new.source_updated_at = None;
-            taken.push((old, new));
-        }
-    }
-    settle_taken::<contract::Entity, _>(db, writer, "contract", taken, now).await
+    let what = ("uid", "contract", "finding partner contracts holding uids");
+    take_over::<contract::Entity, _>(db, writer, (source, uids), what, |old| contract::Model {
+        source: source.to_owned(),
+        external_id: Some(old.uid.clone()),
+        deleted_at: None,
+        source_updated_at: None,
+        ..old.clone()
+    })
+    .await
 }
 
 #[cfg(test)]
