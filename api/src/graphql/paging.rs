@@ -24,13 +24,10 @@ impl Relay {
     }
 }
 
-/// Stamps the `#[Object]` impl of `$ty` (with its attributes) from its fields in order: a
-/// `{ ... }` section holds fields written as usual; a field marked `paged($args)` returns a
-/// connection and gets the four Relay paging arguments, with their shared descriptions, after
-/// its own, gathered in `$args` (a [`Relay`]) for its body. A paged list field marked
-/// `listed(filter: F, order_by: O)` or `listed(filter: F, direction)` first gets its filter
-/// (`Option<F>`) and its order (`Option<O>`) or sort direction (`SortDirection`) arguments,
-/// with their shared descriptions.
+/// Stamps the `#[Object]` impl of `$ty` (with its attributes) from its fields in order: a `{ ... }` section holds
+/// fields written as usual; a field marked `paged($args)` returns a connection and gets the
+/// four Relay paging arguments, with their shared descriptions, after its own, gathered in
+/// `$args` (a [`Relay`]) for its body.
 macro_rules! paged_object {
     ($(#[$($type_attr:tt)*])* impl $ty:ident { $($fields:tt)* }) => {
         $crate::graphql::paging::paged_object!(@fields [$(#[$($type_attr)*])* impl $ty] [] $($fields)*);
@@ -43,46 +40,6 @@ macro_rules! paged_object {
     };
     (@fields $head:tt [$($done:tt)*] { $($plain:tt)* } $($rest:tt)*) => {
         $crate::graphql::paging::paged_object!(@fields $head [$($done)* $($plain)*] $($rest)*);
-    };
-    (
-        @fields $head:tt [$($done:tt)*]
-        $(#[$($attr:tt)*])*
-        paged($args:ident) listed($filter:ident: $filter_type:ident, $order:ident: $order_type:ident)
-        async fn $name:ident($($params:tt)*) -> $($rest:tt)*
-    ) => {
-        $crate::graphql::paging::paged_object!(@fields $head [$($done)*]
-            $(#[$($attr)*])*
-            #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
-            paged($args) async fn $name(
-                $($params)*,
-                #[graphql(
-                    desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
-                )]
-                $filter: Option<$filter_type>,
-                #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")]
-                $order: Option<$order_type>
-            ) -> $($rest)*
-        );
-    };
-    (
-        @fields $head:tt [$($done:tt)*]
-        $(#[$($attr:tt)*])*
-        paged($args:ident) listed($filter:ident: $filter_type:ident, $direction:ident)
-        async fn $name:ident($($params:tt)*) -> $($rest:tt)*
-    ) => {
-        $crate::graphql::paging::paged_object!(@fields $head [$($done)*]
-            $(#[$($attr)*])*
-            #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and direction")]
-            paged($args) async fn $name(
-                $($params)*,
-                #[graphql(
-                    desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
-                )]
-                $filter: Option<$filter_type>,
-                #[graphql(default, desc = "Sort direction.")]
-                $direction: SortDirection
-            ) -> $($rest)*
-        );
     };
     (
         @fields $head:tt [$($done:tt)*]

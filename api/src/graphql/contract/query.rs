@@ -29,8 +29,17 @@ paged_object! {
     impl ContractQuery {
         /// Contracts matching `filter`, in `orderBy` order (latest notification first by
         /// default), paged with `first`/`after` or `last`/`before` (50 by default, at most 500).
-        paged(relay) listed(filter: ContractFilterInput, order_by: ContractOrder)
-        async fn contracts(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Contract>> {
+        #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+        paged(relay) async fn contracts(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+            )]
+            filter: Option<ContractFilterInput>,
+            #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")]
+            order_by: Option<ContractOrder>
+        ) -> async_graphql::Result<TerrasseConnection<Contract>> {
             let filter = bad_input(filter.unwrap_or_default().validate())?;
             let order = order_by.unwrap_or_default();
             let sort = store::contracts::sort_key(order.sort(), order.direction.descending());

@@ -76,8 +76,17 @@ paged_object! {
 
         /// Organisations matching `filter`, in `orderBy` order (name by default), paged with
         /// `first`/`after` or `last`/`before` (50 by default, at most 500).
-        paged(relay) listed(filter: OrganisationFilterInput, order_by: OrganisationOrder)
-        async fn organisations(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Organisation>> {
+        #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+        paged(relay) async fn organisations(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+            )]
+            filter: Option<OrganisationFilterInput>,
+            #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")]
+            order_by: Option<OrganisationOrder>
+        ) -> async_graphql::Result<TerrasseConnection<Organisation>> {
             let (filter, _, sort) = validate_list(filter, order_by)?;
             let args = relay.page()?;
             let db = ctx.data::<DatabaseConnection>()?;
@@ -93,8 +102,19 @@ pub struct EstablishmentQuery;
 paged_object! {
     impl EstablishmentQuery {
         /// Establishments matching `filter`, by SIRET.
-        paged(relay) listed(filter: EstablishmentFilterInput, direction)
-        async fn establishments(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Establishment>> {
+        #[expect(
+            clippy::too_many_arguments,
+            reason = "Relay paging arguments plus filter and direction"
+        )]
+        paged(relay) async fn establishments(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+            )]
+            filter: Option<EstablishmentFilterInput>,
+            #[graphql(default, desc = "Sort direction.")] direction: SortDirection
+        ) -> async_graphql::Result<TerrasseConnection<Establishment>> {
             let filter = bad_input(filter.unwrap_or_default().validate())?;
             let sort = store::establishment_siret_sort(direction.descending());
             let args = relay.page()?;
@@ -103,8 +123,19 @@ paged_object! {
         }
 
         /// Labels and agreements matching `filter`, by start of validity.
-        paged(relay) listed(filter: LabelFilterInput, direction)
-        async fn labels(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Label>> {
+        #[expect(
+            clippy::too_many_arguments,
+            reason = "Relay paging arguments plus filter and direction"
+        )]
+        paged(relay) async fn labels(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+            )]
+            filter: Option<LabelFilterInput>,
+            #[graphql(default, desc = "Sort direction.")] direction: SortDirection
+        ) -> async_graphql::Result<TerrasseConnection<Label>> {
             let filter = bad_input(filter.unwrap_or_default().validate())?;
             let sort = store::label_sort(direction.descending());
             let args = relay.page()?;

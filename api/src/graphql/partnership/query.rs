@@ -29,8 +29,17 @@ paged_object! {
     impl PartnershipQuery {
         /// Partnerships matching `filter`, in `orderBy` order (name by default), paged with
         /// `first`/`after` or `last`/`before` (50 by default, at most 500).
-        paged(relay) listed(filter: PartnershipFilterInput, order_by: PartnershipOrder)
-        async fn partnerships(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Partnership>> {
+        #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+        paged(relay) async fn partnerships(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+            )]
+            filter: Option<PartnershipFilterInput>,
+            #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")]
+            order_by: Option<PartnershipOrder>
+        ) -> async_graphql::Result<TerrasseConnection<Partnership>> {
             let filter = bad_input(filter.unwrap_or_default().validate())?;
             let order = order_by.unwrap_or_default();
             let args = relay.page()?;

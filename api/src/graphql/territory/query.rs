@@ -44,8 +44,17 @@ pub struct TerritoryListQuery;
 paged_object! {
     impl TerritoryListQuery {
         /// Territories matching `filter`, in `orderBy` order (code by default).
-        paged(relay) listed(filter: TerritoryFilterInput, order_by: TerritoryOrder)
-        async fn territories(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Territory>> {
+        #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+        paged(relay) async fn territories(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+            )]
+            filter: Option<TerritoryFilterInput>,
+            #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")]
+            order_by: Option<TerritoryOrder>
+        ) -> async_graphql::Result<TerrasseConnection<Territory>> {
             let filter = bad_input(filter.unwrap_or_default().validate())?;
             let order = order_by.unwrap_or_default();
             let sort = store::territories::sort_key(order.sort(), order.direction.descending());

@@ -163,15 +163,27 @@ paged_object! {
 
         /// Organisations with an establishment in this territory (at any depth), matching
         /// `filter`, in `orderBy` order (name by default).
-        paged(relay) listed(filter: OrganisationFilterInput, order_by: OrganisationOrder)
-        async fn organisations(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Organisation>> {
+        #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+        paged(relay) async fn organisations(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(
+                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+            )]
+            filter: Option<OrganisationFilterInput>,
+            #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")]
+            order_by: Option<OrganisationOrder>
+        ) -> async_graphql::Result<TerrasseConnection<Organisation>> {
             let (filter, order, _) = organisation::filter::validate_list(filter, order_by)?;
             let args = relay.page()?;
             organisation::query::organisations_within(ctx, self.0.id.clone(), filter, order, args).await
         }
 
         /// Contracts awarded by public buyers in this territory (the buyer governs a territory within it, or has an establishment there), most recently notified first.
-        paged(relay) async fn contracts_awarded(&self, ctx: &Context<'_>) -> async_graphql::Result<TerrasseConnection<Contract>> {
+        paged(relay) async fn contracts_awarded(
+            &self,
+            ctx: &Context<'_>
+        ) -> async_graphql::Result<TerrasseConnection<Contract>> {
             contract::contracts_awarded_in_territory(ctx, self.0.id.clone(), relay.page()?).await
         }
     }
