@@ -23,7 +23,6 @@ pub mod nesting;
 pub mod node;
 pub mod operation;
 pub mod organisation;
-pub mod paging;
 pub mod partnership;
 pub mod schema;
 pub mod sync;

@@ -1,8 +1,7 @@
 //! The `partnerships` and `partnership` root fields, and the partnership list of an
 //! organisation.
 
-use crate::graphql::paging::paged_object;
-use async_graphql::{Context, ID};
+use async_graphql::{Context, ID, Object};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -12,7 +11,7 @@ use super::{
 };
 use crate::{
     graphql::{
-        connection::{TerrasseConnection, connection, list_connection, nested_page, nested_total},
+        connection::{TerrasseConnection, connection, list_connection, nested_page, nested_total, page_args},
         errors::{OrInternal, bad_input},
         loaders::Loaders,
         node::row_ids,
@@ -24,52 +23,63 @@ use crate::{
 #[derive(Default)]
 pub struct PartnershipQuery;
 
-paged_object! {
-    /// Partnerships between organisations.
-    impl PartnershipQuery {
-        /// Partnerships matching `filter`, in `orderBy` order (name by default), paged with
-        /// `first`/`after` or `last`/`before` (50 by default, at most 500).
-        #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
-        paged(relay) async fn partnerships(
-            &self,
-            ctx: &Context<'_>,
-            #[graphql(
-                desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
-            )]
-            filter: Option<PartnershipFilterInput>,
-            #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")]
-            order_by: Option<PartnershipOrder>
-        ) -> async_graphql::Result<TerrasseConnection<Partnership>> {
-            let filter = bad_input(filter.unwrap_or_default().validate())?;
-            let order = order_by.unwrap_or_default();
-            let args = relay.page()?;
-            let db = ctx.data::<DatabaseConnection>()?;
-            let sort = store::partnerships::sort_key(order.sort(), order.direction.descending(), db.get_database_backend());
-            list_connection(db, filter, &sort, &args, Partnership).await
-        }
+/// Partnerships between organisations.
+#[Object]
+impl PartnershipQuery {
+    /// Partnerships matching `filter`, in `orderBy` order (name by default), paged with
+    /// `first`/`after` or `last`/`before` (50 by default, at most 500).
+    #[expect(clippy::too_many_arguments, reason = "Relay paging arguments plus filter and order")]
+    async fn partnerships(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "Filters: fields combine with AND, values within a list with OR; omitted fields do not filter."
+        )]
+        filter: Option<PartnershipFilterInput>,
+        #[graphql(desc = "Order of the list; ties are broken by id, so paging is stable.")] order_by: Option<
+            PartnershipOrder,
+        >,
+        #[graphql(
+            desc = "Number of items from the start of the list (after `after` when given), 0 to 500; 50 when neither `first` nor `last` is given."
+        )]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items after this one (an edge `cursor` or `pageInfo.endCursor` of the same list and order)."
+        )]
+        after: Option<String>,
+        #[graphql(desc = "Number of items from the end of the list (before `before` when given), 0 to 500.")]
+        last: Option<i32>,
+        #[graphql(
+            desc = "Cursor: only items before this one (an edge `cursor` or `pageInfo.startCursor` of the same list and order)."
+        )]
+        before: Option<String>,
+    ) -> async_graphql::Result<TerrasseConnection<Partnership>> {
+        let filter = bad_input(filter.unwrap_or_default().validate())?;
+        let order = order_by.unwrap_or_default();
+        let args = page_args(first, after, last, before)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let sort = store::partnerships::sort_key(order.sort(), order.direction.descending(), db.get_database_backend());
+        list_connection(db, filter, &sort, &args, Partnership).await
+    }
 
-        {
-            /// One partnership by its global id; null when no live partnership has it.
-            async fn partnership(
-                &self,
-                ctx: &Context<'_>,
-                #[graphql(desc = "Global id of the partnership.")]
-                id: ID,
-            ) -> async_graphql::Result<Option<Partnership>> {
-                let ids = bad_input(row_ids("Partnership", "id", std::slice::from_ref(&id)))?;
-                let Some(id) = ids.first().copied() else {
-                    return Ok(None);
-                };
-                let loaders = ctx.data::<Loaders>()?;
-                Ok(loaders
-                    .partnerships
-                    .by_id
-                    .load_one(id)
-                    .await
-                    .or_internal()?
-                    .map(Partnership))
-            }
-        }
+    /// One partnership by its global id; null when no live partnership has it.
+    async fn partnership(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global id of the partnership.")] id: ID,
+    ) -> async_graphql::Result<Option<Partnership>> {
+        let ids = bad_input(row_ids("Partnership", "id", std::slice::from_ref(&id)))?;
+        let Some(id) = ids.first().copied() else {
+            return Ok(None);
+        };
+        let loaders = ctx.data::<Loaders>()?;
+        Ok(loaders
+            .partnerships
+            .by_id
+            .load_one(id)
+            .await
+            .or_internal()?
+            .map(Partnership))
     }
 }
 
