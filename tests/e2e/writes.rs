@@ -1244,6 +1244,28 @@ pub async fn partnerships_are_upserted_with_their_parties(app: &TestApp) {
         "items.0.parties.0.organisationId"
     );
     assert_eq!(count(app, "SELECT COUNT(*) FROM partnership").await, 1);
+    // Amounts that are not whole cents are refused by name (the input bounds keep amounts
+    // within what is stored).
+    for (amount, reason) in [
+        ("12.345", "amount 12.345 must have at most 2 decimal places"),
+        ("-0.001", "amount -0.001 must have at most 2 decimal places"),
+    ] {
+        let mut refused_item = item("p8", json!([]), "2026-12-31");
+        refused_item["amount"] = json!(amount);
+        let answer = crate::writes::data(
+            app,
+            &partner,
+            UPSERT_PARTNERSHIPS,
+            json!({ "input": { "items": [refused_item] } }),
+        )
+        .await;
+        let payload = &answer["upsertPartnerships"];
+        assert_eq!(payload["committed"], false, "{answer:#}");
+        assert_eq!(payload["userErrors"][0]["field"], "items.0.amount", "{answer:#}");
+        assert_eq!(payload["userErrors"][0]["message"], reason, "{answer:#}");
+        assert_eq!(payload["userErrors"][0]["code"], "BAD_USER_INPUT", "{answer:#}");
+    }
+    assert_eq!(count(app, "SELECT COUNT(*) FROM partnership").await, 1);
 }
 
 /// Every mutation against every role: anonymous callers get HTTP 401, a partner writing

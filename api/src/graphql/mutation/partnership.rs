@@ -3,7 +3,7 @@
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::{Decimal, prelude::ToPrimitive};
+use rust_decimal::Decimal;
 
 use super::{
     record::{self, MutableKind, Rejection, organisation_row_id, store_input, store_writes},
@@ -11,6 +11,7 @@ use super::{
     upsert::UpsertPayload,
 };
 use crate::{
+    domain::Cents,
     error_code::ErrorCode,
     graphql::partnership::{Partnership, PartnershipStatus, PartnershipType, PartyRole},
     store::{
@@ -63,17 +64,20 @@ pub struct PartnershipUpsertItemInput {
     pub source_updated_at: Option<DateTime<Utc>>,
 }
 
-/// Euro cents of `amount`; an error on `field` when it has more than 2 decimals.
+/// Euro cents of `amount` (either sign); an error on `field` when it is not a whole number of
+/// cents or too large to store.
 fn cents(amount: Decimal, field: &str, errors: &mut Vec<UserError>) -> Option<i64> {
-    let cents = amount * Decimal::from(100);
-    if !cents.fract().is_zero() {
-        errors.push(UserError::new(
-            field,
-            format!("amount {amount} must have at most 2 decimals"),
-            ErrorCode::BadUserInput,
-        ));
+    match Cents::from_signed_euros(amount) {
+        Ok(cents) => Some(cents.get()),
+        Err(error) => {
+            errors.push(UserError::new(
+                field,
+                format!("amount {amount} {}", error.reason()),
+                ErrorCode::BadUserInput,
+            ));
+            None
+        }
     }
-    cents.to_i64()
 }
 
 /// The store's parties; errors name fields under `prefix` (`items.3.`).

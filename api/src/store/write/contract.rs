@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     contract, contract_supplier,
-    enums::{ContractKind, IdScheme, LocalityLevel},
+    enums::{ContractKind, IdScheme, LocalityLevel, TerritoryLevel},
     establishment, territory,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
@@ -38,7 +38,10 @@ pub use super::contract_fields::{
     ContractDetails, ContractFields, ModificationFields, QualityFlag, SupplierIdentifier, validated_row,
 };
 use super::{contract_children::*, contract_fields::*, contract_places::*};
-use crate::domain::geo::{GeoPoint, Placement, distance_km, locality_level};
+use crate::domain::{
+    TerritoryId,
+    geo::{GeoPoint, Placement, distance_km, locality_level},
+};
 bulk_upsert! {
     /// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
     ContractFields
@@ -198,7 +201,7 @@ async fn check<C: ConnectionTrait>(
                 commune_id: Some(
                     t.parent_id
                         .clone()
-                        .filter(|_| t.id.starts_with("ARM:"))
+                        .filter(|_| TerritoryId::is_level(&t.id, TerritoryLevel::ArrondissementMunicipal))
                         .unwrap_or(t.id.clone()),
                 ),
                 epci_id: t.epci_id,

@@ -2,10 +2,17 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{contract, enums::ExecPlaceType, postal_code_commune, territory};
+use entity::{
+    contract,
+    enums::{ExecPlaceType, TerritoryLevel},
+    postal_code_commune, territory,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use crate::store::{DbContext, StoreError};
+use crate::{
+    domain::TerritoryId,
+    store::{DbContext, StoreError},
+};
 
 /// The territories the execution places of a batch may resolve to, read in two queries.
 pub(super) struct ExecPlaces {
@@ -24,11 +31,17 @@ impl ExecPlaces {
             code.to_owned()
         };
         match kind {
-            ExecPlaceType::CommuneCode => vec![format!("COM:{code}"), format!("ARM:{code}")],
-            ExecPlaceType::DepartementCode => vec![format!("DEP:{padded}")],
-            ExecPlaceType::RegionCode => vec![format!("REG:{padded}")],
+            ExecPlaceType::CommuneCode => vec![
+                TerritoryId::from_parts(TerritoryLevel::Commune, code),
+                TerritoryId::from_parts(TerritoryLevel::ArrondissementMunicipal, code),
+            ],
+            ExecPlaceType::DepartementCode => vec![TerritoryId::from_parts(TerritoryLevel::Departement, &padded)],
+            ExecPlaceType::RegionCode => vec![TerritoryId::from_parts(TerritoryLevel::Region, &padded)],
             _ => Vec::new(),
         }
+        .into_iter()
+        .map(TerritoryId::into_string)
+        .collect()
     }
 
     pub(super) async fn load<'a, C: ConnectionTrait>(
@@ -95,7 +108,10 @@ impl ExecPlaces {
             .collect();
         // A postal code of a city with municipal arrondissements lists the city and one
         // arrondissement: the city is the place.
-        let cities: Vec<&&String> = communes.iter().filter(|id| id.starts_with("COM:")).collect();
+        let cities: Vec<&&String> = communes
+            .iter()
+            .filter(|id| TerritoryId::is_level(id, TerritoryLevel::Commune))
+            .collect();
         if let [only] = cities.as_slice() {
             return Some((**only).clone());
         }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    enums::{EstablishmentStatus, GeoPrecision},
+    enums::{EstablishmentStatus, GeoPrecision, TerritoryLevel},
     establishment, organisation, territory,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -26,7 +26,7 @@ use crate::{
     store::{DbContext, StoreError},
 };
 
-use crate::domain::{NafCode, Siret, ValidationError};
+use crate::domain::{NafCode, Siret, TerritoryId, ValidationError};
 
 /// An establishment as sent by a partner: the whole record.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -213,7 +213,9 @@ pub(super) async fn check<C: ConnectionTrait>(
             }
         }
         if let Some(commune) = &item.commune_id
-            && !(known.contains(commune) && (commune.starts_with("COM:") || commune.starts_with("ARM:")))
+            && !(known.contains(commune)
+                && (TerritoryId::is_level(commune, TerritoryLevel::Commune)
+                    || TerritoryId::is_level(commune, TerritoryLevel::ArrondissementMunicipal)))
         {
             errors.push(UserError::new(
                 "communeId",
