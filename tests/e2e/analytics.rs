@@ -944,7 +944,7 @@ on_both_databases! {
         assert_eq!(actual, expected_counts);
 
         // The network: nodes and weighted edges.
-        let (nodes, edges) = api::store::analytics::network(&app.db, "DEP:13").await.unwrap();
+        let (nodes, edges) = api::store::analytics::network(&app.db, "DEP:13", Default::default()).await.unwrap();
         let (expected_nodes, expected_edges) = fold.network();
         let actual_nodes: BTreeMap<Uuid, i64> = nodes.iter().map(|n| (n.organisation_id, n.partnerships)).collect();
         assert_eq!(actual_nodes, expected_nodes);
@@ -952,6 +952,27 @@ on_both_databases! {
             edges.iter().map(|e| ((e.source.min(e.target), e.source.max(e.target)), e.shared_partnerships)).collect();
         assert_eq!(actual_edges, expected_edges);
         assert!(expected_edges.values().any(|w| *w > 1), "some pairs share several partnerships");
+
+        // Above its caps the network keeps the organisations in the most partnerships (then by
+        // id) and, among them, the pairs sharing the most partnerships (then by ids).
+        let caps = api::store::analytics::NetworkCaps { nodes: 10, edges: 8 };
+        let (nodes, edges) = api::store::analytics::network(&app.db, "DEP:13", caps).await.unwrap();
+        let mut ranked: Vec<(Uuid, i64)> = expected_nodes.iter().map(|(id, n)| (*id, *n)).collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert!(ranked.len() > 10 && ranked[9].1 > ranked[ranked.len() - 1].1, "the cap cuts the ranking");
+        let kept: BTreeMap<Uuid, i64> = ranked[..10].iter().copied().collect();
+        let actual_nodes: BTreeMap<Uuid, i64> = nodes.iter().map(|n| (n.organisation_id, n.partnerships)).collect();
+        assert_eq!(actual_nodes, kept);
+        let mut strongest: Vec<((Uuid, Uuid), i64)> = expected_edges
+            .iter()
+            .filter(|((a, b), _)| kept.contains_key(a) && kept.contains_key(b))
+            .map(|(pair, shared)| (*pair, *shared))
+            .collect();
+        strongest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert!(strongest.len() > 8, "the edge cap cuts too: {} edges among the kept", strongest.len());
+        let expected_capped: BTreeMap<(Uuid, Uuid), i64> = strongest[..8].iter().copied().collect();
+        let actual_edges: BTreeMap<(Uuid, Uuid), i64> = edges.iter().map(|e| ((e.source, e.target), e.shared_partnerships)).collect();
+        assert_eq!(actual_edges, expected_capped);
     }
 
     async fn bad_analytics_arguments_are_rejected_with_field_and_value(app: &TestApp) {

@@ -177,7 +177,9 @@ impl AnalyticsQuery {
     ) -> async_graphql::Result<PartnershipNetwork> {
         let territory_id = bad_input(territory_id(&territory))?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let (nodes, edges) = store::network(db, territory_id.as_str()).await.or_internal()?;
+        let (nodes, edges) = store::network(db, territory_id.as_str(), store::NetworkCaps::default())
+            .await
+            .or_internal()?;
         let nodes = nodes
             .into_iter()
             .map(|node| -> async_graphql::Result<NetworkNode> {

@@ -24,7 +24,7 @@ pub use organisations::{
     HEADCOUNT_MIDPOINTS, NAF_SECTIONS, OrganisationCell, OrganisationDimension, OrganisationQuery, organisations,
 };
 pub use partnerships::{
-    NETWORK_MAX_EDGES, NETWORK_MAX_NODES, NetworkEdge, NetworkNode, PartnershipCell, network, partnerships,
+    NETWORK_MAX_EDGES, NETWORK_MAX_NODES, NetworkCaps, NetworkEdge, NetworkNode, PartnershipCell, network, partnerships,
 };
 pub use procurement::{
     AmountBasis, BuyerScope, LocalScale, LocalityRule, ProcurementCell, ProcurementDimension, ProcurementQuery,

@@ -103,13 +103,33 @@ pub const NETWORK_MAX_NODES: u64 = 1_000;
 /// ids), among the organisations kept.
 pub const NETWORK_MAX_EDGES: u64 = 5_000;
 
+/// How much of a partnership network is kept: the most organisations and the most edges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkCaps {
+    /// Organisations kept: those taking part in the most partnerships (then by id).
+    pub nodes: u64,
+    /// Edges kept among them: the pairs sharing the most partnerships (then by ids).
+    pub edges: u64,
+}
+
+impl Default for NetworkCaps {
+    /// The caps the API applies: [`NETWORK_MAX_NODES`] and [`NETWORK_MAX_EDGES`].
+    fn default() -> Self {
+        Self {
+            nodes: NETWORK_MAX_NODES,
+            edges: NETWORK_MAX_EDGES,
+        }
+    }
+}
+
 /// The partnership network of a territory: the diffusible organisations taking part in live
 /// partnerships whose territory is `territory` or inside it, and one edge per pair of them
-/// sharing at least one such partnership; at most [`NETWORK_MAX_NODES`] organisations and
-/// [`NETWORK_MAX_EDGES`] edges.
+/// sharing at least one such partnership; at most `caps.nodes` organisations and `caps.edges`
+/// edges.
 pub async fn network<C: ConnectionTrait>(
     db: &C,
     territory: &str,
+    caps: NetworkCaps,
 ) -> Result<(Vec<NetworkNode>, Vec<NetworkEdge>), StoreError> {
     let scoped = "SELECT pp.partnership_id, pp.organisation_id FROM partnership_party pp \
                   JOIN partnership p ON p.id = pp.partnership_id AND p.deleted_at IS NULL \
@@ -123,7 +143,7 @@ pub async fn network<C: ConnectionTrait>(
         "), top AS (SELECT organisation_id FROM scoped GROUP BY organisation_id \
          ORDER BY COUNT(DISTINCT partnership_id) DESC, organisation_id LIMIT ",
     );
-    sql.push(&NETWORK_MAX_NODES.to_string());
+    sql.push(&caps.nodes.to_string());
     sql.push(
         ") SELECT o.id, o.name, o.siren, o.ess_family, COUNT(DISTINCT s.partnership_id) FROM scoped s \
          JOIN top t ON t.organisation_id = s.organisation_id \
@@ -156,7 +176,7 @@ pub async fn network<C: ConnectionTrait>(
         "), top AS (SELECT organisation_id FROM scoped GROUP BY organisation_id \
          ORDER BY COUNT(DISTINCT partnership_id) DESC, organisation_id LIMIT ",
     );
-    sql.push(&NETWORK_MAX_NODES.to_string());
+    sql.push(&caps.nodes.to_string());
     sql.push(
         "), kept AS (SELECT s.partnership_id, s.organisation_id FROM scoped s \
          JOIN top t ON t.organisation_id = s.organisation_id), \
@@ -165,7 +185,7 @@ pub async fn network<C: ConnectionTrait>(
          JOIN kept b ON b.partnership_id = a.partnership_id AND a.organisation_id < b.organisation_id \
          GROUP BY a.organisation_id, b.organisation_id ORDER BY shared DESC, source, target LIMIT ",
     );
-    sql.push(&NETWORK_MAX_EDGES.to_string());
+    sql.push(&caps.edges.to_string());
     sql.push(") SELECT source, target, shared FROM strongest ORDER BY source, target");
     let edges = sql
         .rows(
