@@ -4,8 +4,8 @@
 use std::{hash::Hash, sync::Arc};
 
 use async_graphql::{
-    Context, Enum, Object, OutputType,
-    connection::{Connection, CursorType, Edge},
+    Context, Enum, Object, ObjectType, OutputType,
+    connection::{Connection, ConnectionNameType, CursorType, Edge, EmptyFields},
     dataloader::{DataLoader, Loader},
     futures_util::future::BoxFuture,
 };
@@ -88,11 +88,28 @@ pub fn connection<M, N: OutputType>(
     wrap: impl Fn(M) -> N,
     totals: ConnectionTotals,
 ) -> TerrasseConnection<N> {
-    let mut connection = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, totals);
+    connection_with(page, wrap, PageCursor, totals)
+}
+
+/// Wraps a page of models into a connection of any name, cursor type and added fields: each
+/// edge's cursor is the row's cursor through `cursor`.
+pub fn connection_with<M, N, C, F, Name>(
+    page: Page<M>,
+    wrap: impl Fn(M) -> N,
+    cursor: impl Fn(Cursor) -> C,
+    fields: F,
+) -> Connection<C, N, F, EmptyFields, Name>
+where
+    N: OutputType,
+    C: CursorType + Send + Sync,
+    F: ObjectType,
+    Name: ConnectionNameType,
+{
+    let mut connection = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, fields);
     connection.edges = page
         .items
         .into_iter()
-        .map(|(model, cursor)| Edge::new(PageCursor(cursor), wrap(model)))
+        .map(|(model, row_cursor)| Edge::new(cursor(row_cursor), wrap(model)))
         .collect();
     connection
 }

@@ -15,7 +15,7 @@ use entity::{
     establishment, organisation, organisation_label, territory_membership,
 };
 use sea_orm::{
-    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, IntoActiveModel, JoinType,
+    ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, JoinType,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
     sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, UnionType},
 };
@@ -592,28 +592,14 @@ pub async fn counts_of<C: ConnectionTrait>(
         .expr_as(partition.clone(), "parent_id")
         .expr_as(col(contract::Column::Id).count(), "n")
         .group_by(partition);
-    let rows: Vec<(String, i64)> = match kind {
-        IdKind::Uuid => select
-            .into_tuple::<(Uuid, i64)>()
-            .all(db)
-            .await
-            .context("counting contracts of organisations")?
-            .into_iter()
-            .map(|(id, n)| (id.to_string(), n))
-            .collect(),
-        IdKind::Text => select
-            .into_tuple::<(String, i64)>()
-            .all(db)
-            .await
-            .context("counting contracts of territories")?,
-        IdKind::Integer => select
-            .into_tuple::<(i64, i64)>()
-            .all(db)
-            .await
-            .context("counting contracts")?
-            .into_iter()
-            .map(|(id, n)| (id.to_string(), n))
-            .collect(),
-    };
-    Ok(counts(rows))
+    let counted = db
+        .query_all(&select.into_query())
+        .await
+        .and_then(|rows| {
+            rows.iter()
+                .map(|row| Ok((kind.read(row, "parent_id")?, row.try_get::<i64>("", "n")?)))
+                .collect::<Result<Vec<_>, DbErr>>()
+        })
+        .context("counting contracts of their parents")?;
+    Ok(counts(counted))
 }

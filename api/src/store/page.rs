@@ -59,6 +59,17 @@ pub enum IdKind {
     Integer,
 }
 
+impl IdKind {
+    /// The id in column `column` of `row`, as the text cursors and parent keys hold.
+    pub fn read(self, row: &QueryResult, column: &str) -> Result<String, DbErr> {
+        Ok(match self {
+            IdKind::Uuid => row.try_get::<Uuid>("", column)?.to_string(),
+            IdKind::Text => row.try_get::<String>("", column)?,
+            IdKind::Integer => row.try_get::<i64>("", column)?.to_string(),
+        })
+    }
+}
+
 /// How rows are ordered: a key expression, then the id as tie-break.
 #[derive(Debug, Clone)]
 pub struct SortKey {
@@ -286,15 +297,10 @@ impl SortKey {
             KeyKind::Float => serde_json::Value::from(row.try_get::<f64>("", "sort_key")?),
             KeyKind::Date => serde_json::Value::from(row.try_get::<NaiveDate>("", "sort_key")?.to_string()),
         };
-        let id = match self.id_kind {
-            IdKind::Uuid => row.try_get::<Uuid>("", "sort_id")?.to_string(),
-            IdKind::Text => row.try_get::<String>("", "sort_id")?,
-            IdKind::Integer => row.try_get::<i64>("", "sort_id")?.to_string(),
-        };
         Ok(Cursor {
             sort: self.tag(),
             key: key.to_string(),
-            id,
+            id: self.id_kind.read(row, "sort_id")?,
         })
     }
 }
@@ -399,12 +405,10 @@ where
     let rows = db.query_all(&statement).await?;
     let mut grouped: HashMap<String, Vec<QueryResult>> = HashMap::new();
     for row in rows {
-        let parent = match partition_kind {
-            IdKind::Uuid => row.try_get::<Uuid>("", "partition_id")?.to_string(),
-            IdKind::Text => row.try_get::<String>("", "partition_id")?,
-            IdKind::Integer => row.try_get::<i64>("", "partition_id")?.to_string(),
-        };
-        grouped.entry(parent).or_default().push(row);
+        grouped
+            .entry(partition_kind.read(&row, "partition_id")?)
+            .or_default()
+            .push(row);
     }
     pages_by_parent::<E::Model>(grouped, sort, args)
 }

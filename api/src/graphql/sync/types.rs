@@ -2,7 +2,7 @@
 
 use async_graphql::{
     Enum, ID, Object, OutputType, SimpleObject, Union,
-    connection::{Connection, ConnectionNameType, CursorType, Edge, EmptyFields},
+    connection::{Connection, ConnectionNameType, CursorType, EmptyFields},
 };
 use chrono::{DateTime, Utc};
 use entity::{change_log, enums::ChangeOp};
@@ -10,7 +10,7 @@ use entity::{change_log, enums::ChangeOp};
 use crate::{
     domain::ValidationError,
     graphql::{
-        connection::ConnectionTotals,
+        connection::{ConnectionTotals, connection_with},
         contract::Contract,
         node::global_id,
         organisation::{Establishment, Identifier, Label, Organisation},
@@ -315,11 +315,5 @@ pub fn audit_log_connection(page: Page<entity::audit_log::Model>, totals: Connec
         end_cursor: page.items.last().map(|(_, cursor)| cursor.id.clone()),
         has_next_page: page.has_next_page,
     };
-    let mut connection = Connection::with_additional_fields(page.has_previous_page, page.has_next_page, fields);
-    connection.edges = page
-        .items
-        .into_iter()
-        .map(|(model, cursor)| Edge::new(AuditCursor(cursor), AuditEntry(model)))
-        .collect();
-    connection
+    connection_with(page, AuditEntry, AuditCursor, fields)
 }

@@ -2,7 +2,7 @@
 //! territory (organisations and the partnerships they share), each by `GROUP BY` statements.
 
 use entity::enums::TerritoryLevel;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
 use super::{Sql, level_value};
@@ -122,6 +122,27 @@ impl Default for NetworkCaps {
     }
 }
 
+/// The start of both network statements: `WITH scoped AS (…), top AS (…)`, the parties of
+/// the live partnerships of `territory` (diffusible, live organisations) and the `caps.nodes`
+/// organisations taking part in the most of them (then by id).
+fn kept_organisations(backend: DbBackend, territory: &str, caps: NetworkCaps) -> Sql {
+    let mut sql = Sql::new(backend);
+    sql.push(
+        "WITH scoped AS (SELECT pp.partnership_id, pp.organisation_id FROM partnership_party pp \
+         JOIN partnership p ON p.id = pp.partnership_id AND p.deleted_at IS NULL \
+         JOIN organisation o ON o.id = pp.organisation_id AND o.diffusible = TRUE AND o.deleted_at IS NULL \
+         JOIN territory_membership sm ON sm.territory_id = p.territory_id AND sm.ancestor_id = ",
+    );
+    sql.bind(territory.to_owned());
+    sql.push(
+        "), top AS (SELECT organisation_id FROM scoped GROUP BY organisation_id \
+         ORDER BY COUNT(DISTINCT partnership_id) DESC, organisation_id LIMIT ",
+    );
+    sql.push(&caps.nodes.to_string());
+    sql.push(")");
+    sql
+}
+
 /// The partnership network of a territory: the diffusible organisations taking part in live
 /// partnerships whose territory is `territory` or inside it, and one edge per pair of them
 /// sharing at least one such partnership; at most `caps.nodes` organisations and `caps.edges`
@@ -131,21 +152,9 @@ pub async fn network<C: ConnectionTrait>(
     territory: &str,
     caps: NetworkCaps,
 ) -> Result<(Vec<NetworkNode>, Vec<NetworkEdge>), StoreError> {
-    let scoped = "SELECT pp.partnership_id, pp.organisation_id FROM partnership_party pp \
-                  JOIN partnership p ON p.id = pp.partnership_id AND p.deleted_at IS NULL \
-                  JOIN organisation o ON o.id = pp.organisation_id AND o.diffusible = TRUE AND o.deleted_at IS NULL \
-                  JOIN territory_membership sm ON sm.territory_id = p.territory_id AND sm.ancestor_id = ";
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("WITH scoped AS (");
-    sql.push(scoped);
-    sql.bind(territory.to_owned());
+    let mut sql = kept_organisations(db.get_database_backend(), territory, caps);
     sql.push(
-        "), top AS (SELECT organisation_id FROM scoped GROUP BY organisation_id \
-         ORDER BY COUNT(DISTINCT partnership_id) DESC, organisation_id LIMIT ",
-    );
-    sql.push(&caps.nodes.to_string());
-    sql.push(
-        ") SELECT o.id, o.name, o.siren, o.ess_family, COUNT(DISTINCT s.partnership_id) FROM scoped s \
+        " SELECT o.id, o.name, o.siren, o.ess_family, COUNT(DISTINCT s.partnership_id) FROM scoped s \
          JOIN top t ON t.organisation_id = s.organisation_id \
          JOIN organisation o ON o.id = s.organisation_id GROUP BY o.id, o.name, o.siren, o.ess_family ORDER BY o.name, o.id",
     );
@@ -168,17 +177,9 @@ pub async fn network<C: ConnectionTrait>(
         )
         .await?;
 
-    let mut sql = Sql::new(db.get_database_backend());
-    sql.push("WITH scoped AS (");
-    sql.push(scoped);
-    sql.bind(territory.to_owned());
+    let mut sql = kept_organisations(db.get_database_backend(), territory, caps);
     sql.push(
-        "), top AS (SELECT organisation_id FROM scoped GROUP BY organisation_id \
-         ORDER BY COUNT(DISTINCT partnership_id) DESC, organisation_id LIMIT ",
-    );
-    sql.push(&caps.nodes.to_string());
-    sql.push(
-        "), kept AS (SELECT s.partnership_id, s.organisation_id FROM scoped s \
+        ", kept AS (SELECT s.partnership_id, s.organisation_id FROM scoped s \
          JOIN top t ON t.organisation_id = s.organisation_id), \
          strongest AS (SELECT a.organisation_id AS source, b.organisation_id AS target, \
          COUNT(DISTINCT a.partnership_id) AS shared FROM kept a \

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     audit::{AuditEntry, audit},
     bulk::bulk_upsert,
-    record::{run_create, run_update},
+    record::{external_id_taken, run_create, run_update},
     result::{ItemResult, Outcome, UserError, Written},
     settle::{Settlement, changed_fields},
     transaction::{Attempt, WriteOptions},
@@ -28,6 +28,9 @@ use crate::{
 
 pub use super::organisation_fields::OrganisationFields;
 use super::organisation_fields::{apply, check_references};
+
+/// The field and the bulk mutation an external-id conflict names.
+const TAKEN: (&str, &str) = ("externalId", "upsertOrganisations");
 pub(crate) use super::organisation_fields::{blank, unresolved};
 
 /// Writes `new` over the row of `old`, provided it still has `old`'s version; `false` when
@@ -108,19 +111,10 @@ pub async fn create(
             let mut by_index = HashMap::new();
             check_references(txn, &[(0, &model)], &mut by_index).await?;
             errors.extend(by_index.remove(&0).unwrap_or_default());
-            if let Some(external_id) = &model.external_id
-                && !find_by_external_ids(txn, &model.source, std::slice::from_ref(external_id))
-                    .await?
-                    .is_empty()
-            {
-                errors.push(UserError::new(
-                    "externalId",
-                    format!(
-                        "externalId {external_id:?} of source {:?} is already used: update that record or use upsertOrganisations",
-                        model.source
-                    ),
-                    ErrorCode::Conflict,
-                ));
+            if let Some(external_id) = &model.external_id {
+                errors.extend(
+                    external_id_taken::<organisation::Entity, _>(txn, &model.source, external_id, None, TAKEN).await?,
+                );
             }
             if !errors.is_empty() {
                 return Ok(Attempt::reject(errors));
@@ -135,9 +129,14 @@ pub async fn create(
                 .context("inserting an organisation")?;
             let entries = vec![audit_entry("create", written.id, fields)];
             audit(txn, &writer, now, entries).await?;
-            changes::append(txn, organisation::Model::ENTITY, ChangeOp::Upsert, [(written.id, written.version)])
-                .await
-                .context("logging a change")?;
+            changes::append(
+                txn,
+                organisation::Model::ENTITY,
+                ChangeOp::Upsert,
+                [(written.id, written.version)],
+            )
+            .await
+            .context("logging a change")?;
             Ok(Attempt::commit(written))
         })
     })
@@ -179,15 +178,11 @@ pub async fn update(
                 errors.extend(by_index.remove(&0).unwrap_or_default());
                 if new.external_id != old.external_id
                     && let Some(external_id) = &new.external_id
-                    && !find_by_external_ids(txn, &new.source, std::slice::from_ref(external_id))
-                        .await?
-                        .is_empty()
                 {
-                    errors.push(UserError::new(
-                        "externalId",
-                        format!("externalId {external_id:?} of source {:?} is already used", new.source),
-                        ErrorCode::Conflict,
-                    ));
+                    errors.extend(
+                        external_id_taken::<organisation::Entity, _>(txn, &new.source, external_id, Some(id), TAKEN)
+                            .await?,
+                    );
                 }
                 if !errors.is_empty() {
                     return Ok(Attempt::reject(errors));
