@@ -482,13 +482,14 @@ mod tests {
 
     #[test]
     fn the_suppression_threshold_is_a_serve_setting_of_at_least_one() {
-        let cli = Cli::try_parse_from(["terrasse", "serve", "--suppression-threshold", "5"]).unwrap();
+        let cli = Cli::try_parse_from(["terrasse", "serve", "--suppression-threshold", "5"])
+            .expect("a threshold of 5 parses");
         let Some(Command::Serve(serve)) = cli.command else {
             panic!("serve expected")
         };
         assert_eq!(serve.suppression_threshold, 5);
         let error = Cli::try_parse_from(["terrasse", "serve", "--suppression-threshold", "0"])
-            .unwrap_err()
+            .expect_err("a threshold of 0 is refused")
             .to_string();
         assert!(
             error.contains("--suppression-threshold") && error.contains('0'),

@@ -125,13 +125,13 @@ mod tests {
             r#"{ organisations(filter: { name: "a\u0000b" }) { totalCount } }"#,
             serde_json::json!({}),
         )
-        .unwrap();
+        .expect("a NUL in a literal is refused");
         assert!(message.contains("organisations(filter.name)"), "{message}");
         let message = refused(
             "query($f: OrganisationFilterInput) { organisations(filter: $f) { totalCount } }",
             serde_json::json!({ "f": { "naf": ["88.10A", "x\u{0}"] } }),
         )
-        .unwrap();
+        .expect("a NUL in a variable is refused");
         assert!(message.contains("$f.naf[1]"), "{message}");
         assert!(
             refused(

@@ -1,16 +1,15 @@
 //! Mutations of organisation identifiers in other schemes: create, partial update, and bulk
 //! upsert by `(source, externalId)` (deletion is in `delete`).
 
-use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, Utc};
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
+    record::{self, MutableKind, Rejection, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
-    graphql::{enums::IdScheme, organisation::Identifier},
+    graphql::organisation::Identifier,
     store::{
         organisations::identifiers_by_ids,
         write::delete::Deletable,
@@ -18,36 +17,16 @@ use crate::{
     },
 };
 
-/// One identifier of a bulk upsert: the whole record.
-#[derive(InputObject, Debug, Clone)]
-pub struct IdentifierUpsertItemInput {
-    /// Id in the writer's source: the key of the upsert.
-    pub external_id: String,
-    /// Global id of the holder, a live organisation.
-    pub organisation_id: ID,
-    /// Scheme of the identifier.
-    pub scheme: IdScheme,
-    /// Value in that scheme (SIREN, SIRET and RNA are checked; unique per scheme).
-    pub value: String,
-    /// Last update time of the record in its source.
-    pub source_updated_at: Option<DateTime<Utc>>,
-}
-
-/// The fields of an identifier to change: absent fields are unchanged, `null` clears
-/// `sourceUpdatedAt`.
-#[derive(InputObject, Debug, Clone, Default)]
-pub struct IdentifierPatchInput {
-    /// Id in the writer's source (unique in the source).
-    pub external_id: Option<String>,
-    /// Global id of the holder, a live organisation.
-    pub organisation_id: Option<ID>,
-    /// Scheme of the identifier.
-    pub scheme: Option<IdScheme>,
-    /// Value in that scheme (SIREN, SIRET and RNA are checked; unique per scheme).
-    pub value: Option<String>,
-    /// Last update time of the record in its source.
-    pub source_updated_at: MaybeUndefined<DateTime<Utc>>,
-}
+store::identifier_fields!(
+    super::declare::input_types,
+    [
+        /// One identifier of a bulk upsert: the whole record.
+        IdentifierUpsertItemInput,
+        /// The fields of an identifier to change: absent fields are unchanged, `null` clears
+        /// `sourceUpdatedAt`.
+        IdentifierPatchInput
+    ]
+);
 
 record_mutation_types! {
     kind: IdentifierMutation,
@@ -80,22 +59,11 @@ impl MutableKind for IdentifierMutation {
     type Patch = IdentifierPatch;
 
     fn fields(item: IdentifierUpsertItemInput, prefix: &str) -> Result<IdentifierFields, Rejection> {
-        let organisation_id = organisation_row_id(&item.organisation_id, prefix)?;
-        Ok(store_input!(item => IdentifierFields {
-            taken: [external_id, value, source_updated_at],
-            converted: [scheme],
-            with: { organisation_id },
-        }))
+        item.into_store(prefix)
     }
 
     fn patch(input: IdentifierPatchInput) -> Result<IdentifierPatch, Rejection> {
-        let organisation_id = organisation_patch(input.organisation_id.as_ref())?;
-        Ok(store_input!(input => IdentifierPatch {
-            taken: [external_id, value],
-            mapped: [scheme],
-            patched: [source_updated_at],
-            with: { organisation_id },
-        }))
+        input.into_store()
     }
 
     store_writes!(store, Deletable::Identifier; load: identifiers_by_ids => Identifier);

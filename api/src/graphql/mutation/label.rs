@@ -1,16 +1,15 @@
 //! Mutations of labels and agreements: create, partial update, and bulk upsert by
 //! `(source, externalId)` (deletion is in `delete`).
 
-use async_graphql::{ID, InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_patch, organisation_row_id, store_input, store_writes},
+    record::{self, MutableKind, Rejection, store_writes},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
-    graphql::{enums::LabelKind, organisation::Label},
+    graphql::organisation::Label,
     store::{
         organisations::labels_by_ids,
         write::delete::Deletable,
@@ -18,51 +17,15 @@ use crate::{
     },
 };
 
-/// One label of a bulk upsert: the whole record.
-#[derive(InputObject, Debug, Clone)]
-pub struct LabelUpsertItemInput {
-    /// Id in the writer's source: the key of the upsert.
-    pub external_id: String,
-    /// Global id of the holder, a live organisation.
-    pub organisation_id: ID,
-    /// Kind of label or agreement.
-    pub kind: LabelKind,
-    /// Issuing body (e.g. the DDETS for an ESUS agreement).
-    pub issuer: Option<String>,
-    /// Reference of the decision.
-    pub reference: Option<String>,
-    /// Start of validity.
-    pub valid_from: Option<NaiveDate>,
-    /// End of validity, not before `validFrom`.
-    pub valid_to: Option<NaiveDate>,
-    /// Public evidence, an `http(s)://` URL.
-    pub evidence_url: Option<String>,
-    /// Last update time of the record in its source.
-    pub source_updated_at: Option<DateTime<Utc>>,
-}
-
-/// The fields of a label to change: absent fields are unchanged, `null` clears a field.
-#[derive(InputObject, Debug, Clone, Default)]
-pub struct LabelPatchInput {
-    /// Id in the writer's source (unique in the source).
-    pub external_id: Option<String>,
-    /// Global id of the holder, a live organisation.
-    pub organisation_id: Option<ID>,
-    /// Kind of label or agreement.
-    pub kind: Option<LabelKind>,
-    /// Issuing body.
-    pub issuer: MaybeUndefined<String>,
-    /// Reference of the decision.
-    pub reference: MaybeUndefined<String>,
-    /// Start of validity.
-    pub valid_from: MaybeUndefined<NaiveDate>,
-    /// End of validity, not before `validFrom`.
-    pub valid_to: MaybeUndefined<NaiveDate>,
-    /// Public evidence, an `http(s)://` URL.
-    pub evidence_url: MaybeUndefined<String>,
-    /// Last update time of the record in its source.
-    pub source_updated_at: MaybeUndefined<DateTime<Utc>>,
-}
+store::label_fields!(
+    super::declare::input_types,
+    [
+        /// One label of a bulk upsert: the whole record.
+        LabelUpsertItemInput,
+        /// The fields of a label to change: absent fields are unchanged, `null` clears a field.
+        LabelPatchInput
+    ]
+);
 
 record_mutation_types! {
     kind: LabelMutation,
@@ -95,22 +58,11 @@ impl MutableKind for LabelMutation {
     type Patch = LabelPatch;
 
     fn fields(item: LabelUpsertItemInput, prefix: &str) -> Result<LabelFields, Rejection> {
-        let organisation_id = organisation_row_id(&item.organisation_id, prefix)?;
-        Ok(store_input!(item => LabelFields {
-            taken: [external_id, issuer, reference, valid_from, valid_to, evidence_url, source_updated_at],
-            converted: [kind],
-            with: { organisation_id },
-        }))
+        item.into_store(prefix)
     }
 
     fn patch(input: LabelPatchInput) -> Result<LabelPatch, Rejection> {
-        let organisation_id = organisation_patch(input.organisation_id.as_ref())?;
-        Ok(store_input!(input => LabelPatch {
-            taken: [external_id],
-            mapped: [kind],
-            patched: [issuer, reference, valid_from, valid_to, evidence_url, source_updated_at],
-            with: { organisation_id },
-        }))
+        input.into_store()
     }
 
     store_writes!(store, Deletable::Label; load: labels_by_ids => Label);

@@ -20,6 +20,7 @@ use crate::{
 };
 
 pub mod contract;
+pub mod declare;
 pub mod delete;
 pub mod establishment;
 pub mod identifier;

@@ -190,7 +190,30 @@ pub type Rejection = Vec<write::UserError>;
 
 /// The row id of the organisation named by global id `id` in field `{prefix}organisationId`.
 pub fn organisation_row_id(id: &ID, prefix: &str) -> Result<Uuid, Rejection> {
-    row_id(id, "Organisation", &format!("{prefix}organisationId")).map_err(|error| vec![error])
+    organisation_row_id_of(id, prefix, "organisation_id")
+}
+
+/// The row id of the organisation named by global id `id` in the input field whose Rust name
+/// is `field` (`{prefix}` and the field's GraphQL name in the user error).
+pub fn organisation_row_id_of(id: &ID, prefix: &str, field: &str) -> Result<Uuid, Rejection> {
+    row_id(id, "Organisation", &format!("{prefix}{}", graphql_name(field))).map_err(|error| vec![error])
+}
+
+/// The GraphQL name of a Rust field name (`organisation_id` is `organisationId`).
+fn graphql_name(field: &str) -> String {
+    let mut name = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            name.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            name.push(c);
+        }
+    }
+    name
 }
 
 /// A patch of a nullable field: absent leaves it, null clears it, a value sets it.
@@ -200,12 +223,6 @@ pub fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Value(value) => Some(Some(value)),
     }
-}
-
-/// The row id of the organisation a patch moves a record to (`None`: it stays); a user error on
-/// `organisationId` when the global id is not an organisation's.
-pub fn organisation_patch(id: Option<&ID>) -> Result<Option<Uuid>, Rejection> {
-    id.map(|id| organisation_row_id(id, "")).transpose()
 }
 
 /// Builds the store's struct `$store` (a record's fields or patch) from the GraphQL input

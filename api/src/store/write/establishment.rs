@@ -10,14 +10,13 @@ use entity::{
     establishment, organisation, territory,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
     fields::{ItemKey, check_provenance, checked_row, new_row, no_live_organisation, not_before, text},
     organisation::unresolved,
     record,
-    result::{ItemResult, Patch, UserError},
+    result::{ItemResult, UserError},
     settle::Settlement,
     writer::Writer,
 };
@@ -28,42 +27,53 @@ use crate::{
 
 use crate::domain::{NafCode, Siret, TerritoryId, ValidationError};
 
-/// An establishment as sent by a partner: the whole record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct EstablishmentFields {
-    /// Id in the writer's source: the key of the upsert.
-    pub external_id: String,
-    /// The organisation (a live one).
-    pub organisation_id: Uuid,
-    /// SIRET.
-    pub siret: Option<String>,
-    /// Trade name.
-    pub name: Option<String>,
-    /// Head office.
-    pub is_headquarters: bool,
-    /// First address line.
-    pub address_line1: Option<String>,
-    /// Second address line.
-    pub address_line2: Option<String>,
-    /// Postal code, 5 digits.
-    pub postal_code: Option<String>,
-    /// Commune territory id (`COM:13055`, `ARM:13201`).
-    pub commune_id: Option<String>,
-    /// Latitude, WGS84.
-    pub latitude: Option<f64>,
-    /// Longitude, WGS84.
-    pub longitude: Option<f64>,
-    /// Activity code, NAF rév. 2.
-    pub naf_code: Option<String>,
-    /// Open or closed.
-    pub admin_status: EstablishmentStatus,
-    /// Opening date.
-    pub opened_on: Option<NaiveDate>,
-    /// Closing date (not before opening).
-    pub closed_on: Option<NaiveDate>,
-    /// Last update time in the source.
-    pub source_updated_at: Option<DateTime<Utc>>,
+/// The fields of an establishment, declared once (see [`declare`](super::declare)): the
+/// store's [`EstablishmentFields`] and [`EstablishmentPatch`] here, the GraphQL inputs in the
+/// mutation layer.
+macro_rules! establishment_fields {
+    ($build:path $(, $arg:tt)*) => {
+        $build! {
+            $($arg)*
+            /// An establishment as sent by a partner: the whole record.
+            EstablishmentFields, EstablishmentPatch of establishment {
+                /// Global id of its organisation, a live one.
+                organisation_id: (organisation),
+                /// SIRET, 14 digits with a valid key, starting with the organisation's SIREN.
+                siret: (optional String),
+                /// Trade name (enseigne).
+                name: (optional String),
+                /// Whether this is the head office.
+                is_headquarters: (flag),
+                /// First address line.
+                address_line1: (optional String),
+                /// Second address line.
+                address_line2: (optional String),
+                /// Postal code, 5 digits.
+                postal_code: (optional String),
+                /// Commune as a territory key: `COM:13055`, or `ARM:13201` for an arrondissement.
+                commune_id: (optional String),
+                /// Latitude, WGS84 (with `longitude`).
+                latitude: (optional f64),
+                /// Longitude, WGS84 (with `latitude`).
+                longitude: (optional f64),
+                /// Activity code, NAF rév. 2 (e.g. `88.99B`).
+                naf_code: (optional String),
+                /// Open or closed (open by default).
+                #[patch = "Open or closed."]
+                admin_status: (defaulted enum EstablishmentStatus = Active),
+                /// Opening date.
+                opened_on: (optional NaiveDate),
+                /// Closing date, not before `openedOn`.
+                closed_on: (optional NaiveDate),
+                /// Last update time of the record in its source.
+                source_updated_at: (optional DateTime<Utc>),
+            }
+        }
+    };
 }
+pub(crate) use establishment_fields;
+
+establishment_fields!(super::declare::store_types);
 
 /// Checks establishments, each with its stored record (`None` for a new one), and builds the
 /// rows to write; one query each for the organisations, the SIRETs and the communes. Errors
@@ -273,44 +283,6 @@ pub(super) async fn check<C: ConnectionTrait>(
     Ok(checked)
 }
 
-/// Changes to an establishment: absent fields (`None`) keep their stored value; for nullable
-/// fields `Some(None)` clears it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct EstablishmentPatch {
-    /// New external id.
-    pub external_id: Option<String>,
-    /// New organisation.
-    pub organisation_id: Option<Uuid>,
-    /// SIRET.
-    pub siret: Patch<String>,
-    /// Trade name.
-    pub name: Patch<String>,
-    /// Head office.
-    pub is_headquarters: Option<bool>,
-    /// First address line.
-    pub address_line1: Patch<String>,
-    /// Second address line.
-    pub address_line2: Patch<String>,
-    /// Postal code.
-    pub postal_code: Patch<String>,
-    /// Commune territory id.
-    pub commune_id: Patch<String>,
-    /// Latitude.
-    pub latitude: Patch<f64>,
-    /// Longitude.
-    pub longitude: Patch<f64>,
-    /// Activity code.
-    pub naf_code: Patch<String>,
-    /// Open or closed.
-    pub admin_status: Option<EstablishmentStatus>,
-    /// Opening date.
-    pub opened_on: Patch<NaiveDate>,
-    /// Closing date.
-    pub closed_on: Patch<NaiveDate>,
-    /// Last update time in the source.
-    pub source_updated_at: Patch<DateTime<Utc>>,
-}
-
 /// A blank open establishment `id` of `organisation_id`, created in `source` at `now`: nothing
 /// else is known of it.
 pub(crate) fn blank(id: Uuid, organisation_id: Uuid, source: &str, now: DateTime<Utc>) -> establishment::Model {
@@ -441,10 +413,5 @@ record::record_kind! {
         names: ("establishment", "upsertEstablishments"),
         lookup: "finding establishments by external id",
         check: check,
-        copied: [
-            organisation_id, is_headquarters, latitude, longitude, admin_status, opened_on, closed_on,
-            source_updated_at,
-        ],
-        cloned: [siret, name, address_line1, address_line2, postal_code, commune_id, naf_code],
     }
 }

@@ -7,13 +7,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entity::{enums::IdScheme, organisation_identifier};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
     fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation},
     record,
-    result::{Patch, UserError},
+    result::UserError,
     writer::Writer,
 };
 use crate::{
@@ -23,20 +22,29 @@ use crate::{
 
 use crate::domain::{Rna, Siren, Siret, ValidationError};
 
-/// An identifier as sent by a partner: the whole record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IdentifierFields {
-    /// Id in the writer's source: the key of the upsert.
-    pub external_id: String,
-    /// The holder (a live organisation).
-    pub organisation_id: Uuid,
-    /// Scheme.
-    pub scheme: IdScheme,
-    /// Value in that scheme.
-    pub value: String,
-    /// Last update time in the source.
-    pub source_updated_at: Option<DateTime<Utc>>,
+/// The fields of an identifier, declared once (see [`declare`](super::declare)): the store's
+/// [`IdentifierFields`] and [`IdentifierPatch`] here, the GraphQL inputs in the mutation layer.
+macro_rules! identifier_fields {
+    ($build:path $(, $arg:tt)*) => {
+        $build! {
+            $($arg)*
+            /// An identifier as sent by a partner: the whole record.
+            IdentifierFields, IdentifierPatch of organisation_identifier {
+                /// Global id of the holder, a live organisation.
+                organisation_id: (organisation),
+                /// Scheme of the identifier.
+                scheme: (required enum IdScheme),
+                /// Value in that scheme (SIREN, SIRET and RNA are checked; unique per scheme).
+                value: (required String),
+                /// Last update time of the record in its source.
+                source_updated_at: (optional DateTime<Utc>),
+            }
+        }
+    };
 }
+pub(crate) use identifier_fields;
+
+identifier_fields!(super::declare::store_types);
 
 /// The value in its canonical form, validated for its scheme.
 fn normalise(scheme: IdScheme, raw: &str) -> Result<String, ValidationError> {
@@ -139,22 +147,6 @@ async fn check<C: ConnectionTrait>(
     Ok(checked)
 }
 
-/// Changes to an identifier: absent fields (`None`) keep their stored value; `Some(None)`
-/// clears `source_updated_at`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct IdentifierPatch {
-    /// New external id.
-    pub external_id: Option<String>,
-    /// New holder.
-    pub organisation_id: Option<Uuid>,
-    /// New scheme.
-    pub scheme: Option<IdScheme>,
-    /// New value.
-    pub value: Option<String>,
-    /// Last update time in the source.
-    pub source_updated_at: Patch<DateTime<Utc>>,
-}
-
 record::record_kind! {
     /// Identifiers as a record kind of the write engine ([`RecordKind`](record::RecordKind)).
     Identifiers {
@@ -164,7 +156,5 @@ record::record_kind! {
         names: ("identifier", "upsertIdentifiers"),
         lookup: "finding identifiers by external id",
         check: check,
-        copied: [organisation_id, scheme, source_updated_at],
-        cloned: [value],
     }
 }

@@ -5,9 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{enums::LabelKind, organisation_label};
+use entity::organisation_label;
 use sea_orm::ConnectionTrait;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
@@ -15,35 +14,45 @@ use super::{
         ItemKey, check_source_updated_at, checked_row, live_organisations, no_live_organisation, not_before, text,
     },
     record,
-    result::{Patch, UserError},
+    result::UserError,
     writer::Writer,
 };
 use crate::store::StoreError;
 
 use crate::domain::ValidationError;
 
-/// A label as sent by a partner: the whole record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LabelFields {
-    /// Id in the writer's source: the key of the upsert.
-    pub external_id: String,
-    /// The holder (a live organisation).
-    pub organisation_id: Uuid,
-    /// Kind of label or agreement.
-    pub kind: LabelKind,
-    /// Issuing body.
-    pub issuer: Option<String>,
-    /// Reference of the decision.
-    pub reference: Option<String>,
-    /// Start of validity.
-    pub valid_from: Option<NaiveDate>,
-    /// End of validity (not before the start).
-    pub valid_to: Option<NaiveDate>,
-    /// Public evidence (an `http(s)://` URL).
-    pub evidence_url: Option<String>,
-    /// Last update time in the source.
-    pub source_updated_at: Option<DateTime<Utc>>,
+/// The fields of a label, declared once (see [`declare`](super::declare)): the store's
+/// [`LabelFields`] and [`LabelPatch`] here, the GraphQL inputs in the mutation layer.
+macro_rules! label_fields {
+    ($build:path $(, $arg:tt)*) => {
+        $build! {
+            $($arg)*
+            /// A label as sent by a partner: the whole record.
+            LabelFields, LabelPatch of organisation_label {
+                /// Global id of the holder, a live organisation.
+                organisation_id: (organisation),
+                /// Kind of label or agreement.
+                kind: (required enum LabelKind),
+                /// Issuing body (e.g. the DDETS for an ESUS agreement).
+                #[patch = "Issuing body."]
+                issuer: (optional String),
+                /// Reference of the decision.
+                reference: (optional String),
+                /// Start of validity.
+                valid_from: (optional NaiveDate),
+                /// End of validity, not before `validFrom`.
+                valid_to: (optional NaiveDate),
+                /// Public evidence, an `http(s)://` URL.
+                evidence_url: (optional String),
+                /// Last update time of the record in its source.
+                source_updated_at: (optional DateTime<Utc>),
+            }
+        }
+    };
 }
+pub(crate) use label_fields;
+
+label_fields!(super::declare::store_types);
 
 /// Checks labels, each with its stored record (`None` for a new one), and builds the rows to
 /// write; one query for the holders. Errors name the fields without the `items.<i>` prefix;
@@ -106,30 +115,6 @@ async fn check<C: ConnectionTrait>(
     Ok(checked)
 }
 
-/// Changes to a label: absent fields (`None`) keep their stored value; for nullable fields
-/// `Some(None)` clears it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct LabelPatch {
-    /// New external id.
-    pub external_id: Option<String>,
-    /// New holder.
-    pub organisation_id: Option<Uuid>,
-    /// New kind.
-    pub kind: Option<LabelKind>,
-    /// Issuing body.
-    pub issuer: Patch<String>,
-    /// Reference of the decision.
-    pub reference: Patch<String>,
-    /// Start of validity.
-    pub valid_from: Patch<NaiveDate>,
-    /// End of validity.
-    pub valid_to: Patch<NaiveDate>,
-    /// Public evidence.
-    pub evidence_url: Patch<String>,
-    /// Last update time in the source.
-    pub source_updated_at: Patch<DateTime<Utc>>,
-}
-
 record::record_kind! {
     /// Labels as a record kind of the write engine ([`RecordKind`](record::RecordKind)).
     Labels {
@@ -139,7 +124,5 @@ record::record_kind! {
         names: ("label", "upsertLabels"),
         lookup: "finding labels by external id",
         check: check,
-        copied: [organisation_id, kind, valid_from, valid_to, source_updated_at],
-        cloned: [issuer, reference, evidence_url],
     }
 }

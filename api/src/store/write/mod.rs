@@ -4,7 +4,7 @@
 //! it may write), [`result`] (what a write answers), [`transaction`] (the transaction,
 //! `validateOnly` and idempotency keys), [`audit`], [`fields`] (checks every kind applies the
 //! same way), [`settle`] (inserts, version-checked updates, change log, audit, and what
-//! written rows feed), [`classification`], [`bulk`] and [`record`] (create, update and bulk
+//! written rows feed), [`classification`], [`bulk`], [`declare`] (a kind's fields declared once) and [`record`] (create, update and bulk
 //! upsert written once for every [`record::RecordKind`]).
 //!
 //! One module per record kind sits on top: [`organisation`], [`establishment`], [`contract`],
@@ -20,6 +20,7 @@ pub mod contract;
 mod contract_children;
 mod contract_fields;
 mod contract_places;
+pub mod declare;
 pub mod delete;
 pub mod establishment;
 pub mod fields;

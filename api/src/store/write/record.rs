@@ -592,9 +592,9 @@ pub(crate) use record_entry_points;
 /// entry points ([`record_entry_points!`]).
 ///
 /// `$entity` is the entity module (its `Entity` and `Model`); `check` is the kind's check;
-/// `applied_to` builds the whole fields from a patch and the stored row: the external id keeps
-/// the stored one (empty when it has none), and each field absent from the patch keeps its
-/// stored value, copied for the `copied` fields and cloned for the `cloned` ones.
+/// `$fields` and `$patch` are built from the kind's declaration
+/// ([`store_types!`](super::declare::store_types)), whose `applied_to` gives the whole fields
+/// of a patch over the stored row.
 macro_rules! record_kind {
     (
         $(#[doc = $doc:tt])*
@@ -604,9 +604,7 @@ macro_rules! record_kind {
             patch: $patch:ident,
             names: ($record:literal, $bulk:literal),
             lookup: $lookup:literal,
-            check: $check:path,
-            copied: [$($copied:ident),* $(,)?],
-            cloned: [$($cloned:ident),* $(,)?] $(,)?
+            check: $check:path $(,)?
         }
     ) => {
         $(#[doc = $doc])*
@@ -625,13 +623,7 @@ macro_rules! record_kind {
             }
 
             fn applied_to(patch: $patch, stored: &$entity::Model) -> $fields {
-                $fields {
-                    external_id: patch
-                        .external_id
-                        .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
-                    $($copied: patch.$copied.unwrap_or(stored.$copied),)*
-                    $($cloned: patch.$cloned.unwrap_or_else(|| stored.$cloned.clone()),)*
-                }
+                patch.applied_to(stored)
             }
 
             fn check<'a, C: sea_orm::ConnectionTrait>(

@@ -1,0 +1,94 @@
+//! A record kind's fields, declared once.
+//!
+//! A kind declares its fields in one macro, `<kind>_fields!`, that hands the list to a builder:
+//! [`store_types!`] here builds the store's whole-record struct, its patch struct and the patch's
+//! `applied_to` (a patch over the stored row gives the whole record again); the GraphQL layer's
+//! builder builds the upsert item input, the patch input and their conversions into the store's
+//! structs from the same list. Adding a field means adding one line to the declaration.
+//!
+//! Each field has a class, in parentheses:
+//! - `(organisation)`: the id of an organisation (a global id in GraphQL, a row id here);
+//! - `(required T)` / `(required enum E)`: always present in a whole record;
+//! - `(optional T)` / `(optional enum E)`: nullable; a patch can clear it;
+//! - `(flag)`: a boolean, false when not sent;
+//! - `(defaulted enum E = V)`: an enum the whole record may omit (then `V`).
+//!
+//! `T` is the same type on both sides; `E` names an enum of `entity::enums` and its mirror in
+//! the GraphQL layer. Every kind also has its `external_id`, the key of its upserts, first.
+//! A field's doc comment is its description in both layers; `#[patch = "..."]` gives the
+//! patch input another one.
+
+/// The store's type of a field of a whole record, by class.
+macro_rules! whole_type {
+    ((organisation)) => { uuid::Uuid };
+    ((required enum $enum:ident)) => { entity::enums::$enum };
+    ((required $type:ty)) => { $type };
+    ((optional enum $enum:ident)) => { Option<entity::enums::$enum> };
+    ((optional $type:ty)) => { Option<$type> };
+    ((flag)) => { bool };
+    ((defaulted enum $enum:ident = $default:ident)) => { entity::enums::$enum };
+}
+pub(crate) use whole_type;
+
+/// The store's type of a field of a patch, by class: `None` keeps the stored value; nullable
+/// fields are a [`Patch`](super::Patch), whose `Some(None)` clears it.
+macro_rules! patch_type {
+    ((organisation)) => { Option<uuid::Uuid> };
+    ((required enum $enum:ident)) => { Option<entity::enums::$enum> };
+    ((required $type:ty)) => { Option<$type> };
+    ((optional enum $enum:ident)) => { $crate::store::write::Patch<entity::enums::$enum> };
+    ((optional $type:ty)) => { $crate::store::write::Patch<$type> };
+    ((flag)) => { Option<bool> };
+    ((defaulted enum $enum:ident = $default:ident)) => { Option<entity::enums::$enum> };
+}
+pub(crate) use patch_type;
+
+/// Builds the store's structs of a record kind from its declaration: `$fields` (the whole
+/// record, as a partner sends it), `$patch` (the fields to change) and `$patch::applied_to`,
+/// which takes each absent field from the stored row of `$entity` (a column of the same name
+/// and type) and keeps the stored external id when the patch has none.
+macro_rules! store_types {
+    (
+        $(#[doc = $doc:literal])*
+        $fields:ident, $patch:ident of $entity:ident {
+            $(
+                $(#[doc = $field_doc:literal])*
+                $(#[patch = $patch_doc:literal])?
+                $field:ident: $class:tt,
+            )*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        pub struct $fields {
+            /// Id in the writer's source: the key of the upsert.
+            pub external_id: String,
+            $(
+                $(#[doc = $field_doc])*
+                pub $field: $crate::store::write::declare::whole_type!($class),
+            )*
+        }
+
+        #[doc = concat!("Changes to a record of [`", stringify!($fields), "`]: absent fields (`None`) keep their stored value; for nullable fields `Some(None)` clears it.")]
+        #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+        pub struct $patch {
+            /// New external id.
+            pub external_id: Option<String>,
+            $(
+                $(#[doc = $field_doc])*
+                pub $field: $crate::store::write::declare::patch_type!($class),
+            )*
+        }
+
+        impl $patch {
+            /// The whole record this patch makes of `stored`.
+            pub fn applied_to(self, stored: &$entity::Model) -> $fields {
+                $fields {
+                    external_id: self.external_id.unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+                    $($field: self.$field.unwrap_or_else(|| stored.$field.clone()),)*
+                }
+            }
+        }
+    };
+}
+pub(crate) use store_types;
