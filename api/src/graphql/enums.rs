@@ -1,5 +1,9 @@
 //! GraphQL mirrors of the stored vocabularies (`entity::enums`), with conversions both ways.
 //! The entity crate stays free of GraphQL; the descriptions here are what API users read.
+//! The mirrors a feature defines with its types are named here too, so that every mirror is
+//! `graphql::enums::<Name>`.
+
+pub use super::partnership::{PartnershipStatus, PartnershipType};
 
 /// Defines a GraphQL enum with the same variants as a stored enum (`entity::enums`), and both
 /// conversions. The features define the enums only their types show with it.

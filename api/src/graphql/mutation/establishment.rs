@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    record::{self, MutableKind, Rejection, store_writes},
+    record,
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -54,20 +54,7 @@ record_mutation_types! {
     }
 }
 
-impl MutableKind for EstablishmentMutation {
-    type Fields = EstablishmentFields;
-    type Patch = EstablishmentPatch;
-
-    fn fields(item: EstablishmentUpsertItemInput, prefix: &str) -> Result<EstablishmentFields, Rejection> {
-        item.into_store(prefix)
-    }
-
-    fn patch(input: EstablishmentPatchInput) -> Result<EstablishmentPatch, Rejection> {
-        input.into_store()
-    }
-
-    store_writes!(store, Deletable::Establishment; load: establishments_by_ids => Establishment);
-}
+super::declare::declared_kind!(EstablishmentMutation: EstablishmentFields, EstablishmentPatch; store, Deletable::Establishment; load: establishments_by_ids => Establishment);
 
 mutation_root! {
     impl EstablishmentMutation {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    record::{self, MutableKind, Rejection, store_writes},
+    record,
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -54,20 +54,7 @@ record_mutation_types! {
     }
 }
 
-impl MutableKind for IdentifierMutation {
-    type Fields = IdentifierFields;
-    type Patch = IdentifierPatch;
-
-    fn fields(item: IdentifierUpsertItemInput, prefix: &str) -> Result<IdentifierFields, Rejection> {
-        item.into_store(prefix)
-    }
-
-    fn patch(input: IdentifierPatchInput) -> Result<IdentifierPatch, Rejection> {
-        input.into_store()
-    }
-
-    store_writes!(store, Deletable::Identifier; load: identifiers_by_ids => Identifier);
-}
+super::declare::declared_kind!(IdentifierMutation: IdentifierFields, IdentifierPatch; store, Deletable::Identifier; load: identifiers_by_ids => Identifier);
 
 mutation_root! {
     impl IdentifierMutation {

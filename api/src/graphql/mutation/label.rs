@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    record::{self, MutableKind, Rejection, store_writes},
+    record,
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
@@ -53,20 +53,7 @@ record_mutation_types! {
     }
 }
 
-impl MutableKind for LabelMutation {
-    type Fields = LabelFields;
-    type Patch = LabelPatch;
-
-    fn fields(item: LabelUpsertItemInput, prefix: &str) -> Result<LabelFields, Rejection> {
-        item.into_store(prefix)
-    }
-
-    fn patch(input: LabelPatchInput) -> Result<LabelPatch, Rejection> {
-        input.into_store()
-    }
-
-    store_writes!(store, Deletable::Label; load: labels_by_ids => Label);
-}
+super::declare::declared_kind!(LabelMutation: LabelFields, LabelPatch; store, Deletable::Label; load: labels_by_ids => Label);
 
 mutation_root! {
     impl LabelMutation {

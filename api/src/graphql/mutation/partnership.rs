@@ -1,22 +1,18 @@
 //! Mutations of partnerships, each with its parties: create, partial update, and bulk upsert
 //! by `(source, externalId)` (deletion is in `delete`).
 
-use async_graphql::{ID, InputObject, MaybeUndefined};
+use async_graphql::{ID, InputObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use rust_decimal::Decimal;
 
 use super::{
-    record::{self, MutableKind, Rejection, organisation_row_id, store_input, store_writes},
+    record::{self, Rejection, organisation_row_id},
     types::{mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
-    domain::Cents,
-    error_code::ErrorCode,
-    graphql::partnership::{Partnership, PartnershipStatus, PartnershipType, PartyRole},
+    graphql::partnership::{Partnership, PartyRole},
     store::{
         partnerships::by_ids,
-        write::UserError,
         write::delete::Deletable,
         write::partnership::{self as store, PartnershipFields, PartnershipPatch, PartyFields},
     },
@@ -35,93 +31,27 @@ pub struct PartyInput {
     pub left_on: Option<NaiveDate>,
 }
 
-/// One partnership of a bulk upsert: the whole record, parties included (they replace the
-/// stored ones).
-#[derive(InputObject, Debug, Clone)]
-pub struct PartnershipUpsertItemInput {
-    /// Id in the writer's source: the key of the upsert.
-    pub external_id: String,
-    /// Kind of partnership.
-    pub partnership_type: PartnershipType,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Start date.
-    pub start_date: Option<NaiveDate>,
-    /// End date, not before `startDate`.
-    pub end_date: Option<NaiveDate>,
-    /// Territory key: `COM:13055`, `EPCI:200054807`, `DEP:13` or `REG:93`.
-    pub territory_id: Option<String>,
-    /// Amount in euros (not negative, at most 2 decimals).
-    pub amount: Option<Decimal>,
-    /// Status (active by default).
-    pub status: Option<PartnershipStatus>,
-    /// Parties, in order.
-    #[graphql(default)]
-    pub parties: Vec<PartyInput>,
-    /// Last update time of the record in its source.
-    pub source_updated_at: Option<DateTime<Utc>>,
-}
+store::partnership_fields!(
+    super::declare::input_types,
+    [
+        /// One partnership of a bulk upsert: the whole record, parties included (they replace the
+        /// stored ones).
+        PartnershipUpsertItemInput,
+        /// The fields of a partnership to change: absent fields are unchanged, `null` clears a field.
+        PartnershipPatchInput
+    ]
+);
 
-/// Euro cents of `amount` (either sign); an error on `field` when it is not a whole number of
-/// cents or too large to store.
-fn cents(amount: Decimal, field: &str, errors: &mut Vec<UserError>) -> Option<i64> {
-    match Cents::from_signed_euros(amount) {
-        Ok(cents) => Some(cents.get()),
-        Err(error) => {
-            errors.push(UserError::new(
-                field,
-                format!("amount {amount} {}", error.reason()),
-                ErrorCode::BadUserInput,
-            ));
-            None
-        }
+impl PartyInput {
+    /// The store's party; errors name fields under `prefix` (`items.3.parties.0.`).
+    fn into_store(self, prefix: &str) -> Result<PartyFields, Rejection> {
+        Ok(PartyFields {
+            organisation_id: organisation_row_id(&self.organisation_id, prefix)?,
+            role: self.role.into(),
+            joined_on: self.joined_on,
+            left_on: self.left_on,
+        })
     }
-}
-
-/// The store's parties; errors name fields under `prefix` (`items.3.`).
-fn parties(prefix: &str, input: Vec<PartyInput>, errors: &mut Vec<UserError>) -> Vec<PartyFields> {
-    let mut parties = Vec::with_capacity(input.len());
-    for (position, party) in input.into_iter().enumerate() {
-        match organisation_row_id(&party.organisation_id, &format!("{prefix}parties.{position}.")) {
-            Ok(organisation_id) => parties.push(PartyFields {
-                organisation_id,
-                role: party.role.into(),
-                joined_on: party.joined_on,
-                left_on: party.left_on,
-            }),
-            Err(party_errors) => errors.extend(party_errors),
-        }
-    }
-    parties
-}
-
-/// The fields of a partnership to change: absent fields are unchanged, `null` clears a field.
-#[derive(InputObject, Debug, Clone, Default)]
-pub struct PartnershipPatchInput {
-    /// Id in the writer's source (unique in the source).
-    pub external_id: Option<String>,
-    /// Kind of partnership.
-    pub partnership_type: Option<PartnershipType>,
-    /// Name.
-    pub name: Option<String>,
-    /// Description.
-    pub description: MaybeUndefined<String>,
-    /// Start date.
-    pub start_date: MaybeUndefined<NaiveDate>,
-    /// End date, not before `startDate`.
-    pub end_date: MaybeUndefined<NaiveDate>,
-    /// Territory key: `COM:13055`, `EPCI:200054807`, `DEP:13` or `REG:93`.
-    pub territory_id: MaybeUndefined<String>,
-    /// Amount in euros (not negative, at most 2 decimals).
-    pub amount: MaybeUndefined<Decimal>,
-    /// Status.
-    pub status: Option<PartnershipStatus>,
-    /// Every party, in order: replaces the stored parties (absent: they are kept).
-    pub parties: Option<Vec<PartyInput>>,
-    /// Last update time of the record in its source.
-    pub source_updated_at: MaybeUndefined<DateTime<Utc>>,
 }
 
 record_mutation_types! {
@@ -150,48 +80,7 @@ record_mutation_types! {
     }
 }
 
-impl MutableKind for PartnershipMutation {
-    type Fields = PartnershipFields;
-    type Patch = PartnershipPatch;
-
-    fn fields(item: PartnershipUpsertItemInput, prefix: &str) -> Result<PartnershipFields, Rejection> {
-        let mut errors = Vec::new();
-        let amount_cents = item
-            .amount
-            .and_then(|amount| cents(amount, &format!("{prefix}amount"), &mut errors));
-        let parties = parties(prefix, item.parties, &mut errors);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let status = item.status.map_or(entity::enums::PartnershipStatus::Active, Into::into);
-        Ok(store_input!(item => PartnershipFields {
-            taken: [external_id, name, description, start_date, end_date, territory_id, source_updated_at],
-            converted: [partnership_type],
-            with: { amount_cents, status, parties },
-        }))
-    }
-
-    fn patch(input: PartnershipPatchInput) -> Result<PartnershipPatch, Rejection> {
-        let mut errors = Vec::new();
-        let amount_cents = match input.amount {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(amount) => Some(cents(amount, "amount", &mut errors)),
-        };
-        let parties = input.parties.map(|input| parties("", input, &mut errors));
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(store_input!(input => PartnershipPatch {
-            taken: [external_id, name],
-            mapped: [partnership_type, status],
-            patched: [description, start_date, end_date, territory_id, source_updated_at],
-            with: { amount_cents, parties },
-        }))
-    }
-
-    store_writes!(store, Deletable::Partnership; load: by_ids => Partnership);
-}
+super::declare::declared_kind!(PartnershipMutation: PartnershipFields, PartnershipPatch; store, Deletable::Partnership; load: by_ids => Partnership);
 
 mutation_root! {
     impl PartnershipMutation {
@@ -205,5 +94,90 @@ mutation_root! {
         /// their parties (live organisations) and a result per item. Items equal to the stored
         /// partnership are UNCHANGED. Rejected items are skipped unless `atomic` is true.
         fn upsert_partnerships(#[desc = "The items and how to write them."] input: UpsertPartnershipsInput) -> UpsertPayload = record::upsert::<Self>;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{ID, MaybeUndefined};
+    use rust_decimal::Decimal;
+    use uuid::Uuid;
+
+    use super::{PartnershipPatchInput, PartnershipUpsertItemInput, PartyInput};
+    use crate::graphql::{
+        node::global_id,
+        partnership::{PartnershipType, PartyRole},
+    };
+
+    fn party(organisation_id: ID) -> PartyInput {
+        PartyInput {
+            organisation_id,
+            role: PartyRole::Lead,
+            joined_on: None,
+            left_on: None,
+        }
+    }
+
+    fn item(amount: &str, parties: Vec<PartyInput>) -> PartnershipUpsertItemInput {
+        PartnershipUpsertItemInput {
+            external_id: "P-1".into(),
+            partnership_type: PartnershipType::Ptce,
+            name: "Pôle".into(),
+            description: None,
+            start_date: None,
+            end_date: None,
+            territory_id: None,
+            amount: Some(amount.parse::<Decimal>().expect("a decimal")),
+            status: None,
+            parties,
+            source_updated_at: None,
+        }
+    }
+
+    #[test]
+    fn an_item_names_every_fault_under_its_prefix() {
+        let organisation = Uuid::now_v7();
+        let good = item("1250.50", vec![party(global_id("Organisation", organisation))]);
+        let fields = good.into_store("items.0.").expect("a valid item");
+        assert_eq!(fields.amount_cents, Some(125_050));
+        assert_eq!(
+            fields.status,
+            entity::enums::PartnershipStatus::Active,
+            "status defaults to active"
+        );
+        assert_eq!(fields.parties[0].organisation_id, organisation);
+
+        let bad = item(
+            "10.005",
+            vec![
+                party(global_id("Organisation", organisation)),
+                party(ID::from("not-an-id")),
+            ],
+        );
+        let errors = bad.into_store("items.3.").expect_err("two faults");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["items.3.amount", "items.3.parties.1.organisationId"],
+            "{errors:?}"
+        );
+        assert!(errors[0].message.contains("10.005"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_patch_keeps_absent_amounts_clears_null_ones_and_converts_given_ones() {
+        let patch = |amount| {
+            PartnershipPatchInput {
+                amount,
+                ..Default::default()
+            }
+            .into_store()
+        };
+        assert_eq!(patch(MaybeUndefined::Undefined).expect("absent").amount_cents, None);
+        assert_eq!(patch(MaybeUndefined::Null).expect("null").amount_cents, Some(None));
+        let given = patch(MaybeUndefined::Value(Decimal::new(99, 2))).expect("given");
+        assert_eq!(given.amount_cents, Some(Some(99)));
+        let errors = patch(MaybeUndefined::Value(Decimal::new(1, 3))).expect_err("a tenth of a cent");
+        assert_eq!(errors[0].field, "amount");
     }
 }

@@ -200,7 +200,7 @@ pub fn organisation_row_id_of(id: &ID, prefix: &str, field: &str) -> Result<Uuid
 }
 
 /// The GraphQL name of a Rust field name (`organisation_id` is `organisationId`).
-fn graphql_name(field: &str) -> String {
+pub(crate) fn graphql_name(field: &str) -> String {
     let mut name = String::with_capacity(field.len());
     let mut upper = false;
     for c in field.chars() {

@@ -11,10 +11,16 @@
 //! - `(required T)` / `(required enum E)`: always present in a whole record;
 //! - `(optional T)` / `(optional enum E)`: nullable; a patch can clear it;
 //! - `(flag)`: a boolean, false when not sent;
-//! - `(defaulted enum E = V)`: an enum the whole record may omit (then `V`).
+//! - `(defaulted enum E = V)`: an enum the whole record may omit (then `V`);
+//! - `(optional cents named N)`: an amount, euro cents here, euros in GraphQL's field `N`;
+//! - `(children C from I)`: a record's children in order (a partnership's parties), `C` here
+//!   and `I` in GraphQL (`I::into_store(self, prefix)` converts one); a patch that sends them
+//!   replaces them all.
 //!
 //! `T` is the same type on both sides; `E` names an enum of `entity::enums` and its mirror in
 //! the GraphQL layer. Every kind also has its `external_id`, the key of its upserts, first.
+//! The header `Fields, Patch of S` names the stored value a patch applies to: a row
+//! (`label::Model`), or a row with its children that dereferences to the row.
 //! A field's doc comment is its description in both layers; `#[patch = "..."]` gives the
 //! patch input another one.
 
@@ -24,8 +30,10 @@ macro_rules! whole_type {
     ((required enum $enum:ident)) => { entity::enums::$enum };
     ((required $type:ty)) => { $type };
     ((optional enum $enum:ident)) => { Option<entity::enums::$enum> };
+    ((optional cents named $name:ident)) => { Option<i64> };
     ((optional $type:ty)) => { Option<$type> };
     ((flag)) => { bool };
+    ((children $child:ident from $input:ident)) => { Vec<$child> };
     ((defaulted enum $enum:ident = $default:ident)) => { entity::enums::$enum };
 }
 pub(crate) use whole_type;
@@ -37,20 +45,22 @@ macro_rules! patch_type {
     ((required enum $enum:ident)) => { Option<entity::enums::$enum> };
     ((required $type:ty)) => { Option<$type> };
     ((optional enum $enum:ident)) => { $crate::store::write::Patch<entity::enums::$enum> };
+    ((optional cents named $name:ident)) => { $crate::store::write::Patch<i64> };
     ((optional $type:ty)) => { $crate::store::write::Patch<$type> };
     ((flag)) => { Option<bool> };
+    ((children $child:ident from $input:ident)) => { Option<Vec<$child>> };
     ((defaulted enum $enum:ident = $default:ident)) => { Option<entity::enums::$enum> };
 }
 pub(crate) use patch_type;
 
 /// Builds the store's structs of a record kind from its declaration: `$fields` (the whole
 /// record, as a partner sends it), `$patch` (the fields to change) and `$patch::applied_to`,
-/// which takes each absent field from the stored row of `$entity` (a column of the same name
-/// and type) and keeps the stored external id when the patch has none.
+/// which takes each absent field from `$stored` (a column or child list of the same name and
+/// type) and keeps the stored external id when the patch has none.
 macro_rules! store_types {
     (
         $(#[doc = $doc:literal])*
-        $fields:ident, $patch:ident of $entity:ident {
+        $fields:ident, $patch:ident of $stored:ty {
             $(
                 $(#[doc = $field_doc:literal])*
                 $(#[patch = $patch_doc:literal])?
@@ -82,7 +92,7 @@ macro_rules! store_types {
 
         impl $patch {
             /// The whole record this patch makes of `stored`.
-            pub fn applied_to(self, stored: &$entity::Model) -> $fields {
+            pub fn applied_to(self, stored: &$stored) -> $fields {
                 $fields {
                     external_id: self.external_id.unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
                     $($field: self.$field.unwrap_or_else(|| stored.$field.clone()),)*

@@ -35,7 +35,7 @@ macro_rules! establishment_fields {
         $build! {
             $($arg)*
             /// An establishment as sent by a partner: the whole record.
-            EstablishmentFields, EstablishmentPatch of establishment {
+            EstablishmentFields, EstablishmentPatch of establishment::Model {
                 /// Global id of its organisation, a live one.
                 organisation_id: (organisation),
                 /// SIRET, 14 digits with a valid key, starting with the organisation's SIREN.

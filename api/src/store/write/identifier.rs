@@ -29,7 +29,7 @@ macro_rules! identifier_fields {
         $build! {
             $($arg)*
             /// An identifier as sent by a partner: the whole record.
-            IdentifierFields, IdentifierPatch of organisation_identifier {
+            IdentifierFields, IdentifierPatch of organisation_identifier::Model {
                 /// Global id of the holder, a live organisation.
                 organisation_id: (organisation),
                 /// Scheme of the identifier.

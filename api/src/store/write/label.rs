@@ -28,7 +28,7 @@ macro_rules! label_fields {
         $build! {
             $($arg)*
             /// A label as sent by a partner: the whole record.
-            LabelFields, LabelPatch of organisation_label {
+            LabelFields, LabelPatch of organisation_label::Model {
                 /// Global id of the holder, a live organisation.
                 organisation_id: (organisation),
                 /// Kind of label or agreement.

@@ -5,10 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{
-    enums::{PartnershipStatus, PartnershipType, PartyRole},
-    partnership, partnership_party, territory,
-};
+use entity::{enums::PartyRole, partnership, partnership_party, territory};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
@@ -19,7 +16,7 @@ use super::{
     bulk::bulk_upsert,
     fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, not_before},
     record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id, with_stored},
-    result::{ItemResult, ItemStatus, Outcome, Patch, UserError, Written},
+    result::{ItemResult, ItemStatus, Outcome, UserError, Written},
     settle::{ChildRows, Settlement},
     transaction::{Attempt, WriteOptions},
     writer::Writer,
@@ -46,31 +43,74 @@ pub struct PartyFields {
     pub left_on: Option<NaiveDate>,
 }
 
-/// A partnership as sent by a partner: the whole record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct PartnershipFields {
-    /// Id in the writer's source: the key of the upsert.
-    pub external_id: String,
-    /// Kind of partnership.
-    pub partnership_type: PartnershipType,
-    /// Name.
-    pub name: String,
-    /// Description.
-    pub description: Option<String>,
-    /// Start date.
-    pub start_date: Option<NaiveDate>,
-    /// End date (not before the start date).
-    pub end_date: Option<NaiveDate>,
-    /// Territory id (`COM:13055`, `EPCI:<siren>`, `DEP:13`, `REG:93`).
-    pub territory_id: Option<String>,
-    /// Amount in euro cents (not negative).
-    pub amount_cents: Option<i64>,
-    /// Status.
-    pub status: PartnershipStatus,
-    /// Parties, in order.
-    pub parties: Vec<PartyFields>,
-    /// Last update time in the source.
-    pub source_updated_at: Option<DateTime<Utc>>,
+/// The fields of a partnership, declared once (see [`declare`](super::declare)): the store's
+/// [`PartnershipFields`] and [`PartnershipPatch`] here, the GraphQL inputs in the mutation
+/// layer.
+macro_rules! partnership_fields {
+    ($build:path $(, $arg:tt)*) => {
+        $build! {
+            $($arg)*
+            /// A partnership as sent by a partner: the whole record, with its parties.
+            PartnershipFields, PartnershipPatch of StoredPartnership<'_> {
+                /// Kind of partnership.
+                partnership_type: (required enum PartnershipType),
+                /// Name.
+                name: (required String),
+                /// Description.
+                description: (optional String),
+                /// Start date.
+                start_date: (optional NaiveDate),
+                /// End date, not before `startDate`.
+                end_date: (optional NaiveDate),
+                /// Territory key: `COM:13055`, `EPCI:200054807`, `DEP:13` or `REG:93`.
+                territory_id: (optional String),
+                /// Amount in euros (not negative, at most 2 decimals).
+                amount_cents: (optional cents named amount),
+                /// Status (active by default).
+                #[patch = "Status."]
+                status: (defaulted enum PartnershipStatus = Active),
+                /// Parties, in order.
+                #[patch = "Every party, in order: replaces the stored parties (absent: they are kept)."]
+                parties: (children PartyFields from PartyInput),
+                /// Last update time of the record in its source.
+                source_updated_at: (optional DateTime<Utc>),
+            }
+        }
+    };
+}
+pub(crate) use partnership_fields;
+
+partnership_fields!(super::declare::store_types);
+
+/// A stored partnership with its parties, as a patch applies to it.
+pub struct StoredPartnership<'a> {
+    /// The partnership's row.
+    row: &'a partnership::Model,
+    /// Its parties, in order.
+    parties: Vec<PartyFields>,
+}
+
+impl std::ops::Deref for StoredPartnership<'_> {
+    type Target = partnership::Model;
+
+    fn deref(&self) -> &partnership::Model {
+        self.row
+    }
+}
+
+impl<'a> StoredPartnership<'a> {
+    fn new(row: &'a partnership::Model, parties: &[partnership_party::Model]) -> Self {
+        let parties = parties
+            .iter()
+            .map(|p| PartyFields {
+                organisation_id: p.organisation_id,
+                role: p.role,
+                joined_on: p.joined_on,
+                left_on: p.left_on,
+            })
+            .collect();
+        Self { row, parties }
+    }
 }
 
 bulk_upsert! {
@@ -305,65 +345,6 @@ async fn check<C: ConnectionTrait>(
     Ok(checked)
 }
 
-/// Changes to a partnership: absent fields (`None`) keep their stored value; for nullable
-/// fields `Some(None)` clears it. `parties`, when given, replaces them all.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct PartnershipPatch {
-    /// New external id.
-    pub external_id: Option<String>,
-    /// Kind of partnership.
-    pub partnership_type: Option<PartnershipType>,
-    /// Name.
-    pub name: Option<String>,
-    /// Description.
-    pub description: Patch<String>,
-    /// Start date.
-    pub start_date: Patch<NaiveDate>,
-    /// End date.
-    pub end_date: Patch<NaiveDate>,
-    /// Territory id.
-    pub territory_id: Patch<String>,
-    /// Amount in euro cents.
-    pub amount_cents: Patch<i64>,
-    /// Status.
-    pub status: Option<PartnershipStatus>,
-    /// Every party, replacing the stored ones.
-    pub parties: Option<Vec<PartyFields>>,
-    /// Last update time in the source.
-    pub source_updated_at: Patch<DateTime<Utc>>,
-}
-
-impl PartnershipPatch {
-    /// The whole record: `stored` (with its `parties`) with this patch applied.
-    fn applied_to(self, stored: &partnership::Model, parties: &[partnership_party::Model]) -> PartnershipFields {
-        PartnershipFields {
-            external_id: self
-                .external_id
-                .unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
-            partnership_type: self.partnership_type.unwrap_or(stored.partnership_type),
-            name: self.name.unwrap_or_else(|| stored.name.clone()),
-            description: self.description.unwrap_or_else(|| stored.description.clone()),
-            start_date: self.start_date.unwrap_or(stored.start_date),
-            end_date: self.end_date.unwrap_or(stored.end_date),
-            territory_id: self.territory_id.unwrap_or_else(|| stored.territory_id.clone()),
-            amount_cents: self.amount_cents.unwrap_or(stored.amount_cents),
-            status: self.status.unwrap_or(stored.status),
-            parties: self.parties.unwrap_or_else(|| {
-                parties
-                    .iter()
-                    .map(|p| PartyFields {
-                        organisation_id: p.organisation_id,
-                        role: p.role,
-                        joined_on: p.joined_on,
-                        left_on: p.left_on,
-                    })
-                    .collect()
-            }),
-            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
-        }
-    }
-}
-
 /// Settles one checked partnership of a single-record write, with its parties.
 async fn settle_one<C: ConnectionTrait>(
     db: &C,
@@ -437,7 +418,7 @@ pub async fn update(
         move |txn, writer, old, now| {
             Box::pin(async move {
                 let stored_parties = parties_of(txn, vec![id]).await?.remove(&id).unwrap_or_default();
-                let fields = patch.applied_to(&old, &stored_parties);
+                let fields = patch.applied_to(&StoredPartnership::new(&old, &stored_parties));
                 let taken = if old.external_id.as_deref() == Some(fields.external_id.trim()) {
                     None
                 } else {
