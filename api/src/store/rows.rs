@@ -214,8 +214,18 @@ pub trait FromRow: Sized {
     fn from_row(row: &QueryResult) -> Result<Self, DbErr>;
 }
 
+/// Implements [`FromRow`] for each `module { columns }`; a list that ends with `; record`
+/// ends with the columns every partner-written record has (provenance and versioning).
 macro_rules! from_rows {
-    ($($module:ident { $($field:ident),* $(,)? }),* $(,)?) => {$(
+    ($($module:ident { $($columns:tt)* }),* $(,)?) => {$(
+        from_rows!(@one $module { $($columns)* });
+    )*};
+    (@one $module:ident { $($field:ident),* ; record }) => {
+        from_rows!(@one $module {
+            $($field,)* source, external_id, source_updated_at, created_at, updated_at, deleted_at, version
+        });
+    };
+    (@one $module:ident { $($field:ident),* $(,)? }) => {
         impl FromRow for $module::Model {
             #[cfg(test)]
             const FIELDS: &'static [&'static str] = &[$(stringify!($field)),*];
@@ -230,7 +240,7 @@ macro_rules! from_rows {
                 })
             }
         }
-    )*};
+    };
 }
 
 from_rows!(
@@ -308,14 +318,8 @@ from_rows!(
         signed_on,
         exec_start_on,
         public_subsidy_cents,
-        quality_flags,
-        source,
-        external_id,
-        source_updated_at,
-        created_at,
-        updated_at,
-        deleted_at,
-        version
+        quality_flags;
+        record
     },
     contract_modification {
         id,
@@ -372,14 +376,8 @@ from_rows!(
         admin_status,
         opened_on,
         closed_on,
-        diffusible,
-        source,
-        external_id,
-        source_updated_at,
-        created_at,
-        updated_at,
-        deleted_at,
-        version
+        diffusible;
+        record
     },
     legal_category {
         code,
@@ -409,27 +407,15 @@ from_rows!(
         ceased_on,
         diffusible,
         resolved,
-        public_authority_territory_id,
-        source,
-        external_id,
-        source_updated_at,
-        created_at,
-        updated_at,
-        deleted_at,
-        version
+        public_authority_territory_id;
+        record
     },
     organisation_identifier {
         id,
         organisation_id,
         scheme,
-        value,
-        source,
-        external_id,
-        source_updated_at,
-        created_at,
-        updated_at,
-        deleted_at,
-        version
+        value;
+        record
     },
     organisation_label {
         id,
@@ -440,14 +426,8 @@ from_rows!(
         reference,
         valid_from,
         valid_to,
-        evidence_url,
-        source,
-        external_id,
-        source_updated_at,
-        created_at,
-        updated_at,
-        deleted_at,
-        version
+        evidence_url;
+        record
     },
     partnership {
         id,
@@ -458,14 +438,8 @@ from_rows!(
         end_date,
         territory_id,
         amount_cents,
-        status,
-        source,
-        external_id,
-        source_updated_at,
-        created_at,
-        updated_at,
-        deleted_at,
-        version
+        status;
+        record
     },
     partnership_party {
         id,

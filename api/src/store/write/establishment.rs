@@ -7,13 +7,15 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{EstablishmentStatus, GeoPrecision, TerritoryLevel},
-    establishment, organisation, territory,
+    establishment, organisation,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{
-    fields::{ItemKey, check_provenance, checked_row, new_row, no_live_organisation, not_before, text},
+    fields::{
+        ItemKey, check_provenance, checked_row, known_territories, new_row, no_live_organisation, not_before, text,
+    },
     organisation::unresolved,
     record,
     result::{ItemResult, UserError},
@@ -113,16 +115,7 @@ pub(super) async fn check<C: ConnectionTrait>(
         .into_iter()
         .collect();
     let communes: HashSet<String> = items.iter().filter_map(|(_, i)| i.commune_id.clone()).collect();
-    let known: HashSet<String> = territory::Entity::find()
-        .select_only()
-        .column(territory::Column::Id)
-        .filter(territory::Column::Id.is_in(communes))
-        .into_tuple::<String>()
-        .all(db)
-        .await
-        .context("checking communes")?
-        .into_iter()
-        .collect();
+    let known = known_territories(db, communes, "checking communes").await?;
 
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut seen_sirets: HashMap<String, usize> = HashMap::new();

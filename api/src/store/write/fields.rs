@@ -7,7 +7,7 @@ use std::{
 };
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::organisation;
+use entity::{organisation, territory};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -125,6 +125,28 @@ pub async fn live_organisations<C: ConnectionTrait>(
         .filter(organisation::Column::Id.is_in(ids))
         .filter(organisation::Column::DeletedAt.is_null())
         .into_tuple::<Uuid>()
+        .all(db)
+        .await
+        .context(context)?
+        .into_iter()
+        .collect())
+}
+
+/// The territories among `ids` that exist, in one query (none when `ids` is empty); `context`
+/// says what is checked, for database errors.
+pub async fn known_territories<C: ConnectionTrait>(
+    db: &C,
+    ids: HashSet<String>,
+    context: &'static str,
+) -> Result<HashSet<String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(territory::Entity::find()
+        .select_only()
+        .column(territory::Column::Id)
+        .filter(territory::Column::Id.is_in(ids))
+        .into_tuple::<String>()
         .all(db)
         .await
         .context(context)?

@@ -7,14 +7,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{EssFamily, EssFamilyBasis, NafNomenclature, OrganisationStatus},
-    organisation, territory,
+    organisation,
 };
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    fields::{check_source_updated_at, new_row, not_before, text},
+    fields::{check_source_updated_at, known_territories, new_row, not_before, text},
     result::{Patch, UserError},
 };
 use crate::domain::{
@@ -228,20 +228,7 @@ pub(super) async fn check_references<C: ConnectionTrait>(
         .iter()
         .filter_map(|(_, m)| m.public_authority_territory_id.clone())
         .collect();
-    let known: HashSet<String> = if territories.is_empty() {
-        HashSet::new()
-    } else {
-        territory::Entity::find()
-            .select_only()
-            .column(territory::Column::Id)
-            .filter(territory::Column::Id.is_in(territories))
-            .into_tuple::<String>()
-            .all(db)
-            .await
-            .context("checking territories")?
-            .into_iter()
-            .collect()
-    };
+    let known = known_territories(db, territories, "checking territories").await?;
     let sirens: Vec<String> = models.iter().filter_map(|(_, m)| m.siren.clone()).collect();
     let rnas: Vec<String> = models.iter().filter_map(|(_, m)| m.rna.clone()).collect();
     let ids: Vec<Uuid> = models.iter().map(|(_, m)| m.id).collect();

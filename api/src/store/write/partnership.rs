@@ -5,16 +5,16 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{enums::PartyRole, partnership, partnership_party, territory};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
-};
+use entity::{enums::PartyRole, partnership, partnership_party};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
     bulk::bulk_upsert,
-    fields::{ItemKey, check_provenance, checked_row, live_organisations, no_live_organisation, not_before},
+    fields::{
+        ItemKey, check_provenance, checked_row, known_territories, live_organisations, no_live_organisation, not_before,
+    },
     record::{all_checked, external_id_taken, only, run_create, run_update, stored_by_external_id, with_stored},
     result::{ItemResult, ItemStatus, Outcome, UserError, Written},
     settle::{ChildRows, Settlement},
@@ -253,16 +253,7 @@ async fn check<C: ConnectionTrait>(
         .collect();
     let live = live_organisations(db, organisations, "checking parties").await?;
     let territories: HashSet<String> = items.iter().filter_map(|(_, i)| i.territory_id.clone()).collect();
-    let known: HashSet<String> = territory::Entity::find()
-        .select_only()
-        .column(territory::Column::Id)
-        .filter(territory::Column::Id.is_in(territories))
-        .into_tuple::<String>()
-        .all(db)
-        .await
-        .context("checking territories")?
-        .into_iter()
-        .collect();
+    let known = known_territories(db, territories, "checking territories").await?;
 
     let mut checked = Vec::with_capacity(items.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
