@@ -24,7 +24,7 @@ use api::{
 use chrono::{NaiveDate, Utc};
 use entity::{
     contract_supplier,
-    enums::{IdScheme, LocalityLevel},
+    enums::{ContractKind, IdScheme, LocalityLevel},
     establishment,
 };
 use rust_decimal::Decimal;
@@ -56,7 +56,7 @@ fn items(tag: &str, batch: usize, sites: &[establishment::Model], variant: i64) 
                 external_id: Some(format!("{tag}-{batch}-{i}")),
                 buyer_siret: buyer.siret.clone().unwrap(),
                 buyer_internal_id: format!("{tag}{batch:02}{i:04}"),
-                kind: None,
+                kind: ContractKind::PublicContract,
                 object: Some(format!("Marché de services {i}")),
                 cpv_code: Some("77310000".into()),
                 procedure: Some("Procédure adaptée".into()),

@@ -40,7 +40,7 @@ use api::{
 use chrono::{NaiveDate, Utc};
 use entity::{
     contract_supplier,
-    enums::{IdScheme, LocalityLevel},
+    enums::{ContractKind, IdScheme, LocalityLevel},
     establishment,
 };
 use rust_decimal::Decimal;
@@ -250,7 +250,7 @@ async fn bench(
                 external_id: Some(format!("{}{}", g.buyer, g.id)),
                 buyer_siret: g.buyer.to_owned(),
                 buyer_internal_id: g.id.clone(),
-                kind: None,
+                kind: ContractKind::PublicContract,
                 object: Some(format!("Prestations de services {i}")),
                 cpv_code: Some("77310000".into()),
                 procedure: Some("Procédure adaptée".into()),

@@ -3,7 +3,10 @@
 //! The mirrors a feature defines with its types are named here too, so that every mirror is
 //! `graphql::enums::<Name>`.
 
-pub use super::partnership::{PartnershipStatus, PartnershipType};
+pub use super::{
+    contract::ContractKind,
+    partnership::{PartnershipStatus, PartnershipType},
+};
 
 /// Defines a GraphQL enum with the same variants as a stored enum (`entity::enums`), and both
 /// conversions. The features define the enums only their types show with it.

@@ -34,8 +34,21 @@ macro_rules! patch_type {
     ((flag)) => { Option<bool> };
     ((defaulted enum $enum:ident = $default:ident)) => { Option<$crate::graphql::enums::$enum> };
     ((children $child:ident from $input:ident)) => { Option<Vec<$input>> };
+    ((list $type:ty)) => { Option<Vec<$type>> };
 }
 pub(crate) use patch_type;
+
+/// The store's external id of an upsert item's: as sent, or `Some` of it for a kind whose
+/// records may have none.
+macro_rules! key_value {
+    ($key:expr;) => {
+        $key
+    };
+    ($key:expr; optional) => {
+        Some($key)
+    };
+}
+pub(crate) use key_value;
 
 /// The store's value of field `$field` of input `$input`, a whole record, or the user errors
 /// that reject it (fields named with `$prefix`).
@@ -67,6 +80,9 @@ macro_rules! item_value {
             stringify!($field),
             $child_input::into_store,
         )
+    };
+    ((internal $type:ty), $input:expr, $prefix:expr, $field:ident) => {
+        Ok::<$type, $crate::graphql::mutation::record::Rejection>(Default::default())
     };
     ($class:tt, $input:expr, $prefix:expr, $field:ident) => {
         Ok::<_, $crate::graphql::mutation::record::Rejection>($input.$field)
@@ -108,6 +124,9 @@ macro_rules! patch_value {
                 $crate::graphql::mutation::declare::children(children, "", stringify!($field), $child_input::into_store)
             })
             .transpose()
+    };
+    ((internal $type:ty), $input:expr, $field:ident) => {
+        Ok::<Option<$type>, $crate::graphql::mutation::record::Rejection>(None)
     };
     ($class:tt, $input:expr, $field:ident) => {
         Ok::<_, $crate::graphql::mutation::record::Rejection>($input.$field)
@@ -159,6 +178,15 @@ pub fn children<I, T>(
 
 /// The upsert item input, field by field: a flag is false when not sent.
 macro_rules! item_struct {
+    (@key $head:tt [$key_doc:literal] $($rest:tt)*) => {
+        $crate::graphql::mutation::declare::item_struct!($head { #[doc = $key_doc] pub external_id: String, } $($rest)*);
+    };
+    (@key $head:tt [] $($rest:tt)*) => {
+        $crate::graphql::mutation::declare::item_struct!($head {
+            /// Id in the writer's source: the key of the upsert.
+            pub external_id: String,
+        } $($rest)*);
+    };
     (($(#[$meta:meta])* $name:ident) { $($done:tt)* }) => {
         $(#[$meta])*
         pub struct $name { $($done)* }
@@ -166,6 +194,14 @@ macro_rules! item_struct {
     ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (flag) $(, $($rest:tt)*)?) => {
         $crate::graphql::mutation::declare::item_struct!($head {
             $($done)* $(#[doc = $doc])* #[graphql(default)] pub $field: bool,
+        } $($($rest)*)?);
+    };
+    ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (internal $type:ty) $(, $($rest:tt)*)?) => {
+        $crate::graphql::mutation::declare::item_struct!($head { $($done)* } $($($rest)*)?);
+    };
+    ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (list $type:ty) $(, $($rest:tt)*)?) => {
+        $crate::graphql::mutation::declare::item_struct!($head {
+            $($done)* $(#[doc = $doc])* #[graphql(default)] pub $field: Vec<$type>,
         } $($($rest)*)?);
     };
     ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (children $child:ident from $input:ident) $(, $($rest:tt)*)?) => {
@@ -193,6 +229,9 @@ macro_rules! patch_struct {
         $(#[$meta])*
         pub struct $name { $($done)* }
     };
+    ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (internal $type:ty) $(, $($rest:tt)*)?) => {
+        $crate::graphql::mutation::declare::patch_struct!($head { $($done)* } $($($rest)*)?);
+    };
     ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (optional cents named $name:ident) $(, $($rest:tt)*)?) => {
         $crate::graphql::mutation::declare::patch_struct!($head {
             $($done)* $(#[doc = $doc])* pub $name: async_graphql::MaybeUndefined<rust_decimal::Decimal>,
@@ -218,7 +257,8 @@ macro_rules! input_types {
     (
         [$(#[doc = $item_doc:literal])* $item:ident, $(#[doc = $patch_input_doc:literal])* $patch_input:ident]
         $(#[doc = $doc:literal])*
-        $fields:ident, $patch:ident of $stored:ty {
+        $(#[key = $key_doc:literal])?
+        $fields:ident, $patch:ident of $stored:ty $(, key $key:ident)? {
             $(
                 $(#[doc = $field_doc:literal])*
                 $(#[patch = $patch_doc:literal])?
@@ -227,10 +267,8 @@ macro_rules! input_types {
         }
     ) => {
         $crate::graphql::mutation::declare::item_struct!(
-            ($(#[doc = $item_doc])* #[derive(async_graphql::InputObject, Debug, Clone)] $item) {
-                /// Id in the writer's source: the key of the upsert.
-                pub external_id: String,
-            }
+            @key ($(#[doc = $item_doc])* #[derive(async_graphql::InputObject, Debug, Clone)] $item)
+            [$($key_doc)?]
             $([$($field_doc)*] [$($patch_doc)?] $field $class),*
         );
 
@@ -246,13 +284,18 @@ macro_rules! input_types {
             /// The store's whole record, or the user errors of every field that rejects it
             /// (named with `prefix`).
             pub fn into_store(self, prefix: &str) -> Result<$fields, $crate::graphql::mutation::record::Rejection> {
+                // Only organisation ids, amounts and children name their field with it.
+                let _ = prefix;
                 let mut errors = Vec::new();
                 $(let $field = $crate::graphql::mutation::declare::kept(
                     $crate::graphql::mutation::declare::item_value!($class, self, prefix, $field),
                     &mut errors,
                 );)*
                 match ($($field,)*) {
-                    ($(Some($field),)*) => Ok($fields { external_id: self.external_id, $($field,)* }),
+                    ($(Some($field),)*) => Ok($fields {
+                        external_id: $crate::graphql::mutation::declare::key_value!(self.external_id; $($key)?),
+                        $($field,)*
+                    }),
                     _ => Err(errors),
                 }
             }

@@ -414,11 +414,11 @@ pub(super) fn prepare(raw: &RawRecord, rejects: &mut Vec<RejectLine>) -> Option<
             external_id: Some(uid),
             buyer_siret: buyer_siret.as_str().to_owned(),
             buyer_internal_id: internal_id,
-            kind: Some(if concession {
+            kind: if concession {
                 ContractKind::Concession
             } else {
                 ContractKind::PublicContract
-            }),
+            },
             object,
             cpv_code,
             procedure,

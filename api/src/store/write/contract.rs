@@ -9,20 +9,19 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     contract, contract_supplier,
-    enums::{ContractKind, IdScheme, LocalityLevel, TerritoryLevel},
+    enums::{IdScheme, LocalityLevel, TerritoryLevel},
     establishment, territory,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
     bulk::bulk_upsert,
     record::{all_checked, external_id_taken, only, run_create, run_update, with_stored},
-    result::{ItemResult, Outcome, Patch, UserError, Written},
+    result::{ItemResult, Outcome, UserError, Written},
     settle::Settlement,
     transaction::{Attempt, WriteOptions},
     writer::Writer,
@@ -34,8 +33,10 @@ use crate::{
 
 /// The field and bulk upsert named when an external id is taken.
 const TAKEN: (&str, &str) = ("externalId", "upsertContracts");
+pub(crate) use super::contract_fields::contract_fields;
 pub use super::contract_fields::{
-    ContractDetails, ContractFields, ModificationFields, QualityFlag, SupplierIdentifier, validated_row,
+    ContractDetails, ContractFields, ContractPatch, ModificationFields, QualityFlag, StoredContract,
+    SupplierIdentifier, validated_row,
 };
 use super::{contract_children::*, contract_fields::*, contract_places::*};
 use crate::domain::{
@@ -400,77 +401,6 @@ async fn check<C: ConnectionTrait>(
     Ok(checked)
 }
 
-/// Changes to a contract: absent fields (`None`) keep their stored value; for nullable fields
-/// `Some(None)` clears it. `supplier_sirets`, when given, replaces the initial suppliers.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ContractPatch {
-    /// New external id.
-    pub external_id: Option<String>,
-    /// SIRET of the buyer.
-    pub buyer_siret: Option<String>,
-    /// The buyer's own id of the contract.
-    pub buyer_internal_id: Option<String>,
-    /// Marché or concession.
-    pub kind: Option<ContractKind>,
-    /// Object.
-    pub object: Patch<String>,
-    /// CPV code.
-    pub cpv_code: Patch<String>,
-    /// Procedure.
-    pub procedure: Patch<String>,
-    /// Notification date.
-    pub notified_on: Patch<NaiveDate>,
-    /// Duration in months.
-    pub duration_months: Patch<i32>,
-    /// Amount excluding VAT, euros.
-    pub amount: Patch<rust_decimal::Decimal>,
-    /// Social clause.
-    pub social_clause: Option<bool>,
-    /// Social award criterion.
-    pub social_criterion: Option<bool>,
-    /// Reserved contract.
-    pub reserved: Option<bool>,
-    /// Environmental clause.
-    pub env_clause: Option<bool>,
-    /// Environmental award criterion.
-    pub env_criterion: Option<bool>,
-    /// SIRETs of the initial suppliers, replacing the stored ones.
-    pub supplier_sirets: Option<Vec<String>>,
-    /// Last update time in the source.
-    pub source_updated_at: Patch<DateTime<Utc>>,
-}
-
-impl ContractPatch {
-    /// The whole record: `stored` with this patch applied (suppliers left empty when the
-    /// patch keeps the stored ones).
-    fn applied_to(self, stored: &contract::Model) -> ContractFields {
-        ContractFields {
-            external_id: self.external_id.or_else(|| stored.external_id.clone()),
-            buyer_siret: self.buyer_siret.unwrap_or_else(|| stored.buyer_siret.clone()),
-            buyer_internal_id: self
-                .buyer_internal_id
-                .unwrap_or_else(|| stored.buyer_internal_id.clone()),
-            kind: Some(self.kind.unwrap_or(stored.kind)),
-            object: self.object.unwrap_or_else(|| stored.object.clone()),
-            cpv_code: self.cpv_code.unwrap_or_else(|| stored.cpv_code.clone()),
-            procedure: self.procedure.unwrap_or_else(|| stored.procedure.clone()),
-            notified_on: self.notified_on.unwrap_or(stored.notified_on),
-            duration_months: self.duration_months.unwrap_or(stored.duration_months),
-            amount: self
-                .amount
-                .unwrap_or_else(|| stored.amount_cents.map(|cents| rust_decimal::Decimal::new(cents, 2))),
-            social_clause: self.social_clause.unwrap_or(stored.social_clause),
-            social_criterion: self.social_criterion.unwrap_or(stored.social_criterion),
-            reserved: self.reserved.unwrap_or(stored.reserved),
-            env_clause: self.env_clause.unwrap_or(stored.env_clause),
-            env_criterion: self.env_criterion.unwrap_or(stored.env_criterion),
-            supplier_sirets: self.supplier_sirets.unwrap_or_default(),
-            source_updated_at: self.source_updated_at.unwrap_or(stored.source_updated_at),
-            details: None,
-        }
-    }
-}
-
 /// Settles one checked contract of a single-record write, with its suppliers.
 async fn settle_one<C: ConnectionTrait>(
     db: &C,
@@ -562,7 +492,7 @@ pub async fn update(
         Box::pin(async move {
             let keep_suppliers = patch.supplier_sirets.is_none();
             let (keep_amount, keep_duration) = (patch.amount.is_none(), patch.duration_months.is_none());
-            let fields = patch.applied_to(&old);
+            let fields = patch.applied_to(&StoredContract::new(&old));
             let taken = match fields.external_id.as_deref().map(str::trim) {
                 Some(external_id) if old.external_id.as_deref() != Some(external_id) => {
                     external_id_taken::<contract::Entity, _>(txn, &old.source, external_id, Some(id), TAKEN).await?

@@ -17,47 +17,96 @@ use super::{
 };
 use crate::domain::{CpvCode, Siret, ValidationError};
 
-/// A contract as sent by a partner, not yet validated: the whole record (absent fields take
-/// their defaults).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ContractFields {
-    /// Id of the contract in the writer's source (the key of the upsert).
-    pub external_id: Option<String>,
-    /// SIRET of the buyer, a known establishment.
-    pub buyer_siret: String,
-    /// The buyer's own id of the contract, 1 to 16 characters.
-    pub buyer_internal_id: String,
-    /// Marché or concession.
-    pub kind: Option<ContractKind>,
-    /// Object.
-    pub object: Option<String>,
-    /// CPV code.
-    pub cpv_code: Option<String>,
-    /// Procedure as published.
-    pub procedure: Option<String>,
-    /// Notification date.
-    pub notified_on: Option<NaiveDate>,
-    /// Duration in months (positive).
-    pub duration_months: Option<i32>,
-    /// Amount excluding VAT, euros (not negative, at most 2 decimals).
-    pub amount: Option<rust_decimal::Decimal>,
-    /// Social clause.
-    pub social_clause: bool,
-    /// Social award criterion.
-    pub social_criterion: bool,
-    /// Reserved contract.
-    pub reserved: bool,
-    /// Environmental clause.
-    pub env_clause: bool,
-    /// Environmental award criterion.
-    pub env_criterion: bool,
-    /// SIRETs of the suppliers, in order, each a known establishment.
-    pub supplier_sirets: Vec<String>,
-    /// Last update time in the source.
-    pub source_updated_at: Option<DateTime<Utc>>,
-    /// The rest of the published record (DECP importers); `None` keeps the stored values.
-    #[serde(default)]
-    pub details: Option<ContractDetails>,
+/// The fields of a contract, declared once (see [`declare`](super::declare)): the store's
+/// [`ContractFields`] and [`ContractPatch`] here, the GraphQL inputs in the mutation layer.
+/// Importers fill the same struct, with the rest of the published record in `details`.
+macro_rules! contract_fields {
+    ($build:path $(, $arg:tt)*) => {
+        $build! {
+            $($arg)*
+            /// A contract as sent by a partner or read by an importer, not yet validated: the
+            /// whole record.
+            #[key = "Id of the contract in the writer's source: the key of the upsert."]
+            ContractFields, ContractPatch of StoredContract<'_>, key optional {
+                /// SIRET of the buyer; must be a known establishment.
+                buyer_siret: (required String),
+                /// The buyer's own id of the contract (DECP `id`), 1 to 16 characters.
+                buyer_internal_id: (required String),
+                /// Marché or concession (marché by default).
+                #[patch = "Marché or concession."]
+                kind: (defaulted enum ContractKind = PublicContract),
+                /// Object, at most 1 000 characters.
+                object: (optional String),
+                /// CPV code, 8 digits with an optional check digit (`45000000-7`).
+                cpv_code: (optional String),
+                /// Procedure as published.
+                procedure: (optional String),
+                /// Notification date.
+                notified_on: (optional NaiveDate),
+                /// Initial duration in months (positive).
+                #[patch = "Initial duration in months (positive); the duration after modifications follows."]
+                duration_months: (optional i32),
+                /// Initial amount in euros excluding VAT (not negative, at most 2 decimals).
+                #[patch = "Initial amount in euros excluding VAT (not negative, at most 2 decimals); the amount\nafter modifications follows."]
+                amount: (optional rust_decimal::Decimal),
+                /// Has a social clause.
+                social_clause: (flag),
+                /// Has a social award criterion.
+                social_criterion: (flag),
+                /// Is a reserved contract.
+                reserved: (flag),
+                /// Has an environmental clause.
+                env_clause: (flag),
+                /// Has an environmental award criterion.
+                env_criterion: (flag),
+                /// SIRETs of the suppliers, in order; each must be a known establishment.
+                #[patch = "SIRETs of the initial suppliers, in order, each a known establishment: replaces the\nstored ones (absent: they are kept)."]
+                supplier_sirets: (list String),
+                /// Last update time of the record in its source.
+                source_updated_at: (optional DateTime<Utc>),
+                /// The rest of the published record (DECP importers); `None` keeps the stored
+                /// values.
+                details: (internal Option<$crate::store::write::contract::ContractDetails>),
+            }
+        }
+    };
+}
+pub(crate) use contract_fields;
+
+contract_fields!(super::declare::store_types);
+
+/// A stored contract as a patch applies to it: its row, with the initial amount in euros.
+/// The initial suppliers are left empty: an update that keeps them does not check or write
+/// them again; `details` is `None` (an update keeps the published details).
+pub struct StoredContract<'a> {
+    /// The contract's row.
+    row: &'a contract::Model,
+    /// Its initial amount in euros.
+    amount: Option<rust_decimal::Decimal>,
+    /// Empty: kept suppliers are not rewritten.
+    supplier_sirets: Vec<String>,
+    /// None: kept details are not rewritten.
+    details: Option<ContractDetails>,
+}
+
+impl std::ops::Deref for StoredContract<'_> {
+    type Target = contract::Model;
+
+    fn deref(&self) -> &contract::Model {
+        self.row
+    }
+}
+
+impl<'a> StoredContract<'a> {
+    /// The stored contract `row`.
+    pub fn new(row: &'a contract::Model) -> Self {
+        Self {
+            row,
+            amount: row.amount_cents.map(|cents| rust_decimal::Decimal::new(cents, 2)),
+            supplier_sirets: Vec::new(),
+            details: None,
+        }
+    }
 }
 
 /// The fields of a published DECP record beyond the core ones, as an importer reads them:
@@ -406,7 +455,7 @@ pub(super) fn validate(
         model.buyer_internal_id = internal.to_owned();
     }
     model.uid = format!("{}{}", model.buyer_siret, model.buyer_internal_id);
-    model.kind = fields.kind.unwrap_or(ContractKind::PublicContract);
+    model.kind = fields.kind;
     model.object = fields.object.map(|o| o.trim().to_owned()).filter(|o| !o.is_empty());
     if let Some(object) = &model.object
         && object.chars().count() > 1000

@@ -17,10 +17,16 @@
 //!   and `I` in GraphQL (`I::into_store(self, prefix)` converts one); a patch that sends them
 //!   replaces them all.
 //!
+//! - `(list T)`: a list of values, all replaced by a patch that sends it;
+//! - `(internal T)`: set by the store's own writers (an importer's extra record), not by
+//!   GraphQL, where it is `T::default()`.
+//!
 //! `T` is the same type on both sides; `E` names an enum of `entity::enums` and its mirror in
 //! the GraphQL layer. Every kind also has its `external_id`, the key of its upserts, first.
 //! The header `Fields, Patch of S` names the stored value a patch applies to: a row
-//! (`label::Model`), or a row with its children that dereferences to the row.
+//! (`label::Model`), or a row with its children that dereferences to the row; `, key optional`
+//! after it makes the external id optional. `#[key = "..."]` before it documents the upsert
+//! item's external id.
 //! A field's doc comment is its description in both layers; `#[patch = "..."]` gives the
 //! patch input another one.
 
@@ -35,6 +41,8 @@ macro_rules! whole_type {
     ((flag)) => { bool };
     ((children $child:ident from $input:ident)) => { Vec<$child> };
     ((defaulted enum $enum:ident = $default:ident)) => { entity::enums::$enum };
+    ((list $type:ty)) => { Vec<$type> };
+    ((internal $type:ty)) => { $type };
 }
 pub(crate) use whole_type;
 
@@ -50,8 +58,29 @@ macro_rules! patch_type {
     ((flag)) => { Option<bool> };
     ((children $child:ident from $input:ident)) => { Option<Vec<$child>> };
     ((defaulted enum $enum:ident = $default:ident)) => { Option<entity::enums::$enum> };
+    ((list $type:ty)) => { Option<Vec<$type>> };
+    ((internal $type:ty)) => { Option<$type> };
 }
 pub(crate) use patch_type;
+
+/// The store's type of a record's external id: required, or `optional` for a kind whose
+/// records may have none (contracts imported under their national key).
+macro_rules! key_type {
+    () => { String };
+    (optional) => { Option<String> };
+}
+pub(crate) use key_type;
+
+/// The external id a patch gives a stored record: the patch's, else the stored one.
+macro_rules! key_applied {
+    ($patched:expr, $stored:expr;) => {
+        $patched.unwrap_or_else(|| $stored.clone().unwrap_or_default())
+    };
+    ($patched:expr, $stored:expr; optional) => {
+        $patched.or_else(|| $stored.clone())
+    };
+}
+pub(crate) use key_applied;
 
 /// Builds the store's structs of a record kind from its declaration: `$fields` (the whole
 /// record, as a partner sends it), `$patch` (the fields to change) and `$patch::applied_to`,
@@ -60,7 +89,8 @@ pub(crate) use patch_type;
 macro_rules! store_types {
     (
         $(#[doc = $doc:literal])*
-        $fields:ident, $patch:ident of $stored:ty {
+        $(#[key = $key_doc:literal])?
+        $fields:ident, $patch:ident of $stored:ty $(, key $key:ident)? {
             $(
                 $(#[doc = $field_doc:literal])*
                 $(#[patch = $patch_doc:literal])?
@@ -72,7 +102,7 @@ macro_rules! store_types {
         #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         pub struct $fields {
             /// Id in the writer's source: the key of the upsert.
-            pub external_id: String,
+            pub external_id: $crate::store::write::declare::key_type!($($key)?),
             $(
                 $(#[doc = $field_doc])*
                 pub $field: $crate::store::write::declare::whole_type!($class),
@@ -94,7 +124,7 @@ macro_rules! store_types {
             /// The whole record this patch makes of `stored`.
             pub fn applied_to(self, stored: &$stored) -> $fields {
                 $fields {
-                    external_id: self.external_id.unwrap_or_else(|| stored.external_id.clone().unwrap_or_default()),
+                    external_id: $crate::store::write::declare::key_applied!(self.external_id, stored.external_id; $($key)?),
                     $($field: self.$field.unwrap_or_else(|| stored.$field.clone()),)*
                 }
             }
