@@ -341,3 +341,44 @@ macro_rules! declared_kind {
     };
 }
 pub(crate) use declared_kind;
+
+/// Builds the one GraphQL input of a kind declared for
+/// [`patch_types!`](crate::store::write::declare::patch_types) (`[doc, Input]` first, then the
+/// declaration), with `Input::into_store`.
+macro_rules! patch_input_type {
+    (
+        [$(#[doc = $input_doc:literal])* $input:ident]
+        $(#[doc = $doc:literal])*
+        $patch:ident {
+            $(
+                $(#[doc = $field_doc:literal])*
+                $field:ident: $class:tt,
+            )*
+        }
+    ) => {
+        $(#[doc = $input_doc])*
+        #[derive(async_graphql::InputObject, Debug, Clone, Default)]
+        pub struct $input {
+            $(
+                $(#[doc = $field_doc])*
+                pub $field: $crate::graphql::mutation::declare::patch_type!($class),
+            )*
+        }
+
+        impl $input {
+            /// The store's fields, or the user errors of every field that rejects them.
+            pub fn into_store(self) -> Result<$patch, $crate::graphql::mutation::record::Rejection> {
+                let mut errors = Vec::new();
+                $(let $field = $crate::graphql::mutation::declare::kept(
+                    $crate::graphql::mutation::declare::patch_value!($class, self, $field),
+                    &mut errors,
+                );)*
+                match ($($field,)*) {
+                    ($(Some($field),)*) => Ok($patch { $($field,)* }),
+                    _ => Err(errors),
+                }
+            }
+        }
+    };
+}
+pub(crate) use patch_input_type;

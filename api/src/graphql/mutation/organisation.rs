@@ -1,73 +1,32 @@
 //! Mutations of organisations: create, partial update, soft delete, bulk upsert by
 //! `(source, externalId)`.
 
-use async_graphql::{InputObject, MaybeUndefined};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    record::{self, MutableKind, Rejection, store_input, store_writes},
+    record::{self, MutableKind, Rejection, store_writes},
     types::{deletion_types, mutation_root, record_mutation_types},
     upsert::UpsertPayload,
 };
 use crate::{
-    graphql::{
-        enums::{EssFamily, OrganisationStatus},
-        organisation::Organisation,
-    },
+    graphql::organisation::Organisation,
     store::{
         StoreError,
         write::organisation::{self as store, OrganisationFields},
     },
 };
 
-/// Fields of an organisation. On create and in a bulk upsert, absent fields take their
-/// default (null, family UNKNOWN, status ACTIVE); on update, absent fields are left unchanged
-/// and `null` clears a field.
-#[derive(InputObject, Debug, Clone, Default)]
-pub struct OrganisationFieldsInput {
-    /// Name (dénomination); required on create.
-    pub name: Option<String>,
-    /// SIREN, 9 digits with a valid Luhn key (spaces ignored).
-    pub siren: MaybeUndefined<String>,
-    /// RNA number of an association, `W` + 9 digits.
-    pub rna: MaybeUndefined<String>,
-    /// Acronym (sigle).
-    pub acronym: MaybeUndefined<String>,
-    /// INSEE legal category, 4 digits (e.g. `9220` for a declared association).
-    pub legal_category_code: MaybeUndefined<String>,
-    /// SSE family, as declared by the writer.
-    pub ess_family: Option<EssFamily>,
-    /// Main activity, NAF rév. 2 (e.g. `88.99B`).
-    pub naf_code: MaybeUndefined<String>,
-    /// Administrative status.
-    pub admin_status: Option<OrganisationStatus>,
-    /// Creation date.
-    pub created_on: MaybeUndefined<NaiveDate>,
-    /// Cessation date, not before `createdOn`.
-    pub ceased_on: MaybeUndefined<NaiveDate>,
-    /// For a public authority, the territory it governs, as a territory key: `COM:13055`,
-    /// `EPCI:200054807`, `DEP:13` or `REG:93`.
-    pub public_authority_territory_id: MaybeUndefined<String>,
-    /// Id of the record in the writer's source; required in a bulk upsert, where it is the key.
-    pub external_id: MaybeUndefined<String>,
-    /// Last update time of the record in its source.
-    pub source_updated_at: MaybeUndefined<DateTime<Utc>>,
-}
-
-impl From<OrganisationFieldsInput> for OrganisationFields {
-    fn from(input: OrganisationFieldsInput) -> Self {
-        store_input!(input => OrganisationFields {
-            taken: [name],
-            mapped: [ess_family, admin_status],
-            patched: [
-                siren, rna, acronym, legal_category_code, naf_code, created_on, ceased_on, public_authority_territory_id,
-                external_id, source_updated_at,
-            ],
-        })
-    }
-}
+store::organisation_fields!(
+    super::declare::patch_input_type,
+    [
+        /// Fields of an organisation. On create and in a bulk upsert, absent fields take their
+        /// default (null, family UNKNOWN, status ACTIVE); on update, absent fields are left unchanged
+        /// and `null` clears a field.
+        OrganisationFieldsInput
+    ]
+);
 
 record_mutation_types! {
     kind: OrganisationMutation,
@@ -114,11 +73,11 @@ impl MutableKind for OrganisationMutation {
     type Patch = OrganisationFields;
 
     fn fields(item: OrganisationFieldsInput, _prefix: &str) -> Result<OrganisationFields, Rejection> {
-        Ok(item.into())
+        item.into_store()
     }
 
     fn patch(input: OrganisationFieldsInput) -> Result<OrganisationFields, Rejection> {
-        Ok(input.into())
+        input.into_store()
     }
 
     store_writes!(store);

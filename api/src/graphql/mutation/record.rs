@@ -225,30 +225,6 @@ pub fn patch<T>(value: MaybeUndefined<T>) -> Patch<T> {
     }
 }
 
-/// Builds the store's struct `$store` (a record's fields or patch) from the GraphQL input
-/// `$input`, field by field: `taken` fields as sent, `converted` ones through `Into` (GraphQL
-/// enums into the store's), `mapped` optional ones through `Into` when present, `patched`
-/// nullable fields of a patch through [`patch`] (absent: unchanged, null: cleared); the fields
-/// `with` are given as `field: value`, or as `field` for a variable of that name.
-macro_rules! store_input {
-    ($input:ident => $store:ident {
-        $(taken: [$($taken:ident),* $(,)?],)?
-        $(converted: [$($converted:ident),* $(,)?],)?
-        $(mapped: [$($mapped:ident),* $(,)?],)?
-        $(patched: [$($patched:ident),* $(,)?],)?
-        $(with: { $($field:ident $(: $value:expr)?),* $(,)? } $(,)?)?
-    }) => {
-        $store {
-            $($($taken: $input.$taken,)*)?
-            $($($converted: $input.$converted.into(),)*)?
-            $($($mapped: $input.$mapped.map(Into::into),)*)?
-            $($($patched: $crate::graphql::mutation::record::patch($input.$patched),)*)?
-            $($($field $(: $value)?,)*)?
-        }
-    };
-}
-pub(crate) use store_input;
-
 /// The row id of a global id of `type_name`, as a UUID; a user error on `field` otherwise.
 pub fn row_id(id: &ID, type_name: &str, field: &str) -> Result<Uuid, write::UserError> {
     let bad = || {

@@ -132,3 +132,28 @@ macro_rules! store_types {
     };
 }
 pub(crate) use store_types;
+
+/// Builds the store's struct of a kind whose writes all take the same partial fields
+/// (organisations: absent fields take their default on create and stay as stored on update):
+/// only the patch, from a declaration `Patch { fields }` without an implicit external id.
+macro_rules! patch_types {
+    (
+        $(#[doc = $doc:literal])*
+        $patch:ident {
+            $(
+                $(#[doc = $field_doc:literal])*
+                $field:ident: $class:tt,
+            )*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+        pub struct $patch {
+            $(
+                $(#[doc = $field_doc])*
+                pub $field: $crate::store::write::declare::patch_type!($class),
+            )*
+        }
+    };
+}
+pub(crate) use patch_types;

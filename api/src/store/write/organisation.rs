@@ -27,6 +27,7 @@ use crate::{
 };
 
 pub use super::organisation_fields::OrganisationFields;
+pub(crate) use super::organisation_fields::organisation_fields;
 use super::organisation_fields::{apply, check_references};
 
 /// The field and the bulk mutation an external-id conflict names.
