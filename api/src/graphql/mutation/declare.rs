@@ -176,6 +176,20 @@ pub fn children<I, T>(
     if errors.is_empty() { Ok(children) } else { Err(errors) }
 }
 
+/// Struct `$target` with `$key` as given and each `$field` from its conversion (a result), or
+/// the user errors of every conversion that failed.
+macro_rules! converted {
+    ($target:ident { $($key:ident: $key_value:expr,)? } $($field:ident = $value:expr;)*) => {{
+        let mut errors = Vec::new();
+        $(let $field = $crate::graphql::mutation::declare::kept($value, &mut errors);)*
+        match ($($field,)*) {
+            ($(Some($field),)*) => Ok($target { $($key: $key_value,)? $($field,)* }),
+            _ => Err(errors),
+        }
+    }};
+}
+pub(crate) use converted;
+
 /// The upsert item input, field by field: a flag is false when not sent.
 macro_rules! item_struct {
     (@key $head:tt [$key_doc:literal] $($rest:tt)*) => {
@@ -286,33 +300,17 @@ macro_rules! input_types {
             pub fn into_store(self, prefix: &str) -> Result<$fields, $crate::graphql::mutation::record::Rejection> {
                 // Only organisation ids, amounts and children name their field with it.
                 let _ = prefix;
-                let mut errors = Vec::new();
-                $(let $field = $crate::graphql::mutation::declare::kept(
-                    $crate::graphql::mutation::declare::item_value!($class, self, prefix, $field),
-                    &mut errors,
-                );)*
-                match ($($field,)*) {
-                    ($(Some($field),)*) => Ok($fields {
-                        external_id: $crate::graphql::mutation::declare::key_value!(self.external_id; $($key)?),
-                        $($field,)*
-                    }),
-                    _ => Err(errors),
-                }
+                $crate::graphql::mutation::declare::converted!($fields {
+                    external_id: $crate::graphql::mutation::declare::key_value!(self.external_id; $($key)?),
+                } $($field = $crate::graphql::mutation::declare::item_value!($class, self, prefix, $field);)*)
             }
         }
 
         impl $patch_input {
             /// The store's patch, or the user errors of every field that rejects it.
             pub fn into_store(self) -> Result<$patch, $crate::graphql::mutation::record::Rejection> {
-                let mut errors = Vec::new();
-                $(let $field = $crate::graphql::mutation::declare::kept(
-                    $crate::graphql::mutation::declare::patch_value!($class, self, $field),
-                    &mut errors,
-                );)*
-                match ($($field,)*) {
-                    ($(Some($field),)*) => Ok($patch { external_id: self.external_id, $($field,)* }),
-                    _ => Err(errors),
-                }
+                $crate::graphql::mutation::declare::converted!($patch { external_id: self.external_id, }
+                    $($field = $crate::graphql::mutation::declare::patch_value!($class, self, $field);)*)
             }
         }
     };
@@ -368,15 +366,8 @@ macro_rules! patch_input_type {
         impl $input {
             /// The store's fields, or the user errors of every field that rejects them.
             pub fn into_store(self) -> Result<$patch, $crate::graphql::mutation::record::Rejection> {
-                let mut errors = Vec::new();
-                $(let $field = $crate::graphql::mutation::declare::kept(
-                    $crate::graphql::mutation::declare::patch_value!($class, self, $field),
-                    &mut errors,
-                );)*
-                match ($($field,)*) {
-                    ($(Some($field),)*) => Ok($patch { $($field,)* }),
-                    _ => Err(errors),
-                }
+                $crate::graphql::mutation::declare::converted!($patch {}
+                    $($field = $crate::graphql::mutation::declare::patch_value!($class, self, $field);)*)
             }
         }
     };
