@@ -16,7 +16,7 @@ use std::future::Future;
 
 use super::{
     result::{ItemResult, Outcome, UserError, Written},
-    settle::Settlement,
+    settle::{Settlement, Writable},
     transaction::{Attempt, TxFuture, WriteOptions, run},
     writer::Writer,
 };
@@ -166,10 +166,8 @@ pub(crate) async fn create_record<E, F>(
     check: F,
 ) -> Result<Outcome<Written>, StoreError>
 where
-    E: EntityTrait,
-    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel> + Send + Sync,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-    E::Column: Iterable + sea_orm::IdenStatic,
+    E: Writable,
+    E::Model: Send + Sync,
     F: for<'t> FnOnce(
             &'t DatabaseTransaction,
             Writer,
@@ -203,10 +201,8 @@ pub(crate) async fn update_record<E, F>(
     check: F,
 ) -> Result<Outcome<Written>, StoreError>
 where
-    E: EntityTrait,
-    E::Model: Synced + PartialEq + Clone + IntoActiveModel<E::ActiveModel> + Send + Sync,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-    E::Column: Iterable + sea_orm::IdenStatic,
+    E: Writable,
+    E::Model: Clone + Send + Sync,
     F: for<'t> FnOnce(
             &'t DatabaseTransaction,
             Writer,
@@ -331,10 +327,7 @@ pub(crate) async fn settle_one<E, C>(
     now: DateTime<Utc>,
 ) -> Result<Attempt<Written>, StoreError>
 where
-    E: EntityTrait,
-    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-    E::Column: Iterable + sea_orm::IdenStatic,
+    E: Writable,
     C: ConnectionTrait,
 {
     let model = match all_checked(checked, errors) {
@@ -403,10 +396,7 @@ pub(crate) async fn settle_checked<E, C>(
     now: DateTime<Utc>,
 ) -> Result<Vec<ItemResult>, StoreError>
 where
-    E: EntityTrait,
-    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-    E::Column: Iterable + sea_orm::IdenStatic,
+    E: Writable,
     C: ConnectionTrait,
 {
     let split = |model, _: Option<&E::Model>| (model, Vec::new(), ());

@@ -59,13 +59,27 @@ pub(crate) struct Settlement<E: EntityTrait> {
     holders: Vec<Uuid>,
 }
 
-impl<E> Settlement<E>
+/// An entity the engine writes: its rows carry provenance and a version ([`Synced`]), compare
+/// for UNCHANGED items, and are inserted or updated column by column.
+pub(crate) trait Writable:
+    EntityTrait<
+        Model: Synced + PartialEq + IntoActiveModel<<Self as EntityTrait>::ActiveModel>,
+        ActiveModel: ActiveModelTrait<Entity = Self> + Send,
+        Column: Iterable + sea_orm::IdenStatic,
+    >
+{
+}
+
+impl<E> Writable for E
 where
     E: EntityTrait,
     E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
     E::Column: Iterable + sea_orm::IdenStatic,
 {
+}
+
+impl<E: Writable> Settlement<E> {
     /// Nothing settled yet, for a bulk upsert.
     pub(crate) fn new() -> Self {
         Self::for_operation("upsert")

@@ -23,13 +23,13 @@ use entity::{
     establishment, organisation,
 };
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    ConnectionTrait, QueryFilter,
     sea_query::{Alias, Expr, ExprTrait},
 };
 
 use super::{
     result::{ItemResult, ItemStatus},
-    settle::Settlement,
+    settle::{Settlement, Writable},
     writer::{Writer, is_partner_source},
 };
 use crate::store::{DbContext, StoreError, Synced};
@@ -50,10 +50,7 @@ async fn take_over<E, C>(
 ) -> Result<usize, StoreError>
 where
     C: ConnectionTrait,
-    E: EntityTrait,
-    E::Model: Synced + PartialEq + IntoActiveModel<E::ActiveModel>,
-    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
-    E::Column: sea_orm::Iterable + sea_orm::IdenStatic,
+    E: Writable,
 {
     let now = Utc::now();
     let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
