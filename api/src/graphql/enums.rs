@@ -1,12 +1,12 @@
 //! GraphQL mirrors of the stored vocabularies (`entity::enums`), with conversions both ways.
 //! The entity crate stays free of GraphQL; the descriptions here are what API users read.
-//! The mirrors a feature defines with its types are named here too, so that every mirror is
-//! `graphql::enums::<Name>`.
 
-pub use super::{
-    contract::ContractKind,
-    partnership::{PartnershipStatus, PartnershipType},
-};
+/// A stored enum's GraphQL mirror, wherever [`mirror_enum!`] defined it: what the write
+/// declarations name a field's GraphQL type by.
+pub trait Mirrored {
+    /// The GraphQL enum.
+    type Graphql;
+}
 
 /// Defines a GraphQL enum with the same variants as a stored enum (`entity::enums`), and both
 /// conversions. The features define the enums only their types show with it.
@@ -16,6 +16,10 @@ macro_rules! mirror_enum {
         #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
+        }
+
+        impl $crate::graphql::enums::Mirrored for entity::enums::$stored {
+            type Graphql = $name;
         }
 
         impl From<entity::enums::$stored> for $name {

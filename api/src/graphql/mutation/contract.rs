@@ -12,7 +12,7 @@ use crate::{
     graphql::contract::Contract,
     store::{
         contracts,
-        write::contract::{self as store, ContractFields, ContractPatch},
+        write::contract::{self as store, ContractDetails, ContractFields, ContractPatch},
         write::delete::Deletable,
     },
 };

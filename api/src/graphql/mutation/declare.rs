@@ -13,12 +13,12 @@ use crate::{domain::Cents, error_code::ErrorCode, store::write::UserError};
 /// The GraphQL type of a field of a whole record, by class.
 macro_rules! item_type {
     ((organisation)) => { async_graphql::ID };
-    ((required enum $enum:ident)) => { $crate::graphql::enums::$enum };
+    ((required enum $enum:ident)) => { <entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql };
     ((required $type:ty)) => { $type };
-    ((optional enum $enum:ident)) => { Option<$crate::graphql::enums::$enum> };
+    ((optional enum $enum:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
     ((optional cents named $name:ident)) => { Option<rust_decimal::Decimal> };
     ((optional $type:ty)) => { Option<$type> };
-    ((defaulted enum $enum:ident = $default:ident)) => { Option<$crate::graphql::enums::$enum> };
+    ((defaulted enum $enum:ident = $default:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
     ((children $child:ident from $input:ident)) => { Vec<$input> };
 }
 pub(crate) use item_type;
@@ -26,13 +26,13 @@ pub(crate) use item_type;
 /// The GraphQL type of a field of a patch, by class.
 macro_rules! patch_type {
     ((organisation)) => { Option<async_graphql::ID> };
-    ((required enum $enum:ident)) => { Option<$crate::graphql::enums::$enum> };
+    ((required enum $enum:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
     ((required $type:ty)) => { Option<$type> };
-    ((optional enum $enum:ident)) => { async_graphql::MaybeUndefined<$crate::graphql::enums::$enum> };
+    ((optional enum $enum:ident)) => { async_graphql::MaybeUndefined<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
     ((optional cents named $name:ident)) => { async_graphql::MaybeUndefined<rust_decimal::Decimal> };
     ((optional $type:ty)) => { async_graphql::MaybeUndefined<$type> };
     ((flag)) => { Option<bool> };
-    ((defaulted enum $enum:ident = $default:ident)) => { Option<$crate::graphql::enums::$enum> };
+    ((defaulted enum $enum:ident = $default:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
     ((children $child:ident from $input:ident)) => { Option<Vec<$input>> };
     ((list $type:ty)) => { Option<Vec<$type>> };
 }

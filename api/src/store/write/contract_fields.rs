@@ -66,7 +66,7 @@ macro_rules! contract_fields {
                 source_updated_at: (optional DateTime<Utc>),
                 /// The rest of the published record (DECP importers); `None` keeps the stored
                 /// values.
-                details: (internal Option<$crate::store::write::contract::ContractDetails>),
+                details: (internal Option<ContractDetails>),
             }
         }
     };
