@@ -17,63 +17,57 @@ use super::{
 };
 use crate::domain::{CpvCode, Siret, ValidationError};
 
-/// The fields of a contract, declared once (see [`declare`](super::declare)): the store's
-/// [`ContractFields`] and [`ContractPatch`] here, the GraphQL inputs in the mutation layer.
-/// Importers fill the same struct, with the rest of the published record in `details`.
-macro_rules! contract_fields {
-    ($build:path $(, $arg:tt)*) => {
-        $build! {
-            $($arg)*
-            /// A contract as sent by a partner or read by an importer, not yet validated: the
-            /// whole record.
-            #[key = "Id of the contract in the writer's source: the key of the upsert."]
-            ContractFields, ContractPatch of StoredContract<'_>, key optional {
-                /// SIRET of the buyer; must be a known establishment.
-                buyer_siret: (required String),
-                /// The buyer's own id of the contract (DECP `id`), 1 to 16 characters.
-                buyer_internal_id: (required String),
-                /// Marché or concession (marché by default).
-                #[patch = "Marché or concession."]
-                kind: (defaulted enum ContractKind = PublicContract),
-                /// Object, at most 1 000 characters.
-                object: (optional String),
-                /// CPV code, 8 digits with an optional check digit (`45000000-7`).
-                cpv_code: (optional String),
-                /// Procedure as published.
-                procedure: (optional String),
-                /// Notification date.
-                notified_on: (optional NaiveDate),
-                /// Initial duration in months (positive).
-                #[patch = "Initial duration in months (positive); the duration after modifications follows."]
-                duration_months: (optional i32),
-                /// Initial amount in euros excluding VAT (not negative, at most 2 decimals).
-                #[patch = "Initial amount in euros excluding VAT (not negative, at most 2 decimals); the amount\nafter modifications follows."]
-                amount: (optional rust_decimal::Decimal),
-                /// Has a social clause.
-                social_clause: (flag),
-                /// Has a social award criterion.
-                social_criterion: (flag),
-                /// Is a reserved contract.
-                reserved: (flag),
-                /// Has an environmental clause.
-                env_clause: (flag),
-                /// Has an environmental award criterion.
-                env_criterion: (flag),
-                /// SIRETs of the suppliers, in order; each must be a known establishment.
-                #[patch = "SIRETs of the initial suppliers, in order, each a known establishment: replaces the\nstored ones (absent: they are kept)."]
-                supplier_sirets: (list String),
-                /// Last update time of the record in its source.
-                source_updated_at: (optional DateTime<Utc>),
-                /// The rest of the published record (DECP importers); `None` keeps the stored
-                /// values.
-                details: (internal Option<ContractDetails>),
-            }
-        }
-    };
+super::declare::declare_fields! {
+    $
+    /// The fields of a contract, declared once (see [`declare`](super::declare)): the store's
+    /// [`ContractFields`] and [`ContractPatch`] here, the GraphQL inputs in the mutation layer.
+    /// Importers fill the same struct, with the rest of the published record in `details`.
+    contract_fields => store_types;
+    /// A contract as sent by a partner or read by an importer, not yet validated: the
+    /// whole record.
+    #[key = "Id of the contract in the writer's source: the key of the upsert."]
+    ContractFields, ContractPatch of StoredContract<'_>, key optional {
+        /// SIRET of the buyer; must be a known establishment.
+        buyer_siret: (required String),
+        /// The buyer's own id of the contract (DECP `id`), 1 to 16 characters.
+        buyer_internal_id: (required String),
+        /// Marché or concession (marché by default).
+        #[patch = "Marché or concession."]
+        kind: (defaulted enum ContractKind = PublicContract),
+        /// Object, at most 1 000 characters.
+        object: (optional String),
+        /// CPV code, 8 digits with an optional check digit (`45000000-7`).
+        cpv_code: (optional String),
+        /// Procedure as published.
+        procedure: (optional String),
+        /// Notification date.
+        notified_on: (optional NaiveDate),
+        /// Initial duration in months (positive).
+        #[patch = "Initial duration in months (positive); the duration after modifications follows."]
+        duration_months: (optional i32),
+        /// Initial amount in euros excluding VAT (not negative, at most 2 decimals).
+        #[patch = "Initial amount in euros excluding VAT (not negative, at most 2 decimals); the amount\nafter modifications follows."]
+        amount: (optional rust_decimal::Decimal),
+        /// Has a social clause.
+        social_clause: (flag),
+        /// Has a social award criterion.
+        social_criterion: (flag),
+        /// Is a reserved contract.
+        reserved: (flag),
+        /// Has an environmental clause.
+        env_clause: (flag),
+        /// Has an environmental award criterion.
+        env_criterion: (flag),
+        /// SIRETs of the suppliers, in order; each must be a known establishment.
+        #[patch = "SIRETs of the initial suppliers, in order, each a known establishment: replaces the\nstored ones (absent: they are kept)."]
+        supplier_sirets: (list String),
+        /// Last update time of the record in its source.
+        source_updated_at: (optional DateTime<Utc>),
+        /// The rest of the published record (DECP importers); `None` keeps the stored
+        /// values.
+        details: (internal Option<ContractDetails>),
+    }
 }
-pub(crate) use contract_fields;
-
-contract_fields!(super::declare::store_types);
 
 /// A stored contract as a patch applies to it: its row, with the initial amount in euros.
 /// The initial suppliers are left empty: an update that keeps them does not check or write

@@ -157,3 +157,22 @@ macro_rules! patch_types {
     };
 }
 pub(crate) use patch_types;
+
+/// Declares a record kind's fields once: defines `$name!`, which hands the declaration to a
+/// builder (`$name!(builder, args...)`: the GraphQL layer builds its inputs so), and builds the
+/// store's structs here with `$builder` ([`store_types!`] or [`patch_types!`]). The first token
+/// is `$`, which the inner macro needs for its own variables.
+macro_rules! declare_fields {
+    ($d:tt $(#[doc = $doc:literal])* $name:ident => $builder:ident; $($declaration:tt)*) => {
+        $(#[doc = $doc])*
+        macro_rules! $name {
+            ($d build:path $d(, $d arg:tt)*) => {
+                $d build! { $d($d arg)* $($declaration)* }
+            };
+        }
+        pub(crate) use $name;
+
+        $crate::store::write::declare::$builder! { $($declaration)* }
+    };
+}
+pub(crate) use declare_fields;

@@ -29,53 +29,47 @@ use crate::{
 
 use crate::domain::{NafCode, Siret, TerritoryId, ValidationError};
 
-/// The fields of an establishment, declared once (see [`declare`](super::declare)): the
-/// store's [`EstablishmentFields`] and [`EstablishmentPatch`] here, the GraphQL inputs in the
-/// mutation layer.
-macro_rules! establishment_fields {
-    ($build:path $(, $arg:tt)*) => {
-        $build! {
-            $($arg)*
-            /// An establishment as sent by a partner: the whole record.
-            EstablishmentFields, EstablishmentPatch of establishment::Model {
-                /// Global id of its organisation, a live one.
-                organisation_id: (organisation),
-                /// SIRET, 14 digits with a valid key, starting with the organisation's SIREN.
-                siret: (optional String),
-                /// Trade name (enseigne).
-                name: (optional String),
-                /// Whether this is the head office.
-                is_headquarters: (flag),
-                /// First address line.
-                address_line1: (optional String),
-                /// Second address line.
-                address_line2: (optional String),
-                /// Postal code, 5 digits.
-                postal_code: (optional String),
-                /// Commune as a territory key: `COM:13055`, or `ARM:13201` for an arrondissement.
-                commune_id: (optional String),
-                /// Latitude, WGS84 (with `longitude`).
-                latitude: (optional f64),
-                /// Longitude, WGS84 (with `latitude`).
-                longitude: (optional f64),
-                /// Activity code, NAF rév. 2 (e.g. `88.99B`).
-                naf_code: (optional String),
-                /// Open or closed (open by default).
-                #[patch = "Open or closed."]
-                admin_status: (defaulted enum EstablishmentStatus = Active),
-                /// Opening date.
-                opened_on: (optional NaiveDate),
-                /// Closing date, not before `openedOn`.
-                closed_on: (optional NaiveDate),
-                /// Last update time of the record in its source.
-                source_updated_at: (optional DateTime<Utc>),
-            }
-        }
-    };
+super::declare::declare_fields! {
+    $
+    /// The fields of an establishment, declared once (see [`declare`](super::declare)): the
+    /// store's [`EstablishmentFields`] and [`EstablishmentPatch`] here, the GraphQL inputs in the
+    /// mutation layer.
+    establishment_fields => store_types;
+    /// An establishment as sent by a partner: the whole record.
+    EstablishmentFields, EstablishmentPatch of establishment::Model {
+        /// Global id of its organisation, a live one.
+        organisation_id: (organisation),
+        /// SIRET, 14 digits with a valid key, starting with the organisation's SIREN.
+        siret: (optional String),
+        /// Trade name (enseigne).
+        name: (optional String),
+        /// Whether this is the head office.
+        is_headquarters: (flag),
+        /// First address line.
+        address_line1: (optional String),
+        /// Second address line.
+        address_line2: (optional String),
+        /// Postal code, 5 digits.
+        postal_code: (optional String),
+        /// Commune as a territory key: `COM:13055`, or `ARM:13201` for an arrondissement.
+        commune_id: (optional String),
+        /// Latitude, WGS84 (with `longitude`).
+        latitude: (optional f64),
+        /// Longitude, WGS84 (with `latitude`).
+        longitude: (optional f64),
+        /// Activity code, NAF rév. 2 (e.g. `88.99B`).
+        naf_code: (optional String),
+        /// Open or closed (open by default).
+        #[patch = "Open or closed."]
+        admin_status: (defaulted enum EstablishmentStatus = Active),
+        /// Opening date.
+        opened_on: (optional NaiveDate),
+        /// Closing date, not before `openedOn`.
+        closed_on: (optional NaiveDate),
+        /// Last update time of the record in its source.
+        source_updated_at: (optional DateTime<Utc>),
+    }
 }
-pub(crate) use establishment_fields;
-
-establishment_fields!(super::declare::store_types);
 
 /// Checks establishments, each with its stored record (`None` for a new one), and builds the
 /// rows to write; one query each for the organisations, the SIRETs and the communes. Errors

@@ -22,29 +22,23 @@ use crate::{
 
 use crate::domain::{Rna, Siren, Siret, ValidationError};
 
-/// The fields of an identifier, declared once (see [`declare`](super::declare)): the store's
-/// [`IdentifierFields`] and [`IdentifierPatch`] here, the GraphQL inputs in the mutation layer.
-macro_rules! identifier_fields {
-    ($build:path $(, $arg:tt)*) => {
-        $build! {
-            $($arg)*
-            /// An identifier as sent by a partner: the whole record.
-            IdentifierFields, IdentifierPatch of organisation_identifier::Model {
-                /// Global id of the holder, a live organisation.
-                organisation_id: (organisation),
-                /// Scheme of the identifier.
-                scheme: (required enum IdScheme),
-                /// Value in that scheme (SIREN, SIRET and RNA are checked; unique per scheme).
-                value: (required String),
-                /// Last update time of the record in its source.
-                source_updated_at: (optional DateTime<Utc>),
-            }
-        }
-    };
+super::declare::declare_fields! {
+    $
+    /// The fields of an identifier, declared once (see [`declare`](super::declare)): the store's
+    /// [`IdentifierFields`] and [`IdentifierPatch`] here, the GraphQL inputs in the mutation layer.
+    identifier_fields => store_types;
+    /// An identifier as sent by a partner: the whole record.
+    IdentifierFields, IdentifierPatch of organisation_identifier::Model {
+        /// Global id of the holder, a live organisation.
+        organisation_id: (organisation),
+        /// Scheme of the identifier.
+        scheme: (required enum IdScheme),
+        /// Value in that scheme (SIREN, SIRET and RNA are checked; unique per scheme).
+        value: (required String),
+        /// Last update time of the record in its source.
+        source_updated_at: (optional DateTime<Utc>),
+    }
 }
-pub(crate) use identifier_fields;
-
-identifier_fields!(super::declare::store_types);
 
 /// The value in its canonical form, validated for its scheme.
 fn normalise(scheme: IdScheme, raw: &str) -> Result<String, ValidationError> {

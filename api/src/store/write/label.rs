@@ -21,38 +21,32 @@ use crate::store::StoreError;
 
 use crate::domain::ValidationError;
 
-/// The fields of a label, declared once (see [`declare`](super::declare)): the store's
-/// [`LabelFields`] and [`LabelPatch`] here, the GraphQL inputs in the mutation layer.
-macro_rules! label_fields {
-    ($build:path $(, $arg:tt)*) => {
-        $build! {
-            $($arg)*
-            /// A label as sent by a partner: the whole record.
-            LabelFields, LabelPatch of organisation_label::Model {
-                /// Global id of the holder, a live organisation.
-                organisation_id: (organisation),
-                /// Kind of label or agreement.
-                kind: (required enum LabelKind),
-                /// Issuing body (e.g. the DDETS for an ESUS agreement).
-                #[patch = "Issuing body."]
-                issuer: (optional String),
-                /// Reference of the decision.
-                reference: (optional String),
-                /// Start of validity.
-                valid_from: (optional NaiveDate),
-                /// End of validity, not before `validFrom`.
-                valid_to: (optional NaiveDate),
-                /// Public evidence, an `http(s)://` URL.
-                evidence_url: (optional String),
-                /// Last update time of the record in its source.
-                source_updated_at: (optional DateTime<Utc>),
-            }
-        }
-    };
+super::declare::declare_fields! {
+    $
+    /// The fields of a label, declared once (see [`declare`](super::declare)): the store's
+    /// [`LabelFields`] and [`LabelPatch`] here, the GraphQL inputs in the mutation layer.
+    label_fields => store_types;
+    /// A label as sent by a partner: the whole record.
+    LabelFields, LabelPatch of organisation_label::Model {
+        /// Global id of the holder, a live organisation.
+        organisation_id: (organisation),
+        /// Kind of label or agreement.
+        kind: (required enum LabelKind),
+        /// Issuing body (e.g. the DDETS for an ESUS agreement).
+        #[patch = "Issuing body."]
+        issuer: (optional String),
+        /// Reference of the decision.
+        reference: (optional String),
+        /// Start of validity.
+        valid_from: (optional NaiveDate),
+        /// End of validity, not before `validFrom`.
+        valid_to: (optional NaiveDate),
+        /// Public evidence, an `http(s)://` URL.
+        evidence_url: (optional String),
+        /// Last update time of the record in its source.
+        source_updated_at: (optional DateTime<Utc>),
+    }
 }
-pub(crate) use label_fields;
-
-label_fields!(super::declare::store_types);
 
 /// Checks labels, each with its stored record (`None` for a new one), and builds the rows to
 /// write; one query for the holders. Errors name the fields without the `items.<i>` prefix;

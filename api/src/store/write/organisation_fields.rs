@@ -25,50 +25,44 @@ use crate::{
     store::{DbContext, StoreError},
 };
 
-/// The fields of an organisation, declared once (see [`declare`](super::declare)): the
-/// store's [`OrganisationFields`] here, the GraphQL input in the mutation layer.
-macro_rules! organisation_fields {
-    ($build:path $(, $arg:tt)*) => {
-        $build! {
-            $($arg)*
-            /// Organisation fields as sent by a partner, not yet validated. On create and in a
-            /// bulk upsert, absent fields take their default; on update, absent fields are left
-            /// as they are.
-            OrganisationFields {
-                /// Name (dénomination); required on create.
-                name: (required String),
-                /// SIREN, 9 digits with a valid Luhn key (spaces ignored).
-                siren: (optional String),
-                /// RNA number of an association, `W` + 9 digits.
-                rna: (optional String),
-                /// Acronym (sigle).
-                acronym: (optional String),
-                /// INSEE legal category, 4 digits (e.g. `9220` for a declared association).
-                legal_category_code: (optional String),
-                /// SSE family, as declared by the writer.
-                ess_family: (required enum EssFamily),
-                /// Main activity, NAF rév. 2 (e.g. `88.99B`).
-                naf_code: (optional String),
-                /// Administrative status.
-                admin_status: (required enum OrganisationStatus),
-                /// Creation date.
-                created_on: (optional NaiveDate),
-                /// Cessation date, not before `createdOn`.
-                ceased_on: (optional NaiveDate),
-                /// For a public authority, the territory it governs, as a territory key: `COM:13055`,
-                /// `EPCI:200054807`, `DEP:13` or `REG:93`.
-                public_authority_territory_id: (optional String),
-                /// Id of the record in the writer's source; required in a bulk upsert, where it is the key.
-                external_id: (optional String),
-                /// Last update time of the record in its source.
-                source_updated_at: (optional DateTime<Utc>),
-            }
-        }
-    };
+super::declare::declare_fields! {
+    $
+    /// The fields of an organisation, declared once (see [`declare`](super::declare)): the
+    /// store's [`OrganisationFields`] here, the GraphQL input in the mutation layer.
+    organisation_fields => patch_types;
+    /// Organisation fields as sent by a partner, not yet validated. On create and in a
+    /// bulk upsert, absent fields take their default; on update, absent fields are left
+    /// as they are.
+    OrganisationFields {
+        /// Name (dénomination); required on create.
+        name: (required String),
+        /// SIREN, 9 digits with a valid Luhn key (spaces ignored).
+        siren: (optional String),
+        /// RNA number of an association, `W` + 9 digits.
+        rna: (optional String),
+        /// Acronym (sigle).
+        acronym: (optional String),
+        /// INSEE legal category, 4 digits (e.g. `9220` for a declared association).
+        legal_category_code: (optional String),
+        /// SSE family, as declared by the writer.
+        ess_family: (required enum EssFamily),
+        /// Main activity, NAF rév. 2 (e.g. `88.99B`).
+        naf_code: (optional String),
+        /// Administrative status.
+        admin_status: (required enum OrganisationStatus),
+        /// Creation date.
+        created_on: (optional NaiveDate),
+        /// Cessation date, not before `createdOn`.
+        ceased_on: (optional NaiveDate),
+        /// For a public authority, the territory it governs, as a territory key: `COM:13055`,
+        /// `EPCI:200054807`, `DEP:13` or `REG:93`.
+        public_authority_territory_id: (optional String),
+        /// Id of the record in the writer's source; required in a bulk upsert, where it is the key.
+        external_id: (optional String),
+        /// Last update time of the record in its source.
+        source_updated_at: (optional DateTime<Utc>),
+    }
 }
-pub(crate) use organisation_fields;
-
-organisation_fields!(super::declare::patch_types);
 
 /// A blank organisation of `source`, to apply fields onto.
 pub(crate) fn blank(source: String, now: DateTime<Utc>) -> organisation::Model {

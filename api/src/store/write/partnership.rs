@@ -43,44 +43,38 @@ pub struct PartyFields {
     pub left_on: Option<NaiveDate>,
 }
 
-/// The fields of a partnership, declared once (see [`declare`](super::declare)): the store's
-/// [`PartnershipFields`] and [`PartnershipPatch`] here, the GraphQL inputs in the mutation
-/// layer.
-macro_rules! partnership_fields {
-    ($build:path $(, $arg:tt)*) => {
-        $build! {
-            $($arg)*
-            /// A partnership as sent by a partner: the whole record, with its parties.
-            PartnershipFields, PartnershipPatch of StoredPartnership<'_> {
-                /// Kind of partnership.
-                partnership_type: (required enum PartnershipType),
-                /// Name.
-                name: (required String),
-                /// Description.
-                description: (optional String),
-                /// Start date.
-                start_date: (optional NaiveDate),
-                /// End date, not before `startDate`.
-                end_date: (optional NaiveDate),
-                /// Territory key: `COM:13055`, `EPCI:200054807`, `DEP:13` or `REG:93`.
-                territory_id: (optional String),
-                /// Amount in euros (not negative, at most 2 decimals).
-                amount_cents: (optional cents named amount),
-                /// Status (active by default).
-                #[patch = "Status."]
-                status: (defaulted enum PartnershipStatus = Active),
-                /// Parties, in order.
-                #[patch = "Every party, in order: replaces the stored parties (absent: they are kept)."]
-                parties: (children PartyFields from PartyInput),
-                /// Last update time of the record in its source.
-                source_updated_at: (optional DateTime<Utc>),
-            }
-        }
-    };
+super::declare::declare_fields! {
+    $
+    /// The fields of a partnership, declared once (see [`declare`](super::declare)): the store's
+    /// [`PartnershipFields`] and [`PartnershipPatch`] here, the GraphQL inputs in the mutation
+    /// layer.
+    partnership_fields => store_types;
+    /// A partnership as sent by a partner: the whole record, with its parties.
+    PartnershipFields, PartnershipPatch of StoredPartnership<'_> {
+        /// Kind of partnership.
+        partnership_type: (required enum PartnershipType),
+        /// Name.
+        name: (required String),
+        /// Description.
+        description: (optional String),
+        /// Start date.
+        start_date: (optional NaiveDate),
+        /// End date, not before `startDate`.
+        end_date: (optional NaiveDate),
+        /// Territory key: `COM:13055`, `EPCI:200054807`, `DEP:13` or `REG:93`.
+        territory_id: (optional String),
+        /// Amount in euros (not negative, at most 2 decimals).
+        amount_cents: (optional cents named amount),
+        /// Status (active by default).
+        #[patch = "Status."]
+        status: (defaulted enum PartnershipStatus = Active),
+        /// Parties, in order.
+        #[patch = "Every party, in order: replaces the stored parties (absent: they are kept)."]
+        parties: (children PartyFields from PartyInput),
+        /// Last update time of the record in its source.
+        source_updated_at: (optional DateTime<Utc>),
+    }
 }
-pub(crate) use partnership_fields;
-
-partnership_fields!(super::declare::store_types);
 
 /// A stored partnership with its parties, as a patch applies to it.
 pub struct StoredPartnership<'a> {
