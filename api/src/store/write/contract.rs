@@ -455,12 +455,8 @@ pub async fn create(
 ) -> Result<Outcome<Written>, StoreError> {
     run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let taken = match fields.external_id.as_deref() {
-                Some(external_id) => {
-                    external_id_taken::<contract::Entity, _>(txn, &source, external_id, None, TAKEN).await?
-                }
-                None => None,
-            };
+            let key = fields.external_id.as_deref();
+            let taken = external_id_taken::<contract::Entity, _>(txn, &source, key, None, TAKEN).await?;
             let checked = only(check(txn, &writer, &source, vec![(None, fields)], false, now).await?);
             settle_one(
                 txn,
@@ -493,12 +489,8 @@ pub async fn update(
             let keep_suppliers = patch.supplier_sirets.is_none();
             let (keep_amount, keep_duration) = (patch.amount.is_none(), patch.duration_months.is_none());
             let fields = patch.applied_to(&StoredContract::new(&old));
-            let taken = match fields.external_id.as_deref().map(str::trim) {
-                Some(external_id) if old.external_id.as_deref() != Some(external_id) => {
-                    external_id_taken::<contract::Entity, _>(txn, &old.source, external_id, Some(id), TAKEN).await?
-                }
-                _ => None,
-            };
+            let (key, stored) = (fields.external_id.as_deref(), Some((id, old.external_id.as_deref())));
+            let taken = external_id_taken::<contract::Entity, _>(txn, &old.source, key, stored, TAKEN).await?;
             let mut checked = only(
                 check(
                     txn,

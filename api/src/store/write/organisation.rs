@@ -112,11 +112,8 @@ pub async fn create(
             let mut by_index = HashMap::new();
             check_references(txn, &[(0, &model)], &mut by_index).await?;
             errors.extend(by_index.remove(&0).unwrap_or_default());
-            if let Some(external_id) = &model.external_id {
-                errors.extend(
-                    external_id_taken::<organisation::Entity, _>(txn, &model.source, external_id, None, TAKEN).await?,
-                );
-            }
+            let key = model.external_id.as_deref();
+            errors.extend(external_id_taken::<organisation::Entity, _>(txn, &model.source, key, None, TAKEN).await?);
             if !errors.is_empty() {
                 return Ok(Attempt::reject(errors));
             }
@@ -177,14 +174,9 @@ pub async fn update(
                 let mut by_index = HashMap::new();
                 check_references(txn, &[(0, &new)], &mut by_index).await?;
                 errors.extend(by_index.remove(&0).unwrap_or_default());
-                if new.external_id != old.external_id
-                    && let Some(external_id) = &new.external_id
-                {
-                    errors.extend(
-                        external_id_taken::<organisation::Entity, _>(txn, &new.source, external_id, Some(id), TAKEN)
-                            .await?,
-                    );
-                }
+                let (key, stored) = (new.external_id.as_deref(), Some((id, old.external_id.as_deref())));
+                errors
+                    .extend(external_id_taken::<organisation::Entity, _>(txn, &new.source, key, stored, TAKEN).await?);
                 if !errors.is_empty() {
                     return Ok(Attempt::reject(errors));
                 }

@@ -373,8 +373,8 @@ pub async fn create(
 ) -> Result<Outcome<Written>, StoreError> {
     run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let taken =
-                external_id_taken::<partnership::Entity, _>(txn, &source, &fields.external_id, None, TAKEN).await?;
+            let key = Some(fields.external_id.as_str());
+            let taken = external_id_taken::<partnership::Entity, _>(txn, &source, key, None, TAKEN).await?;
             let checked = only(check(txn, &writer, &source, vec![(None, fields)], now).await?);
             let errors = taken.into_iter().collect();
             settle_one(txn, &writer, ("create", None, &[]), checked, errors, now).await
@@ -404,12 +404,11 @@ pub async fn update(
             Box::pin(async move {
                 let stored_parties = parties_of(txn, vec![id]).await?.remove(&id).unwrap_or_default();
                 let fields = patch.applied_to(&StoredPartnership::new(&old, &stored_parties));
-                let taken = if old.external_id.as_deref() == Some(fields.external_id.trim()) {
-                    None
-                } else {
-                    external_id_taken::<partnership::Entity, _>(txn, &old.source, &fields.external_id, Some(id), TAKEN)
-                        .await?
-                };
+                let (key, stored) = (
+                    Some(fields.external_id.as_str()),
+                    Some((id, old.external_id.as_deref())),
+                );
+                let taken = external_id_taken::<partnership::Entity, _>(txn, &old.source, key, stored, TAKEN).await?;
                 let checked = only(check(txn, &writer, &old.source, vec![(Some(&old), fields)], now).await?);
                 let errors = taken.into_iter().collect();
                 settle_one(

@@ -179,7 +179,7 @@ where
 {
     run_create(db, writer, options, source, move |txn, writer, source, now| {
         Box::pin(async move {
-            let taken = external_id_taken::<E, _>(txn, &source, &external_id, None, ("externalId", bulk)).await?;
+            let taken = external_id_taken::<E, _>(txn, &source, Some(&external_id), None, ("externalId", bulk)).await?;
             let checked = check(txn, writer.clone(), source, now).await?;
             let errors = taken.into_iter().collect();
             settle_one::<E, _>(txn, &writer, ("create", what), None, checked, errors, now).await
@@ -222,12 +222,10 @@ where
             Box::pin(async move {
                 let checked = check(txn, writer.clone(), old.clone(), now).await?;
                 let mut errors = Vec::new();
-                if let Ok(model) = &checked
-                    && let Some(external_id) = model.external_id()
-                    && old.external_id() != Some(external_id)
-                {
+                if let Ok(model) = &checked {
+                    let stored = Some((id, old.external_id()));
                     errors.extend(
-                        external_id_taken::<E, _>(txn, old.source(), external_id, Some(id), ("externalId", bulk))
+                        external_id_taken::<E, _>(txn, old.source(), model.external_id(), stored, ("externalId", bulk))
                             .await?,
                     );
                 }
@@ -281,19 +279,30 @@ where
     Ok(Ok(old))
 }
 
-/// A CONFLICT on `field` when another record of `E` (deleted ones included) than `except`
-/// already has `external_id` in `source`; `bulk` names the bulk upsert to use instead.
+/// A CONFLICT on `field` when another record of `E` (deleted ones included) already has
+/// `external_id` (trimmed; none: nothing to check) in `source`; `bulk` names the bulk upsert to
+/// use instead. On an update, `stored` is the record's row id and stored external id: an
+/// unchanged external id is not checked again.
 pub(crate) async fn external_id_taken<E, C>(
     db: &C,
     source: &str,
-    external_id: &str,
-    except: Option<Uuid>,
+    external_id: Option<&str>,
+    stored: Option<(Uuid, Option<&str>)>,
     (field, bulk): (&str, &str),
 ) -> Result<Option<UserError>, StoreError>
 where
     E: EntityTrait,
     C: ConnectionTrait,
 {
+    let Some(external_id) = external_id.map(str::trim) else {
+        return Ok(None);
+    };
+    if let Some((_, Some(old))) = stored
+        && old == external_id
+    {
+        return Ok(None);
+    }
+    let except = stored.map(|(id, _)| id);
     let column = |name: &str| Expr::col((E::default(), Alias::new(name)));
     let mut query = E::find()
         .filter(column("source").eq(source))
