@@ -1,7 +1,7 @@
 //! GraphQL mirrors of the stored vocabularies (`entity::enums`), with conversions both ways.
 //! The entity crate stays free of GraphQL; the descriptions here are what API users read.
 
-/// A stored enum's GraphQL mirror, wherever [`mirror_enum!`] defined it: what the write
+/// A stored enum's GraphQL mirror, wherever `mirror_enum!` defined it: what the write
 /// declarations name a field's GraphQL type by.
 pub trait Mirrored {
     /// The GraphQL enum.

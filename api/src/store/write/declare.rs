@@ -1,10 +1,12 @@
 //! A record kind's fields, declared once.
 //!
-//! A kind declares its fields in one macro, `<kind>_fields!`, that hands the list to a builder:
-//! [`store_types!`] here builds the store's whole-record struct, its patch struct and the patch's
-//! `applied_to` (a patch over the stored row gives the whole record again); the GraphQL layer's
-//! builder builds the upsert item input, the patch input and their conversions into the store's
-//! structs from the same list. Adding a field means adding one line to the declaration.
+//! A kind declares its fields in one `declare_fields!` call, which builds the store's structs
+//! here and defines `<kind>_fields!`, the macro that hands the same list to the GraphQL layer:
+//! `store_types!` builds the store's whole-record struct, its patch struct and the patch's
+//! `applied_to` (a patch over the stored record gives the whole record again), or
+//! `patch_types!` the one partial struct of organisations; the GraphQL layer's builders make
+//! the upsert item input, the patch input and their conversions into the store's structs from
+//! the same list. Adding a field means adding one line to the declaration.
 //!
 //! Each field has a class, in parentheses:
 //! - `(organisation)`: the id of an organisation (a global id in GraphQL, a row id here);
@@ -15,8 +17,7 @@
 //! - `(optional cents named N)`: an amount, euro cents here, euros in GraphQL's field `N`;
 //! - `(children C from I)`: a record's children in order (a partnership's parties), `C` here
 //!   and `I` in GraphQL (`I::into_store(self, prefix)` converts one); a patch that sends them
-//!   replaces them all.
-//!
+//!   replaces them all;
 //! - `(list T)`: a list of values, all replaced by a patch that sends it;
 //! - `(internal T)`: set by the store's own writers (an importer's extra record), not by
 //!   GraphQL, where it is `T::default()`.
@@ -26,9 +27,8 @@
 //! The header `Fields, Patch of S` names the stored value a patch applies to: a row
 //! (`label::Model`), or a row with its children that dereferences to the row; `, key optional`
 //! after it makes the external id optional. `#[key = "..."]` before it documents the upsert
-//! item's external id.
-//! A field's doc comment is its description in both layers; `#[patch = "..."]` gives the
-//! patch input another one.
+//! item's external id. A field's doc comment is its description in both layers;
+//! `#[patch = "..."]` gives the patch input another one.
 
 /// The store's type of a field of a whole record, by class.
 macro_rules! whole_type {
