@@ -1,7 +1,7 @@
 //! Single-record creates and updates of establishments, identifiers, labels, partnerships
 //! and contracts: `validateOnly`, idempotent replay, stale `expectedVersion`, partial updates
-//! (absent keeps, null clears), deleteIdentifier and identifiers in the change feed; and a
-//! server that refuses anonymous reads.
+//! (absent keeps, null clears), deleteIdentifier and identifiers in the change feed; every
+//! fault of a malformed input reported at once; and a server that refuses anonymous reads.
 
 use entity::enums::ApiRole;
 use sea_orm::ConnectionTrait;
@@ -27,6 +27,10 @@ on_both_databases! {
 
     async fn a_server_without_anonymous_reads_needs_a_key(app: &TestApp) {
         super::a_server_without_anonymous_reads_needs_a_key(app).await
+    }
+
+    async fn every_fault_of_an_input_is_reported_at_once(app: &TestApp) {
+        super::every_fault_of_an_input_is_reported_at_once(app).await
     }
 }
 
@@ -603,4 +607,70 @@ async fn a_server_without_anonymous_reads_needs_a_key(app: &TestApp) {
     // The default server still reads anonymously.
     let (status, _) = call(app, None, read, json!({})).await;
     assert_eq!(status, 200);
+}
+
+async fn every_fault_of_an_input_is_reported_at_once(app: &TestApp) {
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:a")).await;
+    let lead = organisation(app, &partner, "Régie").await;
+    let upsert = "mutation($input: UpsertPartnershipsInput!) { upsertPartnerships(input: $input) {
+        committed userErrors { field message code } results { index status userErrors { field message code } } } }";
+    let item = |id: &str, amount: &str, parties: Value| {
+        json!({ "externalId": id, "partnershipType": "PTCE", "name": format!("Pôle {id}"), "amount": amount,
+                "parties": parties })
+    };
+    let faulty = json!([{ "organisationId": lead, "role": "LEAD" }, { "organisationId": "T3JnYW5pc2F0aW9uOg==", "role": "MEMBER" }]);
+    let answer = data(
+        app,
+        &partner,
+        upsert,
+        json!({ "input": { "items": [
+            item("p1", "1250.50", json!([{ "organisationId": lead, "role": "LEAD" }])),
+            item("p2", "10.005", faulty),
+        ] } }),
+    )
+    .await;
+    // Malformed input (an amount that is not whole cents, a global id that names no
+    // organisation) is refused before any item is written, each fault named with its item.
+    let payload = &answer["upsertPartnerships"];
+    assert_eq!(payload["committed"], false, "{answer:#}");
+    assert_eq!(payload["results"], json!([]), "{answer:#}");
+    assert_eq!(
+        codes(payload),
+        [
+            ("items.1.amount".to_owned(), "BAD_USER_INPUT".to_owned()),
+            (
+                "items.1.parties.1.organisationId".to_owned(),
+                "BAD_USER_INPUT".to_owned()
+            ),
+        ],
+        "{answer:#}"
+    );
+    assert_eq!(rows(app, "partnership").await, 0, "nothing is written");
+    let message = |i: usize| {
+        payload["userErrors"][i]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(message(0).contains("10.005"), "{answer:#}");
+
+    // The same batch without the faults is written, euros stored as cents.
+    let answer = data(
+        app,
+        &partner,
+        upsert,
+        json!({ "input": { "items": [
+            item("p1", "1250.50", json!([{ "organisationId": lead, "role": "LEAD" }])),
+            item("p2", "10.05", json!([{ "organisationId": lead, "role": "LEAD" }])),
+        ] } }),
+    )
+    .await;
+    assert_eq!(answer["upsertPartnerships"]["committed"], true, "{answer:#}");
+    assert_eq!(rows(app, "partnership").await, 2);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM partnership WHERE amount_cents = 125050")
+            .await,
+        1,
+        "euros are stored as cents"
+    );
 }
