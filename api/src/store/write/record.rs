@@ -6,8 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, Iterable,
-    QueryFilter,
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     sea_query::{Alias, Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -466,8 +465,7 @@ pub(crate) async fn upsert_in<K: RecordKind, C: ConnectionTrait>(
     items: Vec<K::Fields>,
 ) -> Result<Vec<ItemResult>, StoreError>
 where
-    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
-    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
+    K::Entity: Writable,
 {
     let now = Utc::now();
     let external_ids: Vec<String> = items.iter().map(|i| K::external_id(i).to_owned()).collect();
@@ -487,8 +485,7 @@ pub(crate) async fn create<K: RecordKind>(
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError>
 where
-    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
-    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
+    K::Entity: Writable,
 {
     let external_id = K::external_id(&fields).to_owned();
     create_record::<K::Entity, _>(
@@ -515,8 +512,7 @@ pub(crate) async fn update<K: RecordKind>(
     options: &WriteOptions,
 ) -> Result<Outcome<Written>, StoreError>
 where
-    <K::Entity as EntityTrait>::ActiveModel: ActiveModelTrait<Entity = K::Entity> + Send,
-    <K::Entity as EntityTrait>::Column: Iterable + sea_orm::IdenStatic,
+    K::Entity: Writable,
 {
     update_record::<K::Entity, _>(
         db,
