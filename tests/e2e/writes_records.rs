@@ -618,17 +618,10 @@ async fn every_fault_of_an_input_is_reported_at_once(app: &TestApp) {
         json!({ "externalId": id, "partnershipType": "PTCE", "name": format!("Pôle {id}"), "amount": amount,
                 "parties": parties })
     };
+    let lead_only = json!([{ "organisationId": lead, "role": "LEAD" }]);
+    let batch = |amount: &str, parties: Value| json!({ "input": { "items": [item("p1", "1250.50", lead_only.clone()), item("p2", amount, parties)] } });
     let faulty = json!([{ "organisationId": lead, "role": "LEAD" }, { "organisationId": "T3JnYW5pc2F0aW9uOg==", "role": "MEMBER" }]);
-    let answer = data(
-        app,
-        &partner,
-        upsert,
-        json!({ "input": { "items": [
-            item("p1", "1250.50", json!([{ "organisationId": lead, "role": "LEAD" }])),
-            item("p2", "10.005", faulty),
-        ] } }),
-    )
-    .await;
+    let answer = data(app, &partner, upsert, batch("10.005", faulty)).await;
     // Malformed input (an amount that is not whole cents, a global id that names no
     // organisation) is refused before any item is written, each fault named with its item.
     let payload = &answer["upsertPartnerships"];
@@ -646,25 +639,11 @@ async fn every_fault_of_an_input_is_reported_at_once(app: &TestApp) {
         "{answer:#}"
     );
     assert_eq!(rows(app, "partnership").await, 0, "nothing is written");
-    let message = |i: usize| {
-        payload["userErrors"][i]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    };
-    assert!(message(0).contains("10.005"), "{answer:#}");
+    let message = payload["userErrors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("10.005"), "{answer:#}");
 
     // The same batch without the faults is written, euros stored as cents.
-    let answer = data(
-        app,
-        &partner,
-        upsert,
-        json!({ "input": { "items": [
-            item("p1", "1250.50", json!([{ "organisationId": lead, "role": "LEAD" }])),
-            item("p2", "10.05", json!([{ "organisationId": lead, "role": "LEAD" }])),
-        ] } }),
-    )
-    .await;
+    let answer = data(app, &partner, upsert, batch("10.05", lead_only.clone())).await;
     assert_eq!(answer["upsertPartnerships"]["committed"], true, "{answer:#}");
     assert_eq!(rows(app, "partnership").await, 2);
     assert_eq!(

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use super::types::LocalityLevel;
 use crate::{
-    domain::{Cents, CentsError, ValidationError, covering_prefixes},
+    domain::{Cents, ValidationError, covering_prefixes},
     graphql::{
         connection::SortDirection,
         enums::{EssFamily, LabelKind},
@@ -19,14 +19,9 @@ use crate::{
 /// Cents from euros given by a client (at most 2 decimals, not negative); `field` names
 /// the input.
 fn cents(field: &'static str, euros: Decimal) -> Result<i64, ValidationError> {
-    Cents::from_euros(euros).map(Cents::get).map_err(|error| {
-        let reason = match error {
-            CentsError::Negative => "must not be negative",
-            CentsError::TooManyDecimals => "must have at most 2 decimal places",
-            CentsError::TooLarge => "is too large",
-        };
-        ValidationError::new(field, euros.to_string(), reason)
-    })
+    Cents::from_euros(euros)
+        .map(Cents::get)
+        .map_err(|error| ValidationError::new(field, euros.to_string(), error.reason()))
 }
 
 /// How near the buyer a supplier must be, as a nested scope.

@@ -16,10 +16,8 @@ macro_rules! item_type {
     ((required enum $enum:ident)) => { <entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql };
     ((required $type:ty)) => { $type };
     ((optional enum $enum:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
-    ((optional cents named $name:ident)) => { Option<rust_decimal::Decimal> };
     ((optional $type:ty)) => { Option<$type> };
     ((defaulted enum $enum:ident = $default:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
-    ((children $child:ident from $input:ident)) => { Vec<$input> };
 }
 pub(crate) use item_type;
 
@@ -29,7 +27,6 @@ macro_rules! patch_type {
     ((required enum $enum:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
     ((required $type:ty)) => { Option<$type> };
     ((optional enum $enum:ident)) => { async_graphql::MaybeUndefined<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
-    ((optional cents named $name:ident)) => { async_graphql::MaybeUndefined<rust_decimal::Decimal> };
     ((optional $type:ty)) => { async_graphql::MaybeUndefined<$type> };
     ((flag)) => { Option<bool> };
     ((defaulted enum $enum:ident = $default:ident)) => { Option<<entity::enums::$enum as $crate::graphql::enums::Mirrored>::Graphql> };
@@ -81,9 +78,6 @@ macro_rules! item_value {
             $child_input::into_store,
         )
     };
-    ((internal $type:ty), $input:expr, $prefix:expr, $field:ident) => {
-        Ok::<$type, $crate::graphql::mutation::record::Rejection>(Default::default())
-    };
     ($class:tt, $input:expr, $prefix:expr, $field:ident) => {
         Ok::<_, $crate::graphql::mutation::record::Rejection>($input.$field)
     };
@@ -124,9 +118,6 @@ macro_rules! patch_value {
                 $crate::graphql::mutation::declare::children(children, "", stringify!($field), $child_input::into_store)
             })
             .transpose()
-    };
-    ((internal $type:ty), $input:expr, $field:ident) => {
-        Ok::<Option<$type>, $crate::graphql::mutation::record::Rejection>(None)
     };
     ($class:tt, $input:expr, $field:ident) => {
         Ok::<_, $crate::graphql::mutation::record::Rejection>($input.$field)
@@ -176,14 +167,14 @@ pub fn children<I, T>(
     if errors.is_empty() { Ok(children) } else { Err(errors) }
 }
 
-/// Struct `$target` with `$key` as given and each `$field` from its conversion (a result), or
+/// Struct `$target` with each `$key` as given and each `$field` from its conversion (a result), or
 /// the user errors of every conversion that failed.
 macro_rules! converted {
-    ($target:ident { $($key:ident: $key_value:expr,)? } $($field:ident = $value:expr;)*) => {{
+    ($target:ident { $($key:ident: $key_value:expr,)* } $($field:ident = $value:expr;)*) => {{
         let mut errors = Vec::new();
         $(let $field = $crate::graphql::mutation::declare::kept($value, &mut errors);)*
         match ($($field,)*) {
-            ($(Some($field),)*) => Ok($target { $($key: $key_value,)? $($field,)* }),
+            ($(Some($field),)*) => Ok($target { $($key: $key_value,)* $($field,)* }),
             _ => Err(errors),
         }
     }};
@@ -209,9 +200,6 @@ macro_rules! item_struct {
         $crate::graphql::mutation::declare::item_struct!($head {
             $($done)* $(#[doc = $doc])* #[graphql(default)] pub $field: bool,
         } $($($rest)*)?);
-    };
-    ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (internal $type:ty) $(, $($rest:tt)*)?) => {
-        $crate::graphql::mutation::declare::item_struct!($head { $($done)* } $($($rest)*)?);
     };
     ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (list $type:ty) $(, $($rest:tt)*)?) => {
         $crate::graphql::mutation::declare::item_struct!($head {
@@ -243,9 +231,6 @@ macro_rules! patch_struct {
         $(#[$meta])*
         pub struct $name { $($done)* }
     };
-    ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (internal $type:ty) $(, $($rest:tt)*)?) => {
-        $crate::graphql::mutation::declare::patch_struct!($head { $($done)* } $($($rest)*)?);
-    };
     ($head:tt { $($done:tt)* } [$($doc:literal)*] [$($patch_doc:literal)?] $field:ident (optional cents named $name:ident) $(, $($rest:tt)*)?) => {
         $crate::graphql::mutation::declare::patch_struct!($head {
             $($done)* $(#[doc = $doc])* pub $name: async_graphql::MaybeUndefined<rust_decimal::Decimal>,
@@ -272,7 +257,8 @@ macro_rules! input_types {
         [$(#[doc = $item_doc:literal])* $item:ident, $(#[doc = $patch_input_doc:literal])* $patch_input:ident]
         $(#[doc = $doc:literal])*
         $(#[key = $key_doc:literal])?
-        $fields:ident, $patch:ident of $stored:ty $(, key $key:ident)? {
+        $fields:ident, $patch:ident of $stored:ty $(, key $key:ident)?
+        $(, internal $(#[doc = $internal_doc:literal])* $internal:ident: $internal_type:ty)? {
             $(
                 $(#[doc = $field_doc:literal])*
                 $(#[patch = $patch_doc:literal])?
@@ -302,6 +288,7 @@ macro_rules! input_types {
                 let _ = prefix;
                 $crate::graphql::mutation::declare::converted!($fields {
                     external_id: $crate::graphql::mutation::declare::key_value!(self.external_id; $($key)?),
+                    $($internal: <$internal_type>::default(),)?
                 } $($field = $crate::graphql::mutation::declare::item_value!($class, self, prefix, $field);)*)
             }
         }

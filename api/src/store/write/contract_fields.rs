@@ -15,7 +15,7 @@ use super::{
     fields::{check_source_updated_at, new_row},
     result::UserError,
 };
-use crate::domain::{CpvCode, Siret, ValidationError};
+use crate::domain::{Cents, CentsError, CpvCode, Siret, ValidationError};
 
 super::declare::declare_fields! {
     $
@@ -26,7 +26,9 @@ super::declare::declare_fields! {
     /// A contract as sent by a partner or read by an importer, not yet validated: the
     /// whole record.
     #[key = "Id of the contract in the writer's source: the key of the upsert."]
-    ContractFields, ContractPatch of StoredContract<'_>, key optional {
+    ContractFields, ContractPatch of StoredContract<'_>, key optional, internal
+        /// The rest of the published record (DECP importers); `None` keeps the stored values.
+        details: Option<ContractDetails> {
         /// SIRET of the buyer; must be a known establishment.
         buyer_siret: (required String),
         /// The buyer's own id of the contract (DECP `id`), 1 to 16 characters.
@@ -63,15 +65,12 @@ super::declare::declare_fields! {
         supplier_sirets: (list String),
         /// Last update time of the record in its source.
         source_updated_at: (optional DateTime<Utc>),
-        /// The rest of the published record (DECP importers); `None` keeps the stored
-        /// values.
-        details: (internal Option<ContractDetails>),
     }
 }
 
 /// A stored contract as a patch applies to it: its row, with the initial amount in euros.
 /// The initial suppliers are left empty: an update that keeps them does not check or write
-/// them again; `details` is `None` (an update keeps the published details).
+/// them again.
 pub struct StoredContract<'a> {
     /// The contract's row.
     row: &'a contract::Model,
@@ -79,8 +78,6 @@ pub struct StoredContract<'a> {
     amount: Option<rust_decimal::Decimal>,
     /// Empty: kept suppliers are not rewritten.
     supplier_sirets: Vec<String>,
-    /// None: kept details are not rewritten.
-    details: Option<ContractDetails>,
 }
 
 impl std::ops::Deref for StoredContract<'_> {
@@ -96,9 +93,8 @@ impl<'a> StoredContract<'a> {
     pub fn new(row: &'a contract::Model) -> Self {
         Self {
             row,
-            amount: row.amount_cents.map(|cents| rust_decimal::Decimal::new(cents, 2)),
+            amount: row.amount_cents.map(|cents| Cents::new(cents).euros()),
             supplier_sirets: Vec::new(),
-            details: None,
         }
     }
 }
@@ -270,17 +266,10 @@ pub(super) struct ValidatedDetails {
     pub(super) modifications: Vec<contract_modification::Model>,
 }
 
-/// Euro cents of `amount` (at most 2 decimals, not negative), or the reason it is invalid.
+/// Euro cents of `amount` (at most 2 decimals, not negative), or the reason it is invalid
+/// ([`Cents::from_euros`], which cannot overflow).
 pub(super) fn cents(amount: rust_decimal::Decimal) -> Result<i64, &'static str> {
-    use rust_decimal::prelude::ToPrimitive;
-    let cents = amount * rust_decimal::Decimal::from(100);
-    if amount.is_sign_negative() && !amount.is_zero() {
-        Err("must not be negative")
-    } else if !cents.fract().is_zero() {
-        Err("must have at most 2 decimals")
-    } else {
-        cents.to_i64().ok_or("is too large")
-    }
+    Cents::from_euros(amount).map(Cents::get).map_err(CentsError::reason)
 }
 
 /// Applies `details` onto `model`, validating the shares, rates and amounts.
@@ -523,4 +512,19 @@ pub(super) fn validate(
 /// its supplier SIRETs (for benchmarks and tools that insert rows directly).
 pub fn validated_row(source: &str, fields: ContractFields) -> Result<(contract::Model, Vec<String>), Vec<UserError>> {
     validate(fields, blank(source, Utc::now()), true).map(|v| (v.model, v.suppliers))
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::cents;
+
+    #[test]
+    fn amounts_become_cents_and_the_largest_is_refused_without_overflow() {
+        assert_eq!(cents(Decimal::new(125_050, 2)), Ok(125_050));
+        assert_eq!(cents(Decimal::new(1, 3)), Err("must have at most 2 decimal places"));
+        assert_eq!(cents(Decimal::new(-1, 0)), Err("must not be negative"));
+        assert_eq!(cents(Decimal::MAX), Err("is too large"));
+    }
 }

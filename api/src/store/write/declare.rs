@@ -18,16 +18,16 @@
 //! - `(children C from I)`: a record's children in order (a partnership's parties), `C` here
 //!   and `I` in GraphQL (`I::into_store(self, prefix)` converts one); a patch that sends them
 //!   replaces them all;
-//! - `(list T)`: a list of values, all replaced by a patch that sends it;
-//! - `(internal T)`: set by the store's own writers (an importer's extra record), not by
-//!   GraphQL, where it is `T::default()`.
+//! - `(list T)`: a list of values, all replaced by a patch that sends it.
 //!
 //! `T` is the same type on both sides; `E` names an enum of `entity::enums` and its mirror in
 //! the GraphQL layer. Every kind also has its `external_id`, the key of its upserts, first.
 //! The header `Fields, Patch of S` names the stored value a patch applies to: a row
 //! (`label::Model`), or a row with its children that dereferences to the row; `, key optional`
-//! after it makes the external id optional. `#[key = "..."]` before it documents the upsert
-//! item's external id. A field's doc comment is its description in both layers;
+//! after it makes the external id optional, and `, internal field: T` adds a field of the
+//! whole record that only the store's own writers set (an importer's extra record): it is not
+//! in the patch, GraphQL never sends it, and a patch leaves it `T::default()` (unchanged).
+//! `#[key = "..."]` before the header documents the upsert item's external id. A field's doc comment is its description in both layers;
 //! `#[patch = "..."]` gives the patch input another one.
 
 /// The store's type of a field of a whole record, by class.
@@ -42,7 +42,6 @@ macro_rules! whole_type {
     ((children $child:ident from $input:ident)) => { Vec<$child> };
     ((defaulted enum $enum:ident = $default:ident)) => { entity::enums::$enum };
     ((list $type:ty)) => { Vec<$type> };
-    ((internal $type:ty)) => { $type };
 }
 pub(crate) use whole_type;
 
@@ -59,7 +58,6 @@ macro_rules! patch_type {
     ((children $child:ident from $input:ident)) => { Option<Vec<$child>> };
     ((defaulted enum $enum:ident = $default:ident)) => { Option<entity::enums::$enum> };
     ((list $type:ty)) => { Option<Vec<$type>> };
-    ((internal $type:ty)) => { Option<$type> };
 }
 pub(crate) use patch_type;
 
@@ -90,7 +88,8 @@ macro_rules! store_types {
     (
         $(#[doc = $doc:literal])*
         $(#[key = $key_doc:literal])?
-        $fields:ident, $patch:ident of $stored:ty $(, key $key:ident)? {
+        $fields:ident, $patch:ident of $stored:ty $(, key $key:ident)?
+        $(, internal $(#[doc = $internal_doc:literal])* $internal:ident: $internal_type:ty)? {
             $(
                 $(#[doc = $field_doc:literal])*
                 $(#[patch = $patch_doc:literal])?
@@ -107,6 +106,11 @@ macro_rules! store_types {
                 $(#[doc = $field_doc])*
                 pub $field: $crate::store::write::declare::whole_type!($class),
             )*
+            $(
+                $(#[doc = $internal_doc])*
+                #[serde(default)]
+                pub $internal: $internal_type,
+            )?
         }
 
         #[doc = concat!("Changes to a record of [`", stringify!($fields), "`]: absent fields (`None`) keep their stored value; for nullable fields `Some(None)` clears it.")]
@@ -126,6 +130,7 @@ macro_rules! store_types {
                 $fields {
                     external_id: $crate::store::write::declare::key_applied!(self.external_id, stored.external_id; $($key)?),
                     $($field: self.$field.unwrap_or_else(|| stored.$field.clone()),)*
+                    $($internal: Default::default(),)?
                 }
             }
         }
