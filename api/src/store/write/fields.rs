@@ -112,24 +112,15 @@ impl ItemKey {
     }
 }
 
-/// The live organisations among `ids`, in one query; `context` says what is checked, for
-/// database errors.
+/// The live organisations among `ids`, in one query (none when `ids` is empty); `context`
+/// says what is checked, for database errors.
 pub async fn live_organisations<C: ConnectionTrait>(
     db: &C,
     ids: HashSet<Uuid>,
     context: &'static str,
 ) -> Result<HashSet<Uuid>, StoreError> {
-    Ok(organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Id)
-        .filter(organisation::Column::Id.is_in(ids))
-        .filter(organisation::Column::DeletedAt.is_null())
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await
-        .context(context)?
-        .into_iter()
-        .collect())
+    let live = organisation::Entity::find().filter(organisation::Column::DeletedAt.is_null());
+    present(db, live, organisation::Column::Id, ids, context).await
 }
 
 /// The territories among `ids` that exist, in one query (none when `ids` is empty); `context`
@@ -139,14 +130,31 @@ pub async fn known_territories<C: ConnectionTrait>(
     ids: HashSet<String>,
     context: &'static str,
 ) -> Result<HashSet<String>, StoreError> {
+    present(db, territory::Entity::find(), territory::Column::Id, ids, context).await
+}
+
+/// The values among `ids` that `query` finds in `column`, in one query (none when `ids` is
+/// empty).
+async fn present<E, T, C>(
+    db: &C,
+    query: sea_orm::Select<E>,
+    column: E::Column,
+    ids: HashSet<T>,
+    context: &'static str,
+) -> Result<HashSet<T>, StoreError>
+where
+    E: EntityTrait,
+    T: sea_orm::TryGetableMany + Into<sea_orm::Value> + Eq + std::hash::Hash,
+    C: ConnectionTrait,
+{
     if ids.is_empty() {
         return Ok(HashSet::new());
     }
-    Ok(territory::Entity::find()
+    Ok(query
         .select_only()
-        .column(territory::Column::Id)
-        .filter(territory::Column::Id.is_in(ids))
-        .into_tuple::<String>()
+        .column(column)
+        .filter(column.is_in(ids))
+        .into_tuple::<T>()
         .all(db)
         .await
         .context(context)?
