@@ -1,6 +1,6 @@
 //! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
 //! `seed --synthetic --organisations N --contracts M`, `export`, `import decp FILE`,
-//! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`, `keys`,
+//! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`, `import pat FILE`, `derive food-links`, `keys`,
 //! `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
@@ -65,6 +65,12 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Derive records from the data already stored.
+    Derive {
+        /// What to derive.
+        #[command(subcommand)]
+        command: DeriveCommand,
+    },
     /// Manage API keys.
     Keys {
         /// What to do.
@@ -73,6 +79,22 @@ enum Command {
     },
     /// Print the GraphQL schema (SDL) the server serves.
     Schema,
+}
+
+/// The `derive` subcommands.
+#[derive(Debug, Subcommand)]
+enum DeriveCommand {
+    /// Supply links from the stored public contracts for food (CPV divisions 03 and 15):
+    /// buyer to each initial supplier named by SIRET, evidence DECP_CONTRACT; re-running
+    /// changes nothing.
+    FoodLinks {
+        /// Source of the links.
+        #[arg(long, default_value = crate::import::food_links::SOURCE)]
+        source: String,
+        /// Where to write the report of the links refused (JSON Lines).
+        #[arg(long, default_value = "food-links.rejects.jsonl")]
+        rejects: std::path::PathBuf,
+    },
 }
 
 /// The `import` subcommands.
@@ -137,6 +159,19 @@ enum ImportCommand {
         #[arg(long, default_value = crate::import::labels::SOURCE)]
         source: String,
         /// Records written per transaction.
+        #[arg(long, default_value_t = crate::import::BATCH_SIZE)]
+        batch_size: usize,
+    },
+    /// The national list of territorial food projects (PAT): a `;` CSV (UTF-8 or
+    /// Windows-1252) with `id`, `nom_administratif`, `communes_code_insee`…; projects keyed
+    /// by id (re-importing changes nothing), their communes replaced with them.
+    Pat {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
+        /// Projects written per transaction.
         #[arg(long, default_value_t = crate::import::BATCH_SIZE)]
         batch_size: usize,
     },
@@ -316,6 +351,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Ok(crate::import::labels::import_labels(db, &file, &options, report).await?)
             })
             .await
+        }
+        Command::Import {
+            command:
+                ImportCommand::Pat {
+                    file,
+                    rejects,
+                    batch_size,
+                },
+        } => {
+            run_import(&cli.database, &file, rejects, async |db, report| {
+                let options = crate::import::pat::PatOptions {
+                    batch_size: batch_size.max(1),
+                    ..Default::default()
+                };
+                Ok(crate::import::pat::import_pat(db, &file, &options, report).await?)
+            })
+            .await
+        }
+        Command::Derive {
+            command: DeriveCommand::FoodLinks { source, rejects },
+        } => {
+            let db = db::connect_prepared(&cli.database).await?;
+            let mut report = crate::import::RejectReport::to_file(&rejects)?;
+            let summary = crate::import::food_links::derive_food_links(&db, &source, &mut report).await?;
+            report.finish()?;
+            println!("{summary}; report: {}", rejects.display());
+            Ok(())
         }
         Command::Keys { command } => {
             let db = db::connect_prepared(&cli.database).await?;

@@ -398,3 +398,53 @@ pub enum ApiRole {
     /// Everything, the audit log included.
     Admin,
 }
+
+/// Family of food products in a supply link, as in the canteens' purchase declarations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+pub enum ProductFamily {
+    /// Meat and poultry.
+    MeatPoultry,
+    /// Charcuterie.
+    Charcuterie,
+    /// Fish and seafood.
+    Seafood,
+    /// Fruit and vegetables.
+    FruitVegetables,
+    /// Dairy products.
+    Dairy,
+    /// Bread and bakery.
+    Bakery,
+    /// Drinks.
+    Beverages,
+    /// Groceries and other products.
+    Other,
+}
+
+/// How many intermediaries stand between the producer and the buyer of a supply link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+pub enum SupplyChannel {
+    /// Direct sale: no intermediary.
+    Direct,
+    /// One intermediary.
+    OneIntermediary,
+    /// Two intermediaries or more.
+    Long,
+    /// Not known.
+    Unknown,
+}
+
+/// What a supply link rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)", rename_all = "snake_case")]
+pub enum SupplyEvidence {
+    /// A published public contract (DECP) with a food CPV code.
+    DecpContract,
+    /// A canteen's declared purchase.
+    CanteenPurchase,
+    /// A central kitchen supplying a satellite canteen.
+    CentralKitchen,
+    /// Declared by a partner.
+    Partner,
+}

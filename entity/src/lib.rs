@@ -5,7 +5,7 @@
 //! `api::store`. Tables are created by the `migration` crate, never from these entities.
 //!
 //! Conventions shared by every table a partner can sync (organisations, establishments,
-//! identifiers, labels, partnerships, contracts): a UUID `id`; `source` (`SIRENE`, `DECP`,
+//! identifiers, labels, partnerships, contracts, supply links): a UUID `id`; `source` (`SIRENE`, `DECP`,
 //! `DEMO`, `PARTNER:<slug>`, `MANUAL`...) and `external_id`, unique together; `source_updated_at`;
 //! `created_at`, `updated_at`; `deleted_at` (soft delete: rows are never removed); `version`
 //! (starts at 1, bumped by every write, for optimistic concurrency). Money is stored as whole
@@ -21,6 +21,8 @@ pub mod contract_subcontract;
 pub mod contract_supplier;
 pub mod enums;
 pub mod establishment;
+pub mod food_project;
+pub mod food_project_commune;
 pub mod idempotency_key;
 pub mod legal_category;
 pub mod organisation;
@@ -30,5 +32,6 @@ pub mod partnership;
 pub mod partnership_party;
 pub mod persisted_query;
 pub mod postal_code_commune;
+pub mod supply_link;
 pub mod territory;
 pub mod territory_membership;

@@ -36,6 +36,8 @@ FIELDS = {
     " parties { role joinedOn leftOn organisation { id } }",
     "CONTRACT": "id version uid object amountEur source externalId"
     " suppliers { position idValue fromModification }",
+    "SUPPLY_LINK": "id version buyerSiret supplierSiret supplierName productFamily channel"
+    " periodStart periodEnd amountEur source externalId",
 }
 
 # The GraphQL type of each entity, for `... on Type` in the feed.
@@ -46,6 +48,7 @@ TYPES = {
     "LABEL": "Label",
     "PARTNERSHIP": "Partnership",
     "CONTRACT": "Contract",
+    "SUPPLY_LINK": "SupplyLink",
 }
 
 # The top-level lists the snapshot pages through. Identifiers have no list of their own: they
@@ -56,6 +59,7 @@ LISTS = {
     "LABEL": "labels",
     "PARTNERSHIP": "partnerships",
     "CONTRACT": "contracts",
+    "SUPPLY_LINK": "supplyLinks",
 }
 
 SNAPSHOT = """query($after: String) {
@@ -65,12 +69,14 @@ SNAPSHOT = """query($after: String) {
   }
 }"""
 
+# The feed is asked for the mirrored kinds only, so kinds Terrasse adds later do not reach
+# this script.
 FEED = """query($after: String) {
-  changes(after: $after, first: 500) {
+  changes(after: $after, first: 500, entities: [%s]) {
     endCursor hasMore
     events { cursor entity id operation version record { %s } }
   }
-}""" % " ".join("... on %s { %s }" % (TYPES[e], FIELDS[e]) for e in FIELDS)
+}""" % (", ".join(FIELDS), " ".join("... on %s { %s }" % (TYPES[e], FIELDS[e]) for e in FIELDS))
 
 
 class Terrasse:
@@ -129,7 +135,7 @@ def snapshot(client):
         for identifier in node.pop("identifiers"):
             mirror["IDENTIFIER"][identifier["id"]] = record(identifier)
         mirror["ORGANISATION"][node["id"]] = record(node)
-    for entity in ("ESTABLISHMENT", "LABEL", "PARTNERSHIP", "CONTRACT"):
+    for entity in ("ESTABLISHMENT", "LABEL", "PARTNERSHIP", "CONTRACT", "SUPPLY_LINK"):
         for node in pages(client, entity, FIELDS[entity]):
             mirror[entity][node["id"]] = record(node)
     return mirror, cursor
@@ -137,7 +143,9 @@ def snapshot(client):
 
 def apply(mirror, event):
     """Applies one event; events older than what the mirror holds are skipped."""
-    records = mirror[event["entity"]]
+    records = mirror.get(event["entity"])
+    if records is None:
+        return  # a kind this mirror does not hold
     held = records.get(event["id"])
     if held is not None and held["version"] >= event["version"]:
         return

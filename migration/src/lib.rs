@@ -13,6 +13,7 @@ mod m20261129_000005_persisted_queries;
 mod m20261203_000010_persisted_query_last_used;
 pub mod m20261203_000011_withheld_values;
 mod m20261203_000012_audit_log_paging;
+mod m20261204_000013_food_supply;
 
 /// The ordered list of migrations.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_persisted_query_last_used::Migration),
             Box::new(m20261203_000011_withheld_values::Migration),
             Box::new(m20261203_000012_audit_log_paging::Migration),
+            Box::new(m20261204_000013_food_supply::Migration),
         ]
     }
 }

@@ -26,6 +26,22 @@ on_both_databases! {
         assert_eq!(unplaced, 0);
         // Every contract was logged.
         assert_eq!(app.scalar("SELECT COUNT(*) FROM change_log WHERE entity = 'contract'").await, contracts);
+        // The food contracts' supply links, through the engine: logged, with a known buyer.
+        let links = app.scalar("SELECT COUNT(*) FROM supply_link WHERE source = 'DEMO'").await;
+        assert!(links >= 100, "{links} supply links; {summary}");
+        assert_eq!(i64::try_from(summary.supply_links).unwrap(), links);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM change_log WHERE entity = 'supply_link'").await, links);
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM supply_link WHERE evidence <> 'decp_contract' OR contract_id IS NULL").await,
+            0
+        );
+        assert_eq!(summary.food_projects, 2);
+        let in_13 = app.scalar(
+            "SELECT COUNT(*) FROM food_project_commune c JOIN food_project p ON p.id = c.food_project_id \
+             WHERE p.code = 'DEMO-PAT-13'",
+        )
+        .await;
+        assert!(in_13 > 100, "{in_13} communes in the demo PAT of the Bouches-du-Rhône");
         // A second seed is refused and writes nothing.
         assert!(api::seed::demo::seed_demo(&app.db).await.is_err());
         assert_eq!(app.scalar("SELECT COUNT(*) FROM contract").await, contracts);

@@ -39,6 +39,7 @@ mod resilience;
 mod robustness;
 mod schema;
 mod shape;
+mod supply;
 mod territories;
 mod transport;
 mod writes;

@@ -803,7 +803,8 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
     let holder = crate::writes_records::organisation(app, &partner, "Holder").await;
     let pair = (sirets[0].as_str(), sirets[1].as_str());
     let writes = async {
-        for round in 0..15 {
+        // Three steps (create two, update one, delete one) for each other kind.
+        for round in 0..3 * KINDS.len() {
             let id = &ids[round];
             match round % 3 {
                 _ if round >= 12 => {}
@@ -935,9 +936,16 @@ async fn the_example_sync_script_mirrors_the_database(app: &TestApp) {
         "the mirror of organisations differs from the database"
     );
     // Every other kind: id and version of each live record.
-    for (entity, kind) in ["ESTABLISHMENT", "IDENTIFIER", "LABEL", "PARTNERSHIP", "CONTRACT"]
-        .into_iter()
-        .zip(&KINDS)
+    for (entity, kind) in [
+        "ESTABLISHMENT",
+        "IDENTIFIER",
+        "LABEL",
+        "PARTNERSHIP",
+        "CONTRACT",
+        "SUPPLY_LINK",
+    ]
+    .into_iter()
+    .zip(&KINDS)
     {
         let mirrored: BTreeMap<String, i64> = mirror[entity]
             .iter()

@@ -1,5 +1,5 @@
-//! Single-record creates and updates of establishments, identifiers, labels, partnerships
-//! and contracts: `validateOnly`, idempotent replay, stale `expectedVersion`, partial updates
+//! Single-record creates and updates of establishments, identifiers, labels, partnerships,
+//! contracts and supply links: `validateOnly`, idempotent replay, stale `expectedVersion`, partial updates
 //! (absent keeps, null clears), deleteIdentifier and identifiers in the change feed; every
 //! fault of a malformed input reported at once; and a server that refuses anonymous reads.
 
@@ -70,8 +70,8 @@ impl Kind {
     }
 }
 
-/// The five kinds written one at a time.
-pub const KINDS: [Kind; 5] = [
+/// The six kinds written one at a time.
+pub const KINDS: [Kind; 6] = [
     Kind {
         table: "establishment",
         create: "createEstablishment",
@@ -107,6 +107,13 @@ pub const KINDS: [Kind; 5] = [
         record: "contract",
         type_name: "Contract",
     },
+    Kind {
+        table: "supply_link",
+        create: "createSupplyLink",
+        update: "updateSupplyLink",
+        record: "supplyLink",
+        type_name: "SupplyLink",
+    },
 ];
 
 /// The whole record of kind `index` for a create, keyed `key`, held by `organisation`;
@@ -120,8 +127,10 @@ pub fn record(index: usize, key: &str, organisation: &str, (buyer, supplier): (&
         2 => json!({ "externalId": key, "organisationId": organisation, "kind": "RUP", "issuer": "DDETS 13" }),
         3 => json!({ "externalId": key, "partnershipType": "NETWORK_MEMBERSHIP", "name": format!("Réseau {key}"),
                      "parties": [{ "organisationId": organisation, "role": "LEAD" }] }),
-        _ => json!({ "externalId": key, "buyerSiret": buyer, "buyerInternalId": key, "object": "Entretien",
+        4 => json!({ "externalId": key, "buyerSiret": buyer, "buyerInternalId": key, "object": "Entretien",
                      "supplierSirets": [supplier] }),
+        _ => json!({ "externalId": key, "buyerSiret": buyer, "supplierSiret": supplier, "productFamily": "DAIRY",
+                     "channel": "DIRECT", "periodStart": "2025-01-01" }),
     }
 }
 
@@ -132,7 +141,8 @@ pub fn change(index: usize, round: usize) -> Value {
         1 => json!({ "value": format!("changed-{round}") }),
         2 => json!({ "reference": format!("REF-{round}") }),
         3 => json!({ "name": format!("Réseau renamed {round}") }),
-        _ => json!({ "object": format!("Object {round}") }),
+        4 => json!({ "object": format!("Object {round}") }),
+        _ => json!({ "description": format!("Round {round}") }),
     }
 }
 

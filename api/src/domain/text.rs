@@ -47,6 +47,30 @@ pub fn fold_for_search(name: &str) -> String {
     folded
 }
 
+/// The characters Windows-1252 gives bytes 0x80 to 0x9F (the five it leaves undefined are
+/// read as the control characters of the same code, as web browsers do).
+const WINDOWS_1252_HIGH: [char; 32] = [
+    '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', '\u{2C6}', '\u{2030}',
+    '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}',
+    '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}',
+    '\u{17E}', '\u{178}',
+];
+
+/// `bytes` read as UTF-8 when they are valid UTF-8, else as Windows-1252 (every byte is a
+/// character there, so this never fails).
+pub fn decode_windows_1252(bytes: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return text.to_owned();
+    }
+    bytes
+        .iter()
+        .map(|&byte| match byte {
+            0x80..=0x9F => WINDOWS_1252_HIGH[usize::from(byte - 0x80)],
+            _ => char::from(byte),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -58,7 +82,7 @@ mod tests {
         assert_eq!(super::searchable_name("Jeanne Martin", true), "jeanne martin");
     }
 
-    use super::fold_for_search;
+    use super::{decode_windows_1252, fold_for_search};
 
     #[test]
     fn folds_accents_case_and_punctuation() {
@@ -70,5 +94,11 @@ mod tests {
             "provence alpes cote d azur"
         );
         assert_eq!(fold_for_search(""), "");
+    }
+
+    #[test]
+    fn windows_1252_is_read_where_utf8_is_not() {
+        assert_eq!(decode_windows_1252("Pôle Sud-Est".as_bytes()), "Pôle Sud-Est");
+        assert_eq!(decode_windows_1252(b"P\xf4le \x80 \x9c\x92"), "Pôle € œ’");
     }
 }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     contract::loaders::ContractLoaders, fetch_queue::FetchQueue, organisation::loaders::OrganisationLoaders,
-    partnership::loaders::PartnershipLoaders, territory::loaders::TerritoryLoaders,
+    partnership::loaders::PartnershipLoaders, supply::loaders::SupplyLoaders, territory::loaders::TerritoryLoaders,
 };
 use crate::store::StoreError;
 
@@ -52,6 +52,8 @@ pub struct Loaders {
     pub contracts: Arc<ContractLoaders>,
     /// Partnerships, their parties, and the partnership lists of organisations.
     pub partnerships: Arc<PartnershipLoaders>,
+    /// Supply links and food projects.
+    pub supply: Arc<SupplyLoaders>,
 }
 
 impl Loaders {
@@ -62,6 +64,7 @@ impl Loaders {
             organisations: Arc::new(OrganisationLoaders::new(&db, queue)),
             contracts: Arc::new(ContractLoaders::new(&db, queue)),
             partnerships: Arc::new(PartnershipLoaders::new(&db, queue)),
+            supply: Arc::new(SupplyLoaders::new(&db, queue)),
         }
     }
 }

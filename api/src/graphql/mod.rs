@@ -25,6 +25,7 @@ pub mod operation;
 pub mod organisation;
 pub mod partnership;
 pub mod schema;
+pub mod supply;
 pub mod sync;
 pub mod territory;
 

@@ -17,6 +17,7 @@ use super::{
     loaders::{Cache, Loaders},
     organisation::{Establishment, Identifier, Label, Organisation},
     partnership::Partnership,
+    supply::{FoodProject, SupplyLink},
     territory::Territory,
 };
 use crate::{
@@ -88,6 +89,10 @@ pub enum Node {
     Contract(Contract),
     /// A partnership.
     Partnership(Partnership),
+    /// A supply link of a food chain.
+    SupplyLink(SupplyLink),
+    /// A territorial food project (PAT).
+    FoodProject(FoodProject),
 }
 
 /// Resolves a global id to its object through the request's loaders; `None` when no live
@@ -122,6 +127,12 @@ pub async fn resolve_node(loaders: &Loaders, id: &ID) -> async_graphql::Result<O
         "Partnership" => found(&loaders.partnerships.by_id, uuid()?)
             .await?
             .map(|p| Node::Partnership(Partnership(p))),
+        "SupplyLink" => found(&loaders.supply.by_id, uuid()?)
+            .await?
+            .map(|l| Node::SupplyLink(SupplyLink(l))),
+        "FoodProject" => found(&loaders.supply.food_project_by_id, uuid()?)
+            .await?
+            .map(|p| Node::FoodProject(FoodProject(p))),
         _ => {
             return bad_input(Err(ValidationError::new(
                 "id",

@@ -12,6 +12,7 @@ use super::{
     node::NodeQuery,
     organisation::query::{EstablishmentQuery, OrganisationQuery},
     partnership::query::PartnershipQuery,
+    supply::query::SupplyQuery,
     sync::SyncQuery,
     territory::query::{TerritoryListQuery, TerritoryQuery},
 };
@@ -32,6 +33,7 @@ pub struct Query(
     EstablishmentQuery,
     ContractQuery,
     PartnershipQuery,
+    SupplyQuery,
     AnalyticsQuery,
     AnalyticsSeriesQuery,
     SyncQuery,

@@ -8,7 +8,9 @@
 //! (with its audit and change log). They never build SQL themselves.
 
 pub mod decp;
+pub mod food_links;
 pub mod labels;
+pub mod pat;
 pub mod sirene;
 pub mod table;
 

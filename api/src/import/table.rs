@@ -120,6 +120,18 @@ impl Rows {
     /// reads the header, then streams the rows (at most `buffer` waiting). `what` names the
     /// table in errors.
     pub async fn open(input: Input, delimiter: Option<u8>, buffer: usize, what: &str) -> Result<Self, ImportError> {
+        Self::open_as(input, (delimiter, false), buffer, what).await
+    }
+
+    /// Like [`Rows::open`]; with `windows_1252` (the second of `(delimiter, windows_1252)`), a
+    /// row that is not valid UTF-8 is read as Windows-1252 (files saved by spreadsheet
+    /// software) instead of being refused.
+    pub async fn open_as(
+        input: Input,
+        (delimiter, windows_1252): (Option<u8>, bool),
+        buffer: usize,
+        what: &str,
+    ) -> Result<Self, ImportError> {
         let (header_sender, header_receiver) = tokio::sync::oneshot::channel::<Header>();
         let (sender, receiver) = tokio::sync::mpsc::channel::<Row>(buffer.max(1));
         let what_owned = what.to_owned();
@@ -145,14 +157,19 @@ impl Rows {
             }
             let mut position = 0;
             loop {
-                let mut record = csv::StringRecord::new();
-                let read = match csv.read_record(&mut record) {
+                let mut bytes = csv::ByteRecord::new();
+                let read = match csv.read_byte_record(&mut bytes) {
                     Ok(false) => return Ok(()),
-                    Ok(true) => Ok(record),
-                    Err(error) => match error.kind() {
-                        csv::ErrorKind::Utf8 { .. } => Err("the row is not valid UTF-8".to_owned()),
-                        _ => return Err(format!("cannot read the {what_owned} file: {error}")),
+                    Ok(true) => match csv::StringRecord::from_byte_record(bytes) {
+                        Ok(record) => Ok(record),
+                        Err(error) if windows_1252 => Ok(error
+                            .into_byte_record()
+                            .iter()
+                            .map(crate::domain::text::decode_windows_1252)
+                            .collect()),
+                        Err(_) => Err("the row is not valid UTF-8".to_owned()),
                     },
+                    Err(error) => return Err(format!("cannot read the {what_owned} file: {error}")),
                 };
                 position += 1;
                 if sender.blocking_send(Row { position, record: read }).is_err() {

@@ -19,7 +19,10 @@
 //! 4. about [`CONTRACT_COUNT`] **public contracts** notified from 2019 to October 2026 by the
 //!    buyers, with suppliers (buyer–supplier distance and locality computed by
 //!    `domain::geo`), social and environmental considerations, and modifications
-//!    (`contracts`).
+//!    (`contracts`);
+//! 5. two invented **territorial food projects** over real communes, and the **supply links**
+//!    the food contracts show (derived by `import::food_links` through the write engine, after
+//!    the rest is committed).
 //!
 //! Everything but the buyers is invented: names, SIRENs (Luhn-valid random numbers that may
 //! coincide with real ones, so the demo belongs in a demo database), RNA and VAT numbers,
@@ -106,6 +109,10 @@ pub struct DemoSummary {
     pub contract_suppliers: usize,
     /// Contract modifications.
     pub contract_modifications: usize,
+    /// Territorial food projects (invented, over real communes).
+    pub food_projects: usize,
+    /// Supply links derived from the food contracts.
+    pub supply_links: usize,
 }
 
 impl fmt::Display for DemoSummary {
@@ -114,7 +121,7 @@ impl fmt::Display for DemoSummary {
             f,
             "demo ecosystem: {} organisations ({} public buyers), {} establishments, \
              {} identifiers, {} labels, {} partnerships ({} parties), {} contracts \
-             ({} suppliers, {} modifications) (source {SOURCE})",
+             ({} suppliers, {} modifications), {} food projects, {} supply links (source {SOURCE})",
             self.organisations,
             self.public_buyers,
             self.establishments,
@@ -125,6 +132,8 @@ impl fmt::Display for DemoSummary {
             self.contracts,
             self.contract_suppliers,
             self.contract_modifications,
+            self.food_projects,
+            self.supply_links,
         )
     }
 }
@@ -168,9 +177,66 @@ pub async fn seed_demo(db: &DatabaseConnection) -> Result<DemoSummary, StoreErro
     )
     .await?;
     store::contracts::insert_new(&txn, generated.contracts).await?;
+    let mut summary = summary;
+    summary.food_projects = food_projects(&txn).await?;
     txn.commit().await.context("committing the demo ecosystem")?;
+    // The supply links the food contracts show, written by the engine like any other links.
+    let links = crate::import::food_links::derive_food_links(db, SOURCE, &mut crate::import::RejectReport::discard())
+        .await
+        .map_err(|error| match error {
+            crate::import::ImportError::Store(error) => error,
+            other => ValidationError::new("demo", "food links", other.to_string()).into(),
+        })?;
+    summary.supply_links = usize::try_from(links.imported).unwrap_or(usize::MAX);
     store::refresh_statistics(db).await?;
     Ok(summary)
+}
+
+/// The demo's territorial food projects: invented projects over real communes (every commune
+/// of the Bouches-du-Rhône; those of the Métropole Nice Côte d'Azur). How many were written.
+async fn food_projects<C: ConnectionTrait>(db: &C) -> Result<usize, StoreError> {
+    use entity::{enums::TerritoryLevel, territory};
+    let communes = |column: territory::Column, id: &'static str| {
+        territory::Entity::find()
+            .filter(territory::Column::Level.eq(TerritoryLevel::Commune))
+            .filter(column.eq(id))
+            .all(db)
+    };
+    let mut records = Vec::new();
+    for (code, name, column, scope) in [
+        (
+            "DEMO-PAT-13",
+            "Projet alimentaire démo des Bouches-du-Rhône",
+            territory::Column::DepartementId,
+            "DEP:13",
+        ),
+        (
+            "DEMO-PAT-NCA",
+            "Projet alimentaire démo de la Métropole Nice Côte d'Azur",
+            territory::Column::EpciId,
+            "EPCI:200030195",
+        ),
+    ] {
+        let mut ids: Vec<String> = communes(column, scope)
+            .await
+            .context("listing the communes of a demo food project")?
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        ids.sort();
+        records.push(store::food_projects::FoodProjectRecord {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            usual_name: None,
+            sheet_url: None,
+            regions: Some("Provence-Alpes-Côte d'Azur".to_owned()),
+            departements: None,
+            epcis: None,
+            communes: ids,
+        });
+    }
+    let written = store::food_projects::write(db, SOURCE, records, SEEDED_AT).await?;
+    Ok(written.len())
 }
 
 /// Everything the demo writes, generated in memory from the territories alone.
@@ -203,7 +269,8 @@ impl Generated {
         })
     }
 
-    /// How many rows of each kind there are.
+    /// How many rows of each kind there are (the food projects and supply links, written
+    /// afterwards, are counted then).
     fn summary(&self) -> DemoSummary {
         DemoSummary {
             organisations: self.organisations.organisations.len(),
@@ -216,6 +283,8 @@ impl Generated {
             contracts: self.contracts.contracts.len(),
             contract_suppliers: self.contracts.suppliers.len(),
             contract_modifications: self.contracts.modifications.len(),
+            food_projects: 0,
+            supply_links: 0,
         }
     }
 }

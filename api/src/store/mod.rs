@@ -10,12 +10,14 @@ pub mod analytics_series;
 pub mod award_lines;
 pub mod changes;
 pub mod contracts;
+pub mod food_projects;
 pub mod keys;
 pub mod organisations;
 pub mod page;
 pub mod partnerships;
 pub mod persisted_queries;
 pub mod rows;
+pub mod supply_links;
 pub mod territories;
 pub mod write;
 
@@ -23,6 +25,7 @@ mod json_insert;
 
 use entity::{
     contract, enums::ChangeOp, establishment, organisation, organisation_identifier, organisation_label, partnership,
+    supply_link,
 };
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, Iterable};
 use uuid::Uuid;
@@ -166,6 +169,7 @@ synced!(
     organisation_label => "organisation_label", classifies organisation_id;
     partnership => "partnership";
     contract => "contract";
+    supply_link => "supply_link";
 );
 
 /// Inserts new syncable records and appends one change-log entry for each. Call inside a

@@ -263,7 +263,7 @@ impl OrganisationFilter {
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern (folded names hold none of them, but words
 /// typed by users might).
-fn escape_like(word: &str) -> String {
+pub(crate) fn escape_like(word: &str) -> String {
     word.replace(['%', '_', '\\'], "")
 }
 

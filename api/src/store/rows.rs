@@ -203,6 +203,9 @@ enum_cells!(
     PurchaseType,
     GeoPrecision,
     ChangeOp,
+    ProductFamily,
+    SupplyChannel,
+    SupplyEvidence,
 );
 
 /// A model that can be read from the leading columns of a row, by position.
@@ -477,6 +480,46 @@ from_rows!(
         ancestor_id,
         ancestor_level
     },
+    supply_link {
+        id,
+        buyer_siret,
+        buyer_establishment_id,
+        buyer_organisation_id,
+        supplier_siret,
+        supplier_establishment_id,
+        supplier_organisation_id,
+        supplier_name,
+        product_family,
+        channel,
+        evidence,
+        contract_uid,
+        contract_id,
+        period_start,
+        period_end,
+        amount_cents,
+        distance_km,
+        locality_level,
+        description;
+        record
+    },
+    food_project {
+        id,
+        code,
+        name,
+        usual_name,
+        name_search,
+        sheet_url,
+        regions,
+        departements,
+        epcis,
+        source,
+        created_at,
+        updated_at
+    },
+    food_project_commune {
+        food_project_id,
+        commune_id
+    },
 );
 
 /// Rows grouped by the id of their parent, each group in the order read.
@@ -548,6 +591,7 @@ soft_deleted!(
     organisation_label: "loading labels by id",
     contract: "loading contracts by id",
     partnership: "loading partnerships by id",
+    supply_link: "loading supply links by id",
 );
 
 /// Runs a select of whole models and reads them with [`FromRow`].
@@ -627,7 +671,10 @@ mod tests {
             partnership_party,
             postal_code_commune,
             territory,
-            territory_membership
+            territory_membership,
+            supply_link,
+            food_project,
+            food_project_commune
         );
     }
 }

@@ -9,6 +9,7 @@ use super::{
     label::LabelMutation,
     partnership::PartnershipMutation,
     record,
+    supply_link::SupplyLinkMutation,
     types::{deletion_types, mutation_root},
 };
 
@@ -44,5 +45,7 @@ mutation_root! {
         fn delete_label(#[desc = "The label and its expected version."] input: DeleteInput) -> DeletePayload = record::delete::<LabelMutation, _, _>;
         /// Soft-deletes an identifier. A partner may only delete records of its own source.
         fn delete_identifier(#[desc = "The identifier and its expected version."] input: DeleteInput) -> DeletePayload = record::delete::<IdentifierMutation, _, _>;
+        /// Soft-deletes a supply link. A partner may only delete records of its own source.
+        fn delete_supply_link(#[desc = "The supply link and its expected version."] input: DeleteInput) -> DeletePayload = record::delete::<SupplyLinkMutation, _, _>;
     }
 }

@@ -28,6 +28,7 @@ pub mod label;
 pub mod organisation;
 pub mod partnership;
 pub mod record;
+pub mod supply_link;
 pub mod types;
 pub mod upsert;
 
@@ -41,6 +42,7 @@ pub struct Mutation(
     label::LabelMutation,
     establishment::EstablishmentMutation,
     identifier::IdentifierMutation,
+    supply_link::SupplyLinkMutation,
 );
 
 /// Kind of a user error.

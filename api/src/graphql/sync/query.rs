@@ -21,6 +21,7 @@ use crate::{
         node::parse_global_id,
         organisation::{Establishment, Identifier, Label, Organisation},
         partnership::Partnership,
+        supply::SupplyLink,
     },
     store::{
         self, DbContext, StoreError,
@@ -97,6 +98,9 @@ async fn records(db: &DatabaseConnection, entries: &[change_log::Model]) -> asyn
             })?,
             ChangeEntity::Contract => records_of(store::contracts::by_ids(db, &ids).await, |m| {
                 (m.id, ChangeRecord::Contract(Contract::from(m)))
+            })?,
+            ChangeEntity::SupplyLink => records_of(store::supply_links::by_ids(db, &ids).await, |m| {
+                (m.id, ChangeRecord::SupplyLink(SupplyLink(m)))
             })?,
         };
         found.extend(records.into_iter().map(|(id, record)| ((entity, id), record)));

@@ -15,6 +15,7 @@ use crate::{
         node::global_id,
         organisation::{Establishment, Identifier, Label, Organisation},
         partnership::Partnership,
+        supply::SupplyLink,
     },
     store::{
         page::{Cursor, Page},
@@ -37,6 +38,8 @@ pub enum ChangeEntity {
     Partnership,
     /// Public contracts.
     Contract,
+    /// Supply links of food chains.
+    SupplyLink,
 }
 
 impl ChangeEntity {
@@ -49,17 +52,19 @@ impl ChangeEntity {
             Self::Label => "organisation_label",
             Self::Partnership => "partnership",
             Self::Contract => "contract",
+            Self::SupplyLink => "supply_link",
         }
     }
 
     /// Every kind, in the order the feed loads their records.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Organisation,
         Self::Establishment,
         Self::Identifier,
         Self::Label,
         Self::Partnership,
         Self::Contract,
+        Self::SupplyLink,
     ];
 
     /// The kind named `name` in the change log.
@@ -76,6 +81,7 @@ impl ChangeEntity {
             Self::Label => "Label",
             Self::Partnership => "Partnership",
             Self::Contract => "Contract",
+            Self::SupplyLink => "SupplyLink",
         }
     }
 }
@@ -104,6 +110,8 @@ pub enum ChangeRecord {
     Partnership(Partnership),
     /// A contract.
     Contract(Contract),
+    /// A supply link.
+    SupplyLink(SupplyLink),
 }
 
 /// What is left of a deleted record.

@@ -12,14 +12,14 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use entity::{
     contract, contract_supplier,
-    enums::{IdScheme, LocalityLevel, TerritoryLevel},
-    establishment, territory,
+    enums::{IdScheme, LocalityLevel},
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::{
     bulk::bulk_upsert,
+    placing::{Places, establishments_by_siret},
     record::{all_checked, external_id_taken, only, run_create, run_update, with_stored},
     result::{ItemResult, Outcome, UserError, Written},
     settle::Settlement,
@@ -39,10 +39,6 @@ pub use super::contract_fields::{
     SupplierIdentifier, validated_row,
 };
 use super::{contract_children::*, contract_fields::*, contract_places::*};
-use crate::domain::{
-    TerritoryId,
-    geo::{GeoPoint, Placement, distance_km, locality_level},
-};
 bulk_upsert! {
     /// Upserts contracts of `source` keyed by external id (see [`upsert_in`]).
     ContractFields
@@ -176,54 +172,8 @@ async fn check<C: ConnectionTrait>(
         .iter()
         .flat_map(|(_, _, v)| std::iter::once(v.model.buyer_siret.clone()).chain(v.suppliers.iter().cloned()))
         .collect();
-    let establishments: HashMap<String, establishment::Model> = establishment::Entity::find()
-        .filter(establishment::Column::Siret.is_in(sirets))
-        .filter(establishment::Column::DeletedAt.is_null())
-        .all(db)
-        .await
-        .context("finding establishments by SIRET")?
-        .into_iter()
-        .filter_map(|e| e.siret.clone().map(|s| (s, e)))
-        .collect();
-    let communes: HashSet<String> = establishments.values().filter_map(|e| e.commune_id.clone()).collect();
-    let placed = if communes.is_empty() {
-        Vec::new()
-    } else {
-        territory::Entity::find()
-            .filter(territory::Column::Id.is_in(communes))
-            .all(db)
-            .await
-            .context("placing establishments")?
-    };
-    let placements: HashMap<String, Placement> = placed
-        .into_iter()
-        .map(|t| {
-            let placement = Placement {
-                commune_id: Some(
-                    t.parent_id
-                        .clone()
-                        .filter(|_| TerritoryId::is_level(&t.id, TerritoryLevel::ArrondissementMunicipal))
-                        .unwrap_or(t.id.clone()),
-                ),
-                epci_id: t.epci_id,
-                departement_id: t.departement_id,
-                region_id: t.region_id,
-            };
-            (t.id, placement)
-        })
-        .collect();
-    let place = |e: &establishment::Model| {
-        e.commune_id
-            .as_ref()
-            .and_then(|c| placements.get(c))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let point = |e: &establishment::Model| {
-        e.latitude
-            .zip(e.longitude)
-            .map(|(latitude, longitude)| GeoPoint { latitude, longitude })
-    };
+    let establishments = establishments_by_siret(db, sirets).await?;
+    let placed = Places::load(db, establishments.values()).await?;
 
     let places = ExecPlaces::load(db, valid.iter().map(|(_, _, v)| &v.model)).await?;
 
@@ -271,10 +221,7 @@ async fn check<C: ConnectionTrait>(
                 continue;
             };
             let (distance, locality) = match buyer {
-                Some(buyer) => (
-                    point(buyer).zip(point(site)).map(|(a, b)| distance_km(a, b)),
-                    locality_level(&place(buyer), &place(site)),
-                ),
+                Some(buyer) => placed.proximity(buyer, site),
                 None => (None, LocalityLevel::Unknown),
             };
             rows.push(contract_supplier::Model {

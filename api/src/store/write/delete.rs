@@ -37,6 +37,8 @@ pub enum Deletable {
     Label,
     /// An identifier in another scheme.
     Identifier,
+    /// A supply link.
+    SupplyLink,
 }
 
 impl Deletable {
@@ -48,6 +50,7 @@ impl Deletable {
             Self::Establishment => "establishment",
             Self::Label => "organisation_label",
             Self::Identifier => "organisation_identifier",
+            Self::SupplyLink => "supply_link",
         }
     }
 }

@@ -8,7 +8,8 @@
 //! upsert written once for every [`record::RecordKind`]).
 //!
 //! One module per record kind sits on top: [`organisation`], [`establishment`], [`contract`],
-//! [`label`], [`partnership`], [`identifier`]; [`register`] writes Sirene units and
+//! [`label`], [`partnership`], [`identifier`], [`supply_link`]; `placing` places
+//! the establishments of a write for distances and locality levels; [`register`] writes Sirene units and
 //! establishments keyed by their natural keys, [`takeover`] hands natural keys over from
 //! partners to authoritative sources, [`delete`] soft-deletes records of every kind but
 //! organisations. No engine module imports a record-kind module.
@@ -29,10 +30,12 @@ pub mod label;
 pub mod organisation;
 mod organisation_fields;
 pub mod partnership;
+mod placing;
 pub mod record;
 pub mod register;
 pub mod result;
 pub mod settle;
+pub mod supply_link;
 pub mod takeover;
 pub mod transaction;
 pub mod writer;

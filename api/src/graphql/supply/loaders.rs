@@ -1,0 +1,43 @@
+//! The loaders of supply links, food projects and their communes.
+
+use entity::{food_project, food_project_commune, supply_link};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::{
+    graphql::{
+        fetch_queue::FetchQueue,
+        loaders::{Children, Rows, Shared, build},
+    },
+    store::{food_projects, supply_links},
+};
+
+/// The loaders of supply links and food projects, one set per request.
+pub struct SupplyLoaders {
+    /// Live supply links by id.
+    pub by_id: Shared<Rows<Uuid, supply_link::Model, supply_link::Model>>,
+    /// Food projects by id.
+    pub food_project_by_id: Shared<Rows<Uuid, food_project::Model, food_project::Model>>,
+    /// Communes of a food project.
+    pub food_project_communes: Shared<Children<food_project_commune::Model>>,
+}
+
+impl SupplyLoaders {
+    /// Fresh loaders (with empty caches) over a database, their fetches queued in `queue`.
+    pub fn new(db: &DatabaseConnection, queue: &FetchQueue) -> Self {
+        Self {
+            by_id: build(
+                Rows::new(db, |db, ids| Box::pin(supply_links::by_ids(db, ids)), |l| (l.id, l)),
+                queue,
+            ),
+            food_project_by_id: build(
+                Rows::new(db, |db, ids| Box::pin(food_projects::by_ids(db, ids)), |p| (p.id, p)),
+                queue,
+            ),
+            food_project_communes: build(
+                Children::new(db, |db, ids| Box::pin(food_projects::communes_of(db, ids))),
+                queue,
+            ),
+        }
+    }
+}

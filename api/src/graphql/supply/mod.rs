@@ -1,0 +1,10 @@
+//! Short food supply chains: the `SupplyLink` and `FoodProject` types, the `supplyLinks`,
+//! `supplyLink`, `foodProjects` and `foodProject` root fields, their filter and order inputs,
+//! and their loaders.
+
+pub mod filter;
+pub mod loaders;
+pub mod query;
+pub mod types;
+
+pub use types::{FoodProject, SupplyLink};

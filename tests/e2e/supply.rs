@@ -1,0 +1,383 @@
+//! Short food supply chains: supply links written in bulk (every fault of an item named, a
+//! second identical batch UNCHANGED), read with every filter and order, in the change feed,
+//! deleted; the PAT list imported (Windows-1252 rows, `None` cells, malformed and unknown
+//! commune codes, rows without id or name, repeated ids; a second import writes nothing) and
+//! read as a scope of food projects and of supply links.
+
+use api::import::{
+    RejectReport,
+    pat::{PatOptions, import_pat},
+};
+use entity::enums::ApiRole;
+use serde_json::{Value, json};
+
+use crate::{
+    contracts::{ESAT, LYON_BATIMENT, METROPOLE_NICE, SCOP, VILLE_MARSEILLE, siret_of, write_organisations},
+    harness::{TestApp, on_both_databases},
+    writes::{data, key},
+};
+
+on_both_databases! {
+    async fn supply_links_are_written_filtered_fed_and_deleted(app: &TestApp) {
+        super::supply_links_are_written_filtered_fed_and_deleted(app).await
+    }
+
+    async fn the_pat_list_is_imported_and_scopes_supply_links(app: &TestApp) {
+        super::the_pat_list_is_imported_and_scopes_supply_links(app).await
+    }
+}
+
+const UPSERT: &str = "mutation($input: UpsertSupplyLinksInput!) { upsertSupplyLinks(input: $input) {
+    results { index status externalId userErrors { field message code } } } }";
+
+/// Three valid links and two malformed ones, by a partner.
+fn items() -> Value {
+    let unknown = crate::fixtures::siret(&crate::fixtures::siren(55_550_001), 1);
+    json!([
+        { "externalId": "l0", "buyerSiret": siret_of(VILLE_MARSEILLE, 1), "supplierSiret": siret_of(SCOP, 1),
+          "productFamily": "DAIRY", "channel": "DIRECT", "periodStart": "2025-01-01", "periodEnd": "2025-12-31",
+          "amount": "1200.50", "evidence": "CANTEEN_PURCHASE" },
+        { "externalId": "l1", "buyerSiret": siret_of(VILLE_MARSEILLE, 1), "supplierName": " GAEC des Collines ",
+          "productFamily": "FRUIT_VEGETABLES", "channel": "ONE_INTERMEDIARY", "periodStart": "2026-01-01" },
+        { "externalId": "l2", "buyerSiret": siret_of(METROPOLE_NICE, 1), "supplierSiret": siret_of(LYON_BATIMENT, 1),
+          "productFamily": "OTHER", "channel": "LONG", "periodStart": "2024-01-01", "periodEnd": "2024-12-31",
+          "amount": "80" },
+        { "externalId": "l3", "buyerSiret": unknown, "productFamily": "DAIRY", "evidence": "DECP_CONTRACT",
+          "periodStart": "2025-06-01", "periodEnd": "2025-01-01", "amount": "-3" },
+        { "externalId": "l4", "buyerSiret": "123", "supplierSiret": siret_of(ESAT, 1), "productFamily": "BAKERY",
+          "periodStart": "2025-01-01", "contractUid": "nothing-of-the-kind" },
+    ])
+}
+
+/// The external ids of a `supplyLinks` page, in order.
+async fn listed(app: &TestApp, arguments: &str) -> Vec<String> {
+    let body = app
+        .query(
+            &format!("{{ supplyLinks{arguments} {{ totalCount nodes {{ externalId }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let connection = &body["supplyLinks"];
+    let ids: Vec<String> = connection["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{arguments}: {body:#}"))
+        .iter()
+        .map(|n| n["externalId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(connection["totalCount"], ids.len(), "{arguments}: {body:#}");
+    ids
+}
+
+async fn supply_links_are_written_filtered_fed_and_deleted(app: &TestApp) {
+    write_organisations(&app.db).await;
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:cantines")).await;
+    let written = data(app, &partner, UPSERT, json!({ "input": { "items": items() } })).await;
+    let results = written["upsertSupplyLinks"]["results"].as_array().unwrap().clone();
+    let statuses: Vec<&str> = results.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        ["CREATED", "CREATED", "CREATED", "REJECTED", "REJECTED"],
+        "{written:#}"
+    );
+    let faults = |index: usize| -> Vec<(String, String)> {
+        results[index]["userErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap().to_owned(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let mut third = faults(3);
+    third.sort();
+    let expected: Vec<(String, String)> = [
+        ("items.3.amount", "BAD_USER_INPUT"),
+        ("items.3.buyerSiret", "NOT_FOUND"),
+        ("items.3.contractUid", "BAD_USER_INPUT"),
+        ("items.3.periodEnd", "BAD_USER_INPUT"),
+        ("items.3.supplierSiret", "BAD_USER_INPUT"),
+    ]
+    .iter()
+    .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(third, expected, "{written:#}");
+    let mut fourth = faults(4);
+    fourth.sort();
+    assert_eq!(
+        fourth,
+        [
+            ("items.4.buyerSiret".to_owned(), "BAD_USER_INPUT".to_owned()),
+            ("items.4.contractUid".to_owned(), "NOT_FOUND".to_owned()),
+        ],
+        "{written:#}"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM supply_link").await, 3);
+
+    // The same batch again writes nothing.
+    let log = app.scalar("SELECT COUNT(*) FROM change_log").await;
+    let again = data(app, &partner, UPSERT, json!({ "input": { "items": items() } })).await;
+    let statuses: Vec<&str> = again["upsertSupplyLinks"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses[..3], ["UNCHANGED", "UNCHANGED", "UNCHANGED"], "{again:#}");
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM change_log").await, log);
+
+    // What the store derived: the establishments, distance and locality, the short chain.
+    let body = app
+        .query(
+            r#"{ supplyLinks(orderBy: { field: AMOUNT, direction: DESC }) { nodes {
+                externalId buyer { siret } buyerOrganisation { name } supplier { siret } supplierOrganisation { name }
+                supplierName channel shortChain localityLevel distanceKm amountEur evidence periodStart periodEnd source version } } }"#,
+            json!({}),
+        )
+        .await;
+    let nodes = body["supplyLinks"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body:#}"));
+    let order: Vec<&str> = nodes.iter().map(|n| n["externalId"].as_str().unwrap()).collect();
+    assert_eq!(order, ["l0", "l2", "l1"], "by amount, unknown last: {body:#}");
+    let dairy = &nodes[0];
+    assert_eq!(dairy["buyerOrganisation"]["name"], "Ville de Marseille");
+    assert_eq!(dairy["supplierOrganisation"]["name"], "SCOP Bâtisseurs d'Aix");
+    assert_eq!(dairy["localityLevel"], "SAME_EPCI", "Aix and Marseille: {dairy:#}");
+    let km = dairy["distanceKm"].as_f64().unwrap();
+    assert!((20.0..30.0).contains(&km), "{km}");
+    assert_eq!(
+        (
+            &dairy["amountEur"],
+            &dairy["shortChain"],
+            &dairy["evidence"],
+            &dairy["source"]
+        ),
+        (
+            &json!("1200.50"),
+            &json!(true),
+            &json!("CANTEEN_PURCHASE"),
+            &json!("PARTNER:cantines")
+        )
+    );
+    assert_eq!(nodes[1]["localityLevel"], "NATIONAL");
+    assert_eq!(nodes[1]["shortChain"], false);
+    assert_eq!(
+        (
+            &nodes[2]["supplierName"],
+            &nodes[2]["supplier"],
+            &nodes[2]["localityLevel"],
+            &nodes[2]["evidence"]
+        ),
+        (
+            &json!("GAEC des Collines"),
+            &Value::Null,
+            &json!("UNKNOWN"),
+            &json!("PARTNER")
+        )
+    );
+
+    // Every filter.
+    assert_eq!(
+        listed(app, "(filter: { channels: [DIRECT, ONE_INTERMEDIARY] })").await,
+        ["l0", "l1"]
+    );
+    assert_eq!(listed(app, "(filter: { productFamilies: [DAIRY] })").await, ["l0"]);
+    assert_eq!(
+        listed(
+            app,
+            r#"(filter: { buyerTerritories: [{ level: DEPARTEMENT, code: "06" }] })"#
+        )
+        .await,
+        ["l2"]
+    );
+    assert_eq!(
+        listed(app, "(filter: { supplierFamilies: [COOPERATIVE] })").await,
+        ["l0"]
+    );
+    assert_eq!(listed(app, "(filter: { supplierLabels: [SCOP] })").await, ["l0"]);
+    assert_eq!(listed(app, r#"(filter: { periodFrom: "2026-01-01" })"#).await, ["l1"]);
+    assert_eq!(listed(app, r#"(filter: { periodTo: "2024-06-30" })"#).await, ["l2"]);
+    assert_eq!(listed(app, "(filter: { evidence: [PARTNER] })").await, ["l2", "l1"]);
+    assert_eq!(listed(app, "(orderBy: { direction: DESC })").await, ["l1", "l0", "l2"]);
+    let upside_down = app
+        .graphql(
+            r#"{ supplyLinks(filter: { periodFrom: "2026-01-01", periodTo: "2025-01-01" }) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        upside_down["errors"][0]["extensions"]["field"], "filter.periodTo",
+        "{upside_down:#}"
+    );
+
+    // By global id, in the change feed, deleted.
+    let id = app
+        .query(
+            r#"{ supplyLinks(filter: { productFamilies: [DAIRY] }) { nodes { id } } }"#,
+            json!({}),
+        )
+        .await["supplyLinks"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let node = app
+        .query(
+            "query($id: ID!) { node(id: $id) { ... on SupplyLink { externalId } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(node["node"]["externalId"], "l0", "{node:#}");
+    let feed = app
+        .query(
+            "{ changes(entities: [SUPPLY_LINK]) { events { operation record { ... on SupplyLink { externalId } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(feed["changes"]["events"].as_array().map(Vec::len), Some(3), "{feed:#}");
+    let deleted = data(
+        app,
+        &partner,
+        "mutation($input: DeleteInput!) { deleteSupplyLink(input: $input) { deletedId userErrors { message } } }",
+        json!({ "input": { "id": id } }),
+    )
+    .await;
+    assert_eq!(deleted["deleteSupplyLink"]["deletedId"], id.as_str(), "{deleted:#}");
+    assert_eq!(listed(app, "").await, ["l2", "l1"], "l0 is deleted");
+    let tombstone = app
+        .query(
+            "{ changes(entities: [SUPPLY_LINK]) { events { operation } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        tombstone["changes"]["events"].as_array().unwrap().last().unwrap()["operation"],
+        "DELETE"
+    );
+}
+
+/// Imports the sample PAT list; the summary and the reject report's lines.
+async fn import(app: &TestApp) -> (api::import::Summary, Vec<Value>) {
+    let report_path = std::env::temp_dir().join(format!("terrasse-pat-{}.jsonl", uuid::Uuid::now_v7()));
+    let mut report = RejectReport::to_file(&report_path).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pat/pat-sample.csv");
+    let options = PatOptions {
+        quiet: true,
+        ..PatOptions::default()
+    };
+    let summary = import_pat(&app.db, &path, &options, &mut report).await.unwrap();
+    report.finish().unwrap();
+    let lines = std::fs::read_to_string(&report_path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    std::fs::remove_file(&report_path).unwrap();
+    (summary, lines)
+}
+
+async fn the_pat_list_is_imported_and_scopes_supply_links(app: &TestApp) {
+    let (summary, lines) = import(app).await;
+    assert_eq!(
+        (
+            summary.read,
+            summary.imported,
+            summary.rejected,
+            summary.rejected_fields
+        ),
+        (6, 3, 3, 3),
+        "{summary} {lines:#?}"
+    );
+    let mut rejected: Vec<(String, String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["record"].as_str().unwrap().to_owned(),
+                l["field"].as_str().unwrap().to_owned(),
+                l["value"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    rejected.sort();
+    assert_eq!(
+        rejected,
+        [
+            ("#4", "record", ""),
+            ("PAT-AIX", "communes_code_insee", "13999"),
+            ("PAT-AIX", "communes_code_insee", "ABCDE"),
+            ("PAT-AIX", "record", ""),
+            ("PAT-CORSE", "lien_vers_la_fiche_pat", "ftp://pat.example/corse"),
+            ("PAT-VIDE", "record", ""),
+        ]
+        .iter()
+        .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+        .collect::<Vec<_>>(),
+        "{lines:#?}"
+    );
+    // A second import writes nothing.
+    let (again, _) = import(app).await;
+    assert_eq!((again.imported, again.updated, again.unchanged), (0, 0, 3), "{again}");
+
+    // Read back: the Windows-1252 row, the communes with their leading zero, `None` cells.
+    let corse = app
+        .query(
+            r#"{ foodProject(code: "PAT-CORSE") { name sheetUrl communeCount communes { code } source } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        corse["foodProject"],
+        json!({ "name": "Pàtt Cörse – Pays ajaccien", "sheetUrl": null, "communeCount": 1,
+                "communes": [{ "code": "2A004" }], "source": "PAT" }),
+        "{corse:#}"
+    );
+    let nice = app
+        .query(
+            r#"{ foodProjects(filter: { search: "nice" }) { nodes { code usualName communes { code } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        nice["foodProjects"]["nodes"],
+        json!([{ "code": "PAT-NICE", "usualName": null, "communes": [{ "code": "06088" }] }]),
+        "{nice:#}"
+    );
+    let in_13 = app
+        .query(
+            r#"{ foodProjects(filter: { territories: [{ level: DEPARTEMENT, code: "13" }] }) { totalCount nodes { id code communeCount } } }"#,
+            json!({}),
+        )
+        .await;
+    let aix = &in_13["foodProjects"]["nodes"][0];
+    assert_eq!(
+        (&aix["code"], &aix["communeCount"]),
+        (&json!("PAT-AIX"), &json!(2)),
+        "{in_13:#}"
+    );
+    assert_eq!(in_13["foodProjects"]["totalCount"], 1);
+    let aix_id = aix["id"].as_str().unwrap().to_owned();
+    let by_id = app
+        .query(
+            "query($id: ID!) { node(id: $id) { ... on FoodProject { code } } }",
+            json!({ "id": aix_id }),
+        )
+        .await;
+    assert_eq!(by_id["node"]["code"], "PAT-AIX", "{by_id:#}");
+
+    // Supply links whose buyer is in the PAT's communes (Marseille), not in Nice.
+    write_organisations(&app.db).await;
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:cantines")).await;
+    data(app, &partner, UPSERT, json!({ "input": { "items": items() } })).await;
+    let scoped = listed(app, &format!(r#"(filter: {{ foodProjects: ["{aix_id}"] }})"#)).await;
+    assert_eq!(scoped, ["l0", "l1"]);
+    let neither = app
+        .graphql(r#"{ foodProject(id: "x", code: "PAT-AIX") { code } }"#, json!({}))
+        .await;
+    assert_eq!(
+        neither["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{neither:#}"
+    );
+}
