@@ -1,6 +1,6 @@
 //! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
 //! `seed --synthetic --organisations N --contracts M`, `export`, `import decp FILE`,
-//! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`, `import pat FILE`, `derive food-links`, `keys`,
+//! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`, `import pat FILE`, `import purchases FILE`, `derive food-links`, `keys`,
 //! `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
@@ -161,6 +161,19 @@ enum ImportCommand {
         /// Records written per transaction.
         #[arg(long, default_value_t = crate::import::BATCH_SIZE)]
         batch_size: usize,
+    },
+    /// Canteens' declared food purchases (the canteens' register purchase format, `;` CSV):
+    /// summed into supply links per canteen, supplier, product family, year and channel
+    /// (re-importing changes nothing).
+    Purchases {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
+        /// Source of the supply links (`PARTNER:<slug>` for a partner's file).
+        #[arg(long, default_value = crate::import::purchases::SOURCE)]
+        source: String,
     },
     /// The national list of territorial food projects (PAT): a `;` CSV (UTF-8 or
     /// Windows-1252) with `id`, `nom_administratif`, `communes_code_insee`…; projects keyed
@@ -366,6 +379,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     ..Default::default()
                 };
                 Ok(crate::import::pat::import_pat(db, &file, &options, report).await?)
+            })
+            .await
+        }
+        Command::Import {
+            command: ImportCommand::Purchases { file, rejects, source },
+        } => {
+            run_import(&cli.database, &file, rejects, async |db, report| {
+                Ok(crate::import::purchases::import_purchases(db, &file, &source, false, report).await?)
             })
             .await
         }

@@ -7,6 +7,7 @@
 use api::import::{
     RejectReport,
     pat::{PatOptions, import_pat},
+    purchases::import_purchases,
 };
 use entity::enums::ApiRole;
 use serde_json::{Value, json};
@@ -24,6 +25,18 @@ on_both_databases! {
 
     async fn the_pat_list_is_imported_and_scopes_supply_links(app: &TestApp) {
         super::the_pat_list_is_imported_and_scopes_supply_links(app).await
+    }
+
+    async fn canteen_purchases_are_summed_into_supply_links(app: &TestApp) {
+        super::canteen_purchases_are_summed_into_supply_links(app).await
+    }
+
+    async fn food_supply_indicators_sum_a_scope_and_withhold_small_cells(app: &TestApp) {
+        super::food_supply_indicators_sum_a_scope_and_withhold_small_cells(app).await
+    }
+
+    async fn the_food_dashboard_example_runs_on_the_demo(app: &TestApp) {
+        super::the_food_dashboard_example_runs_on_the_demo(app).await
     }
 }
 
@@ -261,14 +274,33 @@ async fn supply_links_are_written_filtered_fed_and_deleted(app: &TestApp) {
 
 /// Imports the sample PAT list; the summary and the reject report's lines.
 async fn import(app: &TestApp) -> (api::import::Summary, Vec<Value>) {
-    let report_path = std::env::temp_dir().join(format!("terrasse-pat-{}.jsonl", uuid::Uuid::now_v7()));
-    let mut report = RejectReport::to_file(&report_path).unwrap();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pat/pat-sample.csv");
     let options = PatOptions {
         quiet: true,
         ..PatOptions::default()
     };
-    let summary = import_pat(&app.db, &path, &options, &mut report).await.unwrap();
+    with_report(async |report| {
+        import_pat(&app.db, &fixture("pat/pat-sample.csv"), &options, report)
+            .await
+            .unwrap()
+    })
+    .await
+}
+
+/// A file of `tests/fixtures`.
+fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Runs an import writing its reject report to a temporary file; its summary and the report's
+/// lines.
+async fn with_report(
+    run: impl AsyncFnOnce(&mut RejectReport) -> api::import::Summary,
+) -> (api::import::Summary, Vec<Value>) {
+    let report_path = std::env::temp_dir().join(format!("terrasse-supply-{}.jsonl", uuid::Uuid::now_v7()));
+    let mut report = RejectReport::to_file(&report_path).unwrap();
+    let summary = run(&mut report).await;
     report.finish().unwrap();
     let lines = std::fs::read_to_string(&report_path)
         .unwrap()
@@ -380,4 +412,209 @@ async fn the_pat_list_is_imported_and_scopes_supply_links(app: &TestApp) {
         neither["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
         "{neither:#}"
     );
+}
+
+async fn canteen_purchases_are_summed_into_supply_links(app: &TestApp) {
+    write_organisations(&app.db).await;
+    let import = async || {
+        with_report(async |report| {
+            import_purchases(
+                &app.db,
+                &fixture("purchases/achats-sample.csv"),
+                "PARTNER:cantines",
+                true,
+                report,
+            )
+            .await
+            .unwrap()
+        })
+        .await
+    };
+    let (summary, lines) = import().await;
+    // Nine rows: three refused (SIRET, date, price), one family read as OTHER; five links, of
+    // which the unknown canteen's is refused by the store.
+    assert_eq!(
+        (
+            summary.read,
+            summary.rejected,
+            summary.rejected_fields,
+            summary.imported
+        ),
+        (9, 4, 1, 4),
+        "{summary} {lines:#?}"
+    );
+    let mut fields: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["field"].as_str().unwrap().to_owned(),
+                l["rejected"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            ("buyerSiret", "record"),
+            ("date", "record"),
+            ("famille_produits", "field"),
+            ("prix_ht", "record"),
+            ("siret", "record"),
+        ]
+        .map(|(f, r)| (f.to_owned(), r.to_owned())),
+        "{lines:#?}"
+    );
+    let (again, _) = import().await;
+    assert_eq!((again.imported, again.updated, again.unchanged), (0, 0, 4), "{again}");
+
+    let body = app
+        .query(
+            "{ supplyLinks(orderBy: { field: AMOUNT, direction: DESC }) { nodes {
+                buyer { siret } supplierName productFamily channel shortChain evidence amountEur periodStart periodEnd description } } }",
+            json!({}),
+        )
+        .await;
+    let nodes = &body["supplyLinks"]["nodes"];
+    assert_eq!(
+        nodes[0],
+        json!({ "buyer": { "siret": siret_of(METROPOLE_NICE, 1) }, "supplierName": "Boulangerie du port",
+                "productFamily": "BAKERY", "channel": "ONE_INTERMEDIARY", "shortChain": true,
+                "evidence": "CANTEEN_PURCHASE", "amountEur": "1000.00", "periodStart": "2026-01-05",
+                "periodEnd": "2026-01-05", "description": "local as the canteen defines it: km, 30 km" }),
+        "{body:#}"
+    );
+    // The two yoghurt purchases, one supplier spelt two ways: one link, summed, over both dates.
+    let dairy = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["productFamily"] == "DAIRY")
+        .unwrap_or_else(|| panic!("{body:#}"));
+    assert_eq!(
+        (
+            &dairy["amountEur"],
+            &dairy["periodStart"],
+            &dairy["periodEnd"],
+            &dairy["supplierName"]
+        ),
+        (
+            &json!("200.00"),
+            &json!("2025-03-02"),
+            &json!("2025-06-15"),
+            &json!("GAEC des Collines")
+        ),
+        "{body:#}"
+    );
+    let channels: Vec<&str> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        channels,
+        ["ONE_INTERMEDIARY", "LONG", "ONE_INTERMEDIARY", "UNKNOWN"],
+        "{body:#}"
+    );
+}
+
+const INDICATORS: &str = "query($scope: FoodScopeInput!, $groupBy: FoodSupplyDimension) {
+    foodSupplyIndicators(scope: $scope, period: { from: \"2025-01-01\", to: \"2026-12-31\" }, groupBy: $groupBy) {
+        definitions { counted confidentiality }
+        total { suppressed suppressionReason links buyers suppliers amountEur
+                shortChain { ofLinks ofAmount } local { ofLinks ofAmount } sse { ofLinks ofAmount } }
+        cells { key suppressed links amountEur } } }";
+
+async fn food_supply_indicators_sum_a_scope_and_withhold_small_cells(app: &TestApp) {
+    write_organisations(&app.db).await;
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:cantines")).await;
+    data(app, &partner, UPSERT, json!({ "input": { "items": items() } })).await;
+    // The Bouches-du-Rhône: the two links bought by Marseille (l2, bought by Nice in 2024, is
+    // out of scope and period).
+    let scope = json!({ "territory": { "level": "DEPARTEMENT", "code": "13" } });
+    let seen = data(
+        app,
+        &partner,
+        INDICATORS,
+        json!({ "scope": scope, "groupBy": "CHANNEL" }),
+    )
+    .await;
+    let indicators = &seen["foodSupplyIndicators"];
+    assert_eq!(
+        indicators["total"],
+        json!({ "suppressed": false, "suppressionReason": null, "links": 2, "buyers": 1, "suppliers": 2,
+                "amountEur": "1200.50", "shortChain": { "ofLinks": 1.0, "ofAmount": 1.0 },
+                "local": { "ofLinks": 0.5, "ofAmount": 1.0 }, "sse": { "ofLinks": 0.5, "ofAmount": 1.0 } }),
+        "{seen:#}"
+    );
+    assert_eq!(
+        indicators["cells"],
+        json!([{ "key": "direct", "suppressed": false, "links": 1, "amountEur": "1200.50" },
+               { "key": "one_intermediary", "suppressed": false, "links": 1, "amountEur": "0.00" }]),
+        "{seen:#}"
+    );
+    // Published to anonymous callers: two suppliers are too few, every figure is withheld.
+    let public = app.query(INDICATORS, json!({ "scope": scope })).await;
+    let total = &public["foodSupplyIndicators"]["total"];
+    assert_eq!(
+        (&total["suppressed"], &total["links"]),
+        (&json!(true), &Value::Null),
+        "{public:#}"
+    );
+    assert!(
+        total["suppressionReason"].as_str().unwrap().contains("suppliers"),
+        "{public:#}"
+    );
+    // Nice's food project scope: none of these links.
+    let (summary, _) = import(app).await;
+    assert_eq!(summary.imported, 3);
+    let nice = app
+        .query(r#"{ foodProject(code: "PAT-NICE") { id } }"#, json!({}))
+        .await["foodProject"]["id"]
+        .clone();
+    let in_nice = data(app, &partner, INDICATORS, json!({ "scope": { "foodProject": nice } })).await;
+    assert_eq!(in_nice["foodSupplyIndicators"]["total"]["links"], 0, "{in_nice:#}");
+    // A scope must be one thing.
+    let both = app
+        .graphql(
+            INDICATORS,
+            json!({ "scope": { "territory": { "level": "REGION", "code": "93" }, "foodProject": nice } }),
+        )
+        .await;
+    assert_eq!(both["errors"][0]["extensions"]["field"], "scope", "{both:#}");
+}
+
+const FOOD_EXAMPLE: &str = include_str!("../../examples/dashboards/food_supply_short_chains.graphql");
+
+/// The food dashboard example on the demo ecosystem: its totals are the rows' own.
+async fn the_food_dashboard_example_runs_on_the_demo(app: &TestApp) {
+    api::seed::demo::seed_demo(&app.db).await.unwrap();
+    let admin = key(app, ApiRole::Admin, None).await;
+    let answer = data(app, &admin, FOOD_EXAMPLE, json!({})).await;
+    let total = &answer["foodSupplyIndicators"]["total"];
+    let in_scope = "FROM supply_link l JOIN establishment b ON b.id = l.buyer_establishment_id \
+        JOIN territory_membership m ON m.territory_id = b.commune_id AND m.ancestor_id = 'DEP:13' \
+        WHERE l.deleted_at IS NULL AND l.period_start <= '2026-12-31' \
+        AND (l.period_end IS NULL OR l.period_end >= '2025-01-01')";
+    let links = app.scalar(&format!("SELECT COUNT(*) {in_scope}")).await;
+    assert!(links > 0, "the demo has food links in the Bouches-du-Rhône");
+    assert_eq!(total["links"], links, "{answer:#}");
+    let cents = app
+        .scalar(&format!(
+            "SELECT CAST(COALESCE(SUM(l.amount_cents), 0) AS BIGINT) {in_scope}"
+        ))
+        .await;
+    let euros: rust_decimal::Decimal = total["amountEur"].as_str().unwrap().parse().unwrap();
+    assert_eq!(euros, rust_decimal::Decimal::new(cents, 2), "{answer:#}");
+    let cells: i64 = answer["foodSupplyIndicators"]["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["links"].as_i64().unwrap())
+        .sum();
+    assert_eq!(cells, links, "the families add up to the total: {answer:#}");
+    let listed = &answer["supplyLinks"];
+    assert!(listed["totalCount"].as_i64().unwrap() > 0, "{answer:#}");
+    assert_eq!(listed["nodes"][0]["evidence"], "DECP_CONTRACT", "{answer:#}");
 }

@@ -4,6 +4,7 @@
 //! confidentiality ([`crate::domain::disclosure`]) to the cells. It knows nothing of GraphQL:
 //! resolvers convert arguments into its queries and wrap what it returns.
 
+pub mod food;
 pub mod organisations;
 pub mod partnerships;
 pub mod periods;

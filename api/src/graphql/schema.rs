@@ -6,7 +6,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use super::{
-    analytics::{AnalyticsQuery, AnalyticsSeriesQuery},
+    analytics::{AnalyticsQuery, AnalyticsSeriesQuery, FoodIndicatorsQuery},
     contract::query::ContractQuery,
     mutation::Mutation,
     node::NodeQuery,
@@ -36,6 +36,7 @@ pub struct Query(
     SupplyQuery,
     AnalyticsQuery,
     AnalyticsSeriesQuery,
+    FoodIndicatorsQuery,
     SyncQuery,
 );
 

@@ -11,6 +11,7 @@ pub mod decp;
 pub mod food_links;
 pub mod labels;
 pub mod pat;
+pub mod purchases;
 pub mod sirene;
 pub mod table;
 

@@ -11,11 +11,13 @@ use async_graphql::Context;
 use crate::{access::Role, analytics::Disclosure, config::AnalyticsConfig};
 
 pub mod definitions;
+pub mod food;
 pub mod inputs;
 pub mod query;
 pub mod series;
 pub mod types;
 
+pub use food::FoodIndicatorsQuery;
 pub use query::AnalyticsQuery;
 pub use series::AnalyticsSeriesQuery;
 

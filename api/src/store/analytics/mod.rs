@@ -9,13 +9,15 @@
 //!
 //! One submodule per indicator family: [`procurement`] (over the award lines),
 //! [`organisations`] (per territory), [`partnerships`] (counts and the network); the time
-//! series of organisations and partnerships are in [`super::analytics_series`].
+//! series of organisations and partnerships are in [`super::analytics_series`]; [`food`]
+//! (supply links of food chains).
 
 use entity::enums::TerritoryLevel;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 
 use super::{DbContext, StoreError};
 
+pub mod food;
 pub mod organisations;
 pub mod partnerships;
 pub mod procurement;
