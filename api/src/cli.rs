@@ -1,7 +1,8 @@
 //! The `terrasse` command line: `serve` (the default), `migrate`, `seed --demo`,
 //! `seed --synthetic --organisations N --contracts M`, `export`, `import decp FILE`,
-//! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`, `import pat FILE`, `import purchases FILE`, `derive food-links`, `keys`,
-//! `schema`.
+//! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`,
+//! `import pat FILE`, `import purchases FILE`, `import canteens FILE`,
+//! `import canteen-declarations FILE`, `derive food-links`, `keys`, `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
 
@@ -174,6 +175,24 @@ enum ImportCommand {
         /// Source of the supply links (`PARTNER:<slug>` for a partner's file).
         #[arg(long, default_value = crate::import::purchases::SOURCE)]
         source: String,
+    },
+    /// The canteens' national register (its open-data export, `;` CSV): canteens keyed by
+    /// SIRET (re-importing changes nothing), and the supply links from their central kitchens.
+    Canteens {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
+    },
+    /// The canteens' yearly declarations (their open-data export): organic and EGalim shares
+    /// per canteen and year, for canteens of the register.
+    CanteenDeclarations {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
     },
     /// The national list of territorial food projects (PAT): a `;` CSV (UTF-8 or
     /// Windows-1252) with `id`, `nom_administratif`, `communes_code_insee`…; projects keyed
@@ -387,6 +406,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             run_import(&cli.database, &file, rejects, async |db, report| {
                 Ok(crate::import::purchases::import_purchases(db, &file, &source, false, report).await?)
+            })
+            .await
+        }
+        Command::Import {
+            command: ImportCommand::Canteens { file, rejects },
+        } => {
+            run_import(&cli.database, &file, rejects, async |db, report| {
+                Ok(crate::import::canteens::import_canteens(db, &file, false, report).await?)
+            })
+            .await
+        }
+        Command::Import {
+            command: ImportCommand::CanteenDeclarations { file, rejects },
+        } => {
+            run_import(&cli.database, &file, rejects, async |db, report| {
+                Ok(crate::import::canteens::import_declarations(db, &file, false, report).await?)
             })
             .await
         }

@@ -13,6 +13,8 @@
 
 pub mod api_key;
 pub mod audit_log;
+pub mod canteen;
+pub mod canteen_declaration;
 pub mod change_log;
 pub mod concession_execution;
 pub mod contract;

@@ -1,7 +1,8 @@
 //! Short food supply chains: the territorial food projects (Projets Alimentaires Territoriaux,
-//! PAT) and the communes each covers, and the supply links between a supplier and a buyer
+//! PAT) and the communes each covers, the supply links between a supplier and a buyer
 //! establishment (a canteen, a central kitchen, a public buyer) with their number of
-//! intermediaries, product family, period, amount and evidence.
+//! intermediaries, product family, period, amount and evidence, and the canteens of the
+//! national register with their yearly declarations (organic and EGalim shares).
 //!
 //! A commune can belong to several PATs. Supply links carry the sync columns of every record
 //! partners write (`source`, `external_id`, versions, soft delete). As in the foundation,
@@ -9,7 +10,7 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-/// Creates the food project and supply link tables.
+/// Creates the food project, supply link and canteen tables.
 pub struct Migration;
 
 impl MigrationName for Migration {
@@ -44,6 +45,8 @@ const INDEXES: &[(&str, &[&str])] = &[
     ("supply_link", &["contract_id"]),
     ("supply_link", &["period_start"]),
     ("supply_link", &["updated_at"]),
+    ("canteen", &["commune_id"]),
+    ("canteen", &["central_kitchen_siret"]),
 ];
 
 #[async_trait::async_trait]
@@ -135,6 +138,50 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("canteen")
+                    .col(uuid("id").primary_key())
+                    .col(text("siret").unique_key())
+                    .col(text("name"))
+                    .col(text("name_search"))
+                    .col(text_null("register_id"))
+                    .col(text_null("commune_id"))
+                    .col(text_null("economic_model"))
+                    .col(text_null("management_type"))
+                    .col(text_null("production_type"))
+                    .col(text_null("central_kitchen_siret"))
+                    .col(big_integer_null("daily_meals"))
+                    .col(big_integer_null("yearly_meals"))
+                    .col(text_null("sectors"))
+                    .col(text_null("line_ministry"))
+                    .col(date_null("registered_on"))
+                    .col(text("source"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .foreign_key(&mut fk("canteen", "commune_id", "territory", "id"))
+                    .check(Expr::col("daily_meals").is_null().or(Expr::col("daily_meals").gte(0)))
+                    .check(Expr::col("yearly_meals").is_null().or(Expr::col("yearly_meals").gte(0)))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("canteen_declaration")
+                    .col(uuid("canteen_id"))
+                    .col(small_integer("year"))
+                    .col(text_null("mode"))
+                    .col(text_null("declaration_type"))
+                    .col(double_null("organic_share"))
+                    .col(double_null("egalim_share"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .primary_key(Index::create().col("canteen_id").col("year"))
+                    .foreign_key(&mut fk("canteen_declaration", "canteen_id", "canteen", "id"))
+                    .to_owned(),
+            )
+            .await?;
         for (table, columns) in INDEXES {
             let mut index = Index::create();
             index.name(format!("ix_{table}_{}", columns.join("_"))).table(*table);
@@ -147,7 +194,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["supply_link", "food_project_commune", "food_project"] {
+        for table in [
+            "canteen_declaration",
+            "canteen",
+            "supply_link",
+            "food_project_commune",
+            "food_project",
+        ] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())

@@ -6,6 +6,7 @@
 
 use api::import::{
     RejectReport,
+    canteens::{import_canteens, import_declarations},
     pat::{PatOptions, import_pat},
     purchases::import_purchases,
 };
@@ -37,6 +38,14 @@ on_both_databases! {
 
     async fn the_food_dashboard_example_runs_on_the_demo(app: &TestApp) {
         super::the_food_dashboard_example_runs_on_the_demo(app).await
+    }
+
+    async fn the_food_supply_network_links_buyers_to_suppliers(app: &TestApp) {
+        super::the_food_supply_network_links_buyers_to_suppliers(app).await
+    }
+
+    async fn the_canteen_register_and_declarations_are_imported_and_counted(app: &TestApp) {
+        super::the_canteen_register_and_declarations_are_imported_and_counted(app).await
     }
 }
 
@@ -617,4 +626,192 @@ async fn the_food_dashboard_example_runs_on_the_demo(app: &TestApp) {
     let listed = &answer["supplyLinks"];
     assert!(listed["totalCount"].as_i64().unwrap() > 0, "{answer:#}");
     assert_eq!(listed["nodes"][0]["evidence"], "DECP_CONTRACT", "{answer:#}");
+}
+
+const NETWORK: &str = "query($scope: FoodScopeInput!) {
+    foodSupplyNetwork(scope: $scope, period: { from: \"2024-01-01\", to: \"2026-12-31\" }) {
+        definitions { counted confidentiality }
+        nodes { key organisationId name essFamily role }
+        edges { source target links amountEur shortChainLinks channel } } }";
+
+async fn the_food_supply_network_links_buyers_to_suppliers(app: &TestApp) {
+    let organisations = write_organisations(&app.db).await;
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:cantines")).await;
+    data(app, &partner, UPSERT, json!({ "input": { "items": items() } })).await;
+    let region = json!({ "territory": { "level": "REGION", "code": "93" } });
+    let answer = app.query(NETWORK, json!({ "scope": region })).await;
+    let network = &answer["foodSupplyNetwork"];
+    let org = |index: usize| api::graphql::node::global_id("Organisation", organisations[index]).0;
+    assert_eq!(
+        network["edges"],
+        json!([
+            { "source": org(VILLE_MARSEILLE), "target": org(SCOP), "links": 1, "amountEur": "1200.50",
+              "shortChainLinks": 1, "channel": "DIRECT" },
+            { "source": org(METROPOLE_NICE), "target": org(LYON_BATIMENT), "links": 1, "amountEur": "80.00",
+              "shortChainLinks": 0, "channel": "LONG" },
+            { "source": org(VILLE_MARSEILLE), "target": "name:gaec des collines", "links": 1, "amountEur": "0.00",
+              "shortChainLinks": 1, "channel": "ONE_INTERMEDIARY" },
+        ]),
+        "{answer:#}"
+    );
+    let nodes = network["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 5, "{answer:#}");
+    let gaec = nodes.iter().find(|n| n["key"] == "name:gaec des collines").unwrap();
+    assert_eq!(
+        (&gaec["organisationId"], &gaec["name"], &gaec["role"]),
+        (&Value::Null, &json!("GAEC des Collines"), &json!("SUPPLIER")),
+        "the declared name, as first written: {answer:#}"
+    );
+    let scop = nodes.iter().find(|n| n["key"] == org(SCOP).as_str()).unwrap();
+    assert_eq!(
+        (&scop["essFamily"], &scop["role"]),
+        (&json!("COOPERATIVE"), &json!("SUPPLIER"))
+    );
+    let marseille = nodes
+        .iter()
+        .find(|n| n["key"] == org(VILLE_MARSEILLE).as_str())
+        .unwrap();
+    assert_eq!(marseille["role"], "BUYER");
+}
+
+const CANTEEN_INDICATORS: &str = "query($groupBy: CanteenIndicatorDimension) {
+    canteenIndicators(scope: { territory: { level: DEPARTEMENT, code: \"13\" } }, year: 2024, groupBy: $groupBy) {
+        definitions { counted amountBasis confidentiality }
+        total { suppressed canteens declaring yearlyMeals organicShare egalimShare }
+        cells { key canteens declaring } } }";
+
+async fn the_canteen_register_and_declarations_are_imported_and_counted(app: &TestApp) {
+    write_organisations(&app.db).await;
+    let register = async || {
+        let mut report_lines = Vec::new();
+        let (summary, lines) = with_report(async |report| {
+            let summary = import_canteens(&app.db, &fixture("canteens/registre_cantines.csv"), true, report)
+                .await
+                .unwrap();
+            report_lines.push(summary);
+            summary.canteens
+        })
+        .await;
+        (report_lines.pop().unwrap(), summary, lines)
+    };
+    let (whole, canteens, lines) = register().await;
+    assert_eq!(
+        (
+            canteens.read,
+            canteens.imported,
+            canteens.rejected,
+            canteens.rejected_fields
+        ),
+        (6, 4, 2, 3),
+        "{whole} {lines:#?}"
+    );
+    // The central kitchen's link to the school it supplies; the college's canteen is no known
+    // establishment, so its link is refused.
+    let links = whole.kitchen_links;
+    assert_eq!(
+        (links.read, links.imported, links.rejected),
+        (2, 1, 1),
+        "{whole} {lines:#?}"
+    );
+    let mut fields: Vec<String> = lines.iter().map(|l| l["field"].as_str().unwrap().to_owned()).collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "buyerSiret",
+            "central_producer_siret",
+            "management_type",
+            "record",
+            "siret",
+            "yearly_meal_count"
+        ],
+        "{lines:#?}"
+    );
+    let (again, _, _) = register().await;
+    assert_eq!(
+        (
+            again.canteens.unchanged,
+            again.kitchen_links.unchanged,
+            again.canteens.imported
+        ),
+        (4, 1, 0),
+        "{again}"
+    );
+
+    let (declared, lines) = with_report(async |report| {
+        import_declarations(&app.db, &fixture("canteens/campagne_td_2024.csv"), true, report)
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(
+        (
+            declared.read,
+            declared.imported,
+            declared.rejected,
+            declared.rejected_fields
+        ),
+        (6, 4, 2, 1),
+        "{declared} {lines:#?}"
+    );
+
+    let school = siret_of(crate::contracts::REGIE, 1);
+    let read = app
+        .query(
+            &format!(
+                r#"{{ canteen(siret: "{school}") {{ name management production centralKitchenSiret yearlyMeals
+                    commune {{ code }} declarations {{ year organicShare egalimShare mode }} }}
+                    canteens(filter: {{ search: "ecole belle", territories: [{{ level: DEPARTEMENT, code: "13" }}] }}) {{ totalCount }}
+                    kitchens: canteens(filter: {{ production: [CENTRAL] }}) {{ nodes {{ siret }} }}
+                    supplyLinks(filter: {{ evidence: [CENTRAL_KITCHEN] }}) {{ nodes {{ buyer {{ siret }} supplier {{ siret }} channel }} }} }}"#
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        read["canteen"],
+        json!({ "name": "École Belle de Mai", "management": "DIRECT", "production": "SITE_COOKED_ELSEWHERE",
+                "centralKitchenSiret": siret_of(VILLE_MARSEILLE, 1), "yearlyMeals": 20000,
+                "commune": { "code": "13055" },
+                "declarations": [{ "year": 2024, "organicShare": 0.5, "egalimShare": 0.1, "mode": "SATELLITE_WITHOUT_APPRO" }] }),
+        "{read:#}"
+    );
+    assert_eq!(read["canteens"]["totalCount"], 1, "{read:#}");
+    assert_eq!(
+        read["kitchens"]["nodes"],
+        json!([{ "siret": siret_of(VILLE_MARSEILLE, 1) }]),
+        "{read:#}"
+    );
+    assert_eq!(
+        read["supplyLinks"]["nodes"],
+        json!([{ "buyer": { "siret": school }, "supplier": { "siret": siret_of(VILLE_MARSEILLE, 1) }, "channel": "DIRECT" }]),
+        "{read:#}"
+    );
+
+    // Indicators: three canteens in the Bouches-du-Rhône, two declaring for 2024; the shares
+    // weighted by yearly meals (300 000 and 20 000).
+    let partner = key(app, ApiRole::Partner, Some("PARTNER:cantines")).await;
+    let seen = data(app, &partner, CANTEEN_INDICATORS, json!({ "groupBy": "PRODUCTION" })).await;
+    let total = &seen["canteenIndicators"]["total"];
+    assert_eq!(
+        (&total["canteens"], &total["declaring"], &total["yearlyMeals"]),
+        (&json!(3), &json!(2), &json!(320_000)),
+        "{seen:#}"
+    );
+    let close = |value: &Value, expected: f64| (value.as_f64().unwrap() - expected).abs() < 1e-9;
+    assert!(close(&total["organicShare"], 85_000.0 / 320_000.0), "{seen:#}");
+    assert!(close(&total["egalimShare"], 92_000.0 / 320_000.0), "{seen:#}");
+    assert_eq!(
+        seen["canteenIndicators"]["cells"],
+        json!([{ "key": "central", "canteens": 1, "declaring": 1 }, { "key": "site", "canteens": 1, "declaring": 0 },
+               { "key": "site_cooked_elsewhere", "canteens": 1, "declaring": 1 }]),
+        "{seen:#}"
+    );
+    let public = app.query(CANTEEN_INDICATORS, json!({})).await;
+    assert_eq!(public["canteenIndicators"]["total"]["suppressed"], true, "{public:#}");
+    assert_eq!(
+        public["canteenIndicators"]["total"]["organicShare"],
+        Value::Null,
+        "{public:#}"
+    );
 }

@@ -1,5 +1,6 @@
 //! Food supply indicators: the cells of a scope and their total, run side by side, with cells
-//! built from too few suppliers withheld (a cell's amounts would tell one supplier's sales).
+//! built from too few suppliers withheld (a cell's amounts would tell one supplier's sales);
+//! canteen indicators, cells built from too few declaring canteens withheld.
 
 use sea_orm::ConnectionTrait;
 
@@ -8,7 +9,7 @@ use crate::{
     domain::disclosure::CellFacts,
     store::{
         StoreError,
-        analytics::food::{FoodCell, FoodQuery, food},
+        analytics::food::{CanteenCell, CanteenDimension, FoodCell, FoodQuery, FoodScope, canteens, food},
     },
 };
 
@@ -45,4 +46,38 @@ pub async fn indicators<C: ConnectionTrait>(
         .collect();
     let suppliers = total.suppliers;
     Ok(Table::decide(disclosure, total, suppliers, cells, &facts))
+}
+
+/// The canteen cells of a scope and year and their total, with confidentiality applied:
+/// contributors are the canteens (a cell's shares would tell one canteen's declaration).
+pub async fn canteen_indicators<C: ConnectionTrait>(
+    db: &C,
+    scope: &FoodScope,
+    year: i16,
+    group_by: Option<CanteenDimension>,
+    disclosure: Disclosure,
+) -> Result<Table<CanteenCell>, StoreError> {
+    let (cells, total) = tokio::join!(
+        async {
+            match group_by {
+                Some(_) => canteens(db, scope, year, group_by).await,
+                None => Ok(Vec::new()),
+            }
+        },
+        canteens(db, scope, year, None)
+    );
+    let cells = cells?;
+    let total = total?.into_iter().next().unwrap_or_default();
+    #[expect(clippy::cast_precision_loss, reason = "meal counts far below 2^52")]
+    let facts: Vec<CellFacts> = cells
+        .iter()
+        .map(|cell| CellFacts {
+            keys: vec![cell.key.clone().unwrap_or_default()],
+            contributors: cell.declaring,
+            size: cell.yearly_meals as f64,
+            empty: cell.canteens == 0,
+        })
+        .collect();
+    let declaring = total.declaring;
+    Ok(Table::decide(disclosure, total, declaring, cells, &facts))
 }

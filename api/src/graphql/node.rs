@@ -17,7 +17,7 @@ use super::{
     loaders::{Cache, Loaders},
     organisation::{Establishment, Identifier, Label, Organisation},
     partnership::Partnership,
-    supply::{FoodProject, SupplyLink},
+    supply::{Canteen, FoodProject, SupplyLink},
     territory::Territory,
 };
 use crate::{
@@ -93,6 +93,8 @@ pub enum Node {
     SupplyLink(SupplyLink),
     /// A territorial food project (PAT).
     FoodProject(FoodProject),
+    /// A canteen of the national register.
+    Canteen(Canteen),
 }
 
 /// Resolves a global id to its object through the request's loaders; `None` when no live
@@ -133,6 +135,9 @@ pub async fn resolve_node(loaders: &Loaders, id: &ID) -> async_graphql::Result<O
         "FoodProject" => found(&loaders.supply.food_project_by_id, uuid()?)
             .await?
             .map(|p| Node::FoodProject(FoodProject(p))),
+        "Canteen" => found(&loaders.supply.canteen_by_id, uuid()?)
+            .await?
+            .map(|c| Node::Canteen(Canteen(c))),
         _ => {
             return bad_input(Err(ValidationError::new(
                 "id",

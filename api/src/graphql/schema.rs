@@ -6,13 +6,13 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use super::{
-    analytics::{AnalyticsQuery, AnalyticsSeriesQuery, FoodIndicatorsQuery},
+    analytics::{AnalyticsQuery, AnalyticsSeriesQuery, CanteenIndicatorsQuery, FoodIndicatorsQuery, FoodNetworkQuery},
     contract::query::ContractQuery,
     mutation::Mutation,
     node::NodeQuery,
     organisation::query::{EstablishmentQuery, OrganisationQuery},
     partnership::query::PartnershipQuery,
-    supply::query::SupplyQuery,
+    supply::{canteen::CanteenQuery, query::SupplyQuery},
     sync::SyncQuery,
     territory::query::{TerritoryListQuery, TerritoryQuery},
 };
@@ -34,9 +34,12 @@ pub struct Query(
     ContractQuery,
     PartnershipQuery,
     SupplyQuery,
+    CanteenQuery,
     AnalyticsQuery,
     AnalyticsSeriesQuery,
     FoodIndicatorsQuery,
+    FoodNetworkQuery,
+    CanteenIndicatorsQuery,
     SyncQuery,
 );
 

@@ -14,28 +14,24 @@
 use std::{collections::HashMap, path::Path};
 
 use chrono::Utc;
-use entity::enums::TerritoryLevel;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::Value;
 
 use super::{
     ImportError, Progress, RejectLine, RejectReport, Rejected, Summary,
-    table::{Header, Row, Rows},
+    table::{Columns, Header, Row, Rows, commune_id, require, value_of},
 };
-use crate::{
-    domain::TerritoryId,
-    store::{
-        DbContext,
-        food_projects::{FoodProjectRecord, write},
-        write::{ItemStatus, fields::known_territories},
-    },
+use crate::store::{
+    DbContext,
+    food_projects::{FoodProjectRecord, write},
+    write::{ItemStatus, fields::known_territories},
 };
 
 /// The source of the projects of the national list.
 pub const SOURCE: &str = "PAT";
 
 /// The columns read, each under any of the names listed: `(what, names)`.
-const COLUMNS: &[(&str, &[&str])] = &[
+const COLUMNS: &Columns = &[
     ("id", &["id", "identifiant", "id pat"]),
     ("sheet_url", &["lien_vers_la_fiche_pat", "lien", "url"]),
     ("name", &["nom_administratif", "nom administratif", "nom"]),
@@ -70,34 +66,20 @@ struct Read {
     position: u64,
 }
 
-/// A cell's text: trimmed, `None` when empty, `[ND]` or the text `None`.
-fn cell<'r>(header: &Header, row: &'r csv::StringRecord, names: &[&str]) -> Option<&'r str> {
-    let name = header.first_of(names)?;
-    header
-        .get(row, name)
-        .map(str::trim)
-        .filter(|value| !value.is_empty() && !value.eq_ignore_ascii_case("none"))
-}
-
 /// The commune ids of a `communes_code_insee` cell, in order, without repeats, and the reject
 /// lines of the malformed codes.
 fn communes(raw: &str, record: &str, position: u64) -> (Vec<String>, Vec<RejectLine>) {
     let (mut ids, mut rejects) = (Vec::new(), Vec::new());
     for code in raw.split([',', ' ', '|']).map(str::trim).filter(|c| !c.is_empty()) {
-        let code = if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) {
-            format!("0{code}")
-        } else {
-            code.to_owned()
-        };
-        let id = match TerritoryId::for_level(TerritoryLevel::Commune, &code) {
-            Ok(id) => id.into_string(),
-            Err(error) => {
+        let id = match commune_id(code) {
+            Ok(id) => id,
+            Err(reason) => {
                 rejects.push(RejectLine {
                     record: record.to_owned(),
                     position,
                     field: "communes_code_insee".to_owned(),
-                    value: Value::String(code),
-                    reason: error.reason,
+                    value: Value::String(code.to_owned()),
+                    reason,
                     rejected: Rejected::Field,
                 });
                 continue;
@@ -112,13 +94,7 @@ fn communes(raw: &str, record: &str, position: u64) -> (Vec<String>, Vec<RejectL
 
 /// Reads one row into a project, or the reject lines of the whole row.
 fn read(header: &Header, row: &csv::StringRecord, position: u64, rejects: &mut Vec<RejectLine>) -> Option<Read> {
-    let get = |what: &str| {
-        let names = COLUMNS
-            .iter()
-            .find(|(w, _)| *w == what)
-            .map_or(&[][..], |(_, names)| *names);
-        cell(header, row, names).map(str::to_owned)
-    };
+    let get = |what: &str| value_of(header, COLUMNS, row, what).map(str::to_owned);
     let Some(code) = get("id") else {
         rejects.push(RejectLine::whole_record(
             format!("#{position}"),
@@ -180,18 +156,7 @@ pub async fn import_pat(
     let mut progress = Progress::of_input(&format!("PAT {}", path.display()), &input, options.quiet);
     let batch_size = options.batch_size.max(1);
     let mut rows = Rows::open_as(input, (None, true), batch_size * 2, "PAT").await?;
-    for what in ["id", "communes"] {
-        let names = COLUMNS
-            .iter()
-            .find(|(w, _)| *w == what)
-            .map_or(&[][..], |(_, names)| *names);
-        if rows.header.first_of(names).is_none() {
-            return Err(ImportError::Format(format!(
-                "the PAT file has no {what} column (one of {names:?}); columns: {}",
-                rows.header.names().join(", ")
-            )));
-        }
-    }
+    require(&rows.header, COLUMNS, &["id", "communes"], "PAT")?;
     let mut summary = Summary::default();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut batch: Vec<Read> = Vec::with_capacity(batch_size);

@@ -8,8 +8,9 @@
 //! (`siret`, the buyer) from one supplier (`fournisseur`, a name) of one product family, one
 //! year and one channel are one link, whose amount is their sum and whose period runs from the
 //! first purchase to the last. `est_circuit_court` says whether the supplier is a short circuit
-//! (at most one intermediary: `ONE_INTERMEDIARY`, the most it can be), or not (`LONG`); empty,
-//! the channel is `UNKNOWN`. Locality (`est_local` and its definition) is kept in the link's
+//! (at most one intermediary: `ONE_INTERMEDIARY`, the most it can be), or not (`LONG`; the
+//! format reads an empty cell as no, and `x` as yes); a value it does not know gives `UNKNOWN`.
+//! Locality (`est_local` and its definition) is kept in the link's
 //! description: the declaration's own definition of local, not a distance.
 //!
 //! The file is read whole before anything is written (the links are sums over it); memory
@@ -32,7 +33,7 @@ use serde_json::Value;
 
 use super::{
     ImportError, Progress, RejectLine, RejectReport, Rejected, Summary,
-    table::{Header, Row, Rows},
+    table::{Columns, Header, Row, Rows, require, value_of},
 };
 use crate::{
     domain::{Cents, Siret, text::fold_for_search},
@@ -46,7 +47,7 @@ use crate::{
 pub const SOURCE: &str = "canteen-purchases";
 
 /// The columns read: `(what, names)`.
-const COLUMNS: &[(&str, &[&str])] = &[
+const COLUMNS: &Columns = &[
     ("siret", &["siret", "siret_cantine"]),
     ("description", &["description"]),
     ("supplier", &["fournisseur", "supplier"]),
@@ -77,7 +78,7 @@ pub fn product_family(value: &str) -> Option<ProductFamily> {
 /// A yes/no cell (`true`, `oui`, `1`, `vrai` / `false`, `non`, `0`, `faux`).
 fn yes_no(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "oui" | "1" | "vrai" | "yes" | "o" => Some(true),
+        "true" | "oui" | "1" | "vrai" | "yes" | "o" | "x" => Some(true),
         "false" | "non" | "0" | "faux" | "no" | "n" => Some(false),
         _ => None,
     }
@@ -112,17 +113,8 @@ fn read(
     position: u64,
     rejects: &mut Vec<RejectLine>,
 ) -> Option<(LinkKey, String, NaiveDate, i64, Option<String>)> {
-    let get = |what: &str| {
-        let names = COLUMNS
-            .iter()
-            .find(|(w, _)| *w == what)
-            .map_or(&[][..], |(_, names)| *names);
-        let name = header.first_of(names)?;
-        header
-            .get(row, name)
-            .map(str::trim)
-            .filter(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none"))
-    };
+    let get = |what: &str| value_of(header, COLUMNS, row, what);
+
     let record = get("siret").map_or_else(|| format!("#{position}"), str::to_owned);
     let mut refuse = |field: &str, value: Option<&str>, reason: String| {
         rejects.push(RejectLine {
@@ -192,10 +184,11 @@ fn read(
             ProductFamily::Other
         }),
     };
-    let channel = match get("short").and_then(yes_no) {
-        Some(true) => SupplyChannel::OneIntermediary,
-        Some(false) => SupplyChannel::Long,
-        None => SupplyChannel::Unknown,
+    // The format reads an empty cell as "no"; a value it does not know says nothing.
+    let channel = match get("short").map(yes_no) {
+        Some(Some(true)) => SupplyChannel::OneIntermediary,
+        Some(Some(false)) | None => SupplyChannel::Long,
+        Some(None) => SupplyChannel::Unknown,
     };
     let local = get("local").and_then(yes_no).filter(|local| *local).map(|_| {
         let definition = get("local_definition").unwrap_or("undefined");
@@ -225,18 +218,12 @@ pub async fn import_purchases(
     let input = super::open_input(path)?;
     let mut progress = Progress::of_input(&format!("purchases {}", path.display()), &input, quiet);
     let mut rows = Rows::open_as(input, (None, true), 2_000, "purchases").await?;
-    for what in ["siret", "supplier", "date", "price"] {
-        let names = COLUMNS
-            .iter()
-            .find(|(w, _)| *w == what)
-            .map_or(&[][..], |(_, names)| *names);
-        if rows.header.first_of(names).is_none() {
-            return Err(ImportError::Format(format!(
-                "the purchases file has no {what} column (one of {names:?}); columns: {}",
-                rows.header.names().join(", ")
-            )));
-        }
-    }
+    require(
+        &rows.header,
+        COLUMNS,
+        &["siret", "supplier", "date", "price"],
+        "purchases",
+    )?;
     let mut summary = Summary::default();
     let mut links: BTreeMap<LinkKey, Link> = BTreeMap::new();
     let mut rejects = Vec::new();

@@ -68,10 +68,62 @@ impl Header {
         (!is_missing(value)).then_some(value)
     }
 
+    /// The value in `row` of the first of `names` the table has, as [`Header::get`] reads it, the
+    /// text `None` (as some exports write an empty cell) missing too.
+    pub fn value<'r>(&self, row: &'r csv::StringRecord, names: &[&str]) -> Option<&'r str> {
+        let name = names.iter().copied().find(|name| self.has(name))?;
+        self.get(row, name).filter(|value| !value.eq_ignore_ascii_case("none"))
+    }
+
     /// The raw value of column `name` in `row` (untrimmed, possibly empty), for reports.
     pub fn raw<'r>(&self, row: &'r csv::StringRecord, name: &str) -> &'r str {
         self.index.get(name).and_then(|i| row.get(*i)).unwrap_or_default()
     }
+}
+
+/// The commune id of a COG commune code as files write it: a 4-digit code lost its leading
+/// zero in a spreadsheet (`6088` is `06088`); or why it is no commune code.
+pub fn commune_id(code: &str) -> Result<String, String> {
+    let code = code.trim();
+    let code = if code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit()) {
+        format!("0{code}")
+    } else {
+        code.to_owned()
+    };
+    crate::domain::TerritoryId::for_level(entity::enums::TerritoryLevel::Commune, &code)
+        .map(crate::domain::TerritoryId::into_string)
+        .map_err(|error| error.reason)
+}
+
+/// The columns an importer reads, each under any of the names listed: `(what, names)`.
+pub type Columns = [(&'static str, &'static [&'static str])];
+
+/// The names `what` is read under in `columns` (none when it is not listed).
+pub fn names_of(columns: &Columns, what: &str) -> &'static [&'static str] {
+    columns
+        .iter()
+        .find(|(w, _)| *w == what)
+        .map_or(&[], |(_, names)| *names)
+}
+
+/// The value of `what` in `row` ([`Header::value`] under the names `columns` gives it).
+pub fn value_of<'r>(header: &Header, columns: &Columns, row: &'r csv::StringRecord, what: &str) -> Option<&'r str> {
+    header.value(row, names_of(columns, what))
+}
+
+/// A format error naming the first of `required` that the `table` file's `header` has under
+/// none of its names, with the columns found.
+pub fn require(header: &Header, columns: &Columns, required: &[&str], table: &str) -> Result<(), ImportError> {
+    for what in required {
+        let names = names_of(columns, what);
+        if header.first_of(names).is_none() {
+            return Err(ImportError::Format(format!(
+                "the {table} file has no {what} column (one of {names:?}); columns: {}",
+                header.names().join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The delimiter of a table whose first line is `line`: the most frequent of `;`, `,` and

@@ -8,6 +8,7 @@
 pub mod analytics;
 pub mod analytics_series;
 pub mod award_lines;
+pub mod canteens;
 pub mod changes;
 pub mod contracts;
 pub mod food_projects;

@@ -520,6 +520,35 @@ from_rows!(
         food_project_id,
         commune_id
     },
+    canteen {
+        id,
+        siret,
+        name,
+        name_search,
+        register_id,
+        commune_id,
+        economic_model,
+        management_type,
+        production_type,
+        central_kitchen_siret,
+        daily_meals,
+        yearly_meals,
+        sectors,
+        line_ministry,
+        registered_on,
+        source,
+        created_at,
+        updated_at
+    },
+    canteen_declaration {
+        canteen_id,
+        year,
+        mode,
+        declaration_type,
+        organic_share,
+        egalim_share,
+        updated_at
+    },
 );
 
 /// Rows grouped by the id of their parent, each group in the order read.
@@ -674,7 +703,9 @@ mod tests {
             territory_membership,
             supply_link,
             food_project,
-            food_project_commune
+            food_project_commune,
+            canteen,
+            canteen_declaration
         );
     }
 }

@@ -17,7 +17,7 @@ pub mod query;
 pub mod series;
 pub mod types;
 
-pub use food::FoodIndicatorsQuery;
+pub use food::{CanteenIndicatorsQuery, FoodIndicatorsQuery, FoodNetworkQuery};
 pub use query::AnalyticsQuery;
 pub use series::AnalyticsSeriesQuery;
 

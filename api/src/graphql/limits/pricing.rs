@@ -29,6 +29,8 @@ pub(super) const PARTNERSHIP_TYPES: u64 = 9;
 pub const NETWORK_NODES: u64 = crate::store::analytics::NETWORK_MAX_NODES;
 /// Edges priced for `partnershipNetwork`: the most it returns.
 pub const NETWORK_EDGES: u64 = crate::store::analytics::NETWORK_MAX_EDGES;
+/// Edges priced for `foodSupplyNetwork`: the most it returns.
+pub const FOOD_NETWORK_EDGES: u64 = crate::store::analytics::food::FOOD_NETWORK_MAX_EDGES;
 /// Buyers priced for a `BUYER` grouping.
 const BUYERS_ESTIMATE: u64 = 100;
 
@@ -166,6 +168,8 @@ pub(super) fn root_lists(name: &str, argument: &Arguments<'_>, mutation: bool) -
         "partnershipIndicators" => vec![("cells", territories().saturating_mul(PARTNERSHIP_TYPES))],
         "partnershipTimeSeries" => vec![("cells", periods().saturating_mul(PARTNERSHIP_TYPES))],
         "partnershipNetwork" => vec![("nodes", NETWORK_NODES), ("edges", NETWORK_EDGES)],
+        // Every edge has its two ends: at most twice as many nodes as edges.
+        "foodSupplyNetwork" => vec![("nodes", 2 * FOOD_NETWORK_EDGES), ("edges", FOOD_NETWORK_EDGES)],
         _ if mutation => {
             let items = items(argument).max(1);
             vec![("results", items), ("userErrors", items)]

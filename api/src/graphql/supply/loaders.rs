@@ -1,6 +1,7 @@
-//! The loaders of supply links, food projects and their communes.
+//! The loaders of supply links, food projects and their communes, canteens and their
+//! declarations.
 
-use entity::{food_project, food_project_commune, supply_link};
+use entity::{canteen, canteen_declaration, food_project, food_project_commune, supply_link};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -9,7 +10,7 @@ use crate::{
         fetch_queue::FetchQueue,
         loaders::{Children, Rows, Shared, build},
     },
-    store::{food_projects, supply_links},
+    store::{canteens, food_projects, supply_links},
 };
 
 /// The loaders of supply links and food projects, one set per request.
@@ -20,6 +21,10 @@ pub struct SupplyLoaders {
     pub food_project_by_id: Shared<Rows<Uuid, food_project::Model, food_project::Model>>,
     /// Communes of a food project.
     pub food_project_communes: Shared<Children<food_project_commune::Model>>,
+    /// Canteens by id.
+    pub canteen_by_id: Shared<Rows<Uuid, canteen::Model, canteen::Model>>,
+    /// Declarations of a canteen.
+    pub canteen_declarations: Shared<Children<canteen_declaration::Model>>,
 }
 
 impl SupplyLoaders {
@@ -36,6 +41,14 @@ impl SupplyLoaders {
             ),
             food_project_communes: build(
                 Children::new(db, |db, ids| Box::pin(food_projects::communes_of(db, ids))),
+                queue,
+            ),
+            canteen_by_id: build(
+                Rows::new(db, |db, ids| Box::pin(canteens::by_ids(db, ids)), |c| (c.id, c)),
+                queue,
+            ),
+            canteen_declarations: build(
+                Children::new(db, |db, ids| Box::pin(canteens::declarations_of(db, ids))),
                 queue,
             ),
         }

@@ -152,6 +152,12 @@ pub const OVERRIDES: &[(&str, Bound)] = &[
     ("FoodProjectFilterInput.codes", Bound::Items(100)),
     ("FoodProjectFilterInput.territories", Bound::Items(100)),
     ("Query.foodProject(code)", Bound::Chars(100)),
+    ("Query.canteen(siret)", Bound::Chars(20)),
+    ("CanteenFilterInput.ids", Bound::Items(500)),
+    ("CanteenFilterInput.foodProjects", Bound::Items(500)),
+    ("CanteenFilterInput.territories", Bound::Items(100)),
+    ("CanteenFilterInput.search", Bound::Chars(500)),
+    ("CanteenFilterInput.search", Bound::Words(MAX_SEARCH_WORDS)),
     (
         "NearInput.latitude",
         Bound::Checked("-90 to 90 (field `near.latitude`)"),
