@@ -2,7 +2,8 @@
 //! `seed --synthetic --organisations N --contracts M`, `export`, `import decp FILE`,
 //! `import sirene --unites-legales FILE --etablissements FILE`, `import labels FILE`,
 //! `import pat FILE`, `import purchases FILE`, `import canteens FILE`,
-//! `import canteen-declarations FILE`, `derive food-links`, `keys`, `schema`.
+//! `import canteen-declarations FILE`, `import agence-bio FILE`, `derive food-links`, `keys`,
+//! `schema`.
 //!
 //! This is the binary's edge: errors are `anyhow` here and printed with their whole chain.
 
@@ -189,6 +190,17 @@ enum ImportCommand {
     /// per canteen and year, for canteens of the register.
     CanteenDeclarations {
         /// The CSV file.
+        file: std::path::PathBuf,
+        /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
+        #[arg(long)]
+        rejects: Option<std::path::PathBuf>,
+    },
+    /// The organic operators of the Agence Bio (its API's JSON pages, one after the other, a
+    /// JSON array or JSON Lines): operators keyed by number with their sales channels, and a
+    /// BIO label and NUMERO_BIO identifier on their organisation (re-importing changes
+    /// nothing).
+    AgenceBio {
+        /// The JSON file.
         file: std::path::PathBuf,
         /// Where to write the reject report (JSON Lines); default `FILE.rejects.jsonl`.
         #[arg(long)]
@@ -422,6 +434,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             run_import(&cli.database, &file, rejects, async |db, report| {
                 Ok(crate::import::canteens::import_declarations(db, &file, false, report).await?)
+            })
+            .await
+        }
+        Command::Import {
+            command: ImportCommand::AgenceBio { file, rejects },
+        } => {
+            run_import(&cli.database, &file, rejects, async |db, report| {
+                Ok(crate::import::agence_bio::import_agence_bio(db, &file, false, report).await?)
             })
             .await
         }

@@ -213,6 +213,8 @@ pub enum IdScheme {
     HorsUe,
     /// Identifier given by a partner.
     Partner,
+    /// Number of an organic operator at the Agence Bio.
+    NumeroBio,
 }
 
 /// Kind of label or agreement held by an organisation.
@@ -251,6 +253,8 @@ pub enum LabelKind {
     Rup,
     /// Member of a pôle territorial de coopération économique.
     PtceMember,
+    /// Organic farming certification (agriculture biologique), from the Agence Bio.
+    Bio,
 }
 
 /// Type of a partnership between organisations.

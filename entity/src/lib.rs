@@ -27,6 +27,7 @@ pub mod food_project;
 pub mod food_project_commune;
 pub mod idempotency_key;
 pub mod legal_category;
+pub mod organic_operator;
 pub mod organisation;
 pub mod organisation_identifier;
 pub mod organisation_label;

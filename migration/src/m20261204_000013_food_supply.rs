@@ -2,7 +2,8 @@
 //! PAT) and the communes each covers, the supply links between a supplier and a buyer
 //! establishment (a canteen, a central kitchen, a public buyer) with their number of
 //! intermediaries, product family, period, amount and evidence, and the canteens of the
-//! national register with their yearly declarations (organic and EGalim shares).
+//! national register with their yearly declarations (organic and EGalim shares), and the
+//! certified organic operators of the Agence Bio with their sales channels.
 //!
 //! A commune can belong to several PATs. Supply links carry the sync columns of every record
 //! partners write (`source`, `external_id`, versions, soft delete). As in the foundation,
@@ -47,6 +48,8 @@ const INDEXES: &[(&str, &[&str])] = &[
     ("supply_link", &["updated_at"]),
     ("canteen", &["commune_id"]),
     ("canteen", &["central_kitchen_siret"]),
+    ("organic_operator", &["commune_id"]),
+    ("organic_operator", &["organisation_id"]),
 ];
 
 #[async_trait::async_trait]
@@ -182,6 +185,30 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("organic_operator")
+                    .col(uuid("id").primary_key())
+                    .col(text("numero_bio").unique_key())
+                    .col(text_null("siret"))
+                    .col(uuid_null("organisation_id"))
+                    .col(text("name"))
+                    .col(text_null("commune_id"))
+                    .col(double_null("latitude"))
+                    .col(double_null("longitude"))
+                    .col(text("categories"))
+                    .col(text_null("certification"))
+                    .col(date_null("engaged_on"))
+                    .col(text_null("productions"))
+                    .col(text("source"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .col(timestamp_with_time_zone("updated_at"))
+                    .foreign_key(&mut fk("organic_operator", "organisation_id", "organisation", "id"))
+                    .foreign_key(&mut fk("organic_operator", "commune_id", "territory", "id"))
+                    .to_owned(),
+            )
+            .await?;
         for (table, columns) in INDEXES {
             let mut index = Index::create();
             index.name(format!("ix_{table}_{}", columns.join("_"))).table(*table);
@@ -195,6 +222,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            "organic_operator",
             "canteen_declaration",
             "canteen",
             "supply_link",

@@ -6,6 +6,7 @@
 
 use api::import::{
     RejectReport,
+    agence_bio::import_agence_bio,
     canteens::{import_canteens, import_declarations},
     pat::{PatOptions, import_pat},
     purchases::import_purchases,
@@ -46,6 +47,10 @@ on_both_databases! {
 
     async fn the_canteen_register_and_declarations_are_imported_and_counted(app: &TestApp) {
         super::the_canteen_register_and_declarations_are_imported_and_counted(app).await
+    }
+
+    async fn organic_operators_are_imported_labelled_and_counted_by_channel(app: &TestApp) {
+        super::organic_operators_are_imported_labelled_and_counted_by_channel(app).await
     }
 }
 
@@ -813,5 +818,127 @@ async fn the_canteen_register_and_declarations_are_imported_and_counted(app: &Te
         public["canteenIndicators"]["total"]["organicShare"],
         Value::Null,
         "{public:#}"
+    );
+}
+
+async fn organic_operators_are_imported_labelled_and_counted_by_channel(app: &TestApp) {
+    write_organisations(&app.db).await;
+    let import = async || {
+        let mut whole = Vec::new();
+        let (_, lines) = with_report(async |report| {
+            let summary = import_agence_bio(&app.db, &fixture("agence-bio/operateurs.json"), true, report)
+                .await
+                .unwrap();
+            whole.push(summary);
+            summary.operators
+        })
+        .await;
+        (whole.pop().unwrap(), lines)
+    };
+    let (summary, lines) = import().await;
+    let operators = summary.operators;
+    // Five operators in two pages: one without a number, one repeated, one unknown category.
+    assert_eq!(
+        (
+            operators.read,
+            operators.imported,
+            operators.rejected,
+            operators.rejected_fields
+        ),
+        (5, 3, 2, 1),
+        "{summary} {lines:#?}"
+    );
+    // The two with a SIRET (one written with an invisible character) get a label and an
+    // identifier on their organisation, already known.
+    assert_eq!(
+        (summary.labels.imported, summary.identifiers.imported),
+        (2, 2),
+        "{summary}"
+    );
+    assert_eq!(operators.organisations_created, 0, "{summary}");
+    let (again, _) = import().await;
+    assert_eq!(
+        (
+            again.operators.unchanged,
+            again.labels.unchanged,
+            again.identifiers.unchanged
+        ),
+        (3, 2, 2),
+        "{again}"
+    );
+
+    let read = app
+        .query(
+            r#"{ organicOperators(filter: { channels: [WHOLESALER, RESTAURANT] }) { nodes {
+                   numeroBio siret name channels certification engagedOn commune { code } organisation { name } } }
+                 scop: organisations(filter: { name: "Bâtisseurs" }) { nodes { labels { kind issuer validFrom validTo reference } } }
+                 esat: organisations(filter: { name: "Oliviers" }) { nodes { labels { kind validTo } } } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        read["organicOperators"]["nodes"],
+        json!([
+            { "numeroBio": "174019", "siret": siret_of(SCOP, 1), "name": "Les Jardins de la SCOP",
+              "channels": ["WHOLESALER", "DIRECT_SALE"],
+              "certification": "ENGAGEE", "engagedOn": "2019-01-24", "commune": { "code": "13001" },
+              "organisation": { "name": "SCOP Bâtisseurs d'Aix" } },
+            { "numeroBio": "2001", "siret": siret_of(ESAT, 1), "name": "ESAT LES OLIVIERS",
+              "channels": ["RESTAURANT", "DIRECT_SALE"], "certification": "ARRETEE", "engagedOn": "2018-01-01",
+              "commune": { "code": "06088" }, "organisation": { "name": "ESAT Les Oliviers" } },
+        ]),
+        "{read:#}"
+    );
+    let scop_labels = &read["scop"]["nodes"][0]["labels"];
+    assert!(
+        scop_labels
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "kind": "BIO", "issuer": "Ecocert France",
+            "validFrom": "2019-01-24", "validTo": null, "reference": "174019" })),
+        "{read:#}"
+    );
+    assert!(
+        read["esat"]["nodes"][0]["labels"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "kind": "BIO", "validTo": "2024-06-30" })),
+        "a stopped certification ends its label: {read:#}"
+    );
+
+    // The Bouches-du-Rhône: the SCOP (Aix) and the GAEC (Marseille) are engaged; the ESAT's
+    // certification stopped, and it is in Nice.
+    let counted = app
+        .query(
+            r#"{ organicOperatorIndicators(scope: { territory: { level: DEPARTEMENT, code: "13" } }) {
+                   operators channels { channel operators } } }"#,
+            json!({}),
+        )
+        .await;
+    let indicators = &counted["organicOperatorIndicators"];
+    assert_eq!(indicators["operators"], 2, "{counted:#}");
+    let by_channel: Vec<(String, i64)> = indicators["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["channel"].as_str().unwrap().to_owned(),
+                c["operators"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_channel,
+        [
+            ("DIRECT_SALE", 1),
+            ("ARTISAN_SHOP", 0),
+            ("SPECIALISED_SHOP", 0),
+            ("SUPERMARKET", 0),
+            ("WHOLESALER", 1),
+            ("RESTAURANT", 0)
+        ]
+        .map(|(c, n)| (c.to_owned(), n)),
+        "{counted:#}"
     );
 }

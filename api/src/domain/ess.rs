@@ -55,7 +55,7 @@ pub fn label_family(kind: LabelKind) -> Option<EssFamily> {
         | LabelKind::Ea
         | LabelKind::Eatt
         | LabelKind::Esat => Some(EssFamily::SseCommercialCompany),
-        LabelKind::SocieteAMission | LabelKind::Rup | LabelKind::PtceMember => None,
+        LabelKind::SocieteAMission | LabelKind::Rup | LabelKind::PtceMember | LabelKind::Bio => None,
     }
 }
 

@@ -236,6 +236,8 @@ mirror_enum! {
         Rup,
         /// Member of a pôle territorial de coopération économique.
         PtceMember,
+        /// Organic farming certification (agriculture biologique), from the Agence Bio.
+        Bio,
     }
 }
 
@@ -274,5 +276,7 @@ mirror_enum! {
         HorsUe,
         /// Identifier given by a partner.
         Partner,
+        /// Number of an organic operator at the Agence Bio.
+        NumeroBio,
     }
 }

@@ -17,7 +17,7 @@ use super::{
     loaders::{Cache, Loaders},
     organisation::{Establishment, Identifier, Label, Organisation},
     partnership::Partnership,
-    supply::{Canteen, FoodProject, SupplyLink},
+    supply::{Canteen, FoodProject, OrganicOperator, SupplyLink},
     territory::Territory,
 };
 use crate::{
@@ -95,6 +95,8 @@ pub enum Node {
     FoodProject(FoodProject),
     /// A canteen of the national register.
     Canteen(Canteen),
+    /// An organic operator of the Agence Bio.
+    OrganicOperator(OrganicOperator),
 }
 
 /// Resolves a global id to its object through the request's loaders; `None` when no live
@@ -138,6 +140,9 @@ pub async fn resolve_node(loaders: &Loaders, id: &ID) -> async_graphql::Result<O
         "Canteen" => found(&loaders.supply.canteen_by_id, uuid()?)
             .await?
             .map(|c| Node::Canteen(Canteen(c))),
+        "OrganicOperator" => found(&loaders.supply.organic_by_id, uuid()?)
+            .await?
+            .map(|o| Node::OrganicOperator(OrganicOperator(o))),
         _ => {
             return bad_input(Err(ValidationError::new(
                 "id",

@@ -12,7 +12,7 @@ use super::{
     node::NodeQuery,
     organisation::query::{EstablishmentQuery, OrganisationQuery},
     partnership::query::PartnershipQuery,
-    supply::{canteen::CanteenQuery, query::SupplyQuery},
+    supply::{canteen::CanteenQuery, organic::OrganicQuery, query::SupplyQuery},
     sync::SyncQuery,
     territory::query::{TerritoryListQuery, TerritoryQuery},
 };
@@ -35,6 +35,7 @@ pub struct Query(
     PartnershipQuery,
     SupplyQuery,
     CanteenQuery,
+    OrganicQuery,
     AnalyticsQuery,
     AnalyticsSeriesQuery,
     FoodIndicatorsQuery,

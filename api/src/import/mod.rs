@@ -7,6 +7,7 @@
 //! one bad record never stops a file, and they write only through the store's bulk upserts
 //! (with its audit and change log). They never build SQL themselves.
 
+pub mod agence_bio;
 pub mod canteens;
 pub mod decp;
 pub mod food_links;

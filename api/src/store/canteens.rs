@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::{
     DbContext, StoreError, insert_chunked,
+    keyed::Keyed,
     organisations::escape_like,
     page::{IdKind, KeyKind, SortKey, list_filter},
     rows::{FetchModels, group_by_parent},
@@ -60,20 +61,10 @@ pub async fn write<C: ConnectionTrait>(
     records: Vec<CanteenRecord>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ItemStatus>, StoreError> {
-    let sirets: Vec<String> = records.iter().map(|r| r.siret.clone()).collect();
-    let stored: HashMap<String, canteen::Model> = canteen::Entity::find()
-        .filter(canteen::Column::Siret.is_in(sirets))
-        .fetch_all(db)
-        .await
-        .context("finding canteens by SIRET")?
+    let rows = records
         .into_iter()
-        .map(|c| (c.siret.clone(), c))
-        .collect();
-    let (mut inserts, mut statuses) = (Vec::new(), Vec::with_capacity(records.len()));
-    for record in records {
-        let old = stored.get(&record.siret);
-        let model = canteen::Model {
-            id: old.map_or_else(Uuid::now_v7, |o| o.id),
+        .map(|record| canteen::Model {
+            id: Uuid::now_v7(),
             siret: record.siret,
             name_search: crate::domain::text::fold_for_search(&record.name),
             name: record.name,
@@ -89,31 +80,21 @@ pub async fn write<C: ConnectionTrait>(
             line_ministry: record.line_ministry,
             registered_on: record.registered_on,
             source: source.to_owned(),
-            created_at: old.map_or(now, |o| o.created_at),
-            updated_at: old.map_or(now, |o| o.updated_at),
-        };
-        match old {
-            Some(old) if *old == model => statuses.push(ItemStatus::Unchanged),
-            Some(_) => {
-                canteen::Model {
-                    updated_at: now,
-                    ..model
-                }
-                .into_active_model()
-                .reset_all()
-                .update(db)
-                .await
-                .context("updating a canteen")?;
-                statuses.push(ItemStatus::Updated);
-            }
-            None => {
-                inserts.push(model.into_active_model());
-                statuses.push(ItemStatus::Created);
-            }
-        }
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    Keyed::<canteen::Entity> {
+        column: canteen::Column::Siret,
+        key: |row| row.siret.clone(),
+        adopt: |new, old| {
+            (new.id, new.created_at, new.updated_at) = (old.id, old.created_at, old.updated_at);
+        },
+        touch: |row, now| row.updated_at = now,
+        what: "writing canteens",
     }
-    insert_chunked(db, inserts).await.context("inserting canteens")?;
-    Ok(statuses)
+    .write(db, rows, now)
+    .await
 }
 
 /// The ids of the canteens with these SIRETs.

@@ -540,6 +540,23 @@ from_rows!(
         created_at,
         updated_at
     },
+    organic_operator {
+        id,
+        numero_bio,
+        siret,
+        organisation_id,
+        name,
+        commune_id,
+        latitude,
+        longitude,
+        categories,
+        certification,
+        engaged_on,
+        productions,
+        source,
+        created_at,
+        updated_at
+    },
     canteen_declaration {
         canteen_id,
         year,
@@ -705,7 +722,8 @@ mod tests {
             food_project,
             food_project_commune,
             canteen,
-            canteen_declaration
+            canteen_declaration,
+            organic_operator
         );
     }
 }

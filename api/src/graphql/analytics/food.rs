@@ -40,7 +40,8 @@ pub struct FoodScopeInput {
 }
 
 impl FoodScopeInput {
-    fn validate(&self) -> Result<FoodScope, ValidationError> {
+    /// The store's scope, or why the input is not one.
+    pub(crate) fn validate(&self) -> Result<FoodScope, ValidationError> {
         match (&self.territory, &self.food_project) {
             (Some(territory), None) => Ok(FoodScope::Territory(
                 territory_id(territory)

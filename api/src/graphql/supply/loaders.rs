@@ -1,7 +1,7 @@
 //! The loaders of supply links, food projects and their communes, canteens and their
 //! declarations.
 
-use entity::{canteen, canteen_declaration, food_project, food_project_commune, supply_link};
+use entity::{canteen, canteen_declaration, food_project, food_project_commune, organic_operator, supply_link};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -10,7 +10,7 @@ use crate::{
         fetch_queue::FetchQueue,
         loaders::{Children, Rows, Shared, build},
     },
-    store::{canteens, food_projects, supply_links},
+    store::{canteens, food_projects, organic, supply_links},
 };
 
 /// The loaders of supply links and food projects, one set per request.
@@ -25,6 +25,8 @@ pub struct SupplyLoaders {
     pub canteen_by_id: Shared<Rows<Uuid, canteen::Model, canteen::Model>>,
     /// Declarations of a canteen.
     pub canteen_declarations: Shared<Children<canteen_declaration::Model>>,
+    /// Organic operators by id.
+    pub organic_by_id: Shared<Rows<Uuid, organic_operator::Model, organic_operator::Model>>,
 }
 
 impl SupplyLoaders {
@@ -49,6 +51,10 @@ impl SupplyLoaders {
             ),
             canteen_declarations: build(
                 Children::new(db, |db, ids| Box::pin(canteens::declarations_of(db, ids))),
+                queue,
+            ),
+            organic_by_id: build(
+                Rows::new(db, |db, ids| Box::pin(organic::by_ids(db, ids)), |o| (o.id, o)),
                 queue,
             ),
         }

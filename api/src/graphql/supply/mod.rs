@@ -5,8 +5,10 @@
 pub mod canteen;
 pub mod filter;
 pub mod loaders;
+pub mod organic;
 pub mod query;
 pub mod types;
 
 pub use canteen::Canteen;
+pub use organic::OrganicOperator;
 pub use types::{FoodProject, SupplyLink};
