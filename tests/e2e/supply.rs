@@ -628,6 +628,26 @@ async fn the_food_dashboard_example_runs_on_the_demo(app: &TestApp) {
         .map(|c| c["links"].as_i64().unwrap())
         .sum();
     assert_eq!(cells, links, "the families add up to the total: {answer:#}");
+    // The DECP food spend, from the contracts: those with suppliers, of the scope's buyers.
+    let food_contracts = "FROM contract c JOIN establishment b ON b.id = c.buyer_establishment_id \
+        JOIN territory_membership m ON m.territory_id = b.commune_id AND m.ancestor_id = 'DEP:13' \
+        WHERE c.deleted_at IS NULL AND c.cpv_division IN ('03', '15') \
+        AND c.notified_on >= '2025-01-01' AND c.notified_on <= '2026-12-31' \
+        AND EXISTS (SELECT 1 FROM contract_supplier s WHERE s.contract_id = c.id)";
+    let spend = &answer["foodSupplyIndicators"]["decpFoodSpend"];
+    let contracts = app.scalar(&format!("SELECT COUNT(*) {food_contracts}")).await;
+    assert!(contracts > 0, "the demo has food contracts in the Bouches-du-Rhône");
+    assert_eq!(spend["contracts"], contracts, "{answer:#}");
+    let cents = app
+        .scalar(&format!(
+            "SELECT CAST(COALESCE(SUM(c.amount_cents), 0) AS BIGINT) {food_contracts}"
+        ))
+        .await;
+    let euros: rust_decimal::Decimal = spend["amountEur"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (euros - rust_decimal::Decimal::new(cents, 2)).abs() <= rust_decimal::Decimal::ONE,
+        "{euros} against {cents} cents: {answer:#}"
+    );
     let listed = &answer["supplyLinks"];
     assert!(listed["totalCount"].as_i64().unwrap() > 0, "{answer:#}");
     assert_eq!(listed["nodes"][0]["evidence"], "DECP_CONTRACT", "{answer:#}");

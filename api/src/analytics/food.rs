@@ -4,12 +4,15 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::{Disclosure, Table};
+use super::{Disclosure, Published, Table};
 use crate::{
     domain::disclosure::CellFacts,
     store::{
         StoreError,
-        analytics::food::{CanteenCell, CanteenDimension, FoodCell, FoodQuery, FoodScope, canteens, food},
+        analytics::food::{
+            CanteenCell, CanteenDimension, DecpFoodSpend, FoodCell, FoodQuery, FoodScope, canteens, decp_food_spend,
+            food,
+        },
     },
 };
 
@@ -18,20 +21,26 @@ pub async fn indicators<C: ConnectionTrait>(
     db: &C,
     query: &FoodQuery,
     disclosure: Disclosure,
-) -> Result<Table<FoodCell>, StoreError> {
+) -> Result<(Table<FoodCell>, Published<DecpFoodSpend>), StoreError> {
     let total_query = FoodQuery {
         group_by: None,
         ..query.clone()
     };
-    let (cells, total) = tokio::join!(
+    let (cells, total, spend) = tokio::join!(
         async {
             match query.group_by {
                 Some(_) => food(db, query).await,
                 None => Ok(Vec::new()),
             }
         },
-        food(db, &total_query)
+        food(db, &total_query),
+        decp_food_spend(db, query)
     );
+    let spend = spend?;
+    let spend = Published {
+        suppression: disclosure.decide(&[], spend.suppliers).total,
+        cell: spend,
+    };
     let cells = cells?;
     let total = total?.into_iter().next().unwrap_or_default();
     #[expect(clippy::cast_precision_loss, reason = "cents far below 2^52")]
@@ -45,7 +54,7 @@ pub async fn indicators<C: ConnectionTrait>(
         })
         .collect();
     let suppliers = total.suppliers;
-    Ok(Table::decide(disclosure, total, suppliers, cells, &facts))
+    Ok((Table::decide(disclosure, total, suppliers, cells, &facts), spend))
 }
 
 /// The canteen cells of a scope and year and their total, with confidentiality applied:

@@ -383,7 +383,7 @@ pub async fn import_declarations(
     let mut rows = Rows::open_as(input, (None, true), 2_000, "canteen declarations").await?;
     require(&rows.header, DECLARATIONS, &["year", "siret"], "canteen declarations")?;
     let mut summary = Summary::default();
-    let mut read: Vec<(String, i16, u64, canteen_declaration::Model)> = Vec::new();
+    let mut read: Vec<Declared> = Vec::new();
     let mut seen: HashMap<(String, i16), u64> = HashMap::new();
     while let Some(Row { position, record }) = rows.receiver.recv().await {
         summary.read += 1;
@@ -452,6 +452,9 @@ pub async fn import_declarations(
             ))?;
             continue;
         }
+        if read.len() >= super::BATCH_SIZE {
+            write_declared(db, &mut read, &mut summary, report).await?;
+        }
         read.push((
             siret,
             year,
@@ -467,35 +470,53 @@ pub async fn import_declarations(
             },
         ));
     }
+    write_declared(db, &mut read, &mut summary, report).await?;
     progress.finish(summary.read);
     rows.finish().await?;
-    for chunk in read.chunks(super::BATCH_SIZE) {
-        let txn = db.begin().await.context("starting an import batch")?;
-        let ids = ids_by_siret(&txn, chunk.iter().map(|(siret, ..)| siret.clone()).collect()).await?;
-        let mut known = Vec::with_capacity(chunk.len());
-        for (siret, _, position, declaration) in chunk {
-            match ids.get(siret) {
-                Some(id) => known.push(canteen_declaration::Model {
-                    canteen_id: *id,
-                    ..declaration.clone()
-                }),
-                None => {
-                    summary.rejected += 1;
-                    report.write(&refused(
-                        siret,
-                        *position,
-                        ("canteen_siret", Some(siret)),
-                        "no canteen of the register has this SIRET (import the register first)".into(),
-                        Rejected::Record,
-                    ))?;
-                }
+    Ok(summary)
+}
+
+/// A declaration read: the canteen's SIRET, the year, its position and its row (canteen id
+/// still unknown).
+type Declared = (String, i16, u64, canteen_declaration::Model);
+
+/// Writes a batch of declarations in one transaction; those of canteens not in the register
+/// are rejected.
+async fn write_declared(
+    db: &DatabaseConnection,
+    read: &mut Vec<Declared>,
+    summary: &mut Summary,
+    report: &mut RejectReport,
+) -> Result<(), ImportError> {
+    if read.is_empty() {
+        return Ok(());
+    }
+    let chunk = std::mem::take(read);
+    let txn = db.begin().await.context("starting an import batch")?;
+    let ids = ids_by_siret(&txn, chunk.iter().map(|(siret, ..)| siret.clone()).collect()).await?;
+    let mut known = Vec::with_capacity(chunk.len());
+    for (siret, _, position, declaration) in chunk {
+        match ids.get(&siret) {
+            Some(id) => known.push(canteen_declaration::Model {
+                canteen_id: *id,
+                ..declaration
+            }),
+            None => {
+                summary.rejected += 1;
+                report.write(&refused(
+                    &siret,
+                    position,
+                    ("canteen_siret", Some(&siret)),
+                    "no canteen of the register has this SIRET (import the register first)".into(),
+                    Rejected::Record,
+                ))?;
             }
         }
-        let statuses = write_declarations(&txn, known).await?;
-        txn.commit().await.context("committing an import batch")?;
-        count(statuses, &mut summary);
     }
-    Ok(summary)
+    let statuses = write_declarations(&txn, known).await?;
+    txn.commit().await.context("committing an import batch")?;
+    count(statuses, summary);
+    Ok(())
 }
 
 #[cfg(test)]

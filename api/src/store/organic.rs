@@ -141,16 +141,7 @@ pub async fn by_channel<C: ConnectionTrait>(db: &C, scope: &FoodScope) -> Result
          JOIN territory_membership m ON m.territory_id = o.commune_id AND m.ancestor_id ",
         counts.join(", ")
     ));
-    match scope {
-        FoodScope::Territory(id) => {
-            sql.push("= ").bind(id.clone());
-        }
-        FoodScope::FoodProject(id) => {
-            sql.push("IN (SELECT commune_id FROM food_project_commune WHERE food_project_id = ")
-                .bind(*id)
-                .push(")");
-        }
-    }
+    super::analytics::food::in_scope(&mut sql, scope);
     sql.push(" WHERE o.certification = 'ENGAGEE'");
     let rows = sql
         .rows(

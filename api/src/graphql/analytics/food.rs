@@ -150,11 +150,34 @@ fn cell(published: &Published<FoodCell>, threshold: i64) -> FoodSupplyCell {
     }
 }
 
+/// What the buyers of the scope spent on food through published public contracts. When
+/// `suppressed`, every figure is null.
+#[derive(SimpleObject, Debug, Clone)]
+pub struct DecpFoodSpendCell {
+    /// Whether the figures are withheld (statistical confidentiality).
+    pub suppressed: bool,
+    /// Why they are withheld.
+    pub suppression_reason: Option<String>,
+    /// Contracts with a CPV code of agricultural or food products (divisions 03 and 15)
+    /// notified in the period by buyers whose establishment lies in the scope.
+    pub contracts: Option<i64>,
+    /// Their initial amounts in euros excluding VAT (rounded to the cent).
+    pub amount_eur: Option<Decimal>,
+    /// Distinct suppliers.
+    pub suppliers: Option<i64>,
+    /// Share of the amount going to suppliers of the SSE (each contract's amount shared
+    /// equally between its suppliers).
+    pub sse_share_of_amount: Option<f64>,
+}
+
 /// Food supply indicators with their total and definitions.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct FoodSupplyIndicators {
     /// The definitions the figures follow.
     pub definitions: IndicatorDefinitions,
+    /// Public contracts for food of the scope's buyers notified in the period (DECP), from
+    /// the contracts themselves rather than from the supply links.
+    pub decp_food_spend: DecpFoodSpendCell,
     /// The split, when asked.
     pub dimension: Option<FoodSupplyDimension>,
     /// The whole scope and period.
@@ -192,7 +215,7 @@ impl FoodIndicatorsQuery {
         };
         let db = ctx.data::<DatabaseConnection>()?;
         let disclosure = disclosure(ctx);
-        let table = analytics::food::indicators(db, &query, disclosure)
+        let (table, spend) = analytics::food::indicators(db, &query, disclosure)
             .await
             .or_internal()?;
         let mut definitions = IndicatorDefinitions::new(
@@ -214,8 +237,20 @@ impl FoodIndicatorsQuery {
              number of intermediaries is a separate matter: a short circuit has at most one."
                 .into(),
         );
+        let visible = spend.suppression.is_none();
+        let decp_food_spend = DecpFoodSpendCell {
+            suppressed: !visible,
+            suppression_reason: spend.suppression.map(|s| reason(s, disclosure.threshold, "suppliers")),
+            contracts: visible.then_some(spend.cell.contracts),
+            amount_eur: visible.then(|| Cents::rounded(spend.cell.amount_cents).euros()),
+            suppliers: visible.then_some(spend.cell.suppliers),
+            sse_share_of_amount: visible
+                .then(|| (spend.cell.amount_cents > 0.0).then(|| spend.cell.sse_amount_cents / spend.cell.amount_cents))
+                .flatten(),
+        };
         Ok(FoodSupplyIndicators {
             definitions,
+            decp_food_spend,
             dimension: group_by,
             total: cell(&table.total, disclosure.threshold),
             cells: table.cells.iter().map(|c| cell(c, disclosure.threshold)).collect(),

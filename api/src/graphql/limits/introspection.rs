@@ -40,6 +40,64 @@ pub struct SchemaSizes {
     pub per_reference: [u64; 4],
 }
 
+/// The introspection query graphql-js's `getIntrospectionQuery` builds with every option on (the
+/// one GraphiQL and common clients send), with `type_depth` nested `ofType` (7 in graphql-js
+/// 16, 9 in graphql-js 17).
+pub fn standard_introspection_query(type_depth: usize) -> String {
+    let mut of_type = String::new();
+    for _ in 0..type_depth {
+        of_type = format!("ofType {{ name kind {of_type} }}");
+    }
+    format!(
+        "query IntrospectionQuery {{
+          __schema {{
+            description
+            queryType {{ name kind }}
+            mutationType {{ name kind }}
+            subscriptionType {{ name kind }}
+            types {{ ...FullType }}
+            directives {{ name description isRepeatable locations args(includeDeprecated: true) {{ ...InputValue }} }}
+          }}
+        }}
+        fragment FullType on __Type {{
+          kind name description specifiedByURL isOneOf
+          fields(includeDeprecated: true) {{
+            name description
+            args(includeDeprecated: true) {{ ...InputValue }}
+            type {{ ...TypeRef }}
+            isDeprecated deprecationReason
+          }}
+          inputFields(includeDeprecated: true) {{ ...InputValue }}
+          interfaces {{ ...TypeRef }}
+          enumValues(includeDeprecated: true) {{ name description isDeprecated deprecationReason }}
+          possibleTypes {{ ...TypeRef }}
+        }}
+        fragment InputValue on __InputValue {{
+          name description type {{ ...TypeRef }} defaultValue isDeprecated deprecationReason
+        }}
+        fragment TypeRef on __Type {{ kind name {of_type} }}"
+    )
+}
+
+/// The cost of the standard introspection query of the served schema with the deepest
+/// `ofType` chains tools send (9), measured once: what an introspection-only document may
+/// cost (`cost_limit`).
+pub static STANDARD_COST: LazyLock<u64> = LazyLock::new(|| {
+    let query = standard_introspection_query(9);
+    async_graphql::parser::parse_query(&query)
+        .ok()
+        .and_then(|document| {
+            super::measure(
+                &TYPES,
+                &document,
+                None,
+                &async_graphql::Variables::default(),
+                usize::MAX,
+            )
+        })
+        .map_or(0, |measure| measure.cost)
+});
+
 /// Introspection types added to the schema's own (`__Schema`, `__Type`, `__TypeKind`,
 /// `__Field`, `__InputValue`, `__EnumValue`, `__Directive`, `__DirectiveLocation`).
 const INTROSPECTION_TYPES: u64 = 8;

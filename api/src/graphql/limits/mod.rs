@@ -18,8 +18,10 @@
 //!   `input.items`).
 //! - **introspection** is priced like any field, its lists by the schema's own sizes
 //!   ([`SchemaSizes`]); an `ofType` chain longer than the schema's deepest type wrapping
-//!   answers `null` and is priced as one field, so the standard introspection query passes the
-//!   default limits while aliased walks down the schema do not.
+//!   answers `null` and is priced as one field. A document whose root fields are all
+//!   introspection fields may cost as much as the standard introspection query of the served
+//!   schema (measured once, `introspection::STANDARD_COST`) when that is above the cost limit,
+//!   so tools can read the schema however it grows, while aliased walks down the schema cannot.
 //!
 //! The operation measured is the one async-graphql executes ([`operation::select`]).
 //!
@@ -48,7 +50,7 @@ use async_graphql::{
 };
 
 pub use self::{
-    introspection::SchemaSizes,
+    introspection::{SchemaSizes, standard_introspection_query},
     pricing::{MAX_SERIES_PERIODS, NETWORK_EDGES, NETWORK_NODES, UNPAGED_LIST_ESTIMATE, WRITE_COST},
 };
 use self::{registry::TYPES, walk::Walk};
@@ -70,6 +72,22 @@ pub struct Measure {
     /// The part of the cost spent writing ([`WRITE_COST`] per record a mutation writes): spent
     /// whatever the answer, so counted in the actual cost too.
     pub writes: u64,
+    /// Whether every root field is an introspection field (`__schema`, `__type`,
+    /// `__typename`): such a document may cost as much as the standard introspection query of
+    /// the served schema ([`cost_limit`]).
+    pub introspection_only: bool,
+}
+
+/// The cost limit of a document measured as `measure`: `limits.max_cost`, or for an
+/// introspection-only document at least the cost of the standard introspection query of the
+/// served schema, so that tools can always read the schema however it grows, while two
+/// aliased walks of it still exceed the limit.
+pub fn cost_limit(limits: &QueryLimits, measure: &Measure) -> u64 {
+    if measure.introspection_only {
+        limits.max_cost.max(*introspection::STANDARD_COST)
+    } else {
+        limits.max_cost
+    }
 }
 
 /// The first of `limits` that `measure` exceeds, as a message naming the limit, the measure and the
@@ -91,8 +109,9 @@ fn exceeded(limits: &QueryLimits, measure: &Measure) -> Result<(), String> {
     if measure.fields > limits.max_fields {
         return over("field count", wide(measure.fields), wide(limits.max_fields));
     }
-    if measure.cost > limits.max_cost {
-        return over("cost", measure.cost, limits.max_cost);
+    let max_cost = cost_limit(limits, measure);
+    if measure.cost > max_cost {
+        return over("cost", measure.cost, max_cost);
     }
     Ok(())
 }
@@ -130,6 +149,9 @@ pub fn measure(
     };
     let cost = walk.selection_set(&operation.node.selection_set, root, 1);
     walk.measure.cost = cost;
+    walk.measure.introspection_only = operation.node.selection_set.node.items.iter().all(|item| {
+        matches!(&item.node, async_graphql::parser::types::Selection::Field(field) if field.node.name.node.starts_with("__"))
+    });
     Some(walk.measure)
 }
 
@@ -184,7 +206,7 @@ pub fn report_cost(response: &mut Response, measure: &Measure, limits: &QueryLim
     let cost = async_graphql::value!({
         "requested": measure.cost,
         "actual": spent(response, measure),
-        "limit": limits.max_cost,
+        "limit": cost_limit(limits, measure),
     });
     response.extensions.insert("cost".to_owned(), cost);
 }

@@ -79,16 +79,10 @@ pub struct FoodCell {
 /// The SQL condition of a short circuit: at most one intermediary.
 const SHORT_CHAIN: &str = "l.channel IN ('direct', 'one_intermediary')";
 
-/// Appends `FROM` to `WHERE` of the links of `query`'s scope and period: `l` the link, `b` its
-/// buyer establishment, `s` its supplier's organisation (when known).
-fn scoped(sql: &mut Sql, query: &FoodQuery) {
-    sql.push(
-        " FROM supply_link l \
-         JOIN establishment b ON b.id = l.buyer_establishment_id \
-         LEFT JOIN organisation s ON s.id = l.supplier_organisation_id \
-         JOIN territory_membership m ON m.territory_id = b.commune_id AND m.ancestor_id ",
-    );
-    match &query.scope {
+/// Appends the end of `m.ancestor_id …`: the territory, or the communes of the food project,
+/// whose members are counted.
+pub(in crate::store) fn in_scope(sql: &mut Sql, scope: &FoodScope) {
+    match scope {
         FoodScope::Territory(id) => {
             sql.push("= ").bind(id.clone());
         }
@@ -98,6 +92,18 @@ fn scoped(sql: &mut Sql, query: &FoodQuery) {
                 .push(")");
         }
     }
+}
+
+/// Appends `FROM` to `WHERE` of the links of `query`'s scope and period: `l` the link, `b` its
+/// buyer establishment, `s` its supplier's organisation (when known).
+fn scoped(sql: &mut Sql, query: &FoodQuery) {
+    sql.push(
+        " FROM supply_link l \
+         JOIN establishment b ON b.id = l.buyer_establishment_id \
+         LEFT JOIN organisation s ON s.id = l.supplier_organisation_id \
+         JOIN territory_membership m ON m.territory_id = b.commune_id AND m.ancestor_id ",
+    );
+    in_scope(sql, &query.scope);
     let (from, to) = query.period;
     sql.push(" WHERE l.deleted_at IS NULL AND l.period_start <= ")
         .bind(to)
@@ -263,16 +269,7 @@ pub async fn canteens<C: ConnectionTrait>(
     ));
     sql.bind(year);
     sql.push(" JOIN territory_membership m ON m.territory_id = c.commune_id AND m.ancestor_id ");
-    match scope {
-        FoodScope::Territory(id) => {
-            sql.push("= ").bind(id.clone());
-        }
-        FoodScope::FoodProject(id) => {
-            sql.push("IN (SELECT commune_id FROM food_project_commune WHERE food_project_id = ")
-                .bind(*id)
-                .push(")");
-        }
-    }
+    in_scope(&mut sql, scope);
     if group_by.is_some() {
         sql.push(&format!(" GROUP BY {key} ORDER BY {key}"));
     }
@@ -291,4 +288,53 @@ pub async fn canteens<C: ConnectionTrait>(
         },
     )
     .await
+}
+
+/// What the buyers of a scope spent on food through published public contracts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecpFoodSpend {
+    /// Contracts with a food CPV code (divisions 03 and 15) notified in the period.
+    pub contracts: i64,
+    /// Their amount in cents, each contract's initial amount shared equally between its
+    /// suppliers (award lines).
+    pub amount_cents: f64,
+    /// Distinct suppliers.
+    pub suppliers: i64,
+    /// The part of the amount going to SSE suppliers.
+    pub sse_amount_cents: f64,
+}
+
+/// The DECP food spend of the buyers whose establishment lies in `query`'s scope, over the
+/// contracts notified in its period, from the award lines (as the procurement indicators).
+pub async fn decp_food_spend<C: ConnectionTrait>(db: &C, query: &FoodQuery) -> Result<DecpFoodSpend, StoreError> {
+    let mut sql = Sql::new(db.get_database_backend());
+    let float = sql.float();
+    let sse = NON_SSE_FAMILIES.map(|f| format!("'{f}'")).join(", ");
+    let share = format!("CAST(COALESCE(a.initial_amount_cents, 0) AS {float}) / CAST(a.line_count AS {float})");
+    sql.push(&format!(
+        "SELECT COUNT(DISTINCT a.contract_id), CAST(COALESCE(SUM({share}), 0) AS {float}), COUNT(DISTINCT a.supplier_key), \
+         CAST(COALESCE(SUM(CASE WHEN a.ess_family IS NOT NULL AND a.ess_family NOT IN ({sse}) THEN {share} ELSE 0 END), 0) AS {float}) \
+         FROM award_line a JOIN territory_membership m ON m.territory_id = a.buyer_commune_id AND m.ancestor_id "
+    ));
+    in_scope(&mut sql, &query.scope);
+    let (from, to) = query.period;
+    sql.push(" WHERE a.cpv_division IN ('03', '15') AND a.notified_on >= ")
+        .bind(from)
+        .push(" AND a.notified_on <= ")
+        .bind(to);
+    let rows = sql
+        .rows(
+            db,
+            ("computing the DECP food spend", "reading the DECP food spend"),
+            |row| {
+                Ok(DecpFoodSpend {
+                    contracts: row.try_get_by_index(0)?,
+                    amount_cents: row.try_get_by_index::<Option<f64>>(1)?.unwrap_or_default(),
+                    suppliers: row.try_get_by_index(2)?,
+                    sse_amount_cents: row.try_get_by_index::<Option<f64>>(3)?.unwrap_or_default(),
+                })
+            },
+        )
+        .await?;
+    Ok(rows.into_iter().next().unwrap_or_default())
 }
