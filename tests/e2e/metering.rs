@@ -64,7 +64,10 @@ async fn introspection_is_metered_and_the_standard_query_passes(app: &TestApp) {
         let cost = &response["extensions"]["cost"];
         // Within the limit, which is the standard query's own cost when that is above the
         // configured one.
-        assert!(cost["requested"].as_u64().unwrap() <= cost["limit"].as_u64().unwrap(), "{cost}");
+        assert!(
+            cost["requested"].as_u64().unwrap() <= cost["limit"].as_u64().unwrap(),
+            "{cost}"
+        );
         assert!(cost["limit"].as_u64().unwrap() >= 50_000, "{cost}");
         assert!(
             cost["requested"].as_u64().unwrap() > 1_000,

@@ -5,10 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{canteen, canteen_declaration, food_project_commune};
+use entity::{canteen, canteen_declaration};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -191,14 +191,10 @@ impl CanteenFilter {
             all = all.add(col(canteen::Column::CommuneId).in_subquery(territories::within(&self.territory_ids)));
         }
         if !self.food_project_ids.is_empty() {
-            let communes = Query::select()
-                .column(food_project_commune::Column::CommuneId)
-                .from(food_project_commune::Entity)
-                .and_where(
-                    Expr::col(food_project_commune::Column::FoodProjectId).is_in(self.food_project_ids.iter().copied()),
-                )
-                .to_owned();
-            all = all.add(col(canteen::Column::CommuneId).in_subquery(communes));
+            all = all.add(
+                col(canteen::Column::CommuneId)
+                    .in_subquery(super::food_projects::territories_in(&self.food_project_ids)),
+            );
         }
         if !self.management_types.is_empty() {
             all = all.add(col(canteen::Column::ManagementType).is_in(self.management_types.iter().cloned()));

@@ -66,6 +66,21 @@ impl FoodProjectFilter {
     }
 }
 
+/// The territories lying in a commune of one of these food projects (the communes and their
+/// arrondissements municipaux), as a subquery.
+pub fn territories_in(ids: &[Uuid]) -> sea_orm::sea_query::SelectStatement {
+    let communes = Query::select()
+        .column(food_project_commune::Column::CommuneId)
+        .from(food_project_commune::Entity)
+        .and_where(Expr::col(food_project_commune::Column::FoodProjectId).is_in(ids.iter().copied()))
+        .to_owned();
+    Query::select()
+        .column(entity::territory_membership::Column::TerritoryId)
+        .from(entity::territory_membership::Entity)
+        .and_where(Expr::col(entity::territory_membership::Column::AncestorId).in_subquery(communes))
+        .to_owned()
+}
+
 /// The sort key of a food project list: by folded name, ties broken by id.
 pub fn sort_key(descending: bool) -> SortKey {
     SortKey::new(

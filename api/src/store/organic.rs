@@ -2,10 +2,10 @@
 //! read filtered, paged and counted by sales channel within a scope.
 
 use chrono::{DateTime, Utc};
-use entity::{food_project_commune, organic_operator};
+use entity::organic_operator;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -83,14 +83,10 @@ impl OrganicFilter {
                 all.add(col(organic_operator::Column::CommuneId).in_subquery(territories::within(&self.territory_ids)));
         }
         if !self.food_project_ids.is_empty() {
-            let communes = Query::select()
-                .column(food_project_commune::Column::CommuneId)
-                .from(food_project_commune::Entity)
-                .and_where(
-                    Expr::col(food_project_commune::Column::FoodProjectId).is_in(self.food_project_ids.iter().copied()),
-                )
-                .to_owned();
-            all = all.add(col(organic_operator::Column::CommuneId).in_subquery(communes));
+            all = all.add(
+                col(organic_operator::Column::CommuneId)
+                    .in_subquery(super::food_projects::territories_in(&self.food_project_ids)),
+            );
         }
         if !self.channels.is_empty() {
             let mut any = Condition::any();

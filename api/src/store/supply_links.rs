@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{EssFamily, LabelKind, ProductFamily, SupplyChannel, SupplyEvidence},
-    establishment, food_project_commune, organisation, organisation_label, supply_link,
+    establishment, organisation, organisation_label, supply_link,
 };
 use sea_orm::{
     ActiveEnum, Condition, ConnectionTrait,
@@ -66,17 +66,9 @@ fn col(column: supply_link::Column) -> Expr {
 /// The establishments lying in a commune of these food projects (an arrondissement municipal
 /// lies in its commune), as a subquery.
 fn establishments_in_food_projects(ids: &[Uuid]) -> SelectStatement {
-    let communes = Query::select()
-        .column(food_project_commune::Column::CommuneId)
-        .from(food_project_commune::Entity)
-        .and_where(Expr::col(food_project_commune::Column::FoodProjectId).is_in(ids.iter().copied()))
-        .to_owned();
-    let within = Query::select()
-        .column(entity::territory_membership::Column::TerritoryId)
-        .from(entity::territory_membership::Entity)
-        .and_where(Expr::col(entity::territory_membership::Column::AncestorId).in_subquery(communes))
-        .to_owned();
-    establishments_where(Expr::col(establishment::Column::CommuneId).in_subquery(within))
+    establishments_where(
+        Expr::col(establishment::Column::CommuneId).in_subquery(super::food_projects::territories_in(ids)),
+    )
 }
 
 /// The ids of the establishments matching `condition`, as a subquery.
