@@ -41,20 +41,16 @@ pub async fn indicators<C: ConnectionTrait>(
         suppression: disclosure.decide(&[], spend.suppliers).total,
         cell: spend,
     };
-    let cells = cells?;
-    let total = total?.into_iter().next().unwrap_or_default();
     #[expect(clippy::cast_precision_loss, reason = "cents far below 2^52")]
-    let facts: Vec<CellFacts> = cells
-        .iter()
-        .map(|cell| CellFacts {
-            keys: vec![cell.key.clone().unwrap_or_default()],
-            contributors: cell.suppliers,
-            size: cell.amount_cents as f64,
-            empty: cell.links == 0,
-        })
-        .collect();
-    let suppliers = total.suppliers;
-    Ok((Table::decide(disclosure, total, suppliers, cells, &facts), spend))
+    let facts = |cell: &FoodCell| {
+        (
+            cell.key.clone(),
+            cell.suppliers,
+            cell.amount_cents as f64,
+            cell.links == 0,
+        )
+    };
+    Ok((table(disclosure, cells?, total?, facts), spend))
 }
 
 /// The canteen cells of a scope and year and their total, with confidentiality applied:
@@ -75,18 +71,39 @@ pub async fn canteen_indicators<C: ConnectionTrait>(
         },
         canteens(db, scope, year, None)
     );
-    let cells = cells?;
-    let total = total?.into_iter().next().unwrap_or_default();
     #[expect(clippy::cast_precision_loss, reason = "meal counts far below 2^52")]
-    let facts: Vec<CellFacts> = cells
+    let facts = |cell: &CanteenCell| {
+        (
+            cell.key.clone(),
+            cell.declaring,
+            cell.yearly_meals as f64,
+            cell.canteens == 0,
+        )
+    };
+    Ok(table(disclosure, cells?, total?, facts))
+}
+
+/// The table of `cells`, split by one dimension, and of the one row of `total`, with
+/// confidentiality applied: `facts` gives a cell's key, contributors, size and emptiness.
+fn table<T: Default>(
+    disclosure: Disclosure,
+    cells: Vec<T>,
+    total: Vec<T>,
+    facts: impl Fn(&T) -> (Option<String>, i64, f64, bool),
+) -> Table<T> {
+    let total = total.into_iter().next().unwrap_or_default();
+    let described: Vec<CellFacts> = cells
         .iter()
-        .map(|cell| CellFacts {
-            keys: vec![cell.key.clone().unwrap_or_default()],
-            contributors: cell.declaring,
-            size: cell.yearly_meals as f64,
-            empty: cell.canteens == 0,
+        .map(|cell| {
+            let (key, contributors, size, empty) = facts(cell);
+            CellFacts {
+                keys: vec![key.unwrap_or_default()],
+                contributors,
+                size,
+                empty,
+            }
         })
         .collect();
-    let declaring = total.declaring;
-    Ok(Table::decide(disclosure, total, declaring, cells, &facts))
+    let (_, contributors, _, _) = facts(&total);
+    Table::decide(disclosure, total, contributors, cells, &described)
 }

@@ -125,14 +125,7 @@ fn operator(value: &Value, position: u64, rejects: &mut Vec<RejectLine>) -> Opti
     };
     let record = numero.clone().unwrap_or_else(|| format!("#{position}"));
     let mut refuse = |field: &str, value: Option<&str>, reason: String, rejected: Rejected| {
-        rejects.push(RejectLine {
-            record: record.clone(),
-            position,
-            field: field.to_owned(),
-            value: value.map_or(Value::Null, |v| Value::String(v.to_owned())),
-            reason,
-            rejected,
-        });
+        rejects.push(RejectLine::of(&record, position, (field, value), reason, rejected));
     };
     let Some(numero) = numero.filter(|n| n.chars().count() <= 100) else {
         refuse(
@@ -405,13 +398,7 @@ async fn flush(
     let label_results = label::upsert_in(&txn, &writer, SOURCE, labels).await?;
     let identifier_results = identifier::upsert_in(&txn, &writer, SOURCE, identifiers).await?;
     txn.commit().await.context("committing an import batch")?;
-    for status in statuses {
-        match status {
-            crate::store::write::ItemStatus::Created => summary.operators.imported += 1,
-            crate::store::write::ItemStatus::Updated => summary.operators.updated += 1,
-            _ => summary.operators.unchanged += 1,
-        }
-    }
+    summary.operators.count(statuses);
     super::tally(label_results, &records, &mut summary.labels, report)?;
     super::tally(identifier_results, &records, &mut summary.identifiers, report)?;
     summary.labels.read += records.len() as u64;

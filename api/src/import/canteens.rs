@@ -18,7 +18,6 @@ use entity::{
     enums::{ProductFamily, SupplyChannel, SupplyEvidence},
 };
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use serde_json::Value;
 
 use super::{
     ImportError, Progress, RejectLine, RejectReport, Rejected, Summary,
@@ -29,7 +28,7 @@ use crate::{
     store::{
         DbContext,
         canteens::{CanteenRecord, ids_by_siret, write, write_declarations},
-        write::{ItemStatus, fields::known_territories, supply_link::SupplyLinkFields},
+        write::{fields::known_territories, supply_link::SupplyLinkFields},
     },
 };
 
@@ -85,24 +84,6 @@ impl std::fmt::Display for CanteensSummary {
     }
 }
 
-/// A rejection of `field` (the file's column name) of `record` at `position`.
-fn refused(
-    record: &str,
-    position: u64,
-    (field, value): (&str, Option<&str>),
-    reason: String,
-    rejected: Rejected,
-) -> RejectLine {
-    RejectLine {
-        record: record.to_owned(),
-        position,
-        field: field.to_owned(),
-        value: value.map_or(Value::Null, |v| Value::String(v.to_owned())),
-        reason,
-        rejected,
-    }
-}
-
 /// Reports a rejected field: `(column, value)` and why.
 type FieldRejection<'a> = dyn FnMut((&str, Option<&str>), String) + 'a;
 
@@ -121,7 +102,7 @@ fn canteen(
     let siret = match get("siret").map(Siret::parse) {
         Some(Ok(siret)) => siret.as_str().to_owned(),
         Some(Err(error)) => {
-            rejects.push(refused(
+            rejects.push(RejectLine::of(
                 &record,
                 position,
                 ("siret", get("siret")),
@@ -131,7 +112,7 @@ fn canteen(
             return None;
         }
         None => {
-            rejects.push(refused(
+            rejects.push(RejectLine::of(
                 &record,
                 position,
                 ("siret", None),
@@ -142,7 +123,13 @@ fn canteen(
         }
     };
     let mut field = |(name, value): (&str, Option<&str>), reason: String| {
-        rejects.push(refused(&record, position, (name, value), reason, Rejected::Field));
+        rejects.push(RejectLine::of(
+            &record,
+            position,
+            (name, value),
+            reason,
+            Rejected::Field,
+        ));
     };
     let one_of = |what: &str, allowed: &[&str], field: &mut FieldRejection<'_>| {
         let value = get(what)?;
@@ -262,7 +249,7 @@ pub async fn import_canteens(
                 Some(day) => kitchens.push((read.siret.clone(), kitchen.clone(), day, position)),
                 None => {
                     canteens.rejected_fields += 1;
-                    report.write(&refused(
+                    report.write(&RejectLine::of(
                         &read.siret,
                         position,
                         ("creation_date", None),
@@ -302,18 +289,8 @@ async fn flush(
     }
     let statuses = write(&txn, SOURCE, records, Utc::now()).await?;
     txn.commit().await.context("committing an import batch")?;
-    count(statuses, summary);
+    summary.count(statuses);
     Ok(())
-}
-
-fn count(statuses: Vec<ItemStatus>, summary: &mut Summary) {
-    for status in statuses {
-        match status {
-            ItemStatus::Created => summary.imported += 1,
-            ItemStatus::Updated => summary.updated += 1,
-            _ => summary.unchanged += 1,
-        }
-    }
 }
 
 /// Writes the central-kitchen supply links through the engine; the refused ones are reported.
@@ -405,7 +382,7 @@ pub async fn import_declarations(
                     Some(Err(error)) => error.reason,
                     _ => "the canteen's SIRET is missing".to_owned(),
                 };
-                lines.push(refused(
+                lines.push(RejectLine::of(
                     &record,
                     position,
                     ("canteen_siret", get("siret")),
@@ -418,7 +395,7 @@ pub async fn import_declarations(
         let year = match get("year").map(str::parse::<i16>) {
             Some(Ok(year)) if (2000..=2100).contains(&year) => Some(year),
             _ => {
-                lines.push(refused(
+                lines.push(RejectLine::of(
                     &record,
                     position,
                     ("year", get("year")),
@@ -432,7 +409,13 @@ pub async fn import_declarations(
             get(what).and_then(|raw| match share(raw) {
                 Ok(value) => Some(value),
                 Err(reason) => {
-                    lines.push(refused(&record, position, (column, Some(raw)), reason, Rejected::Field));
+                    lines.push(RejectLine::of(
+                        &record,
+                        position,
+                        (column, Some(raw)),
+                        reason,
+                        Rejected::Field,
+                    ));
                     None
                 }
             })
@@ -503,7 +486,7 @@ async fn write_declared(
             }),
             None => {
                 summary.rejected += 1;
-                report.write(&refused(
+                report.write(&RejectLine::of(
                     &siret,
                     position,
                     ("canteen_siret", Some(&siret)),
@@ -515,7 +498,7 @@ async fn write_declared(
     }
     let statuses = write_declarations(&txn, known).await?;
     txn.commit().await.context("committing an import batch")?;
-    count(statuses, summary);
+    summary.count(statuses);
     Ok(())
 }
 

@@ -134,9 +134,17 @@ pub async fn derive_food_links(
             .iter()
             .flat_map(|c| links_of(c, suppliers.get(&c.id).map_or(&[][..], Vec::as_slice)))
             .collect();
+        let mut position = summary.read;
         summary.read += links.len() as u64;
         for chunk in links.chunks(crate::store::write::MAX_BULK_ITEMS) {
-            let records: Vec<(String, u64)> = chunk.iter().map(|l| (l.external_id.clone(), summary.read)).collect();
+            // A link's position is its place among the links derived in this run, from 1.
+            let records: Vec<(String, u64)> = chunk
+                .iter()
+                .map(|l| {
+                    position += 1;
+                    (l.external_id.clone(), position)
+                })
+                .collect();
             let txn = db.begin().await.context("starting a batch of food links")?;
             let results = upsert_in(&txn, &writer, source, chunk.to_vec()).await?;
             txn.commit().await.context("committing a batch of food links")?;

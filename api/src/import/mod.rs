@@ -175,6 +175,25 @@ pub struct RejectLine {
 }
 
 impl RejectLine {
+    /// The line of `field` (the file's own name) of `record` at `position`, whose value (a text,
+    /// or none) is rejected for `reason`, alone or with its whole record.
+    pub fn of(
+        record: &str,
+        position: u64,
+        (field, value): (&str, Option<&str>),
+        reason: String,
+        rejected: Rejected,
+    ) -> Self {
+        Self {
+            record: record.to_owned(),
+            position,
+            field: field.to_owned(),
+            value: value.map_or(serde_json::Value::Null, |v| serde_json::Value::String(v.to_owned())),
+            reason,
+            rejected,
+        }
+    }
+
     /// The line of a record rejected whole for `reason`, with no value to show.
     pub fn whole_record(record: String, position: u64, reason: String) -> Self {
         Self {
@@ -267,6 +286,21 @@ pub struct Summary {
     pub organisations_created: u64,
     /// Minimal establishments created for unknown SIRETs (marked unresolved).
     pub establishments_created: u64,
+}
+
+impl Summary {
+    /// Counts the records a store write found new (imported), changed (updated) or equal
+    /// (unchanged).
+    pub fn count(&mut self, statuses: impl IntoIterator<Item = crate::store::write::ItemStatus>) {
+        use crate::store::write::ItemStatus;
+        for status in statuses {
+            match status {
+                ItemStatus::Created => self.imported += 1,
+                ItemStatus::Updated => self.updated += 1,
+                _ => self.unchanged += 1,
+            }
+        }
+    }
 }
 
 impl fmt::Display for Summary {

@@ -15,7 +15,6 @@ use std::{collections::HashMap, path::Path};
 
 use chrono::Utc;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use serde_json::Value;
 
 use super::{
     ImportError, Progress, RejectLine, RejectReport, Rejected, Summary,
@@ -24,7 +23,7 @@ use super::{
 use crate::store::{
     DbContext,
     food_projects::{FoodProjectRecord, write},
-    write::{ItemStatus, fields::known_territories},
+    write::fields::known_territories,
 };
 
 /// The source of the projects of the national list.
@@ -74,14 +73,13 @@ fn communes(raw: &str, record: &str, position: u64) -> (Vec<String>, Vec<RejectL
         let id = match commune_id(code) {
             Ok(id) => id,
             Err(reason) => {
-                rejects.push(RejectLine {
-                    record: record.to_owned(),
+                rejects.push(RejectLine::of(
+                    record,
                     position,
-                    field: "communes_code_insee".to_owned(),
-                    value: Value::String(code.to_owned()),
+                    ("communes_code_insee", Some(code)),
                     reason,
-                    rejected: Rejected::Field,
-                });
+                    Rejected::Field,
+                ));
                 continue;
             }
         };
@@ -115,14 +113,13 @@ fn read(header: &Header, row: &csv::StringRecord, position: u64, rejects: &mut V
     let sheet_url = match get("sheet_url") {
         Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
         Some(url) => {
-            rejects.push(RejectLine {
-                record: code.clone(),
+            rejects.push(RejectLine::of(
+                &code,
                 position,
-                field: "lien_vers_la_fiche_pat".to_owned(),
-                value: Value::String(url),
-                reason: "not an http(s):// URL".to_owned(),
-                rejected: Rejected::Field,
-            });
+                ("lien_vers_la_fiche_pat", Some(&url)),
+                "not an http(s):// URL".to_owned(),
+                Rejected::Field,
+            ));
             None
         }
         None => None,
@@ -224,14 +221,13 @@ async fn flush(
         project.record.communes.sort();
         for id in unknown {
             summary.rejected_fields += 1;
-            report.write(&RejectLine {
-                record: code.clone(),
+            report.write(&RejectLine::of(
+                &code,
                 position,
-                field: "communes_code_insee".to_owned(),
-                value: Value::String(id.trim_start_matches("COM:").to_owned()),
-                reason: "no commune of the COG has this code".to_owned(),
-                rejected: Rejected::Field,
-            })?;
+                ("communes_code_insee", Some(id.trim_start_matches("COM:"))),
+                "no commune of the COG has this code".to_owned(),
+                Rejected::Field,
+            ))?;
         }
     }
     let statuses = write(
@@ -242,18 +238,14 @@ async fn flush(
     )
     .await?;
     txn.commit().await.context("committing an import batch")?;
-    for status in statuses {
-        match status {
-            ItemStatus::Created => summary.imported += 1,
-            ItemStatus::Updated => summary.updated += 1,
-            _ => summary.unchanged += 1,
-        }
-    }
+    summary.count(statuses);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
 
     #[test]

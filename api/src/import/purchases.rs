@@ -29,7 +29,6 @@ use chrono::{Datelike, NaiveDate};
 use entity::enums::{ProductFamily, SupplyChannel, SupplyEvidence};
 use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use serde_json::Value;
 
 use super::{
     ImportError, Progress, RejectLine, RejectReport, Rejected, Summary,
@@ -117,14 +116,13 @@ fn read(
 
     let record = get("siret").map_or_else(|| format!("#{position}"), str::to_owned);
     let mut refuse = |field: &str, value: Option<&str>, reason: String| {
-        rejects.push(RejectLine {
-            record: record.clone(),
+        rejects.push(RejectLine::of(
+            &record,
             position,
-            field: field.to_owned(),
-            value: value.map_or(Value::Null, |v| Value::String(v.to_owned())),
+            (field, value),
             reason,
-            rejected: Rejected::Record,
-        });
+            Rejected::Record,
+        ));
     };
     let siret = match get("siret").map(Siret::parse) {
         Some(Ok(siret)) => Some(siret.as_str().to_owned()),
@@ -173,14 +171,13 @@ fn read(
     let family = match get("family") {
         None => ProductFamily::Other,
         Some(value) => product_family(value).unwrap_or_else(|| {
-            rejects.push(RejectLine {
-                record: record.clone(),
+            rejects.push(RejectLine::of(
+                &record,
                 position,
-                field: "famille_produits".to_owned(),
-                value: Value::String(value.to_owned()),
-                reason: "unknown product family: read as OTHER".to_owned(),
-                rejected: Rejected::Field,
-            });
+                ("famille_produits", Some(value)),
+                "unknown product family: read as OTHER".to_owned(),
+                Rejected::Field,
+            ));
             ProductFamily::Other
         }),
     };
